@@ -1,0 +1,70 @@
+/**
+ * What every environment declares: its id, spaces, episode limit and reward threshold (as Gymnasium's registry
+ * does), and for GPU environments the WGSL that implements it. The batched runtime objects (GPU and JS) and the
+ * trainer are built on these types alone.
+ */
+
+export interface DiscreteSpace {
+  type: 'discrete';
+  /** Actions are the integers 0..n-1. */
+  n: number;
+}
+
+export interface BoxSpace {
+  type: 'box';
+  /** Number of action components. */
+  size: number;
+  low: number[];
+  high: number[];
+}
+
+export type ActionSpace = DiscreteSpace | BoxSpace;
+
+export interface EnvSpec {
+  /** Gymnasium id, e.g. 'CartPole-v1'. */
+  id: string;
+  observationSize: number;
+  action: ActionSpace;
+  /** TimeLimit: an episode is truncated once it has taken this many steps. */
+  maxEpisodeSteps: number;
+  /** Mean episode return at which the task counts as solved; null where Gymnasium defines none. */
+  rewardThreshold: number | null;
+}
+
+/**
+ * A GPU environment: the spec plus WGSL implementing one environment instance. The engine composes the code into
+ * its batched kernels (the typed-array `VecEnv` step and the trainer's fused rollout); see src/envs/compose.ts for
+ * the exact prelude the code is compiled after and the signatures it must define.
+ */
+export interface GpuEnvDefinition extends EnvSpec {
+  /** Floats of state per environment instance (Gymnasium's own state layout for the built-ins). */
+  stateSize: number;
+  /** Names of the state components, for error messages and docs (length stateSize). */
+  stateNames?: string[];
+  wgsl: string;
+}
+
+/** Result of one batched step; arrays are row-major numEnvs x size. */
+export interface StepResult {
+  /** Observations after the step; for environments whose episode ended, the first observation of the next one. */
+  obs: Float32Array;
+  reward: Float32Array;
+  /** 1 where the episode reached a terminal state (no bootstrapping). */
+  terminated: Uint8Array;
+  /** 1 where the episode hit the time limit (bootstrap from finalObs). */
+  truncated: Uint8Array;
+  /** The observation each environment reached with this step, before any auto-reset (equals obs elsewhere). */
+  finalObs: Float32Array;
+}
+
+/** The typed-array face of a batch of environments: for users, tests and games. */
+export interface VecEnv {
+  readonly spec: EnvSpec;
+  readonly numEnvs: number;
+  reset(): Promise<Float32Array>;
+  step(actions: Int32Array | Float32Array): Promise<StepResult>;
+  /** Overwrites every environment's state (numEnvs x stateSize, Gymnasium's layout) and restarts its step count. */
+  setState(state: Float32Array): void | Promise<void>;
+  getState(): Promise<Float32Array>;
+  destroy(): void;
+}

@@ -1,0 +1,190 @@
+/**
+ * Device acquisition: one way to get a WebGPU device in the browser (navigator.gpu) and in Node (the `webgpu`
+ * package, Dawn). In Node, when Dawn finds no adapter, we retry once with the SwiftShader Vulkan driver that
+ * Chromium ships (see DESIGN.md section 4) and say so once on stderr.
+ *
+ * The returned `Gpu` is the runtime every owner of a kernel receives: it holds the device, the adapter's
+ * description, the pipeline cache and the byte counter of the buffers allocated through it.
+ */
+import { WebGpuUnavailableError } from './errors.js';
+import { PipelineCache } from './pipelines.js';
+import { createBuffer, type BufferRequest } from './buffers.js';
+
+/** What the adapter says about itself; reported with every benchmark and training summary. */
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  description: string;
+}
+
+export interface GpuOptions {
+  /** Ask for timestamp queries when the adapter has them (benchmarks). Default true. */
+  timestamps?: boolean;
+  /** Device to wrap instead of requesting one (a game that already owns a device). */
+  device?: GPUDevice;
+}
+
+/** The limits this engine raises above WebGPU's defaults when the adapter allows it. */
+const WANTED_LIMITS = [
+  'maxStorageBuffersPerShaderStage',
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupsPerDimension',
+] as const;
+
+/** Where Debian's Chromium keeps its SwiftShader Vulkan driver (the Node fallback). */
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+export class Gpu {
+  readonly pipelines: PipelineCache;
+  /** Bytes of all buffers created through this object and not yet destroyed. */
+  bytesAllocated = 0;
+  private lost = false;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapter: AdapterDescription,
+    readonly runtime: 'browser' | 'node',
+    readonly hasTimestamps: boolean,
+  ) {
+    this.pipelines = new PipelineCache(device);
+    device.lost.then((info) => {
+      this.lost = true;
+      if (info.reason !== 'destroyed') console.error(`webgpu-rl: GPU device lost: ${info.message}`);
+    });
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  get isLost(): boolean {
+    return this.lost;
+  }
+
+  /** Creates a labelled buffer, checked against the device limits; see buffers.ts. */
+  buffer(request: BufferRequest): GPUBuffer {
+    return createBuffer(this, request);
+  }
+
+  destroy(): void {
+    this.device.destroy();
+  }
+}
+
+/** Objects returned by `webgpu`'s create(): they must stay referenced while their devices live (DESIGN.md 4). */
+const dawnInstances: unknown[] = [];
+let fallbackAnnounced = false;
+
+function isNode(): boolean {
+  return typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
+}
+
+async function requestNodeAdapter(): Promise<GPUAdapter> {
+  // A variable specifier keeps bundlers (Vite) from trying to pack the native module into browser builds.
+  const moduleName = 'webgpu';
+  let dawn: { create(flags: string[]): GPU; globals: Record<string, unknown> };
+  try {
+    dawn = await import(/* @vite-ignore */ moduleName);
+  } catch (cause) {
+    throw new WebGpuUnavailableError(
+      "WebGPU in Node needs the 'webgpu' package (Dawn): run `npm install webgpu`. " +
+        `Loading it failed: ${(cause as Error).message}`,
+    );
+  }
+  Object.assign(globalThis, dawn.globals);
+  const first = dawn.create([]);
+  dawnInstances.push(first);
+  const adapter = await first.requestAdapter({ powerPreference: 'high-performance' });
+  if (adapter) return adapter;
+
+  const { existsSync } = await import('node:fs');
+  if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    const second = dawn.create([]);
+    dawnInstances.push(second);
+    const fallback = await second.requestAdapter();
+    if (fallback) {
+      if (!fallbackAnnounced) {
+        fallbackAnnounced = true;
+        console.error(
+          "webgpu-rl: Dawn found no Vulkan adapter; using Chromium's SwiftShader (" + SWIFTSHADER_ICD + '). ' +
+            'Mesa 25 lavapipe (Debian bookworm-backports: mesa-vulkan-drivers) runs compute 3-4x faster.',
+        );
+      }
+      return fallback;
+    }
+  }
+  throw new WebGpuUnavailableError(
+    'Dawn (the `webgpu` package) found no WebGPU adapter. Without a GPU, install a software Vulkan driver: ' +
+      'on Debian bookworm add the bookworm-backports suite and run ' +
+      '`apt-get install -y -t bookworm-backports mesa-vulkan-drivers` (Mesa 25 lavapipe), or ' +
+      '`apt-get install -y chromium` for its SwiftShader' +
+      (process.env.VK_ICD_FILENAMES ? ` (VK_ICD_FILENAMES is set to '${process.env.VK_ICD_FILENAMES}')` : '') +
+      '.',
+  );
+}
+
+async function requestBrowserAdapter(): Promise<GPUAdapter> {
+  const gpu = typeof navigator !== 'undefined' ? navigator.gpu : undefined;
+  if (!gpu) {
+    throw new WebGpuUnavailableError(
+      'This browser has no WebGPU (navigator.gpu is undefined). Use Chrome or Edge 113+ on a secure origin ' +
+        '(https or localhost); on Linux start Chrome with --enable-unsafe-webgpu (headless: also ' +
+        '--enable-features=Vulkan), in Firefox Nightly set dom.webgpu.enabled.',
+    );
+  }
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) {
+    throw new WebGpuUnavailableError(
+      'navigator.gpu.requestAdapter() returned no adapter: WebGPU is present but disabled or blocklisted for ' +
+        'this GPU. In Chrome, open chrome://gpu to see why; --enable-unsafe-webgpu lifts the blocklist.',
+    );
+  }
+  return adapter;
+}
+
+export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
+  const runtime = typeof navigator !== 'undefined' && navigator.gpu ? 'browser' : isNode() ? 'node' : 'browser';
+  if (options.device) {
+    return new Gpu(options.device, describe(options.device.adapterInfo), runtime, options.device.features.has('timestamp-query'));
+  }
+  const adapter = runtime === 'node' ? await requestNodeAdapter() : await requestBrowserAdapter();
+  const requiredLimits: Record<string, number> = {};
+  for (const name of WANTED_LIMITS) {
+    const value = adapter.limits[name];
+    if (typeof value === 'number') requiredLimits[name] = value;
+  }
+  const wantTimestamps = (options.timestamps ?? true) && adapter.features.has('timestamp-query');
+  const device = await adapter.requestDevice({
+    label: 'webgpu-rl',
+    requiredLimits,
+    requiredFeatures: wantTimestamps ? ['timestamp-query'] : [],
+  });
+  device.addEventListener('uncapturederror', (event) => {
+    console.error(`webgpu-rl: uncaptured WebGPU error: ${(event as GPUUncapturedErrorEvent).error.message}`);
+  });
+  return new Gpu(device, describe(adapter.info), runtime, wantTimestamps);
+}
+
+function describe(info: GPUAdapterInfo | undefined): AdapterDescription {
+  return {
+    vendor: info?.vendor ?? '',
+    architecture: info?.architecture ?? '',
+    description: info?.description ?? '',
+  };
+}
+
+let shared: Promise<Gpu> | undefined;
+
+/** The process-wide (or page-wide) shared device, created on first use. */
+export function getGpu(options?: GpuOptions): Promise<Gpu> {
+  if (!shared) {
+    shared = requestGpu(options);
+    shared.catch(() => (shared = undefined));
+  }
+  return shared;
+}
