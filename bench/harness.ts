@@ -1,0 +1,90 @@
+/**
+ * The benchmark harness: each case validates its result first, warms up, then measures several repetitions and
+ * reports median and spread. Results have the shape of the suite's --json file (issue 6):
+ * { name, params, unit, median, min, max, reps }.
+ */
+import type { Gpu } from '../src/gpu/device.js';
+
+export interface CaseResult {
+  name: string;
+  params: Record<string, unknown>;
+  unit: string;
+  median: number;
+  min: number;
+  max: number;
+  reps: number;
+}
+
+export interface BenchContext {
+  gpu: Gpu;
+  /** Reduced set that runs in a few minutes. */
+  quick: boolean;
+  log(line: string): void;
+}
+
+export interface Timing {
+  /** Seconds per call. */
+  samples: number[];
+  median: number;
+  min: number;
+  max: number;
+}
+
+export function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() / 1000 : Date.now() / 1000;
+}
+
+/** Runs `fn` `warmup` times unmeasured, then `reps` times measured; seconds per call. */
+export async function measure(fn: () => unknown, options: { warmup?: number; reps?: number } = {}): Promise<Timing> {
+  const { warmup = 1, reps = 5 } = options;
+  for (let i = 0; i < warmup; i++) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const start = now();
+    await fn();
+    samples.push(now() - start);
+  }
+  return summarize(samples);
+}
+
+export function summarize(samples: number[]): Timing {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { samples, median, min: sorted[0]!, max: sorted[sorted.length - 1]! };
+}
+
+/** A rate (work per second) from seconds per call: median of rates, spread from the fastest and slowest calls. */
+export function rateResult(name: string, params: Record<string, unknown>, unit: string, workPerCall: number, timing: Timing): CaseResult {
+  return {
+    name,
+    params,
+    unit,
+    median: workPerCall / timing.median,
+    min: workPerCall / timing.max,
+    max: workPerCall / timing.min,
+    reps: timing.samples.length,
+  };
+}
+
+/** Waits until the GPU has finished everything submitted so far. */
+export function gpuIdle(gpu: Gpu): Promise<undefined> {
+  return gpu.device.queue.onSubmittedWorkDone();
+}
+
+/** A fixed-width Markdown table. */
+export function markdownTable(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((row) => row.map(String))];
+  const widths = header.map((_, c) => Math.max(...cells.map((row) => (row[c] ?? '').length)));
+  const line = (row: string[]) => `| ${row.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`;
+  return [line(cells[0]!), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...cells.slice(1).map(line)].join('\n');
+}
+
+/** Three significant digits, thousands kept readable. */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const abs = Math.abs(value);
+  if (abs >= 1000) return Math.round(value).toLocaleString('en-US');
+  if (abs >= 1) return value.toPrecision(3);
+  return value.toPrecision(2);
+}
