@@ -43,6 +43,7 @@ export class Gpu {
   /** Bytes of all buffers created through this object and not yet destroyed. */
   bytesAllocated = 0;
   private lost = false;
+  private placeholderBuffer: GPUBuffer | undefined;
 
   constructor(
     readonly device: GPUDevice,
@@ -68,6 +69,17 @@ export class Gpu {
   /** Creates a labelled buffer, checked against the device limits; see buffers.ts. */
   buffer(request: BufferRequest): GPUBuffer {
     return createBuffer(this, request);
+  }
+
+  /** Queues a write of `data` into `buffer` at `offset` bytes (ordered before the next submit; no wait). */
+  write(buffer: GPUBuffer, offset: number, data: ArrayBufferView): void {
+    this.device.queue.writeBuffer(buffer, offset, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+  }
+
+  /** A small storage buffer for bindings an entry point does not use (so a written buffer is not bound twice). */
+  get placeholder(): GPUBuffer {
+    this.placeholderBuffer ??= this.buffer({ label: 'Gpu.placeholder', size: 256 });
+    return this.placeholderBuffer;
   }
 
   destroy(): void {

@@ -22,6 +22,22 @@ export interface KernelRequest {
    * return undefined to keep the plain line number.
    */
   locate?: (line: number) => string | undefined;
+  /**
+   * The kinds of the bindings of group 0, in binding order. With them the pipeline gets an explicit layout, so
+   * one bind group serves every entry point of the module (with 'auto', each entry point's layout holds only
+   * the bindings it uses).
+   */
+  bindings?: readonly BindingKind[];
+}
+
+export type BindingKind = 'uniform' | 'read-only-storage' | 'storage';
+
+/** The bind group layout for group 0 of a module whose bindings are `kinds`. */
+export function bindGroupLayout(device: GPUDevice, label: string, kinds: readonly BindingKind[]): GPUBindGroupLayout {
+  return device.createBindGroupLayout({
+    label: `${label}.layout`,
+    entries: kinds.map((type, binding) => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } })),
+  });
 }
 
 export class PipelineCache {
@@ -53,7 +69,12 @@ export class PipelineCache {
     try {
       pipeline = await this.device.createComputePipelineAsync({
         label: request.label,
-        layout: 'auto',
+        layout: request.bindings
+          ? this.device.createPipelineLayout({
+              label: `${request.label}.pipelineLayout`,
+              bindGroupLayouts: [bindGroupLayout(this.device, request.label, request.bindings)],
+            })
+          : 'auto',
         compute: { module, entryPoint: request.entryPoint },
       });
     } catch (cause) {

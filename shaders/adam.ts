@@ -1,0 +1,105 @@
+/**
+ * The optimizer (owner: src/nn/adam.ts): global gradient norm with clipping, then Adam, over the whole flat
+ * parameter buffer in two kernels. Everything the step depends on at run time lives in GPU memory, in the
+ * control block below, so that a schedule or an early stop decided on the GPU needs no readback:
+ *
+ *   prepare (one workgroup):  norm = sqrt(sum_i g_i²)  (from the gradients, or from sum-of-squares partials)
+ *                             clip_scale = min(1, max_grad_norm / (norm + 1e-6))   (1 when max_grad_norm <= 0)
+ *                             step += 1, unless skip != 0 or the norm is not finite (then nonfinite = 1)
+ *   update (one lane per parameter), as torch.optim.Adam:
+ *                             g = clip_scale * grad
+ *                             m = b1 m + (1 - b1) g          v = b2 v + (1 - b2) g²
+ *                             p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+ *
+ * A non-finite gradient never reaches the parameters: `nonfinite` stays set (the host reads it with the stats)
+ * and later updates are skipped, so the last good parameters are kept.
+ */
+import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import { reduceOpWgsl, workgroupReduceWgsl } from './reductions.js';
+import { linearIndexWgsl } from './common.js';
+
+export const ADAM_WORKGROUP = 256;
+
+/** The control block, in 32-bit words (storage buffer, read_write by prepare). */
+export const Control = {
+  lr: 0,
+  step: 1,
+  gradNorm: 2,
+  clipScale: 3,
+  /** u32: nonzero skips prepare and update (PPO's early stop at target_kl). */
+  skip: 4,
+  /** u32: set by prepare when the gradient norm is NaN or infinite; sticky. */
+  nonfinite: 5,
+  words: 8,
+} as const;
+
+const controlStruct = /* wgsl */ `
+struct Control {
+  lr: f32, step: f32, grad_norm: f32, clip_scale: f32,
+  skip: u32, nonfinite: u32, unused0: u32, unused1: u32,
+}
+struct Hyper { beta1: f32, beta2: f32, eps: f32, max_grad_norm: f32, count: u32, norm_count: u32, norm_is_partial: u32, unused: u32 }
+`;
+
+export const HYPER_WORDS = 8;
+
+/** f32 is NaN or infinite (WGSL has no isnan; compilers may fold x != x). */
+export const nonFiniteWgsl = /* wgsl */ `
+fn is_non_finite(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u;
+}
+`;
+
+/**
+ * Bindings: 0 hyper (uniform), 1 grads or sum-of-squares partials (read), 2 control (read_write),
+ * 3 params (read_write), 4 moments m then v, 2 x count floats (read_write).
+ */
+export function adamWgsl(): string {
+  const WG = ADAM_WORKGROUP;
+  return wgsl/* wgsl */ `
+${reduceOpWgsl('sum')}
+${workgroupReduceWgsl(WG)}
+${nonFiniteWgsl}
+${linearIndexWgsl}
+${controlStruct}
+@group(0) @binding(0) var<uniform> hyper: Hyper;
+@group(0) @binding(1) var<storage, read> norm_input: array<f32>;
+@group(0) @binding(2) var<storage, read_write> control: Control;
+@group(0) @binding(3) var<storage, read_write> params: array<f32>;
+@group(0) @binding(4) var<storage, read_write> moments: array<f32>;
+
+@compute @workgroup_size(${WG})
+fn prepare(@builtin(local_invocation_index) lane: u32) {
+  var acc = 0.0;
+  for (var i = lane; i < hyper.norm_count; i += ${WG}u) {
+    let v = norm_input[i];
+    acc += select(v * v, v, hyper.norm_is_partial != 0u);
+  }
+  let total = workgroup_reduce(lane, acc);
+  if (lane != 0u || control.skip != 0u) { return; }
+  let norm = sqrt(total);
+  control.grad_norm = norm;
+  if (is_non_finite(norm)) {
+    control.nonfinite = 1u;
+    return;
+  }
+  control.clip_scale = select(1.0, min(1.0, hyper.max_grad_norm / (norm + 1e-6)), hyper.max_grad_norm > 0.0);
+  control.step += 1.0;
+}
+
+@compute @workgroup_size(${WG})
+fn update(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = linear_index(gid, nwg, ${WG}u);
+  if (i >= hyper.count || control.skip != 0u || control.nonfinite != 0u) { return; }
+  let g = control.clip_scale * norm_input[i];
+  let m = hyper.beta1 * moments[i] + (1.0 - hyper.beta1) * g;
+  let v = hyper.beta2 * moments[hyper.count + i] + (1.0 - hyper.beta2) * g * g;
+  moments[i] = m;
+  moments[hyper.count + i] = v;
+  let t = control.step;
+  let step_size = control.lr / (1.0 - pow(hyper.beta1, t));
+  let denom = sqrt(v) / sqrt(1.0 - pow(hyper.beta2, t)) + hyper.eps;
+  params[i] -= step_size * m / denom;
+}
+`;
+}

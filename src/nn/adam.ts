@@ -1,0 +1,131 @@
+/**
+ * Owner of shaders/adam.ts: Adam over one flat parameter buffer, with global gradient-norm clipping, its learning
+ * rate, step count, clip factor and skip flag in a GPU control block (see the shader's header for the maths).
+ * Two dispatches a step (three when the model is large enough for a two-pass norm); no readback.
+ */
+import type { Gpu } from '../gpu/device.js';
+import { bindBuffers } from '../gpu/bind.js';
+import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
+import type { BindingKind } from '../gpu/pipelines.js';
+import { gridFor, type Recorder } from '../gpu/recorder.js';
+import { ADAM_WORKGROUP, adamWgsl, Control, HYPER_WORDS } from '../../shaders/adam.js';
+import { Reduction, SINGLE_PASS_LIMIT, PARTIAL_WORKGROUPS, type ReductionPlan } from './reduction.js';
+
+const BINDINGS: readonly BindingKind[] = ['uniform', 'read-only-storage', 'storage', 'storage', 'storage'];
+
+export interface AdamConfig {
+  learningRate: number;
+  beta1?: number;
+  beta2?: number;
+  /** Added to the denominator; CleanRL's PPO uses 1e-5 (PyTorch's default is 1e-8). */
+  eps?: number;
+  /** Clip the global gradient norm to this value; 0 or undefined: no clipping. */
+  maxGradNorm?: number;
+}
+
+export class Adam {
+  /** The control block: lr, step, gradNorm, clipScale, skip, nonfinite (see Control in shaders/adam.ts). */
+  readonly control: GPUBuffer;
+  /** First and second moments, 2 x count floats, in the parameter layout. */
+  readonly moments: GPUBuffer;
+  private readonly hyper: GPUBuffer;
+  private readonly prepareGroup: GPUBindGroup;
+  private readonly updateGroup: GPUBindGroup;
+  private readonly normPass: ReductionPlan | undefined;
+
+  private constructor(
+    private readonly gpu: Gpu,
+    readonly label: string,
+    readonly count: number,
+    readonly config: Required<AdamConfig>,
+    private readonly preparePipeline: GPUComputePipeline,
+    private readonly updatePipeline: GPUComputePipeline,
+    params: GPUBuffer,
+    grads: GPUBuffer,
+    sumsq: Reduction,
+  ) {
+    this.control = createBuffer(gpu, { label: `${label}.control`, size: Control.words * 4, data: initialControl(config.learningRate) });
+    this.moments = createBuffer(gpu, { label: `${label}.moments`, size: 2 * count * 4 });
+    let normInput = grads;
+    let normCount = count;
+    let normIsPartial = 0;
+    if (count > SINGLE_PASS_LIMIT) {
+      // Large models: sum-of-squares partials first (one float per workgroup), prepare combines them.
+      const partials = createBuffer(gpu, { label: `${label}.normPartials`, size: PARTIAL_WORKGROUPS * 4 });
+      this.normPass = sumsq.partialsOnly(`${label}.norm`, grads, 0, count, partials);
+      normInput = partials;
+      normCount = PARTIAL_WORKGROUPS;
+      normIsPartial = 1;
+    }
+    const words = new ArrayBuffer(HYPER_WORDS * 4);
+    new Float32Array(words, 0, 4).set([config.beta1, config.beta2, config.eps, config.maxGradNorm]);
+    new Uint32Array(words, 16, 3).set([count, normCount, normIsPartial]);
+    this.hyper = createBuffer(gpu, {
+      label: `${label}.hyper`,
+      size: HYPER_WORDS * 4,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      data: new Uint8Array(words),
+    });
+    const layout = preparePipeline.getBindGroupLayout(0);
+    this.prepareGroup = bindBuffers(gpu.device, `${label}.prepareGroup`, layout, [this.hyper, normInput, this.control, params, this.moments]);
+    this.updateGroup = bindBuffers(gpu.device, `${label}.updateGroup`, layout, [this.hyper, grads, this.control, params, this.moments]);
+  }
+
+  /** Adam over `count` floats of `params`, reading gradients of the same layout from `grads`. */
+  static async create(gpu: Gpu, label: string, params: GPUBuffer, grads: GPUBuffer, count: number, config: AdamConfig): Promise<Adam> {
+    const full: Required<AdamConfig> = {
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      maxGradNorm: 0,
+      ...config,
+    };
+    validate(full);
+    const request = (entryPoint: string) =>
+      gpu.pipelines.pipeline({ label: `Adam.${entryPoint}`, key: 'Adam', entryPoint, bindings: BINDINGS, build: adamWgsl });
+    const [prepare, update, sumsq] = await Promise.all([request('prepare'), request('update'), Reduction.create(gpu, 'sumsq')]);
+    return new Adam(gpu, label, count, full, prepare, update, params, grads, sumsq);
+  }
+
+  /** Records one optimizer step: gradient norm and clip factor, then the update. */
+  encodeStep(recorder: Recorder): void {
+    this.normPass?.encode(recorder);
+    recorder.dispatch(this.preparePipeline, this.prepareGroup, [1]);
+    recorder.dispatch(this.updatePipeline, this.updateGroup, gridFor(this.count, ADAM_WORKGROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension));
+  }
+
+  /** Sets the learning rate for the following steps (a queue write, ordered before the next submit). */
+  setLearningRate(learningRate: number): void {
+    this.gpu.write(this.control, Control.lr * 4, new Float32Array([learningRate]));
+  }
+
+  /** Clears the control block (step 0, no skip, no non-finite flag) and the moments. */
+  reset(learningRate = this.config.learningRate): void {
+    this.gpu.write(this.control, 0, initialControl(learningRate));
+    this.gpu.write(this.moments, 0, new Float32Array(2 * this.count));
+  }
+
+  destroy(): void {
+    destroyBuffer(this.gpu, this.control);
+    destroyBuffer(this.gpu, this.moments);
+    destroyBuffer(this.gpu, this.hyper);
+  }
+}
+
+function initialControl(learningRate: number): Float32Array<ArrayBuffer> {
+  const words = new Float32Array(Control.words);
+  words[Control.lr] = learningRate;
+  words[Control.clipScale] = 1;
+  return words;
+}
+
+function validate(config: Required<AdamConfig>): void {
+  const check = (name: keyof AdamConfig, ok: boolean, expected: string) => {
+    if (!ok) throw new RangeError(`Adam ${name} is ${config[name]}; expected ${expected}`);
+  };
+  check('learningRate', Number.isFinite(config.learningRate) && config.learningRate >= 0, 'a finite number >= 0');
+  check('beta1', config.beta1 >= 0 && config.beta1 < 1, 'a number in [0, 1)');
+  check('beta2', config.beta2 >= 0 && config.beta2 < 1, 'a number in [0, 1)');
+  check('eps', config.eps > 0 && Number.isFinite(config.eps), 'a finite number > 0');
+  check('maxGradNorm', config.maxGradNorm >= 0 && Number.isFinite(config.maxGradNorm), 'a finite number >= 0 (0: no clipping)');
+}

@@ -1,0 +1,113 @@
+/**
+ * Owner of shaders/matmul.ts: the three dense-layer pipelines for one layer shape (forward with fused activation,
+ * backward to the input, backward to the weights and bias), and the encoding of their dispatches.
+ */
+import type { Gpu } from '../gpu/device.js';
+import { bindBuffers, type BufferResource } from '../gpu/bind.js';
+import type { BindingKind } from '../gpu/pipelines.js';
+import { gridFor, type Recorder } from '../gpu/recorder.js';
+import {
+  DEFAULT_TILING,
+  denseTileCounts,
+  denseWgsl,
+  packDenseDims,
+  type DenseDims,
+  type DenseShape,
+  type DenseTiling,
+} from '../../shaders/matmul.js';
+
+const BINDINGS: readonly BindingKind[] = ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage'];
+
+export interface DenseBuffers {
+  params: BufferResource;
+  /** Layer input X (feature-major). */
+  input: BufferResource;
+  /** Layer output Y (feature-major): written by forward, read by the backward kernels for f'(Y). */
+  output: BufferResource;
+  /** dL/dY (feature-major). */
+  outputGrad: BufferResource;
+  /** dL/dX (feature-major), written by backward_input. */
+  inputGrad: BufferResource;
+  /** Gradient buffer in the parameter layout, written by backward_weights. */
+  grads: BufferResource;
+}
+
+/** The bind groups and uniform of one layer at one set of buffers. */
+export interface DenseBinding {
+  dims: GPUBuffer;
+  forward: GPUBindGroup;
+  backwardInput: GPUBindGroup;
+  backwardWeights: GPUBindGroup;
+  batch: number;
+}
+
+export class DenseKernels {
+  private constructor(
+    private readonly gpu: Gpu,
+    readonly shape: DenseShape,
+    readonly tiling: DenseTiling,
+    private readonly forwardPipeline: GPUComputePipeline,
+    private readonly backwardInputPipeline: GPUComputePipeline,
+    private readonly backwardWeightsPipeline: GPUComputePipeline,
+  ) {}
+
+  static async create(gpu: Gpu, shape: DenseShape, tiling: DenseTiling = DEFAULT_TILING): Promise<DenseKernels> {
+    const key = `Dense:${JSON.stringify(shape)}:${JSON.stringify(tiling)}`;
+    const request = (entryPoint: string) =>
+      gpu.pipelines.pipeline({
+        label: `Dense.${entryPoint}`,
+        key,
+        entryPoint,
+        bindings: BINDINGS,
+        build: () => denseWgsl(shape, tiling),
+      });
+    const [forward, backwardInput, backwardWeights] = await Promise.all([
+      request('forward'),
+      request('backward_input'),
+      request('backward_weights'),
+    ]);
+    return new DenseKernels(gpu, shape, tiling, forward, backwardInput, backwardWeights);
+  }
+
+  /** Makes the uniform and bind groups for one layer; `dims.batch` can be changed later with setBatch. */
+  bind(label: string, dims: DenseDims, buffers: DenseBuffers): DenseBinding {
+    const uniform = this.gpu.buffer({
+      label: `${label}.dims`,
+      size: 32,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      data: packDenseDims(dims),
+    });
+    const layout = this.forwardPipeline.getBindGroupLayout(0);
+    const group = (role: string, out: BufferResource, y: BufferResource, dy: BufferResource) =>
+      bindBuffers(this.gpu.device, `${label}.${role}`, layout, [uniform, buffers.params, buffers.input, y, dy, out]);
+    // forward writes Y, so Y cannot also be bound read-only there: its unused read slots get a placeholder.
+    const unused = this.gpu.placeholder;
+    return {
+      dims: uniform,
+      forward: group('forwardGroup', buffers.output, unused, unused),
+      backwardInput: group('backwardInputGroup', buffers.inputGrad, buffers.output, buffers.outputGrad),
+      backwardWeights: group('backwardWeightsGroup', buffers.grads, buffers.output, buffers.outputGrad),
+      batch: dims.batch,
+    };
+  }
+
+  /** Changes the batch size of a binding (queued before the next submit). */
+  setBatch(binding: DenseBinding, dims: DenseDims): void {
+    binding.batch = dims.batch;
+    this.gpu.write(binding.dims, 0, packDenseDims(dims));
+  }
+
+  encodeForward(recorder: Recorder, binding: DenseBinding): void {
+    const [x, y] = gridFor(binding.batch, this.tiling.workgroup, this.gpu.limits.maxComputeWorkgroupsPerDimension);
+    recorder.dispatch(this.forwardPipeline, binding.forward, [x, y, denseTileCounts(this.shape, this.tiling).forwardTiles]);
+  }
+
+  encodeBackwardInput(recorder: Recorder, binding: DenseBinding): void {
+    const [x, y] = gridFor(binding.batch, this.tiling.workgroup, this.gpu.limits.maxComputeWorkgroupsPerDimension);
+    recorder.dispatch(this.backwardInputPipeline, binding.backwardInput, [x, y, denseTileCounts(this.shape, this.tiling).inputTiles]);
+  }
+
+  encodeBackwardWeights(recorder: Recorder, binding: DenseBinding): void {
+    recorder.dispatch(this.backwardWeightsPipeline, binding.backwardWeights, [denseTileCounts(this.shape, this.tiling).weightTiles]);
+  }
+}
