@@ -412,7 +412,8 @@ function vulkanFix(os) {
     const install = asRoot('apt-get install -y -t bookworm-backports mesa-vulkan-drivers');
     return hasBackports(aptSources()) ? install : `add the bookworm-backports suite to apt's sources, then ${install}`;
   }
-  return asRoot('apt-get install -y mesa-vulkan-drivers') + ` (Mesa ${MIN_MESA_MAJOR}+), or ${asRoot('apt-get install -y chromium')} for its SwiftShader`;
+  const lavapipe = `${asRoot('apt-get install -y mesa-vulkan-drivers')} (Mesa ${MIN_MESA_MAJOR}+)`;
+  return existsSync(SWIFTSHADER_ICD) ? lavapipe : `${lavapipe}, or ${asRoot('apt-get install -y chromium')} for its SwiftShader`;
 }
 
 function ensureAdapter(pretend) {
