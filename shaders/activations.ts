@@ -75,3 +75,19 @@ fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
 }
 `;
 }
+
+/**
+ * Every activation under its own name, for kernels that mix them (a fused MLP has tanh hidden layers and an
+ * identity head): `act_<name>(z)` and `act_<name>_grad(y)`, y = act_<name>(z).
+ */
+export const activationLibraryWgsl = /* wgsl */ `
+fn act_tanh(z: f32) -> f32 {
+  let t = exp(-2.0 * abs(z));
+  return sign(z) * (1.0 - t) / (1.0 + t);
+}
+fn act_tanh_grad(y: f32) -> f32 { return 1.0 - y * y; }
+fn act_relu(z: f32) -> f32 { return max(z, 0.0); }
+fn act_relu_grad(y: f32) -> f32 { return select(0.0, 1.0, y > 0.0); }
+fn act_identity(z: f32) -> f32 { return z; }
+fn act_identity_grad(y: f32) -> f32 { return 1.0; }
+`;

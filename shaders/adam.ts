@@ -33,12 +33,16 @@ export const Control = {
   words: 8,
 } as const;
 
-const controlStruct = /* wgsl */ `
+/** WGSL of the control block (shared with the kernels that read the skip flag). */
+export const controlStruct = /* wgsl */ `
 struct Control {
   lr: f32, step: f32, grad_norm: f32, clip_scale: f32,
   skip: u32, nonfinite: u32, unused0: u32, unused1: u32,
 }
-struct Hyper { beta1: f32, beta2: f32, eps: f32, max_grad_norm: f32, count: u32, norm_count: u32, norm_is_partial: u32, unused: u32 }
+`;
+
+const adamHyperStruct = /* wgsl */ `
+struct AdamHyper { beta1: f32, beta2: f32, eps: f32, max_grad_norm: f32, count: u32, norm_count: u32, norm_is_partial: u32, unused: u32 }
 `;
 
 export const HYPER_WORDS = 8;
@@ -62,7 +66,8 @@ ${workgroupReduceWgsl(WG)}
 ${nonFiniteWgsl}
 ${linearIndexWgsl}
 ${controlStruct}
-@group(0) @binding(0) var<uniform> hyper: Hyper;
+${adamHyperStruct}
+@group(0) @binding(0) var<uniform> hyper: AdamHyper;
 @group(0) @binding(1) var<storage, read> norm_input: array<f32>;
 @group(0) @binding(2) var<storage, read_write> control: Control;
 @group(0) @binding(3) var<storage, read_write> params: array<f32>;

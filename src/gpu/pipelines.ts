@@ -30,13 +30,18 @@ export interface KernelRequest {
   bindings?: readonly BindingKind[];
 }
 
-export type BindingKind = 'uniform' | 'read-only-storage' | 'storage';
+/** 'uniform-dynamic': a uniform bound with a dynamic offset (setBindGroup's dynamicOffsets). */
+export type BindingKind = 'uniform' | 'uniform-dynamic' | 'read-only-storage' | 'storage';
 
 /** The bind group layout for group 0 of a module whose bindings are `kinds`. */
 export function bindGroupLayout(device: GPUDevice, label: string, kinds: readonly BindingKind[]): GPUBindGroupLayout {
   return device.createBindGroupLayout({
     label: `${label}.layout`,
-    entries: kinds.map((type, binding) => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } })),
+    entries: kinds.map((kind, binding) => ({
+      binding,
+      visibility: GPUShaderStage.COMPUTE,
+      buffer: kind === 'uniform-dynamic' ? { type: 'uniform' as const, hasDynamicOffset: true } : { type: kind },
+    })),
   });
 }
 

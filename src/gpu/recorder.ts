@@ -27,13 +27,19 @@ export class Recorder {
     return this.pass;
   }
 
-  dispatch(pipeline: GPUComputePipeline, bindGroups: GPUBindGroup | readonly GPUBindGroup[], workgroups: Workgroups): void {
+  /** Records one dispatch; `dynamicOffsets` apply to group 0's dynamic bindings. */
+  dispatch(
+    pipeline: GPUComputePipeline,
+    bindGroups: GPUBindGroup | readonly GPUBindGroup[],
+    workgroups: Workgroups,
+    dynamicOffsets?: readonly number[],
+  ): void {
     const [x, y = 1, z = 1] = workgroups;
     if (x === 0 || y === 0 || z === 0) return;
     const pass = this.pass ?? this.beginPass(`${this.label}.pass`);
     pass.setPipeline(pipeline);
     const groups = Array.isArray(bindGroups) ? bindGroups : [bindGroups as GPUBindGroup];
-    groups.forEach((group, index) => pass.setBindGroup(index, group));
+    groups.forEach((group, index) => pass.setBindGroup(index, group, index === 0 && dynamicOffsets ? [...dynamicOffsets] : []));
     pass.dispatchWorkgroups(x, y, z);
     this.dispatches += 1;
   }
@@ -42,6 +48,12 @@ export class Recorder {
     this.endPass();
     this.encoder.copyBufferToBuffer(source, sourceOffset, destination, destinationOffset, size);
     this.copies += 1;
+  }
+
+  /** Zeroes `size` bytes of `buffer` from `offset` (outside any compute pass). */
+  clear(buffer: GPUBuffer, offset = 0, size?: number): void {
+    this.endPass();
+    this.encoder.clearBuffer(buffer, offset, size);
   }
 
   endPass(): void {

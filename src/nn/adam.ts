@@ -94,6 +94,11 @@ export class Adam {
     recorder.dispatch(this.updatePipeline, this.updateGroup, gridFor(this.count, ADAM_WORKGROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension));
   }
 
+  /** Dispatches recorded by encodeStep. */
+  get dispatchesPerStep(): number {
+    return this.normPass ? 3 : 2;
+  }
+
   /** Sets the learning rate for the following steps (a queue write, ordered before the next submit). */
   setLearningRate(learningRate: number): void {
     this.gpu.write(this.control, Control.lr * 4, new Float32Array([learningRate]));

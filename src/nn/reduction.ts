@@ -11,7 +11,7 @@ import { REDUCE_WORKGROUP, reductionWgsl, type ReduceOp } from '../../shaders/re
 
 const BINDINGS: readonly BindingKind[] = ['uniform', 'read-only-storage', 'storage'];
 /** Inputs up to this length are reduced by one workgroup in one pass. */
-export const SINGLE_PASS_LIMIT = 16 * REDUCE_WORKGROUP;
+export const SINGLE_PASS_LIMIT = 256 * REDUCE_WORKGROUP;
 /** Workgroups of the first pass of a two-pass reduction (partials). */
 export const PARTIAL_WORKGROUPS = 64;
 

@@ -1,0 +1,95 @@
+/**
+ * The gradient kernel of the PPO update (owner: src/algos/ppoUpdate.ts): one dispatch forms every weight and bias
+ * gradient of both networks, the log-std gradient and the minibatch's statistics from the scratch rows written by
+ * the loss kernel. Workgroup w runs task w (src/algos/scratch.ts): a TILE_K x TILE_J tile of one layer's [W; b]
+ *
+ *   dW[k][j] = sum_b input[k][b] dz[j][b],   db[j] = sum_b dz[j][b]     (row k = inputs is the bias: input 1)
+ *
+ * or a row sum (inputs = 0). Each of the LANES lanes sums a strided share of the chunk's samples in registers
+ * (consecutive lanes read consecutive samples), then the lanes' tiles are added in workgroup memory. Results
+ * overwrite the gradient for a minibatch's first chunk and are added for the next ones. Skipped (early stop)
+ * iterations return at once.
+ */
+import { controlStruct } from './adam.js';
+import { slotStruct } from './ppoShared.js';
+
+export interface GradientKernelSpec {
+  chunk: number;
+  tileK: number;
+  tileJ: number;
+  lanes: number;
+  recordWords: number;
+  doneIndex: number;
+}
+
+/**
+ * Bindings: 0 slot (uniform, dynamic), 1 tasks (read, u32 x 9 each), 2 scratch (read), 3 control (read),
+ * 4 grads (rw), 5 records (rw).
+ */
+export function gradientWgsl(spec: GradientKernelSpec): string {
+  const { tileK: TK, tileJ: TJ, lanes: LANES } = spec;
+  const T = TK * TJ;
+  return /* wgsl */ `
+${controlStruct}
+${slotStruct}
+const CHUNK: u32 = ${spec.chunk}u;
+struct Task {
+  input_row: u32, delta_row: u32, inputs: u32, outputs: u32,
+  k0: u32, j0: u32, weight_offset: u32, bias_offset: u32, destination: u32,
+}
+@group(0) @binding(0) var<uniform> slot: Slot;
+@group(0) @binding(1) var<storage, read> tasks: array<Task>;
+@group(0) @binding(2) var<storage, read> scratch: array<f32>;
+@group(0) @binding(3) var<storage, read> control: Control;
+@group(0) @binding(4) var<storage, read_write> grads: array<f32>;
+@group(0) @binding(5) var<storage, read_write> records: array<f32>;
+
+var<workgroup> partial: array<f32, ${LANES * T}>;
+
+fn emit(task: Task, k: u32, j: u32, total: f32) {
+  if (j >= task.outputs || k > task.inputs) { return; }
+  if (task.destination == 1u) {
+    let at = slot.record * ${spec.recordWords}u + task.bias_offset + j;
+    records[at] = select(0.0, records[at], slot.accumulate != 0u) + total;
+    return;
+  }
+  let at = select(task.bias_offset + j, task.weight_offset + k * task.outputs + j, k < task.inputs);
+  grads[at] = select(0.0, grads[at], slot.accumulate != 0u) + total;
+}
+
+@compute @workgroup_size(${LANES})
+fn gradient_main(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: vec3u) {
+  // control is a read-only binding, so the skip flag is uniform and the early return keeps the barrier valid.
+  if (control.skip != 0u) { return; }
+  let task = tasks[wid.x];
+  var acc: array<f32, ${T}>;
+  for (var b = lane; b < slot.chunk_size; b += ${LANES}u) {
+    var dz: array<f32, ${TJ}>;
+    for (var t = 0u; t < ${TJ}u; t++) {
+      dz[t] = scratch[(task.delta_row + min(task.j0 + t, task.outputs - 1u)) * CHUNK + b];
+    }
+    for (var r = 0u; r < ${TK}u; r++) {
+      let k = task.k0 + r;
+      let input = select(1.0, scratch[(task.input_row + min(k, max(task.inputs, 1u) - 1u)) * CHUNK + b], k < task.inputs);
+      for (var t = 0u; t < ${TJ}u; t++) {
+        acc[r * ${TJ}u + t] = fma(input, dz[t], acc[r * ${TJ}u + t]);
+      }
+    }
+  }
+  for (var e = 0u; e < ${T}u; e++) {
+    partial[lane * ${T}u + e] = acc[e];
+  }
+  workgroupBarrier();
+  for (var e = lane; e < ${T}u; e += ${LANES}u) {
+    var total = 0.0;
+    for (var l = 0u; l < ${LANES}u; l++) {
+      total += partial[l * ${T}u + e];
+    }
+    emit(task, task.k0 + e / ${TJ}u, task.j0 + e % ${TJ}u, total);
+  }
+  if (lane == 0u && wid.x == 0u) {
+    records[slot.record * ${spec.recordWords}u + ${spec.doneIndex}u] = 1.0;
+  }
+}
+`;
+}

@@ -1,0 +1,278 @@
+/**
+ * The statistics of one training iteration (owner: src/algos/iterationStats.ts), in one workgroup, one dispatch,
+ * into a small block that is the iteration's only readback:
+ *
+ *   episodes:   count, sum, sum of squares, min and max of the returns and the sum of the lengths of the episodes
+ *               that ended during the rollout; the ring of the last RING episodes (time order, ties by env index)
+ *               carried across iterations, and its mean (the "mean of the last 20 episodes" of the solved check)
+ *   update:     CleanRL's logged values of the last minibatch performed (pg loss, value loss, entropy, both
+ *               approx-KL estimators), the clip fraction averaged over all performed minibatches, the number
+ *               performed and whether the KL early stop fired
+ *   explained variance 1 - Var(R - V) / Var(R) over the batch (two-pass, centred)
+ *   PPO-Penalty: beta *= 2 when the mean exact KL of the last epoch > 1.5 kl_target, /= 2 when < kl_target / 1.5
+ *   health:     non-finite gradient (Adam's sticky flag), non-finite parameters, non-finite losses
+ */
+import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import { controlStruct, nonFiniteWgsl } from './adam.js';
+import { hyperStruct } from './ppoShared.js';
+
+export const STATS_WORKGROUP = 256;
+export const RING = 20;
+
+export const STAT_FIELDS = [
+  'episodes',
+  'returnSum',
+  'returnSumSq',
+  'returnMin',
+  'returnMax',
+  'lengthSum',
+  'recentReturnMean',
+  'recentCount',
+  'policyLoss',
+  'valueLoss',
+  'entropy',
+  'oldApproxKl',
+  'approxKl',
+  'clipFraction',
+  'kl',
+  'minibatchesDone',
+  'earlyStopped',
+  'explainedVariance',
+  'beta',
+  'gradNorm',
+  'learningRate',
+  'adamStep',
+  'nonfiniteGradient',
+  'nonfiniteParameters',
+  'nonfiniteLoss',
+  'valueMean',
+  'returnMean',
+  'recentLengthMean',
+  'returnVariance',
+] as const;
+export type StatField = (typeof STAT_FIELDS)[number];
+export const STATS_WORDS = Math.ceil(STAT_FIELDS.length / 4) * 4;
+/** Persistent ring: RING returns, RING lengths, count (as f32). */
+export const RING_WORDS = 2 * RING + 4;
+
+export interface StatsKernelSpec {
+  layoutCode: string;
+  numRecords: number;
+  numMinibatches: number;
+  recordWords: number;
+  doneIndex: number;
+  stat: { policyLoss: number; valueLoss: number; entropy: number; oldApproxKl: number; approxKl: number; clipFraction: number; kl: number };
+  paramCount: number;
+  penalty: boolean;
+}
+
+/**
+ * Bindings: 0 hyper (uniform), 1 rollout (read), 2 records (read), 3 control (read), 4 params (read),
+ * 5 ppo_state (rw: [0] beta), 6 ring (rw), 7 stats (rw).
+ */
+export function iterationStatsWgsl(spec: StatsKernelSpec): string {
+  const WG = STATS_WORKGROUP;
+  const field = (name: StatField) => STAT_FIELDS.indexOf(name);
+  const rec = (index: number) => `records[r * ${spec.recordWords}u + ${index}u]`;
+  return wgsl/* wgsl */ `
+${spec.layoutCode}
+${controlStruct}
+${hyperStruct}
+${nonFiniteWgsl}
+@group(0) @binding(0) var<uniform> hyper: Hyper;
+@group(0) @binding(1) var<storage, read> rollout: array<f32>;
+@group(0) @binding(2) var<storage, read> records: array<f32>;
+@group(0) @binding(3) var<storage, read> control: Control;
+@group(0) @binding(4) var<storage, read> params: array<f32>;
+@group(0) @binding(5) var<storage, read_write> ppo_state: array<f32>;
+@group(0) @binding(6) var<storage, read_write> ring: array<f32>;
+@group(0) @binding(7) var<storage, read_write> stats: array<f32>;
+
+var<workgroup> sums: array<vec4f, ${WG}>;
+var<workgroup> extremes: array<vec2f, ${WG}>;
+var<workgroup> block_returns: array<f32, ${WG}>;
+var<workgroup> block_lengths: array<f32, ${WG}>;
+var<workgroup> found: u32;
+var<workgroup> fresh_returns: array<f32, ${2 * RING}>;
+
+fn sum4(lane: u32, value: vec4f) -> vec4f {
+  sums[lane] = value;
+  workgroupBarrier();
+  for (var width = ${WG / 2}u; width > 0u; width >>= 1u) {
+    if (lane < width) { sums[lane] += sums[lane + width]; }
+    workgroupBarrier();
+  }
+  let total = sums[0];
+  workgroupBarrier();
+  return total;
+}
+
+fn min_max(lane: u32, value: vec2f) -> vec2f {
+  extremes[lane] = value;
+  workgroupBarrier();
+  for (var width = ${WG / 2}u; width > 0u; width >>= 1u) {
+    if (lane < width) {
+      extremes[lane] = vec2f(min(extremes[lane].x, extremes[lane + width].x), max(extremes[lane].y, extremes[lane + width].y));
+    }
+    workgroupBarrier();
+  }
+  let total = extremes[0];
+  workgroupBarrier();
+  return total;
+}
+
+@compute @workgroup_size(${WG})
+fn stats_main(@builtin(local_invocation_index) lane: u32) {
+  // Episodes that ended during the rollout.
+  var episodes = vec4f(0.0);
+  var return_range = vec2f(3.4e38, -3.4e38);
+  for (var s = lane; s < M; s += ${WG}u) {
+    let episode_length = rollout[R_EPISODE_LENGTHS + s];
+    if (episode_length > 0.0) {
+      let ret = rollout[R_EPISODE_RETURNS + s];
+      episodes += vec4f(1.0, ret, ret * ret, episode_length);
+      return_range = vec2f(min(return_range.x, ret), max(return_range.y, ret));
+    }
+  }
+  let episode_sums = sum4(lane, episodes);
+  let episode_range = min_max(lane, return_range);
+
+  // Explained variance, two passes (means, then centred squares).
+  var first = vec4f(0.0);
+  for (var s = lane; s < M; s += ${WG}u) {
+    let ret = rollout[R_RETURNS + s];
+    let value = rollout[R_VALUES + s];
+    first += vec4f(ret, ret - value, value, 0.0);
+  }
+  let means = sum4(lane, first) / f32(M);
+  var second = vec4f(0.0);
+  for (var s = lane; s < M; s += ${WG}u) {
+    let ret = rollout[R_RETURNS + s] - means.x;
+    let residual = rollout[R_RETURNS + s] - rollout[R_VALUES + s] - means.y;
+    second += vec4f(ret * ret, residual * residual, 0.0, 0.0);
+  }
+  let variances = sum4(lane, second);
+
+  // Parameter health.
+  var squares = 0.0;
+  for (var p = lane; p < ${spec.paramCount}u; p += ${WG}u) { squares += params[p] * params[p]; }
+  let param_norm = sum4(lane, vec4f(squares, 0.0, 0.0, 0.0)).x;
+
+  // The newest episodes, newest first, scanning samples backwards ((t, n) descending) a block at a time.
+  if (lane == 0u) { found = 0u; }
+  workgroupBarrier();
+  let blocks = (M + ${WG - 1}u) / ${WG}u;
+  for (var block = 0u; block < blocks; block++) {
+    if (workgroupUniformLoad(&found) >= ${RING}u) { break; }
+    let offset = block * ${WG}u + lane;
+    block_lengths[lane] = 0.0;
+    if (offset < M) {
+      let s = M - 1u - offset;
+      block_lengths[lane] = rollout[R_EPISODE_LENGTHS + s];
+      block_returns[lane] = rollout[R_EPISODE_RETURNS + s];
+    }
+    workgroupBarrier();
+    if (lane == 0u) {
+      for (var i = 0u; i < ${WG}u && found < ${RING}u; i++) {
+        if (block_lengths[i] > 0.0) {
+          fresh_returns[found] = block_returns[i];
+          fresh_returns[${RING}u + found] = block_lengths[i];
+          found += 1u;
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+
+  if (lane != 0u) { return; }
+
+  // Ring update: keep the last RING of (old ring in time order) ++ (fresh episodes in time order).
+  let fresh = found;
+  let old_count = u32(ring[${2 * RING}u]);
+  let keep_old = min(old_count, ${RING}u - fresh);
+  var merged_returns: array<f32, ${RING}>;
+  var merged_lengths: array<f32, ${RING}>;
+  for (var i = 0u; i < keep_old; i++) {
+    merged_returns[i] = ring[old_count - keep_old + i];
+    merged_lengths[i] = ring[${RING}u + old_count - keep_old + i];
+  }
+  for (var i = 0u; i < fresh; i++) {
+    merged_returns[keep_old + i] = fresh_returns[fresh - 1u - i];
+    merged_lengths[keep_old + i] = fresh_returns[${RING}u + fresh - 1u - i];
+  }
+  let count = keep_old + fresh;
+  var recent_sum = 0.0;
+  var recent_length = 0.0;
+  for (var i = 0u; i < count; i++) {
+    ring[i] = merged_returns[i];
+    ring[${RING}u + i] = merged_lengths[i];
+    recent_sum += merged_returns[i];
+    recent_length += merged_lengths[i];
+  }
+  ring[${2 * RING}u] = f32(count);
+
+  // Minibatch records: last performed, mean clip fraction, mean exact KL of the last performed epoch.
+  var performed = 0.0;
+  var clip_sum = 0.0;
+  var last = 0u;
+  for (var r = 0u; r < ${spec.numRecords}u; r++) {
+    if (${rec(spec.doneIndex)} > 0.0) {
+      performed += 1.0;
+      clip_sum += ${rec(spec.stat.clipFraction)};
+      last = r;
+    }
+  }
+  let last_epoch_start = (last / ${spec.numMinibatches}u) * ${spec.numMinibatches}u;
+  var epoch_kl = 0.0;
+  var epoch_count = 0.0;
+  for (var r = last_epoch_start; r <= last; r++) {
+    if (${rec(spec.doneIndex)} > 0.0) {
+      epoch_kl += ${rec(spec.stat.kl)};
+      epoch_count += 1.0;
+    }
+  }
+  var beta = ppo_state[0];
+#if ${spec.penalty}
+  if (performed > 0.0) {
+    let kl_mean = epoch_kl / max(epoch_count, 1.0);
+    if (kl_mean > 1.5 * hyper.kl_target) { beta = beta * 2.0; }
+    else if (kl_mean < hyper.kl_target / 1.5) { beta = beta * 0.5; }
+    ppo_state[0] = beta;
+  }
+#endif
+  let r = last;
+  let has = performed > 0.0;
+  stats[${field('episodes')}u] = episode_sums.x;
+  stats[${field('returnSum')}u] = episode_sums.y;
+  stats[${field('returnSumSq')}u] = episode_sums.z;
+  stats[${field('lengthSum')}u] = episode_sums.w;
+  stats[${field('returnMin')}u] = episode_range.x;
+  stats[${field('returnMax')}u] = episode_range.y;
+  stats[${field('recentReturnMean')}u] = select(0.0, recent_sum / f32(count), count > 0u);
+  stats[${field('recentLengthMean')}u] = select(0.0, recent_length / f32(count), count > 0u);
+  stats[${field('recentCount')}u] = f32(count);
+  stats[${field('policyLoss')}u] = select(0.0, ${rec(spec.stat.policyLoss)}, has);
+  stats[${field('valueLoss')}u] = select(0.0, ${rec(spec.stat.valueLoss)}, has);
+  stats[${field('entropy')}u] = select(0.0, ${rec(spec.stat.entropy)}, has);
+  stats[${field('oldApproxKl')}u] = select(0.0, ${rec(spec.stat.oldApproxKl)}, has);
+  stats[${field('approxKl')}u] = select(0.0, ${rec(spec.stat.approxKl)}, has);
+  stats[${field('kl')}u] = select(0.0, epoch_kl / max(epoch_count, 1.0), has);
+  stats[${field('clipFraction')}u] = select(0.0, clip_sum / performed, has);
+  stats[${field('minibatchesDone')}u] = performed;
+  stats[${field('earlyStopped')}u] = f32(control.skip);
+  let var_returns = variances.x / f32(M);
+  // 0 here when the returns have no variance; the host reports NaN then (as CleanRL's np.nan).
+  stats[${field('explainedVariance')}u] = select(1.0 - (variances.y / f32(M)) / var_returns, 0.0, var_returns == 0.0);
+  stats[${field('returnVariance')}u] = var_returns;
+  stats[${field('beta')}u] = beta;
+  stats[${field('gradNorm')}u] = control.grad_norm;
+  stats[${field('learningRate')}u] = control.lr;
+  stats[${field('adamStep')}u] = control.step;
+  stats[${field('nonfiniteGradient')}u] = f32(control.nonfinite);
+  stats[${field('nonfiniteParameters')}u] = select(0.0, 1.0, is_non_finite(param_norm));
+  stats[${field('nonfiniteLoss')}u] = select(0.0, 1.0, has && (is_non_finite(${rec(spec.stat.policyLoss)}) || is_non_finite(${rec(spec.stat.valueLoss)}) || is_non_finite(${rec(spec.stat.entropy)})));
+  stats[${field('valueMean')}u] = means.z;
+  stats[${field('returnMean')}u] = means.x;
+}
+`;
+}

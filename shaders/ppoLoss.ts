@@ -1,0 +1,246 @@
+/**
+ * The fused minibatch kernel of the PPO update (owner: src/algos/ppoUpdate.ts): one invocation per sample of a
+ * minibatch chunk runs the actor and critic forward, the PPO loss, and the backward pass down to each layer's
+ * pre-activation gradient, and writes the layer inputs and gradients to the scratch rows (src/algos/scratch.ts),
+ * from which the gradient kernel forms dW = sum_b input ⊗ dz and db = sum_b dz. Everything is divided by the
+ * minibatch size here, so the sums are the gradients of CleanRL's minibatch means:
+ *
+ *   A      = (adv - mean_mb) / (std_mb + 1e-8)                   (when norm_adv)
+ *   r      = exp(log pi(a|s) - log pi_old(a|s))
+ *   clip:    L_pg = max(-A r, -A clip(r, 1 - c, 1 + c));  dL_pg/dlog pi = -A r where the unclipped term is the
+ *            max, else 0
+ *   penalty: L_pg = -A r + beta KL(pi_old || pi);           dL_pg/dlog pi = -A r, plus beta dKL
+ *   L_v    = ½ max((V - R)², (V_old + clip(V - V_old, -c, c) - R)²)   (clip_vloss; else ½ (V - R)²)
+ *   L      = L_pg - ent_coef H + vf_coef L_v
+ *
+ * with the distribution derivatives of shaders/distributions.ts. Per-sample statistics (pg loss, value loss,
+ * entropy, both approx-KL estimators, clipped indicator, exact KL) go to the stat rows, also divided by MB.
+ */
+import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import { activationLibraryWgsl } from './activations.js';
+import { categoricalWgsl, gaussianWgsl } from './distributions.js';
+import { mlpInlineWgsl, type InlineLayer } from './mlpInline.js';
+import { controlStruct } from './adam.js';
+import { slotStruct, hyperStruct } from './ppoShared.js';
+import type { ActionSpace } from '../src/envs/spec.js';
+
+export const LOSS_WORKGROUP = 64;
+
+export interface LossKernelSpec {
+  action: ActionSpace;
+  obsSize: number;
+  actor: InlineLayer[];
+  critic: InlineLayer[];
+  logstdOffset: number;
+  algo: 'clip' | 'penalty';
+  minibatchSize: number;
+  /** Scratch row stride (largest chunk). */
+  chunk: number;
+  layoutCode: string;
+  rows: {
+    x: number;
+    actorActivations: number[];
+    criticActivations: number[];
+    actorDeltas: number[];
+    criticDeltas: number[];
+    stats: number;
+    logstd: number;
+  };
+  stat: { policyLoss: number; valueLoss: number; entropy: number; oldApproxKl: number; approxKl: number; clipFraction: number; kl: number };
+}
+
+/** Forward through every layer, keeping each layer's output in `${net}_y<l>`. */
+function forwardCode(net: string, layers: InlineLayer[]): string {
+  return layers
+    .map((layer, l) => {
+      const input = l === 0 ? 'x' : `${net}_y${l - 1}`;
+      return `  var ${net}_y${l}: array<f32, ${layer.outputs}>;\n  ${net}_forward_${l}(&${input}, &${net}_y${l});`;
+    })
+    .join('\n');
+}
+
+/**
+ * Backward from `${net}_d<L-1>` (dL/d output, set by the loss): each layer's dL/dz is stored to its delta rows and,
+ * above the first layer, propagated to the layer below. Also stores the hidden activations (inputs of layers >= 1).
+ */
+function backwardCode(net: string, layers: InlineLayer[], activationRows: number[], deltaRows: number[]): string {
+  const lines: string[] = [];
+  for (let l = layers.length - 1; l >= 0; l--) {
+    const layer = layers[l]!;
+    lines.push(`  ${net}_output_grad_${l}(&${net}_d${l}, &${net}_y${l});`);
+    lines.push(`  for (var j = 0u; j < ${layer.outputs}u; j++) { scratch[(${deltaRows[l]}u + j) * CHUNK + i] = ${net}_d${l}[j]; }`);
+    if (l > 0) {
+      lines.push(`  var ${net}_d${l - 1}: array<f32, ${layer.inputs}>;`);
+      lines.push(`  ${net}_input_grad_${l}(&${net}_d${l}, &${net}_d${l - 1});`);
+      lines.push(`  for (var k = 0u; k < ${layer.inputs}u; k++) { scratch[(${activationRows[l - 1]}u + k) * CHUNK + i] = ${net}_y${l - 1}[k]; }`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Bindings: 0 slot (uniform, dynamic), 1 hyper (uniform), 2 params (read), 3 rollout (read), 4 perm (read),
+ * 5 mb_adv (read), 6 control (read), 7 scratch (rw), 8 ppo_state (read: [0] = beta).
+ */
+export function ppoLossWgsl(spec: LossKernelSpec): string {
+  const discrete = spec.action.type === 'discrete';
+  const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
+  const O = spec.obsSize;
+  const L = spec.actor.length;
+  const Lc = spec.critic.length;
+  const penalty = spec.algo === 'penalty';
+  const st = spec.stat;
+  const statRow = (index: number) => `scratch[(${spec.rows.stats + index}u) * CHUNK + i]`;
+  return wgsl/* wgsl */ `
+${spec.layoutCode}
+${activationLibraryWgsl}
+${mlpInlineWgsl('actor', spec.actor)}
+${mlpInlineWgsl('critic', spec.critic)}
+#if ${discrete}
+${categoricalWgsl(A)}
+#else
+${gaussianWgsl(A)}
+#endif
+${controlStruct}
+${slotStruct}
+${hyperStruct}
+const MB: u32 = ${spec.minibatchSize}u;
+const CHUNK: u32 = ${spec.chunk}u;
+
+@group(0) @binding(0) var<uniform> slot: Slot;
+@group(0) @binding(1) var<uniform> hyper: Hyper;
+@group(0) @binding(2) var<storage, read> params: array<f32>;
+@group(0) @binding(3) var<storage, read> rollout: array<f32>;
+@group(0) @binding(4) var<storage, read> perm: array<u32>;
+@group(0) @binding(5) var<storage, read> mb_adv: array<f32>;
+@group(0) @binding(6) var<storage, read> control: Control;
+@group(0) @binding(7) var<storage, read_write> scratch: array<f32>;
+@group(0) @binding(8) var<storage, read> ppo_state: array<f32>;
+
+@compute @workgroup_size(${LOSS_WORKGROUP})
+fn loss_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * ${LOSS_WORKGROUP}u;
+  if (i >= slot.chunk_size || control.skip != 0u) { return; }
+  let s = perm[slot.minibatch * MB + slot.chunk_start + i];
+  let inv_mb = hyper.inv_minibatch;
+
+  var x: array<f32, ${O}>;
+  for (var f = 0u; f < ${O}u; f++) {
+    x[f] = rollout[R_OBS + f * M + s];
+    scratch[(${spec.rows.x}u + f) * CHUNK + i] = x[f];
+  }
+${forwardCode('actor', spec.actor)}
+${forwardCode('critic', spec.critic)}
+  let head = &actor_y${L - 1};
+  let value = critic_y${Lc - 1}[0];
+
+  var advantage = rollout[R_ADVANTAGES + s];
+  if (hyper.norm_adv != 0u) {
+    advantage = (advantage - mb_adv[2u * slot.minibatch]) / (mb_adv[2u * slot.minibatch + 1u] + 1e-8);
+  }
+  var actor_d${L - 1}: array<f32, ${A}>;
+#if ${discrete}
+  var logp: array<f32, ${A}>;
+  categorical_log_softmax(head, &logp);
+  let action = u32(rollout[R_ACTIONS + s]);
+  let new_logprob = logp[action];
+  let entropy = categorical_entropy(&logp);
+#else
+  var logstd: array<f32, ${A}>;
+  var sample: array<f32, ${A}>;
+  for (var d = 0u; d < ${A}u; d++) {
+    logstd[d] = params[${spec.logstdOffset}u + d];
+    sample[d] = rollout[R_ACTIONS + d * M + s];
+  }
+  let new_logprob = gaussian_log_prob(&sample, head, &logstd);
+  let entropy = gaussian_entropy(&logstd);
+#endif
+  let logratio = new_logprob - rollout[R_LOGPROBS + s];
+  let ratio = exp(logratio);
+#if ${penalty}
+  let beta = ppo_state[0];
+  var kl = 0.0;
+  let pg_loss = -advantage * ratio;
+  let grad_logprob = -advantage * ratio;
+#else
+  let kl = 0.0;
+  let pg_unclipped = -advantage * ratio;
+  let pg_clipped = -advantage * clamp(ratio, 1.0 - hyper.clip_coef, 1.0 + hyper.clip_coef);
+  let pg_loss = max(pg_unclipped, pg_clipped);
+  let grad_logprob = select(0.0, pg_unclipped, pg_unclipped >= pg_clipped);
+#endif
+
+#if ${discrete}
+  for (var j = 0u; j < ${A}u; j++) {
+    let p = exp(logp[j]);
+    let dlogp = select(0.0, 1.0, j == action) - p;
+    // -ent_coef dH/dz_j = ent_coef p_j (log p_j + H)
+    actor_d${L - 1}[j] = inv_mb * (grad_logprob * dlogp + hyper.ent_coef * p * (logp[j] + entropy));
+  }
+#if ${penalty}
+  var old_logits: array<f32, ${A}>;
+  var old_logp: array<f32, ${A}>;
+  for (var j = 0u; j < ${A}u; j++) { old_logits[j] = rollout[R_OLD_DIST + j * M + s]; }
+  categorical_log_softmax(&old_logits, &old_logp);
+  for (var j = 0u; j < ${A}u; j++) {
+    let p_old = exp(old_logp[j]);
+    kl += p_old * (old_logp[j] - logp[j]);
+    actor_d${L - 1}[j] += inv_mb * beta * (exp(logp[j]) - p_old);
+  }
+#endif
+#else
+  for (var d = 0u; d < ${A}u; d++) {
+    let inv_var = exp(-2.0 * logstd[d]);
+    let u = sample[d] - (*head)[d];
+    actor_d${L - 1}[d] = inv_mb * grad_logprob * u * inv_var;
+    // log-std: dlogp/ds = u² e^{-2s} - 1; dH/ds = 1.
+    scratch[(${spec.rows.logstd}u + d) * CHUNK + i] = inv_mb * (grad_logprob * (u * u * inv_var - 1.0) - hyper.ent_coef);
+  }
+#if ${penalty}
+  for (var d = 0u; d < ${A}u; d++) {
+    let old_mean = rollout[R_OLD_DIST + d * M + s];
+    let old_logstd = rollout[R_OLD_DIST + ${A}u * M + d];
+    let inv_var = exp(-2.0 * logstd[d]);
+    let spread = exp(2.0 * old_logstd) + (old_mean - (*head)[d]) * (old_mean - (*head)[d]);
+    kl += logstd[d] - old_logstd + 0.5 * spread * inv_var - 0.5;
+    actor_d${L - 1}[d] += inv_mb * beta * ((*head)[d] - old_mean) * inv_var;
+    scratch[(${spec.rows.logstd}u + d) * CHUNK + i] += inv_mb * beta * (1.0 - spread * inv_var);
+  }
+#endif
+#endif
+
+  let value_target = rollout[R_RETURNS + s];
+  let old_value = rollout[R_VALUES + s];
+  let unclipped = (value - value_target) * (value - value_target);
+  var value_loss = 0.5 * unclipped;
+  var value_grad = value - value_target;
+  if (hyper.clip_vloss != 0u) {
+    let delta = value - old_value;
+    let clipped_value = old_value + clamp(delta, -hyper.clip_coef, hyper.clip_coef);
+    let clipped = (clipped_value - value_target) * (clipped_value - value_target);
+    value_loss = 0.5 * max(unclipped, clipped);
+    // Through the clipped branch the gradient flows only inside the clip range.
+    let clipped_grad = select(0.0, clipped_value - value_target, abs(delta) <= hyper.clip_coef);
+    value_grad = select(clipped_grad, value - value_target, unclipped >= clipped);
+  }
+  var critic_d${Lc - 1}: array<f32, 1>;
+  critic_d${Lc - 1}[0] = inv_mb * hyper.vf_coef * value_grad;
+#if ${penalty}
+  let total_pg = pg_loss + beta * kl;
+#else
+  let total_pg = pg_loss;
+#endif
+
+  ${statRow(st.policyLoss)} = inv_mb * total_pg;
+  ${statRow(st.valueLoss)} = inv_mb * value_loss;
+  ${statRow(st.entropy)} = inv_mb * entropy;
+  ${statRow(st.oldApproxKl)} = inv_mb * -logratio;
+  ${statRow(st.approxKl)} = inv_mb * ((ratio - 1.0) - logratio);
+  ${statRow(st.clipFraction)} = inv_mb * select(0.0, 1.0, abs(ratio - 1.0) > hyper.clip_coef);
+  ${statRow(st.kl)} = inv_mb * kl;
+
+${backwardCode('actor', spec.actor, spec.rows.actorActivations, spec.rows.actorDeltas)}
+${backwardCode('critic', spec.critic, spec.rows.criticActivations, spec.rows.criticDeltas)}
+}
+`;
+}

@@ -1,0 +1,154 @@
+/**
+ * The fused rollout (owner: src/algos/rollout.ts): ONE dispatch collects a whole rollout of NUM_STEPS steps in
+ * NUM_ENVS environments, one invocation per environment, with no readback. Each step of environment n:
+ *
+ *   obs_t -> actor -> logits / mean -> sample a_t (counter-based: seed, stream action, env n, global step)
+ *         -> log pi(a_t|obs_t);  critic -> V(obs_t)
+ *   env_step(state, a_t) -> r_t, terminated; truncated = episode steps >= maxEpisodeSteps
+ *   where truncated and not terminated: V(finalObs) for bootstrapping
+ *   where the episode ended: record its return and length, auto-reset (same step)
+ *
+ * and after the last step V(obs_T), the bootstrap value of GAE. The environment's state, step and episode
+ * counters and the running episode return/length live in GPU buffers across iterations. The policy samples
+ * (training); evaluation and games use the policy kernel instead.
+ */
+import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import { activationLibraryWgsl } from './activations.js';
+import { categoricalWgsl, gaussianWgsl } from './distributions.js';
+import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from './mlpInline.js';
+import { RngStream } from './rng.js';
+import { envStorageBindingsWgsl, envStorageWgsl } from './envs/batch.js';
+import type { ActionSpace } from '../src/envs/spec.js';
+
+export const ROLLOUT_WORKGROUP = 64;
+
+export interface RolloutKernelSpec {
+  /** The environment's composed WGSL (src/envs/compose.ts). */
+  envCode: string;
+  stateSize: number;
+  obsSize: number;
+  maxEpisodeSteps: number;
+  action: ActionSpace;
+  actor: InlineLayer[];
+  critic: InlineLayer[];
+  /** Offset of actor_logstd (box only). */
+  logstdOffset: number;
+  /** Rollout storage constants (RolloutLayout.wgsl()). */
+  layoutCode: string;
+  keepOldDist: boolean;
+}
+
+/** Uniform: seed, step_base (global step of t = 0, for the action generator). */
+export const ROLLOUT_PARAMS_WORDS = 4;
+
+/**
+ * Bindings: 0 params {seed, step_base} (uniform), 1 agent parameters (read), 2-4 the environment's storage
+ * (state, episode steps, episode index: shaders/envs/batch.ts, whose step/reset helpers this kernel uses),
+ * 5 rollout storage (rw), 6 episode tracker (rw, f32 [2][N]: running return, running length).
+ */
+export function rolloutWgsl(spec: RolloutKernelSpec): string {
+  const discrete = spec.action.type === 'discrete';
+  const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
+  const O = spec.obsSize;
+  return wgsl/* wgsl */ `
+${spec.envCode}
+${spec.layoutCode}
+${activationLibraryWgsl}
+${mlpInlineWgsl('actor', spec.actor)}
+${mlpRunWgsl('actor', spec.actor)}
+${mlpInlineWgsl('critic', spec.critic)}
+${mlpRunWgsl('critic', spec.critic)}
+#if ${discrete}
+${categoricalWgsl(A)}
+#else
+${gaussianWgsl(A)}
+#endif
+
+${envStorageWgsl}
+struct Params { seed: u32, step_base: u32, unused0: u32, unused1: u32 }
+@group(0) @binding(0) var<uniform> run: Params;
+@group(0) @binding(1) var<storage, read> params: array<f32>;
+${envStorageBindingsWgsl({ group: 0, state: 2, episodeSteps: 3, episodeIndex: 4 })}
+@group(0) @binding(5) var<storage, read_write> rollout: array<f32>;
+@group(0) @binding(6) var<storage, read_write> tracker: array<f32>;
+
+fn value_of(obs: ptr<function, array<f32, ${O}>>) -> f32 {
+  var v: array<f32, 1>;
+  critic_run(obs, &v);
+  return v[0];
+}
+
+@compute @workgroup_size(${ROLLOUT_WORKGROUP})
+fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let n = gid.x + gid.y * nwg.x * ${ROLLOUT_WORKGROUP}u;
+  if (n >= NUM_ENVS) { return; }
+  var episode_return = tracker[n];
+  var episode_length = tracker[NUM_ENVS + n];
+#if ${!discrete}
+  var logstd: array<f32, ${A}>;
+  for (var d = 0u; d < ${A}u; d++) { logstd[d] = params[${spec.logstdOffset}u + d]; }
+#if ${spec.keepOldDist}
+  // pi_old's log-std (state-independent), after the per-sample means.
+  if (n == 0u) {
+    for (var d = 0u; d < ${A}u; d++) { rollout[R_OLD_DIST + ${A}u * M + d] = logstd[d]; }
+  }
+#endif
+#endif
+  var obs = engine_observe_env(n, NUM_ENVS);
+
+  for (var t = 0u; t < NUM_STEPS; t++) {
+    let s = t * NUM_ENVS + n;
+    for (var f = 0u; f < ${O}u; f++) { rollout[R_OBS + f * M + s] = obs[f]; }
+    var head: array<f32, ${A}>;
+    actor_run(&obs, &head);
+    rollout[R_VALUES + s] = value_of(&obs);
+#if ${spec.keepOldDist}
+    for (var d = 0u; d < ${A}u; d++) { rollout[R_OLD_DIST + d * M + s] = head[d]; }
+#endif
+    var action_rng = rng_create(run.seed, ${RngStream.action}u, n, run.step_base + t);
+#if ${discrete}
+    var logp: array<f32, ${A}>;
+    categorical_log_softmax(&head, &logp);
+    let action = categorical_sample(&logp, rng_unit(rng_next4(&action_rng).x));
+    rollout[R_ACTIONS + s] = f32(action);
+    rollout[R_LOGPROBS + s] = logp[action];
+    let env_action: EnvAction = action;
+#else
+    var sample: array<f32, ${A}>;
+    var env_action: EnvAction;
+    for (var d = 0u; d < ${A}u; d++) {
+      sample[d] = head[d] + exp(logstd[d]) * rng_normal(&action_rng);
+      rollout[R_ACTIONS + d * M + s] = sample[d];
+      // The environment receives the sample clipped to the action box (CleanRL's ClipAction wrapper).
+      env_action[d] = clamp(sample[d], ENV_ACTION_LOW[d], ENV_ACTION_HIGH[d]);
+    }
+    rollout[R_LOGPROBS + s] = gaussian_log_prob(&sample, &head, &logstd);
+#endif
+
+    var result = engine_step_env(n, NUM_ENVS, run.seed, ${spec.maxEpisodeSteps}u, env_action);
+    episode_return += result.reward;
+    episode_length += 1.0;
+    var final_value = 0.0;
+    if (result.truncated && !result.terminated) {
+      final_value = value_of(&result.final_obs);
+    }
+    rollout[R_REWARDS + s] = result.reward;
+    rollout[R_DONES + s] = select(0.0, 1.0, result.terminated) + select(0.0, 2.0, result.truncated);
+    rollout[R_FINAL_VALUES + s] = final_value;
+    if (result.terminated || result.truncated) {
+      rollout[R_EPISODE_RETURNS + s] = episode_return;
+      rollout[R_EPISODE_LENGTHS + s] = episode_length;
+      episode_return = 0.0;
+      episode_length = 0.0;
+    } else {
+      rollout[R_EPISODE_RETURNS + s] = 0.0;
+      rollout[R_EPISODE_LENGTHS + s] = 0.0;
+    }
+    obs = result.obs;
+  }
+  rollout[R_VALUES + NUM_STEPS * NUM_ENVS + n] = value_of(&obs);
+  tracker[n] = episode_return;
+  tracker[NUM_ENVS + n] = episode_length;
+}
+`;
+}

@@ -1,0 +1,126 @@
+/**
+ * Owner of shaders/gae.ts: GAE over a rollout on the GPU, for the trainer (encoded into the iteration, no
+ * readback) and for users and tests on typed arrays (`computeGae`, which packs the arrays into one buffer laid
+ * out like the rollout storage and runs the same pipeline).
+ */
+import type { Gpu } from '../gpu/device.js';
+import { getGpu } from '../gpu/device.js';
+import { bindBuffers } from '../gpu/bind.js';
+import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
+import { readFloat32 } from '../gpu/readback.js';
+import { gridFor, Recorder } from '../gpu/recorder.js';
+import { GAE_PARAMS_WORDS, GAE_WORKGROUP, gaeWgsl } from '../../shaders/gae.js';
+
+export interface GaeRegions {
+  rewards: number;
+  values: number;
+  dones: number;
+  finalValues: number;
+  advantages: number;
+  returns: number;
+}
+
+export class Gae {
+  private constructor(
+    private readonly gpu: Gpu,
+    private readonly pipeline: GPUComputePipeline,
+  ) {}
+
+  static async create(gpu: Gpu): Promise<Gae> {
+    const pipeline = await gpu.pipelines.pipeline({
+      label: 'Gae.scan',
+      key: 'Gae',
+      entryPoint: 'gae',
+      bindings: ['uniform', 'storage'],
+      build: gaeWgsl,
+    });
+    return new Gae(gpu, pipeline);
+  }
+
+  /** A bound scan over `data` (regions at the given float offsets); encode() records one dispatch. */
+  bind(label: string, data: GPUBuffer, numEnvs: number, numSteps: number, regions: GaeRegions, gamma: number, lambda: number) {
+    const words = new ArrayBuffer(GAE_PARAMS_WORDS * 4);
+    new Uint32Array(words, 0, 8).set([
+      numEnvs,
+      numSteps,
+      regions.rewards,
+      regions.values,
+      regions.dones,
+      regions.finalValues,
+      regions.advantages,
+      regions.returns,
+    ]);
+    new Float32Array(words, 32, 2).set([gamma, lambda]);
+    const uniform = createBuffer(this.gpu, {
+      label: `${label}.params`,
+      size: words.byteLength,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      data: new Uint8Array(words),
+    });
+    const group = bindBuffers(this.gpu.device, `${label}.group`, this.pipeline.getBindGroupLayout(0), [uniform, data]);
+    const grid = gridFor(numEnvs, GAE_WORKGROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension);
+    return {
+      uniform,
+      encode: (recorder: Recorder) => recorder.dispatch(this.pipeline, group, grid),
+    };
+  }
+}
+
+export interface GaeInput {
+  /** Time-major [T][N]. */
+  rewards: Float32Array;
+  /** V(s_t), time-major [T][N]. */
+  values: Float32Array;
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+  /** V(finalObs_t) where truncated (read only there), time-major [T][N]. */
+  finalValues: Float32Array;
+  /** V of the observation after the last step, [N]. */
+  lastValues: Float32Array;
+  numEnvs: number;
+  gamma: number;
+  lambda: number;
+  gpu?: Gpu;
+}
+
+/** GAE(lambda) on the GPU over typed arrays, with the trainer's kernel (see shaders/gae.ts for the formula). */
+export async function computeGae(input: GaeInput): Promise<{ advantages: Float32Array; returns: Float32Array }> {
+  const { numEnvs, gamma, lambda } = input;
+  if (!Number.isInteger(numEnvs) || numEnvs <= 0) throw new RangeError(`computeGae numEnvs is ${numEnvs}; expected a positive integer`);
+  const M = input.rewards.length;
+  if (M % numEnvs !== 0) throw new RangeError(`computeGae rewards has length ${M}; expected a multiple of numEnvs (${numEnvs}): time-major T x N`);
+  const T = M / numEnvs;
+  const expectLength = (name: keyof GaeInput, length: number) => {
+    const value = input[name] as ArrayLike<number> | undefined;
+    if (!value || value.length !== length) {
+      throw new RangeError(`computeGae ${name} has length ${value?.length}; expected ${length} (${name === 'lastValues' ? 'N' : 'T x N'})`);
+    }
+  };
+  (['values', 'terminated', 'truncated', 'finalValues'] as const).forEach((name) => expectLength(name, M));
+  expectLength('lastValues', numEnvs);
+  for (const [name, value] of [['gamma', gamma], ['lambda', lambda]] as const) {
+    if (!(value >= 0 && value <= 1)) throw new RangeError(`computeGae ${name} is ${value}; expected a number in [0, 1]`);
+  }
+  const gpu = input.gpu ?? (await getGpu());
+  const gae = await Gae.create(gpu);
+  // Packed layout: rewards, values (T + 1 rows), dones, finalValues, advantages, returns.
+  const regions: GaeRegions = { rewards: 0, values: M, dones: 2 * M + numEnvs, finalValues: 3 * M + numEnvs, advantages: 4 * M + numEnvs, returns: 5 * M + numEnvs };
+  const packed = new Float32Array(6 * M + numEnvs);
+  packed.set(input.rewards, regions.rewards);
+  packed.set(input.values, regions.values);
+  packed.set(input.lastValues, regions.values + M);
+  for (let s = 0; s < M; s++) packed[regions.dones + s] = (input.terminated[s] ? 1 : 0) + (input.truncated[s] ? 2 : 0);
+  packed.set(input.finalValues, regions.finalValues);
+  const data = createBuffer(gpu, { label: 'computeGae.data', size: packed.byteLength, data: packed });
+  const bound = gae.bind('computeGae', data, numEnvs, T, regions, gamma, lambda);
+  try {
+    const recorder = new Recorder(gpu, 'computeGae.encoder');
+    bound.encode(recorder);
+    recorder.submit();
+    const out = await readFloat32(gpu, data, 2 * M, regions.advantages);
+    return { advantages: out.slice(0, M), returns: out.slice(M) };
+  } finally {
+    destroyBuffer(gpu, data);
+    destroyBuffer(gpu, bound.uniform);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Owner of shaders/iterationStats.ts: the end-of-iteration statistics kernel and the persistent ring of the last
+ * 20 episodes. `decode` turns the block read back from the GPU into named numbers.
+ */
+import type { Gpu } from '../gpu/device.js';
+import { bindBuffers } from '../gpu/bind.js';
+import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
+import type { Recorder } from '../gpu/recorder.js';
+import { iterationStatsWgsl, RING_WORDS, STAT_FIELDS, STATS_WORDS, type StatField } from '../../shaders/iterationStats.js';
+import { RECORD_DONE, RECORD_WORDS, Stat } from './scratch.js';
+import type { RolloutLayout } from './storage.js';
+
+export type IterationGpuStats = Record<StatField, number>;
+
+export class IterationStats {
+  /** The block read back each iteration (STATS_WORDS floats). */
+  readonly block: GPUBuffer;
+  readonly ring: GPUBuffer;
+  private readonly group: GPUBindGroup;
+
+  private constructor(
+    private readonly gpu: Gpu,
+    private readonly pipeline: GPUComputePipeline,
+    buffers: { hyper: GPUBuffer; storage: GPUBuffer; records: GPUBuffer; control: GPUBuffer; params: GPUBuffer; state: GPUBuffer },
+  ) {
+    this.block = createBuffer(gpu, { label: 'IterationStats.block', size: STATS_WORDS * 4 });
+    this.ring = createBuffer(gpu, { label: 'IterationStats.recentEpisodes', size: RING_WORDS * 4 });
+    this.group = bindBuffers(gpu.device, 'IterationStats.group', pipeline.getBindGroupLayout(0), [
+      buffers.hyper,
+      buffers.storage,
+      buffers.records,
+      buffers.control,
+      buffers.params,
+      buffers.state,
+      this.ring,
+      this.block,
+    ]);
+  }
+
+  static async create(
+    gpu: Gpu,
+    layout: RolloutLayout,
+    options: { numMinibatches: number; updateEpochs: number; paramCount: number; penalty: boolean },
+    buffers: { hyper: GPUBuffer; storage: GPUBuffer; records: GPUBuffer; control: GPUBuffer; params: GPUBuffer; state: GPUBuffer },
+  ): Promise<IterationStats> {
+    const code = iterationStatsWgsl({
+      layoutCode: layout.wgsl(),
+      numRecords: options.numMinibatches * options.updateEpochs,
+      numMinibatches: options.numMinibatches,
+      recordWords: RECORD_WORDS,
+      doneIndex: RECORD_DONE,
+      stat: {
+        policyLoss: Stat.policyLoss,
+        valueLoss: Stat.valueLoss,
+        entropy: Stat.entropy,
+        oldApproxKl: Stat.oldApproxKl,
+        approxKl: Stat.approxKl,
+        clipFraction: Stat.clipFraction,
+        kl: Stat.kl,
+      },
+      paramCount: options.paramCount,
+      penalty: options.penalty,
+    });
+    const pipeline = await gpu.pipelines.pipeline({
+      label: 'IterationStats.reduce',
+      key: `IterationStats\n${code}`,
+      entryPoint: 'stats_main',
+      bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'storage'],
+      build: () => code,
+    });
+    return new IterationStats(gpu, pipeline, buffers);
+  }
+
+  encode(recorder: Recorder): void {
+    recorder.dispatch(this.pipeline, this.group, [1]);
+  }
+
+  static decode(words: Float32Array): IterationGpuStats {
+    const out = {} as IterationGpuStats;
+    STAT_FIELDS.forEach((name, i) => (out[name] = words[i]!));
+    if (out.returnVariance === 0) out.explainedVariance = Number.NaN;
+    return out;
+  }
+
+  destroy(): void {
+    destroyBuffer(this.gpu, this.block);
+    destroyBuffer(this.gpu, this.ring);
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * PPO (Clip and Penalty) entirely on the GPU, laid out like CleanRL's ppo.py: the same names, the same loop.
+ * Each iteration is ONE command buffer — rollout, GAE, update, statistics — submitted without waiting; its only
+ * readback is the statistics block, read while the GPU runs the next iteration.
+ *
+ *   for iteration in 1..num_iterations:
+ *       lrnow = (1 - (iteration - 1) / num_iterations) * learning_rate      (anneal_lr)
+ *       rollout:  num_steps x num_envs transitions, fused policy + environment    (shaders/rollout.ts)
+ *       GAE:      advantages, returns = advantages + values                       (shaders/gae.ts)
+ *       update:   update_epochs x num_minibatches PPO steps with Adam             (src/algos/ppoUpdate.ts)
+ *       stats:    episode returns, losses, KL, clip fraction, explained variance  (shaders/iterationStats.ts)
+ */
+import type { Gpu } from '../gpu/device.js';
+import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
+import { readFloat32, ReadbackRing } from '../gpu/readback.js';
+import { Recorder } from '../gpu/recorder.js';
+import type { GpuVecEnv } from '../envs/gpuEnv.js';
+import { STATS_WORDS } from '../../shaders/iterationStats.js';
+import { actionWidth, AgentLayout } from './agent.js';
+import type { TrainerConfig } from './config.js';
+import { Gae } from './gae.js';
+import { IterationStats, type IterationGpuStats } from './iterationStats.js';
+import { PpoUpdate } from './ppoUpdate.js';
+import { Rollout } from './rollout.js';
+import { RolloutLayout } from './storage.js';
+
+/** What one iteration reports (the statistics block, decoded, plus counters). */
+export interface IterationReport extends IterationGpuStats {
+  iteration: number;
+  /** Environment steps taken so far (CleanRL's global_step). */
+  globalStep: number;
+  /** Mean return of the episodes that ended in this iteration (null if none). */
+  episodicReturn: number | null;
+  /** Mean length of those episodes (null if none). */
+  episodicLength: number | null;
+  /** Mean return of the last 20 training episodes (null before any ended). */
+  recentReturn: number | null;
+  /** Wall-clock seconds since training started. */
+  wallSeconds: number;
+  /** Environment steps per second since training started. */
+  sps: number;
+}
+
+/** NaN or infinity in training: the message names the quantity and the iteration; parameters are the last good. */
+export class TrainingDivergedError extends Error {
+  override name = 'TrainingDivergedError';
+  constructor(
+    readonly quantity: string,
+    readonly iteration: number,
+  ) {
+    super(
+      `training stopped: ${quantity} became NaN or infinite at iteration ${iteration}; the parameters were kept at ` +
+        'their last finite values (lower learning_rate or max_grad_norm, or check the environment\'s rewards)',
+    );
+  }
+}
+
+export class Ppo {
+  readonly agent: AgentLayout;
+  readonly layout: RolloutLayout;
+  readonly params: GPUBuffer;
+  readonly grads: GPUBuffer;
+  readonly storage: GPUBuffer;
+  readonly batchSize: number;
+  /** Completed iterations. */
+  iteration = 0;
+  globalStep = 0;
+  private rollout!: Rollout;
+  private gae!: ReturnType<Gae['bind']>;
+  update!: PpoUpdate;
+  private stats!: IterationStats;
+  private ring!: ReadbackRing;
+  private started = false;
+  /** Submits per iteration, dispatches per iteration (for the summary). */
+  lastDispatches = 0;
+
+  private constructor(
+    private readonly gpu: Gpu,
+    readonly env: GpuVecEnv,
+    readonly config: TrainerConfig,
+  ) {
+    const def = env.definition;
+    this.agent = new AgentLayout({
+      observationSize: def.observationSize,
+      action: def.action,
+      hidden: config.hidden_sizes,
+      activation: config.activation,
+    });
+    this.layout = new RolloutLayout({
+      numEnvs: config.num_envs,
+      numSteps: config.num_steps,
+      obsSize: def.observationSize,
+      actionWidth: actionWidth(def.action),
+      policyOutputs: this.agent.policyOutputs,
+      keepOldDist: config.algo === 'ppo-penalty',
+    });
+    this.batchSize = config.num_envs * config.num_steps;
+    this.storage = this.layout.allocate(gpu, 'Ppo.rolloutStorage');
+    this.params = createBuffer(gpu, { label: 'Ppo.params', size: this.agent.table.byteSize, data: this.agent.initialParameters(config.seed) });
+    this.grads = createBuffer(gpu, { label: 'Ppo.grads', size: this.agent.table.byteSize });
+  }
+
+  static async create(gpu: Gpu, env: GpuVecEnv, config: TrainerConfig): Promise<Ppo> {
+    const self = new Ppo(gpu, env, config);
+    const { layout, agent } = self;
+    const [rollout, gae, update] = await Promise.all([
+      Rollout.create(gpu, env, agent, layout, self.params, self.storage),
+      Gae.create(gpu),
+      PpoUpdate.create(
+        gpu,
+        agent,
+        layout,
+        {
+          algo: config.algo === 'ppo-penalty' ? 'penalty' : 'clip',
+          numMinibatches: config.num_minibatches,
+          updateEpochs: config.update_epochs,
+          learningRate: config.learning_rate,
+          adamEps: config.adam_eps,
+          maxGradNorm: config.max_grad_norm,
+          initBeta: config.init_beta,
+        },
+        self.params,
+        self.grads,
+        self.storage,
+      ),
+    ]);
+    self.rollout = rollout;
+    self.update = update;
+    const o = layout.offsets;
+    self.gae = gae.bind('Ppo.gae', self.storage, config.num_envs, config.num_steps, {
+      rewards: o.rewards,
+      values: o.values,
+      dones: o.dones,
+      finalValues: o.finalValues,
+      advantages: o.advantages,
+      returns: o.returns,
+    }, config.gamma, config.gae_lambda);
+    self.stats = await IterationStats.create(
+      gpu,
+      layout,
+      { numMinibatches: config.num_minibatches, updateEpochs: config.update_epochs, paramCount: agent.table.size, penalty: config.algo === 'ppo-penalty' },
+      { hyper: update.hyper, storage: self.storage, records: update.records, control: update.adam.control, params: self.params, state: update.state },
+    );
+    self.ring = new ReadbackRing(gpu, 'Ppo.statsReadback', STATS_WORDS * 4);
+    return self;
+  }
+
+  /** Number of iterations for `totalSteps` environment steps (CleanRL: total_timesteps // batch_size, at least 1). */
+  iterationsFor(totalSteps: number): number {
+    return Math.max(1, Math.floor(totalSteps / this.batchSize));
+  }
+
+  /**
+   * Encodes and submits one iteration (iteration number `iteration` of `numIterations`), returning a function that
+   * resolves to its statistics block. Never waits for the GPU, except for a free readback slot when the CPU is
+   * three iterations ahead.
+   */
+  async submitIteration(iteration: number, numIterations: number): Promise<() => Promise<Float32Array>> {
+    const c = this.config;
+    const recorder = new Recorder(this.gpu, `Ppo.iteration${iteration}`);
+    if (!this.started) {
+      // The first observations: every environment starts an episode (on the GPU, no readback).
+      this.env.recordReset(recorder);
+      this.started = true;
+    }
+    const frac = c.anneal_lr ? 1 - (iteration - 1) / numIterations : 1;
+    this.update.prepare(
+      {
+        clipCoef: c.clip_coef,
+        entCoef: c.ent_coef,
+        vfCoef: c.vf_coef,
+        targetKl: c.target_kl ?? -1,
+        normAdv: c.norm_adv,
+        clipVloss: c.clip_vloss,
+        iteration,
+        seed: c.seed,
+        klTarget: c.kl_target,
+      },
+      frac * c.learning_rate,
+    );
+    this.rollout.encode(recorder, c.seed, (iteration - 1) * c.num_steps);
+    this.gae.encode(recorder);
+    this.update.encode(recorder);
+    this.stats.encode(recorder);
+    const read = await this.ring.enqueue(recorder, this.stats.block);
+    this.lastDispatches = recorder.dispatches;
+    recorder.submit();
+    return async () => new Float32Array(await read());
+  }
+
+  /** Checks the health flags of an iteration's statistics; throws TrainingDivergedError. */
+  static checkHealth(stats: IterationGpuStats, iteration: number): void {
+    if (stats.nonfiniteLoss) {
+      const which = ['policyLoss', 'valueLoss', 'entropy'].find((k) => !Number.isFinite(stats[k as keyof IterationGpuStats]));
+      throw new TrainingDivergedError(which === 'policyLoss' ? 'the policy loss' : which === 'valueLoss' ? 'the value loss' : which === 'entropy' ? 'the entropy' : 'a loss', iteration);
+    }
+    if (stats.nonfiniteGradient) throw new TrainingDivergedError('the gradient norm', iteration);
+    if (stats.nonfiniteParameters) throw new TrainingDivergedError('a parameter', iteration);
+  }
+
+  /** A copy of the flat parameters (a readback: checkpoints, tests, export). */
+  readParameters(): Promise<Float32Array> {
+    return readFloat32(this.gpu, this.params, this.agent.table.size);
+  }
+
+  writeParameters(flat: Float32Array): void {
+    this.gpu.write(this.params, 0, flat);
+  }
+
+  destroy(): void {
+    this.rollout.destroy();
+    this.update.destroy();
+    this.stats.destroy();
+    this.ring.destroy();
+    destroyBuffer(this.gpu, this.gae.uniform);
+    for (const b of [this.storage, this.params, this.grads]) destroyBuffer(this.gpu, b);
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * Owner of the PPO update kernels (shaders/minibatches.ts, shaders/ppoLoss.ts, shaders/gradients.ts) and of the
+ * Adam instance over the agent's flat parameters. One iteration's update is encoded as:
+ *
+ *   for each epoch:      epoch kernel (permutation, per-minibatch advantage mean/std, KL early stop)   1 dispatch
+ *     for each minibatch, for each chunk of it:
+ *                        loss kernel (forward, loss, backward per sample)                             1 dispatch
+ *                        gradient kernel (all dW, db, log-std gradient, statistics)                   1 dispatch
+ *     Adam (gradient norm + clip factor, update)                                                      2 dispatches
+ *
+ * with no readback; each dispatch finds its epoch/minibatch/chunk through a dynamic uniform offset.
+ */
+import type { Gpu } from '../gpu/device.js';
+import { bindBuffers } from '../gpu/bind.js';
+import { createBuffer, destroyBuffer, maxStorageBytes } from '../gpu/buffers.js';
+import type { BindingKind } from '../gpu/pipelines.js';
+import { gridFor, type Recorder } from '../gpu/recorder.js';
+import { Control } from '../../shaders/adam.js';
+import { minibatchWgsl } from '../../shaders/minibatches.js';
+import { LOSS_WORKGROUP, ppoLossWgsl } from '../../shaders/ppoLoss.js';
+import { gradientWgsl } from '../../shaders/gradients.js';
+import { HYPER_WORDS, packHyper, packSlots, SLOT_STRIDE, SLOT_WORDS, type HyperFields, type SlotFields } from '../../shaders/ppoShared.js';
+import { Adam } from '../nn/adam.js';
+import type { AgentLayout } from './agent.js';
+import { GRADIENT_LANES, RECORD_DONE, RECORD_WORDS, ScratchLayout, Stat, TILE_J, TILE_K } from './scratch.js';
+import type { RolloutLayout } from './storage.js';
+
+/** Samples per chunk at most: bounds the scratch buffer (rows x chunk floats). */
+export const CHUNK_LIMIT = 16384;
+
+export interface UpdateSettings {
+  algo: 'clip' | 'penalty';
+  numMinibatches: number;
+  updateEpochs: number;
+  learningRate: number;
+  adamEps: number;
+  maxGradNorm: number;
+  /** Initial PPO-Penalty coefficient. */
+  initBeta: number;
+}
+
+export class PpoUpdate {
+  readonly adam: Adam;
+  readonly scratch: ScratchLayout;
+  readonly minibatchSize: number;
+  readonly chunk: number;
+  readonly chunksPerMinibatch: number;
+  /** Per-minibatch statistics of the iteration, [updateEpochs x numMinibatches][RECORD_WORDS]. */
+  readonly records: GPUBuffer;
+  /** [0] = beta (PPO-Penalty), in GPU memory across iterations. */
+  readonly state: GPUBuffer;
+  private readonly perm: GPUBuffer;
+  private readonly minibatchAdvantages: GPUBuffer;
+  private readonly scratchBuffer: GPUBuffer;
+  private readonly slots: GPUBuffer;
+  readonly hyper: GPUBuffer;
+  private readonly tasks: GPUBuffer;
+  private readonly epochGroup: GPUBindGroup;
+  private readonly lossGroup: GPUBindGroup;
+  private readonly gradientGroup: GPUBindGroup;
+  private readonly slotFields: SlotFields[] = [];
+
+  private constructor(
+    private readonly gpu: Gpu,
+    readonly settings: UpdateSettings,
+    readonly layout: RolloutLayout,
+    private readonly pipelines: { epoch: GPUComputePipeline; loss: GPUComputePipeline; gradient: GPUComputePipeline },
+    adam: Adam,
+    scratch: ScratchLayout,
+    chunk: number,
+    params: GPUBuffer,
+    grads: GPUBuffer,
+    storage: GPUBuffer,
+  ) {
+    this.adam = adam;
+    this.scratch = scratch;
+    const batch = layout.samples;
+    const { numMinibatches, updateEpochs } = settings;
+    this.minibatchSize = batch / numMinibatches;
+    this.chunk = chunk;
+    this.chunksPerMinibatch = Math.ceil(this.minibatchSize / chunk);
+    for (let epoch = 0; epoch < updateEpochs; epoch++) {
+      for (let minibatch = 0; minibatch < numMinibatches; minibatch++) {
+        for (let c = 0; c < this.chunksPerMinibatch; c++) {
+          const chunkStart = c * chunk;
+          this.slotFields.push({
+            epoch,
+            minibatch,
+            record: epoch * numMinibatches + minibatch,
+            chunkStart,
+            chunkSize: Math.min(chunk, this.minibatchSize - chunkStart),
+            accumulate: c > 0,
+          });
+        }
+      }
+    }
+    const uniform = (label: string, data: ArrayBufferView) =>
+      createBuffer(gpu, { label, size: data.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, data });
+    this.slots = uniform('PpoUpdate.slots', packSlots(this.slotFields));
+    this.hyper = uniform('PpoUpdate.hyper', new Uint8Array(HYPER_WORDS * 4));
+    this.perm = createBuffer(gpu, { label: 'PpoUpdate.permutation', size: batch * 4 });
+    this.minibatchAdvantages = createBuffer(gpu, { label: 'PpoUpdate.minibatchAdvantages', size: 2 * numMinibatches * 4 });
+    this.scratchBuffer = createBuffer(gpu, { label: 'PpoUpdate.scratch', size: scratch.rows * chunk * 4 });
+    this.records = createBuffer(gpu, { label: 'PpoUpdate.records', size: updateEpochs * numMinibatches * RECORD_WORDS * 4 });
+    this.state = createBuffer(gpu, { label: 'PpoUpdate.state', size: 16, data: new Float32Array([settings.initBeta, 0, 0, 0]) });
+    this.tasks = createBuffer(gpu, { label: 'PpoUpdate.tasks', size: scratch.taskWords().byteLength, data: scratch.taskWords() });
+    const slot = { buffer: this.slots, offset: 0, size: SLOT_WORDS * 4 };
+    const device = gpu.device;
+    this.epochGroup = bindBuffers(device, 'PpoUpdate.epochGroup', pipelines.epoch.getBindGroupLayout(0), [
+      slot,
+      this.hyper,
+      storage,
+      this.perm,
+      this.minibatchAdvantages,
+      adam.control,
+      this.records,
+    ]);
+    this.lossGroup = bindBuffers(device, 'PpoUpdate.lossGroup', pipelines.loss.getBindGroupLayout(0), [
+      slot,
+      this.hyper,
+      params,
+      storage,
+      this.perm,
+      this.minibatchAdvantages,
+      adam.control,
+      this.scratchBuffer,
+      this.state,
+    ]);
+    this.gradientGroup = bindBuffers(device, 'PpoUpdate.gradientGroup', pipelines.gradient.getBindGroupLayout(0), [
+      slot,
+      this.tasks,
+      this.scratchBuffer,
+      adam.control,
+      grads,
+      this.records,
+    ]);
+  }
+
+  static async create(
+    gpu: Gpu,
+    agent: AgentLayout,
+    layout: RolloutLayout,
+    settings: UpdateSettings,
+    params: GPUBuffer,
+    grads: GPUBuffer,
+    storage: GPUBuffer,
+  ): Promise<PpoUpdate> {
+    const batch = layout.samples;
+    const minibatchSize = batch / settings.numMinibatches;
+    if (!Number.isInteger(minibatchSize)) {
+      throw new RangeError(`num_minibatches ${settings.numMinibatches} does not divide the batch of ${batch} samples (num_envs x num_steps)`);
+    }
+    const scratch = new ScratchLayout(agent);
+    const chunk = Math.max(1, Math.min(minibatchSize, CHUNK_LIMIT, Math.floor(maxStorageBytes(gpu.limits) / (scratch.rows * 4))));
+    const layoutCode = layout.wgsl();
+    const arch = agent.architecture;
+    const statIndex = {
+      policyLoss: Stat.policyLoss,
+      valueLoss: Stat.valueLoss,
+      entropy: Stat.entropy,
+      oldApproxKl: Stat.oldApproxKl,
+      approxKl: Stat.approxKl,
+      clipFraction: Stat.clipFraction,
+      kl: Stat.kl,
+    };
+    const epochCode = minibatchWgsl({
+      batch,
+      minibatchSize,
+      numMinibatches: settings.numMinibatches,
+      layoutCode,
+      recordWords: RECORD_WORDS,
+      approxKlIndex: Stat.approxKl,
+      doneIndex: RECORD_DONE,
+    });
+    const lossCode = ppoLossWgsl({
+      action: arch.action,
+      obsSize: arch.observationSize,
+      actor: agent.inline('actor'),
+      critic: agent.inline('critic'),
+      logstdOffset: agent.logstd?.offset ?? 0,
+      algo: settings.algo,
+      minibatchSize,
+      chunk,
+      layoutCode,
+      rows: {
+        x: scratch.xRow,
+        actorActivations: scratch.actorActivationRows,
+        criticActivations: scratch.criticActivationRows,
+        actorDeltas: scratch.actorDeltaRows,
+        criticDeltas: scratch.criticDeltaRows,
+        stats: scratch.statRow,
+        logstd: scratch.logstdRow,
+      },
+      stat: statIndex,
+    });
+    const gradientCode = gradientWgsl({ chunk, tileK: TILE_K, tileJ: TILE_J, lanes: GRADIENT_LANES, recordWords: RECORD_WORDS, doneIndex: RECORD_DONE });
+    const kinds = (...rest: BindingKind[]): BindingKind[] => ['uniform-dynamic', ...rest];
+    const [epoch, loss, gradient, adam] = await Promise.all([
+      gpu.pipelines.pipeline({
+        label: 'PpoUpdate.epoch',
+        key: `PpoEpoch\n${epochCode}`,
+        entryPoint: 'epoch_main',
+        bindings: kinds('uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'read-only-storage'),
+        build: () => epochCode,
+      }),
+      gpu.pipelines.pipeline({
+        label: 'PpoUpdate.loss',
+        key: `PpoLoss\n${lossCode}`,
+        entryPoint: 'loss_main',
+        bindings: kinds('uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'read-only-storage'),
+        build: () => lossCode,
+      }),
+      gpu.pipelines.pipeline({
+        label: 'PpoUpdate.gradient',
+        key: `PpoGradient\n${gradientCode}`,
+        entryPoint: 'gradient_main',
+        bindings: kinds('read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage'),
+        build: () => gradientCode,
+      }),
+      Adam.create(gpu, 'PpoUpdate.adam', params, grads, agent.table.size, {
+        learningRate: settings.learningRate,
+        eps: settings.adamEps,
+        maxGradNorm: settings.maxGradNorm,
+      }),
+    ]);
+    return new PpoUpdate(gpu, settings, layout, { epoch, loss, gradient }, adam, scratch, chunk, params, grads, storage);
+  }
+
+  /** Before encoding an iteration: its hyperparameters, learning rate; clears the early-stop flag. */
+  prepare(hyper: Omit<HyperFields, 'invMinibatch'>, learningRate: number): void {
+    this.gpu.write(this.hyper, 0, new Uint8Array(packHyper({ ...hyper, invMinibatch: 1 / this.minibatchSize })));
+    this.gpu.write(this.adam.control, Control.lr * 4, new Float32Array([learningRate]));
+    this.gpu.write(this.adam.control, Control.skip * 4, new Uint32Array([0]));
+  }
+
+  /** Records all epochs of the update (see the header); no readback. */
+  encode(recorder: Recorder): void {
+    recorder.clear(this.records);
+    const { numMinibatches, updateEpochs } = this.settings;
+    const perMinibatch = this.chunksPerMinibatch;
+    const maxPerDim = this.gpu.limits.maxComputeWorkgroupsPerDimension;
+    const taskCount = this.scratch.tasks.length;
+    for (let epoch = 0; epoch < updateEpochs; epoch++) {
+      const epochSlot = epoch * numMinibatches * perMinibatch;
+      recorder.dispatch(this.pipelines.epoch, this.epochGroup, [numMinibatches], [epochSlot * SLOT_STRIDE]);
+      for (let minibatch = 0; minibatch < numMinibatches; minibatch++) {
+        for (let c = 0; c < perMinibatch; c++) {
+          const index = epochSlot + minibatch * perMinibatch + c;
+          const offsets = [index * SLOT_STRIDE];
+          recorder.dispatch(this.pipelines.loss, this.lossGroup, gridFor(this.slotFields[index]!.chunkSize, LOSS_WORKGROUP, maxPerDim), offsets);
+          recorder.dispatch(this.pipelines.gradient, this.gradientGroup, [taskCount], offsets);
+        }
+        this.adam.encodeStep(recorder);
+      }
+    }
+  }
+
+  /** Dispatches per iteration of the update (for the summary's gpu counters). */
+  get dispatchesPerIteration(): number {
+    const { numMinibatches, updateEpochs } = this.settings;
+    return updateEpochs * (1 + numMinibatches * (2 * this.chunksPerMinibatch + this.adam.dispatchesPerStep));
+  }
+
+  destroy(): void {
+    this.adam.destroy();
+    for (const b of [this.perm, this.minibatchAdvantages, this.scratchBuffer, this.records, this.state, this.slots, this.hyper, this.tasks]) destroyBuffer(this.gpu, b);
+  }
+}
+

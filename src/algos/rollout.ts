@@ -1,0 +1,84 @@
+/**
+ * Owner of shaders/rollout.ts: the fused rollout of a GPU environment, one dispatch per iteration (see the
+ * shader's header). Holds the running episode return/length per environment across iterations.
+ */
+import type { Gpu } from '../gpu/device.js';
+import { bindBuffers } from '../gpu/bind.js';
+import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
+import { gridFor, type Recorder } from '../gpu/recorder.js';
+import { composeEnv, envLineLocator } from '../envs/compose.js';
+import type { GpuVecEnv } from '../envs/gpuEnv.js';
+import { ROLLOUT_PARAMS_WORDS, ROLLOUT_WORKGROUP, rolloutWgsl } from '../../shaders/rollout.js';
+import type { AgentLayout } from './agent.js';
+import type { RolloutLayout } from './storage.js';
+
+export class Rollout {
+  /** Running episode return and length per environment, [2][numEnvs]. */
+  readonly tracker: GPUBuffer;
+  private readonly uniform: GPUBuffer;
+  private readonly group: GPUBindGroup;
+  private readonly grid: [number, number];
+
+  private constructor(
+    private readonly gpu: Gpu,
+    private readonly pipeline: GPUComputePipeline,
+    readonly env: GpuVecEnv,
+    params: GPUBuffer,
+    storage: GPUBuffer,
+  ) {
+    this.tracker = createBuffer(gpu, { label: 'Rollout.episodeTracker', size: 2 * env.numEnvs * 4 });
+    this.uniform = createBuffer(gpu, {
+      label: 'Rollout.params',
+      size: ROLLOUT_PARAMS_WORDS * 4,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.group = bindBuffers(gpu.device, 'Rollout.group', pipeline.getBindGroupLayout(0), [
+      this.uniform,
+      params,
+      env.buffers.state,
+      env.buffers.episodeSteps,
+      env.buffers.episodeIndex,
+      storage,
+      this.tracker,
+    ]);
+    this.grid = gridFor(env.numEnvs, ROLLOUT_WORKGROUP, gpu.limits.maxComputeWorkgroupsPerDimension);
+  }
+
+  static async create(gpu: Gpu, env: GpuVecEnv, agent: AgentLayout, layout: RolloutLayout, params: GPUBuffer, storage: GPUBuffer): Promise<Rollout> {
+    const def = env.definition;
+    const composed = composeEnv(def);
+    const spec = {
+      envCode: composed.code,
+      stateSize: def.stateSize,
+      obsSize: def.observationSize,
+      maxEpisodeSteps: def.maxEpisodeSteps,
+      action: def.action,
+      actor: agent.inline('actor'),
+      critic: agent.inline('critic'),
+      logstdOffset: agent.logstd?.offset ?? 0,
+      layoutCode: layout.wgsl(),
+      keepOldDist: layout.shape.keepOldDist,
+    };
+    const code = rolloutWgsl(spec);
+    const pipeline = await gpu.pipelines.pipeline({
+      label: 'Rollout.collect',
+      key: `Rollout\n${code}`,
+      entryPoint: 'rollout_main',
+      bindings: ['uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'storage'],
+      build: () => code,
+      locate: (line) => envLineLocator(def, composed)(line),
+    });
+    return new Rollout(gpu, pipeline, env, params, storage);
+  }
+
+  /** Records the collection of one rollout; `stepBase` is the global step of its first step (action noise). */
+  encode(recorder: Recorder, seed: number, stepBase: number): void {
+    this.gpu.write(this.uniform, 0, new Uint32Array([seed >>> 0, stepBase >>> 0, 0, 0]));
+    recorder.dispatch(this.pipeline, this.group, this.grid);
+  }
+
+  destroy(): void {
+    destroyBuffer(this.gpu, this.tracker);
+    destroyBuffer(this.gpu, this.uniform);
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The per-sample scratch of one minibatch chunk, written by the fused forward/loss/backward kernel and reduced by
+ * the gradient kernel: rows of CHUNK floats (feature-major, column = sample of the chunk).
+ *
+ *   input rows:  x [obs]; actor activations a_0..a_{L-2}; critic activations c_0..c_{L-2}  (inputs of layers 1..L-1)
+ *   delta rows:  actor dL/dz_0..dL/dz_{L-1}; critic dL/dz_0..dL/dz_{L-1}   (pre-activation gradients, already /MB)
+ *   stat rows:   per-sample loss terms (STAT_ROWS, see Stat), already /MB
+ *   logstd rows: dL/d actor_logstd per sample (box only), already /MB
+ *
+ * and the task table of the gradient kernel: one task per KT x JT tile of each layer's [W; b] (the bias row is
+ * an input of ones), plus row sums for the stats (into the minibatch record) and the log-std gradient.
+ */
+import type { AgentLayout } from './agent.js';
+import type { MlpLayer } from '../nn/mlp.js';
+
+/** Per-sample statistics summed into each minibatch's record (means after the 1/MB factor). */
+export const Stat = {
+  policyLoss: 0,
+  valueLoss: 1,
+  entropy: 2,
+  oldApproxKl: 3,
+  approxKl: 4,
+  clipFraction: 5,
+  /** Exact KL(pi_old || pi) (PPO-Penalty; 0 for PPO-Clip). */
+  kl: 6,
+  rows: 7,
+} as const;
+
+/** Floats per minibatch record: the stat means, then a 'done' flag (1 when the minibatch was not skipped). */
+export const RECORD_WORDS = 8;
+export const RECORD_DONE = 7;
+
+/** Tile of the gradient kernel: TILE_K rows of [W; b] by TILE_J columns per workgroup, GRADIENT_LANES lanes. */
+export const TILE_K = 4;
+export const TILE_J = 8;
+export const GRADIENT_LANES = 64;
+/** u32 words per task. */
+export const TASK_WORDS = 9;
+export const TaskDestination = { grads: 0, record: 1 } as const;
+
+export interface GradientTask {
+  /** First scratch row of the layer input (unused when inputs = 0). */
+  inputRow: number;
+  /** First scratch row of dL/dz (or of the rows to sum). */
+  deltaRow: number;
+  inputs: number;
+  outputs: number;
+  k0: number;
+  j0: number;
+  /** Where dW[k][j] goes: weightOffset + k * outputs + j; db[j] (or a row sum) goes to biasOffset + j. */
+  weightOffset: number;
+  biasOffset: number;
+  destination: number;
+}
+
+export class ScratchLayout {
+  readonly xRow = 0;
+  readonly actorActivationRows: number[] = [];
+  readonly criticActivationRows: number[] = [];
+  readonly actorDeltaRows: number[] = [];
+  readonly criticDeltaRows: number[] = [];
+  readonly statRow: number;
+  readonly logstdRow: number;
+  readonly rows: number;
+  readonly tasks: GradientTask[] = [];
+
+  constructor(readonly agent: AgentLayout) {
+    let row = agent.architecture.observationSize;
+    const place = (layers: MlpLayer[], into: number[]) => {
+      for (const layer of layers.slice(0, -1)) {
+        into.push(row);
+        row += layer.shape.outputs;
+      }
+    };
+    place(agent.actor, this.actorActivationRows);
+    place(agent.critic, this.criticActivationRows);
+    for (const [layers, into] of [
+      [agent.actor, this.actorDeltaRows],
+      [agent.critic, this.criticDeltaRows],
+    ] as const) {
+      for (const layer of layers) {
+        into.push(row);
+        row += layer.shape.outputs;
+      }
+    }
+    this.statRow = row;
+    row += Stat.rows;
+    this.logstdRow = row;
+    row += agent.logstd ? agent.logstd.size : 0;
+    this.rows = row;
+
+    const layerTasks = (layers: MlpLayer[], activationRows: number[], deltaRows: number[]) =>
+      layers.forEach((layer, l) => {
+        const { inputs, outputs } = layer.shape;
+        for (let k0 = 0; k0 < inputs + 1; k0 += TILE_K) {
+          for (let j0 = 0; j0 < outputs; j0 += TILE_J) {
+            this.tasks.push({
+              inputRow: l === 0 ? this.xRow : activationRows[l - 1]!,
+              deltaRow: deltaRows[l]!,
+              inputs,
+              outputs,
+              k0,
+              j0,
+              weightOffset: layer.weight.offset,
+              biasOffset: layer.bias.offset,
+              destination: TaskDestination.grads,
+            });
+          }
+        }
+      });
+    layerTasks(agent.actor, this.actorActivationRows, this.actorDeltaRows);
+    layerTasks(agent.critic, this.criticActivationRows, this.criticDeltaRows);
+    const rowSums = (deltaRow: number, count: number, offset: number, destination: number) => {
+      for (let j0 = 0; j0 < count; j0 += TILE_J) {
+        this.tasks.push({ inputRow: 0, deltaRow, inputs: 0, outputs: count, k0: 0, j0, weightOffset: 0, biasOffset: offset, destination });
+      }
+    };
+    if (agent.logstd) rowSums(this.logstdRow, agent.logstd.size, agent.logstd.offset, TaskDestination.grads);
+    // The stat sums go to the record; its offset is added by the kernel (record index x RECORD_WORDS).
+    rowSums(this.statRow, Stat.rows, 0, TaskDestination.record);
+  }
+
+  /** The task table as u32 words, TASK_WORDS per task, in GradientTask's field order. */
+  taskWords(): Uint32Array<ArrayBuffer> {
+    const words = new Uint32Array(this.tasks.length * TASK_WORDS);
+    this.tasks.forEach((t, i) =>
+      words.set([t.inputRow, t.deltaRow, t.inputs, t.outputs, t.k0, t.j0, t.weightOffset, t.biasOffset, t.destination], i * TASK_WORDS),
+    );
+    return words;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The rollout storage: everything one iteration records and derives, as regions of ONE f32 buffer (so that the
+ * fused kernels stay within the device's storage-buffer binding count). Sample s = t * numEnvs + n is the
+ * transition taken by environment n at step t; per-sample vectors are feature-major (component f at f * M + s,
+ * M = numSteps * numEnvs), so consecutive invocations (consecutive envs) touch consecutive floats.
+ *
+ *   obs            [obsSize][M]     observation the action was taken from
+ *   actions        [actionWidth][M] discrete: the index as f32; box: the raw (unclipped) Gaussian sample
+ *   logprobs       [M]              log pi_old(a|s)
+ *   values         [numSteps + 1][numEnvs]   V(s_t); the last row is V of the observation after the last step
+ *   rewards        [M]
+ *   dones          [M]              terminated + 2 * truncated (0..3)
+ *   finalValues    [M]              V(finalObs) where truncated and not terminated, else 0
+ *   episodeReturns [M]              return of the episode that ended at s (0 where none ended)
+ *   episodeLengths [M]              its length (0 where none ended)
+ *   advantages     [M]              GAE(lambda)
+ *   returns        [M]              advantages + values
+ *   oldDist        [policyOutputs][M] + [policyOutputs]  logits / means of pi_old, then its log-std (box);
+ *                  PPO-Penalty only (its exact KL)
+ */
+import type { Gpu } from '../gpu/device.js';
+import { createBuffer, maxStorageBytes } from '../gpu/buffers.js';
+import { BufferTooLargeError } from '../gpu/errors.js';
+
+export interface StorageShape {
+  numEnvs: number;
+  numSteps: number;
+  obsSize: number;
+  actionWidth: number;
+  policyOutputs: number;
+  /** Keep pi_old's distribution parameters (PPO-Penalty). */
+  keepOldDist: boolean;
+}
+
+export const REGION_NAMES = [
+  'obs',
+  'actions',
+  'logprobs',
+  'values',
+  'rewards',
+  'dones',
+  'finalValues',
+  'episodeReturns',
+  'episodeLengths',
+  'advantages',
+  'returns',
+  'oldDist',
+] as const;
+export type RegionName = (typeof REGION_NAMES)[number];
+
+export class RolloutLayout {
+  readonly samples: number;
+  /** Offset in floats of each region. */
+  readonly offsets: Record<RegionName, number>;
+  readonly floats: number;
+
+  constructor(readonly shape: StorageShape) {
+    const M = shape.numEnvs * shape.numSteps;
+    this.samples = M;
+    const sizes: Record<RegionName, number> = {
+      obs: shape.obsSize * M,
+      actions: shape.actionWidth * M,
+      logprobs: M,
+      values: (shape.numSteps + 1) * shape.numEnvs,
+      rewards: M,
+      dones: M,
+      finalValues: M,
+      episodeReturns: M,
+      episodeLengths: M,
+      advantages: M,
+      returns: M,
+      // pi_old per sample, then (box) its state-independent log-std.
+      oldDist: shape.keepOldDist ? shape.policyOutputs * (M + 1) : 0,
+    };
+    let offset = 0;
+    const offsets = {} as Record<RegionName, number>;
+    for (const name of REGION_NAMES) {
+      offsets[name] = offset;
+      offset += Math.ceil(sizes[name] / 4) * 4;
+    }
+    this.offsets = offsets;
+    this.floats = offset;
+  }
+
+  get bytes(): number {
+    return this.floats * 4;
+  }
+
+  /** WGSL constants R_<REGION> with the offsets, plus M, NUM_ENVS and NUM_STEPS. */
+  wgsl(): string {
+    const lines = [
+      `const NUM_ENVS: u32 = ${this.shape.numEnvs}u;`,
+      `const NUM_STEPS: u32 = ${this.shape.numSteps}u;`,
+      `const M: u32 = ${this.samples}u;`,
+    ];
+    for (const name of REGION_NAMES) lines.push(`const R_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}: u32 = ${this.offsets[name]}u;`);
+    return lines.join('\n');
+  }
+
+  /**
+   * The buffer, or a BufferTooLargeError that says which sizes fit: the rollout is numSteps x numEnvs samples
+   * and must fit one storage binding.
+   */
+  allocate(gpu: Gpu, label: string): GPUBuffer {
+    const limit = maxStorageBytes(gpu.limits);
+    if (this.bytes > limit) {
+      const perSample = this.bytes / this.samples;
+      const error = new BufferTooLargeError(label, this.bytes, limit, 'maxStorageBufferBindingSize');
+      error.message =
+        `the rollout of num_steps ${this.shape.numSteps} x num_envs ${this.shape.numEnvs} needs ${this.bytes} bytes ` +
+        `(about ${perSample.toFixed(0)} per sample) in buffer '${label}', over the device's maxStorageBufferBindingSize ` +
+        `of ${limit}; at most ${Math.floor(limit / perSample)} samples fit (e.g. num_steps ${Math.max(1, Math.floor(limit / perSample / this.shape.numEnvs))} ` +
+        `at this num_envs)`;
+      throw error;
+    }
+    return createBuffer(gpu, { label, size: this.bytes });
+  }
+}
