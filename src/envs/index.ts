@@ -1,0 +1,26 @@
+/** The environment layer's public API (importing it registers the built-in environments). */
+export { createEnv, type CreateEnvOptions } from './create.js';
+export {
+  defineGpuEnv,
+  defineJsEnv,
+  getEnvDefinition,
+  isGpuEnvDefinition,
+  listEnvs,
+  type DefineOptions,
+  type EnvDefinition,
+  type EnvInfo,
+  type GpuEnvDefinitionInput,
+} from './registry.js';
+export { GpuVecEnv, compileEnvKernels, envCapacity, type EnvCapacity, type GpuEnvBuffers, type GpuEnvKernels, type GpuVecEnvOptions } from './gpuEnv.js';
+export {
+  JsVecEnv,
+  allocateStepResult,
+  type JsEnvBatch,
+  type JsEnvCreateOptions,
+  type JsEnvDefinition,
+  type JsEnvDefinitionInput,
+  type JsEnvStepOutput,
+  type JsVecEnvOptions,
+} from './jsEnv.js';
+export { EnvInputError, UnknownEnvError } from './errors.js';
+export type { ActionSpace, BoxSpace, DiscreteSpace, EnvSpec, GpuEnvDefinition, StepResult, VecEnv } from './spec.js';
