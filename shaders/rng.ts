@@ -105,7 +105,8 @@ export class HostRng {
   }
 
   uniform(low: number, high: number): number {
-    return Math.fround(Math.fround(low) + Math.fround(Math.fround(high - low) * rngHost.unit(this.next4()[0])));
+    const low32 = Math.fround(low);
+    return Math.fround(low32 + Math.fround(Math.fround(Math.fround(high) - low32) * rngHost.unit(this.next4()[0])));
   }
 
   normal(): number {

@@ -1,7 +1,6 @@
 /// <reference types="@webgpu/types" preserve="true" />
 /**
  * The public API of webgpu-rl: `import { ... } from 'webgpu-rl'` in Node and in a browser bundle (Vite).
- * For now the GPU runtime: getting a device (browser or Node) and the errors the engine raises.
  */
 export { Gpu, getGpu, requestGpu, type AdapterDescription, type GpuOptions } from './gpu/device.js';
 export {
@@ -11,3 +10,35 @@ export {
   WebGpuUnavailableError,
   type ShaderMessage,
 } from './gpu/errors.js';
+
+// Environments: Gymnasium's classic control on the GPU, custom WGSL and JavaScript environments.
+export * from './envs/index.js';
+
+// Training.
+export { createTrainer, Trainer, SOLVED_WINDOW, type TrainOptions, type TrainSummary, type EvaluateOptions } from './trainer.js';
+export { CONFIG_KEYS, CLEANRL_DEFAULTS, CLEANRL_CONTINUOUS_DEFAULTS, TUNED, ConfigError, type TrainerConfig, type Algo } from './algos/config.js';
+export { TrainingDivergedError, type IterationReport } from './algos/ppo.js';
+export { computeGae, type GaeInput } from './algos/gae.js';
+export type { EvaluationResult } from './algos/evaluate.js';
+
+// Inference, policies and checkpoints.
+export { GpuPolicy, type ActOptions, type Actions } from './policy.js';
+export { CpuPolicy } from './cpuPolicy.js';
+export { evaluatePolicy } from './evaluatePolicy.js';
+export {
+  exportPolicy,
+  loadPolicy,
+  saveTrainer,
+  loadTrainer,
+  CheckpointError,
+  POLICY_FORMAT,
+  CHECKPOINT_FORMAT,
+  FORMAT_VERSION,
+  type LoadPolicyOptions,
+  type LoadedPolicy,
+} from './checkpoint.js';
+export { encodeSafetensors, decodeSafetensors, SafetensorsError, type Tensor } from './safetensors.js';
+
+// The lower layers, for custom kernels and tools.
+export { Regressor } from './nn/regressor.js';
+export { ParamTable, type ParamView } from './nn/params.js';

@@ -42,7 +42,9 @@ describe('rng', () => {
       const host = rngHost.create(1234, RngStream.test, i, 7);
       expect([...gotWords.subarray(4 * i, 4 * i + 4)]).toEqual(host.next4());
       expect(Math.abs(gotFloats[2 * i]! - host.uniform(-0.05, 0.05))).toBeLessThanOrEqual(1e-8);
-      expect(Math.abs(gotFloats[2 * i + 1]! - host.normal())).toBeLessThanOrEqual(1e-5);
+      // WGSL promises cos/log to about 2^-11 absolute (SwiftShader uses that room): scale by the radius sqrt(-2 ln u).
+      const normal = host.normal();
+      expect(Math.abs(gotFloats[2 * i + 1]! - normal)).toBeLessThanOrEqual(2 ** -11 * Math.max(1, Math.abs(normal)) * 2);
     }
     words.destroy();
     floats.destroy();

@@ -16,6 +16,7 @@ export class IterationStats {
   /** The block read back each iteration (STATS_WORDS floats). */
   readonly block: GPUBuffer;
   readonly ring: GPUBuffer;
+  readonly ringWords = RING_WORDS;
   private readonly group: GPUBindGroup;
 
   private constructor(

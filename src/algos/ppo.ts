@@ -198,6 +198,31 @@ export class Ppo {
     if (stats.nonfiniteParameters) throw new TrainingDivergedError('a parameter', iteration);
   }
 
+  /**
+   * Every GPU buffer whose contents a resumed run needs, by checkpoint name: parameters, Adam's moments and
+   * control block, PPO's state (beta), the environments' state and counters, the running episode statistics.
+   */
+  persistentBuffers(): { name: string; buffer: GPUBuffer; dtype: 'F32' | 'U32'; count: number }[] {
+    const n = this.config.num_envs;
+    const def = this.env.definition;
+    const size = this.agent.table.size;
+    return [
+      { name: 'optimizer.moments', buffer: this.update.adam.moments, dtype: 'F32', count: 2 * size },
+      { name: 'optimizer.control', buffer: this.update.adam.control, dtype: 'F32', count: 8 },
+      { name: 'ppo.state', buffer: this.update.state, dtype: 'F32', count: 4 },
+      { name: 'env.state', buffer: this.env.buffers.state, dtype: 'F32', count: def.stateSize * n },
+      { name: 'env.episode_steps', buffer: this.env.buffers.episodeSteps, dtype: 'U32', count: n },
+      { name: 'env.episode_index', buffer: this.env.buffers.episodeIndex, dtype: 'U32', count: n },
+      { name: 'stats.episode_tracker', buffer: this.rollout.tracker, dtype: 'F32', count: 2 * n },
+      { name: 'stats.recent_episodes', buffer: this.stats.ring, dtype: 'F32', count: this.stats.ringWords },
+    ];
+  }
+
+  /** Marks the environments as already started (their state comes from a checkpoint). */
+  markStarted(): void {
+    this.started = true;
+  }
+
   /** A copy of the flat parameters (a readback: checkpoints, tests, export). */
   readParameters(): Promise<Float32Array> {
     return readFloat32(this.gpu, this.params, this.agent.table.size);

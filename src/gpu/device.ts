@@ -113,8 +113,9 @@ async function requestNodeAdapter(): Promise<GPUAdapter> {
   const adapter = await first.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter) return adapter;
 
-  const { existsSync } = await import('node:fs');
-  if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
+  // process.getBuiltinModule (Node 20.16+) keeps bundlers from seeing a node: import in browser builds.
+  const fs = (process as unknown as { getBuiltinModule(id: string): typeof import('node:fs') }).getBuiltinModule('node:fs');
+  if (!process.env.VK_ICD_FILENAMES && fs.existsSync(SWIFTSHADER_ICD)) {
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
     const second = dawn.create([]);
     dawnInstances.push(second);

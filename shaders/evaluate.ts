@@ -1,0 +1,75 @@
+/**
+ * Evaluation episodes (owner: src/algos/evaluate.ts): ONE dispatch runs one full episode per invocation in a
+ * dedicated batch of environments — reset, then policy and environment steps until the episode terminates or is
+ * truncated — and records its return and length. Deterministic (argmax / mean) or sampled actions.
+ */
+import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import { activationLibraryWgsl } from './activations.js';
+import { categoricalWgsl, gaussianWgsl } from './distributions.js';
+import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from './mlpInline.js';
+import { policyChooseWgsl } from './policyHead.js';
+import { RngStream } from './rng.js';
+import { envStorageBindingsWgsl, envStorageWgsl } from './envs/batch.js';
+import type { ActionSpace } from '../src/envs/spec.js';
+
+export const EVALUATE_WORKGROUP = 64;
+/** Uniform words: episodes, deterministic, seed, max episode steps. */
+export const EVALUATE_PARAMS_WORDS = 4;
+
+export interface EvaluateKernelSpec {
+  envCode: string;
+  obsSize: number;
+  action: ActionSpace;
+  actor: InlineLayer[];
+  logstdOffset: number;
+}
+
+/**
+ * Bindings: 0 params (uniform), 1 agent parameters (read), 2-4 environment storage, 5 results (rw, [2][episodes]:
+ * returns, then lengths).
+ */
+export function evaluateWgsl(spec: EvaluateKernelSpec): string {
+  const discrete = spec.action.type === 'discrete';
+  const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
+  return wgsl/* wgsl */ `
+${spec.envCode}
+${activationLibraryWgsl}
+${mlpInlineWgsl('actor', spec.actor)}
+${mlpRunWgsl('actor', spec.actor)}
+#if ${discrete}
+${categoricalWgsl(A)}
+#else
+${gaussianWgsl(A)}
+#endif
+${policyChooseWgsl(spec.action, spec.logstdOffset)}
+${envStorageWgsl}
+struct Params { episodes: u32, deterministic: u32, seed: u32, max_episode_steps: u32 }
+@group(0) @binding(0) var<uniform> run: Params;
+@group(0) @binding(1) var<storage, read> params: array<f32>;
+${envStorageBindingsWgsl({ group: 0, state: 2, episodeSteps: 3, episodeIndex: 4 })}
+@group(0) @binding(5) var<storage, read_write> results: array<f32>;
+
+@compute @workgroup_size(${EVALUATE_WORKGROUP})
+fn evaluate(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let n = gid.x + gid.y * nwg.x * ${EVALUATE_WORKGROUP}u;
+  if (n >= run.episodes) { return; }
+  var state = engine_reset_env(n, run.episodes, run.seed);
+  var obs = env_observe(&state);
+  var total = 0.0;
+  var steps_taken = 0u;
+  loop {
+    var head: array<f32, ${A}>;
+    actor_run(&obs, &head);
+    var rng = rng_create(run.seed, ${RngStream.action}u, n, steps_taken);
+    let action = policy_choose(&head, run.deterministic != 0u, &rng);
+    let result = engine_step_env(n, run.episodes, run.seed, run.max_episode_steps, action);
+    total += result.reward;
+    steps_taken += 1u;
+    if (result.terminated || result.truncated) { break; }
+    obs = result.obs;
+  }
+  results[n] = total;
+  results[run.episodes + n] = f32(steps_taken);
+}
+`;
+}

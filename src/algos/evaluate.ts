@@ -1,0 +1,88 @@
+/**
+ * Owner of shaders/evaluate.ts: evaluation of a policy over whole episodes on the GPU, one dispatch for all of
+ * them, in a batch of environments of its own (seeded apart from training's), one readback of the results.
+ */
+import type { Gpu } from '../gpu/device.js';
+import { bindBuffers } from '../gpu/bind.js';
+import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
+import { readFloat32 } from '../gpu/readback.js';
+import { gridFor, Recorder } from '../gpu/recorder.js';
+import { composeEnv, envLineLocator } from '../envs/compose.js';
+import { GpuVecEnv } from '../envs/gpuEnv.js';
+import type { GpuEnvDefinition } from '../envs/spec.js';
+import { EVALUATE_PARAMS_WORDS, EVALUATE_WORKGROUP, evaluateWgsl } from '../../shaders/evaluate.js';
+import type { AgentLayout } from './agent.js';
+
+export interface EvaluationResult {
+  /** Return of each episode. */
+  returns: number[];
+  lengths: number[];
+  mean: number;
+  std: number;
+  episodes: number;
+  deterministic: boolean;
+}
+
+export class Evaluator {
+  private constructor(
+    private readonly gpu: Gpu,
+    private readonly pipeline: GPUComputePipeline,
+    readonly definition: GpuEnvDefinition,
+  ) {}
+
+  static async create(gpu: Gpu, definition: GpuEnvDefinition, agent: AgentLayout): Promise<Evaluator> {
+    const composed = composeEnv(definition);
+    const code = evaluateWgsl({
+      envCode: composed.code,
+      obsSize: definition.observationSize,
+      action: definition.action,
+      actor: agent.inline('actor'),
+      logstdOffset: agent.logstd?.offset ?? 0,
+    });
+    const pipeline = await gpu.pipelines.pipeline({
+      label: 'Evaluator.episodes',
+      key: `Evaluator\n${code}`,
+      entryPoint: 'evaluate',
+      bindings: ['uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'storage'],
+      build: () => code,
+      locate: envLineLocator(definition, composed),
+    });
+    return new Evaluator(gpu, pipeline, definition);
+  }
+
+  /** Runs `episodes` episodes (one per environment) with the parameters in `params`. */
+  async run(params: GPUBuffer, episodes: number, deterministic: boolean, seed: number): Promise<EvaluationResult> {
+    if (!Number.isInteger(episodes) || episodes <= 0) throw new RangeError(`evaluate episodes is ${episodes}; expected a positive integer`);
+    const env = await GpuVecEnv.create(this.gpu, this.definition, { numEnvs: episodes, seed });
+    const uniform = createBuffer(this.gpu, {
+      label: 'Evaluator.params',
+      size: EVALUATE_PARAMS_WORDS * 4,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      data: new Uint32Array([episodes, deterministic ? 1 : 0, seed >>> 0, this.definition.maxEpisodeSteps]),
+    });
+    const results = createBuffer(this.gpu, { label: 'Evaluator.results', size: 2 * episodes * 4 });
+    try {
+      const group = bindBuffers(this.gpu.device, 'Evaluator.group', this.pipeline.getBindGroupLayout(0), [
+        uniform,
+        params,
+        env.buffers.state,
+        env.buffers.episodeSteps,
+        env.buffers.episodeIndex,
+        results,
+      ]);
+      const recorder = new Recorder(this.gpu, 'Evaluator.encoder');
+      recorder.dispatch(this.pipeline, group, gridFor(episodes, EVALUATE_WORKGROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension));
+      recorder.submit();
+      const out = await readFloat32(this.gpu, results);
+      const returns = Array.from(out.subarray(0, episodes));
+      const lengths = Array.from(out.subarray(episodes));
+      const mean = returns.reduce((a, b) => a + b, 0) / episodes;
+      const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / episodes);
+      return { returns, lengths, mean, std, episodes, deterministic };
+    } finally {
+      env.destroy();
+      destroyBuffer(this.gpu, uniform);
+      destroyBuffer(this.gpu, results);
+    }
+  }
+}

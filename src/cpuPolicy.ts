@@ -1,0 +1,110 @@
+/**
+ * The policy in plain JavaScript, for one agent per frame in a game where a GPU round trip would cost a frame:
+ * the actor MLP (weights row-major [inputs][outputs], as on the GPU) and the same action choice as the GPU's
+ * policy kernel — argmax / mean when deterministic, otherwise a sample drawn with the same counter-based generator
+ * (seed, stream action, row, call counter). Synchronous; no allocation per call beyond the returned array.
+ */
+import { rngHost, RngStream } from '../shaders/rng.js';
+import type { Activation } from '../shaders/activations.js';
+import type { EnvSpec } from './envs/spec.js';
+import { validateObservations, type ActOptions, type Actions } from './policy.js';
+
+export interface CpuLayer {
+  inputs: number;
+  outputs: number;
+  activation: Activation;
+  weight: Float32Array;
+  bias: Float32Array;
+}
+
+export class CpuPolicy {
+  private calls = 0;
+  private readonly buffers: Float64Array[];
+
+  constructor(
+    readonly spec: EnvSpec,
+    readonly layers: CpuLayer[],
+    /** actor_logstd (box action spaces). */
+    readonly logstd: Float32Array | undefined,
+    private readonly seed = 0,
+  ) {
+    this.buffers = [new Float64Array(layers[0]!.inputs), ...layers.map((l) => new Float64Array(l.outputs))];
+  }
+
+  /** The actor's output (logits or means) for one observation. */
+  head(obs: ArrayLike<number>, offset = 0): Float64Array {
+    const input = this.buffers[0]!;
+    for (let i = 0; i < input.length; i++) input[i] = obs[offset + i]!;
+    this.layers.forEach((layer, l) => {
+      const x = this.buffers[l]!;
+      const y = this.buffers[l + 1]!;
+      const { inputs: K, outputs: J, weight, bias } = layer;
+      for (let j = 0; j < J; j++) {
+        let z = bias[j]!;
+        for (let k = 0; k < K; k++) z += weight[k * J + j]! * x[k]!;
+        y[j] = layer.activation === 'tanh' ? Math.tanh(z) : layer.activation === 'relu' ? Math.max(z, 0) : z;
+      }
+    });
+    return this.buffers[this.layers.length]!;
+  }
+
+  /** Actions for one observation or a row-major batch, as GpuPolicy.act but synchronous. */
+  actSync(obs: Float32Array | number[], options: ActOptions = {}): Actions {
+    const values = validateObservations(this.spec, obs);
+    const deterministic = options.deterministic ?? true;
+    const size = this.spec.observationSize;
+    const rows = values.length / size;
+    const counter = this.calls++ >>> 0;
+    const action = this.spec.action;
+    if (action.type === 'discrete') {
+      const out = new Int32Array(rows);
+      for (let b = 0; b < rows; b++) {
+        const head = this.head(values, b * size);
+        if (deterministic) {
+          let best = 0;
+          for (let a = 1; a < action.n; a++) if (head[a]! > head[best]!) best = a;
+          out[b] = best;
+        } else {
+          let max = -Infinity;
+          for (let a = 0; a < action.n; a++) max = Math.max(max, head[a]!);
+          let total = 0;
+          for (let a = 0; a < action.n; a++) total += Math.exp(head[a]! - max);
+          const u = rngHost.unit(rngHost.create(this.seed, RngStream.action, b, counter).next4()[0]);
+          let cumulative = 0;
+          let chosen = action.n - 1;
+          for (let a = 0; a < action.n - 1; a++) {
+            cumulative += Math.exp(head[a]! - max) / total;
+            if (u < cumulative) {
+              chosen = a;
+              break;
+            }
+          }
+          out[b] = chosen;
+        }
+      }
+      return out;
+    }
+    const out = new Float32Array(rows * action.size);
+    for (let b = 0; b < rows; b++) {
+      const head = this.head(values, b * size);
+      const rng = rngHost.create(this.seed, RngStream.action, b, counter);
+      for (let d = 0; d < action.size; d++) {
+        let a = head[d]!;
+        if (!deterministic) a += Math.exp(this.logstd![d]!) * rng.normal();
+        out[b * action.size + d] = Math.min(Math.max(a, action.low[d]!), action.high[d]!);
+      }
+    }
+    return out;
+  }
+
+  /** The same as actSync, as a promise (so CPU and GPU policies can be used alike). */
+  act(obs: Float32Array | number[], options: ActOptions = {}): Promise<Actions> {
+    try {
+      return Promise.resolve(this.actSync(obs, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  destroy(): void {}
+}

@@ -1,0 +1,20 @@
+/**
+ * Evaluation of a loaded (or live) GPU policy on its own environment: whole episodes on the GPU, one dispatch
+ * (src/algos/evaluate.ts). The environment must be a registered GPU environment with the policy's spaces.
+ */
+import { getEnvDefinition, isGpuEnvDefinition } from './envs/registry.js';
+import { Evaluator, type EvaluationResult } from './algos/evaluate.js';
+import type { GpuPolicy } from './policy.js';
+
+export async function evaluatePolicy(
+  policy: GpuPolicy,
+  options: { episodes?: number; deterministic?: boolean; seed?: number } = {},
+): Promise<EvaluationResult> {
+  const definition = getEnvDefinition(policy.spec.id);
+  if (!isGpuEnvDefinition(definition)) throw new Error(`evaluatePolicy: '${definition.id}' is a JavaScript environment; evaluate it by stepping it with policy.act`);
+  if (definition.observationSize !== policy.spec.observationSize || JSON.stringify(definition.action) !== JSON.stringify(policy.spec.action)) {
+    throw new Error(`evaluatePolicy: the registered '${definition.id}' has other spaces than the policy`);
+  }
+  const evaluator = await Evaluator.create(policy.gpu, definition, policy.agent);
+  return evaluator.run(policy.params, options.episodes ?? 100, options.deterministic ?? true, options.seed ?? 0);
+}

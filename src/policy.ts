@@ -1,0 +1,144 @@
+/**
+ * Inference for evaluation and games: `act(obs)` over one observation or a batch, deterministic (argmax / mean)
+ * or sampled, on the GPU (owner of shaders/policy.ts: one dispatch and one readback per call). The actions are
+ * what the environment receives: Int32Array of indices (discrete), Float32Array clipped to the box (continuous).
+ */
+import type { Gpu } from './gpu/device.js';
+import { bindBuffers } from './gpu/bind.js';
+import { createBuffer, destroyBuffer } from './gpu/buffers.js';
+import { gridFor, Recorder } from './gpu/recorder.js';
+import { envPrelude } from './envs/compose.js';
+import type { EnvSpec, GpuEnvDefinition } from './envs/spec.js';
+import { POLICY_PARAMS_WORDS, POLICY_WORKGROUP, policyWgsl } from '../shaders/policy.js';
+import { actionWidth, type AgentLayout } from './algos/agent.js';
+
+export interface ActOptions {
+  /** argmax / mean (default true) or a sample of the policy. */
+  deterministic?: boolean;
+}
+
+export type Actions = Int32Array | Float32Array;
+
+export class GpuPolicy {
+  private capacity = 0;
+  private observations: GPUBuffer | undefined;
+  private actions: GPUBuffer | undefined;
+  private staging: GPUBuffer | undefined;
+  private group: GPUBindGroup | undefined;
+  private readonly uniform: GPUBuffer;
+  private calls = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly gpu: Gpu,
+    readonly spec: EnvSpec,
+    readonly agent: AgentLayout,
+    /** The agent's flat parameters this policy reads (only the actor part is used). */
+    readonly params: GPUBuffer,
+    private readonly pipeline: GPUComputePipeline,
+    private readonly seed: number,
+  ) {
+    this.uniform = createBuffer(gpu, {
+      label: 'GpuPolicy.params',
+      size: POLICY_PARAMS_WORDS * 4,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  /** A policy reading the agent's parameters from `params` (the trainer's live buffer, or a loaded copy). */
+  static async create(gpu: Gpu, spec: EnvSpec, agent: AgentLayout, params: GPUBuffer, seed = 0): Promise<GpuPolicy> {
+    // Only the action space matters to the prelude; a state size of 1 keeps it well-formed without an env.
+    const prelude = envPrelude({ ...(spec as GpuEnvDefinition), stateSize: 1, wgsl: '' });
+    const code = policyWgsl({
+      prelude,
+      obsSize: spec.observationSize,
+      action: spec.action,
+      actor: agent.inline('actor'),
+      logstdOffset: agent.logstd?.offset ?? 0,
+    });
+    const pipeline = await gpu.pipelines.pipeline({
+      label: 'GpuPolicy.act',
+      key: `GpuPolicy\n${code}`,
+      entryPoint: 'act',
+      bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'storage'],
+      build: () => code,
+    });
+    return new GpuPolicy(gpu, spec, agent, params, pipeline, seed);
+  }
+
+  /**
+   * Actions for `obs`: one observation (length observationSize) or a batch (a multiple of it, row-major).
+   * Calls are served in order.
+   */
+  act(obs: Float32Array | number[], options: ActOptions = {}): Promise<Actions> {
+    const input = validateObservations(this.spec, obs);
+    const run = this.queue.then(() => this.run(input, options.deterministic ?? true));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async run(obs: Float32Array, deterministic: boolean): Promise<Actions> {
+    const batch = obs.length / this.spec.observationSize;
+    const width = actionWidth(this.spec.action);
+    this.ensureCapacity(batch);
+    this.gpu.write(this.observations!, 0, obs);
+    this.gpu.write(this.uniform, 0, new Uint32Array([batch, deterministic ? 1 : 0, this.seed >>> 0, this.calls++ >>> 0]));
+    const recorder = new Recorder(this.gpu, 'GpuPolicy.encoder');
+    recorder.dispatch(this.pipeline, this.group!, gridFor(batch, POLICY_WORKGROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension));
+    recorder.copy(this.actions!, 0, this.staging!, 0, batch * width * 4);
+    recorder.submit();
+    await this.staging!.mapAsync(GPUMapMode.READ, 0, batch * width * 4);
+    const values = new Float32Array(this.staging!.getMappedRange(0, batch * width * 4).slice(0));
+    this.staging!.unmap();
+    return this.spec.action.type === 'discrete' ? Int32Array.from(values) : values;
+  }
+
+  private ensureCapacity(batch: number): void {
+    if (batch <= this.capacity) return;
+    this.releaseBuffers();
+    const capacity = Math.max(batch, 64);
+    const width = actionWidth(this.spec.action);
+    this.observations = createBuffer(this.gpu, { label: 'GpuPolicy.observations', size: capacity * this.spec.observationSize * 4 });
+    this.actions = createBuffer(this.gpu, { label: 'GpuPolicy.actions', size: capacity * width * 4 });
+    this.staging = createBuffer(this.gpu, {
+      label: 'GpuPolicy.staging',
+      size: capacity * width * 4,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    this.group = bindBuffers(this.gpu.device, 'GpuPolicy.group', this.pipeline.getBindGroupLayout(0), [
+      this.uniform,
+      this.params,
+      this.observations,
+      this.actions,
+    ]);
+    this.capacity = capacity;
+  }
+
+  private releaseBuffers(): void {
+    for (const b of [this.observations, this.actions, this.staging]) destroyBuffer(this.gpu, b);
+  }
+
+  destroy(): void {
+    this.releaseBuffers();
+    destroyBuffer(this.gpu, this.uniform);
+  }
+}
+
+/** Checks an observation batch: a Float32Array or number array whose length is a positive multiple of obsSize, finite. */
+export function validateObservations(spec: EnvSpec, obs: Float32Array | number[]): Float32Array {
+  const where = `policy.act(obs) for '${spec.id}'`;
+  if (!(obs instanceof Float32Array) && !Array.isArray(obs)) {
+    throw new TypeError(`${where}: obs is ${Object.prototype.toString.call(obs)}; expected a Float32Array (or number[]) of observations`);
+  }
+  const size = spec.observationSize;
+  if (obs.length === 0 || obs.length % size !== 0) {
+    throw new RangeError(`${where}: obs has length ${obs.length}; expected a positive multiple of the observation size ${size} (one row per observation)`);
+  }
+  const values = obs instanceof Float32Array ? obs : Float32Array.from(obs);
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new RangeError(`${where}: obs[${i}] (row ${Math.floor(i / size)}, component ${i % size}) is ${obs[i]}; expected a finite number`);
+    }
+  }
+  return values;
+}

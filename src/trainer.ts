@@ -1,0 +1,194 @@
+/**
+ * The trainer: `createTrainer({ env, algo, ...hyperparameters })` validates the configuration, builds the
+ * environments and the GPU pipeline of the algorithm, and then
+ *
+ *   trainer.train({ totalSteps, onIteration })   trains, resolving to a summary
+ *   for await (const stats of trainer.iterations({ totalSteps }))   the same, one iteration at a time
+ *   trainer.evaluate({ episodes, deterministic })   whole episodes on the GPU
+ *   trainer.policy.act(obs, { deterministic })      inference
+ *
+ * One iteration is in flight while the previous one's statistics are read, so the GPU never waits for the CPU.
+ */
+import { getGpu, type AdapterDescription, type Gpu } from './gpu/device.js';
+import { createEnv } from './envs/create.js';
+import { GpuVecEnv } from './envs/gpuEnv.js';
+import { getEnvDefinition, isGpuEnvDefinition } from './envs/registry.js';
+import type { EnvSpec } from './envs/spec.js';
+import { resolveConfig, type TrainerConfig } from './algos/config.js';
+import { Evaluator, type EvaluationResult } from './algos/evaluate.js';
+import { IterationStats } from './algos/iterationStats.js';
+import { Ppo, type IterationReport } from './algos/ppo.js';
+import { GpuPolicy } from './policy.js';
+
+export interface TrainOptions {
+  /** Environment steps to train for (default: the config's total_timesteps); rounded down to whole iterations. */
+  totalSteps?: number;
+  /** Called after every iteration; return false to stop after it. */
+  onIteration?: (stats: IterationReport) => void | boolean | Promise<void | boolean>;
+}
+
+export interface TrainSummary {
+  env: string;
+  algo: string;
+  seed: number;
+  totalSteps: number;
+  iterations: number;
+  wallSeconds: number;
+  sps: number;
+  /** First step at which the mean of the last 20 training episodes reached the reward threshold, else null. */
+  solvedAtStep: number | null;
+  /** Mean return of the last 20 training episodes at the end. */
+  recentReturn: number | null;
+  adapter: AdapterDescription;
+  gpu: { dispatchesPerIteration: number; submitsPerIteration: number; readbacksPerIteration: number; bufferBytes: number };
+}
+
+export interface EvaluateOptions {
+  /** Episodes (one per environment, all at once). Default 100. */
+  episodes?: number;
+  /** argmax / mean actions (default true) or samples. */
+  deterministic?: boolean;
+  /** Seed of the evaluation environments and action noise (default: the training seed + 1_000_003). */
+  seed?: number;
+}
+
+/** The number of recent episodes whose mean decides "solved" (the summary's solvedAtStep). */
+export const SOLVED_WINDOW = 20;
+
+export class Trainer {
+  /** Set when the mean of the last 20 training episodes first reached the threshold. */
+  solvedAtStep: number | null = null;
+  private startTime: number | undefined;
+  private lastRecent: number | null = null;
+  private evaluator: Evaluator | undefined;
+
+  private constructor(
+    readonly gpu: Gpu,
+    readonly config: TrainerConfig,
+    readonly env: GpuVecEnv,
+    readonly algorithm: Ppo,
+    readonly policy: GpuPolicy,
+  ) {}
+
+  static async create(config: Partial<TrainerConfig> & { env: string }, gpu?: Gpu): Promise<Trainer> {
+    if (typeof config !== 'object' || config === null || typeof config.env !== 'string') {
+      throw new TypeError(`createTrainer(config): config.env is ${JSON.stringify((config as { env?: unknown } | null)?.env)}; expected an environment id such as 'CartPole-v1'`);
+    }
+    const definition = getEnvDefinition(config.env);
+    const resolved = resolveConfig(config, definition.action.type === 'box');
+    if (!isGpuEnvDefinition(definition)) {
+      throw new Error(`createTrainer: '${definition.id}' is a JavaScript environment; training on JavaScript environments goes through createTrainer's jsEnv path, not available for this build`);
+    }
+    const device = gpu ?? (await getGpu());
+    const env = (await createEnv(resolved.env, { numEnvs: resolved.num_envs, seed: resolved.seed, gpu: device })) as GpuVecEnv;
+    const algorithm = await Ppo.create(device, env, resolved);
+    const policy = await GpuPolicy.create(device, definition, algorithm.agent, algorithm.params, resolved.seed + 7);
+    return new Trainer(device, resolved, env, algorithm, policy);
+  }
+
+  get spec(): EnvSpec {
+    return this.env.spec;
+  }
+
+  /** Environment steps taken so far. */
+  get globalStep(): number {
+    return this.algorithm.globalStep;
+  }
+
+  /** Trains for `totalSteps` environment steps (whole iterations), annealing the learning rate over them. */
+  async *iterations(options: Pick<TrainOptions, 'totalSteps'> = {}): AsyncGenerator<IterationReport> {
+    const ppo = this.algorithm;
+    const totalSteps = options.totalSteps ?? this.config.total_timesteps;
+    if (!Number.isInteger(totalSteps) || totalSteps <= 0) throw new RangeError(`train totalSteps is ${totalSteps}; expected a positive integer`);
+    const numIterations = ppo.iterationsFor(totalSteps);
+    this.startTime ??= performance.now();
+    const base = ppo.iteration;
+    let pending: (() => Promise<Float32Array>) | undefined = await ppo.submitIteration(base + 1, numIterations);
+    try {
+      for (let k = 1; k <= numIterations; k++) {
+        const current = pending!;
+        pending = k < numIterations ? await ppo.submitIteration(base + k + 1, numIterations) : undefined;
+        const report = this.report(await current());
+        yield report;
+      }
+    } finally {
+      // Stopped early: the iteration already submitted still trains; account for it before returning.
+      if (pending) this.report(await pending());
+    }
+  }
+
+  private report(words: Float32Array): IterationReport {
+    const ppo = this.algorithm;
+    ppo.iteration += 1;
+    ppo.globalStep += ppo.batchSize;
+    const stats = IterationStats.decode(words);
+    Ppo.checkHealth(stats, ppo.iteration);
+    const wallSeconds = (performance.now() - (this.startTime ?? performance.now())) / 1000;
+    const recentReturn = stats.recentCount > 0 ? stats.recentReturnMean : null;
+    this.lastRecent = recentReturn;
+    const threshold = this.spec.rewardThreshold;
+    if (this.solvedAtStep === null && threshold !== null && stats.recentCount >= SOLVED_WINDOW && stats.recentReturnMean >= threshold) {
+      this.solvedAtStep = ppo.globalStep;
+    }
+    return {
+      ...stats,
+      iteration: ppo.iteration,
+      globalStep: ppo.globalStep,
+      episodicReturn: stats.episodes > 0 ? stats.returnSum / stats.episodes : null,
+      episodicLength: stats.episodes > 0 ? stats.lengthSum / stats.episodes : null,
+      recentReturn,
+      wallSeconds,
+      sps: wallSeconds > 0 ? ppo.globalStep / wallSeconds : 0,
+    };
+  }
+
+  async train(options: TrainOptions = {}): Promise<TrainSummary> {
+    const startStep = this.globalStep;
+    const start = performance.now();
+    for await (const stats of this.iterations(options)) {
+      if ((await options.onIteration?.(stats)) === false) break;
+    }
+    const wallSeconds = (performance.now() - start) / 1000;
+    return this.summary(this.globalStep - startStep, wallSeconds);
+  }
+
+  summary(steps: number, wallSeconds: number): TrainSummary {
+    return {
+      env: this.config.env,
+      algo: this.config.algo,
+      seed: this.config.seed,
+      totalSteps: steps,
+      iterations: this.algorithm.iteration,
+      wallSeconds,
+      sps: wallSeconds > 0 ? steps / wallSeconds : 0,
+      solvedAtStep: this.solvedAtStep,
+      recentReturn: this.lastRecent,
+      adapter: this.gpu.adapter,
+      gpu: {
+        dispatchesPerIteration: this.algorithm.lastDispatches,
+        submitsPerIteration: 1,
+        readbacksPerIteration: 1,
+        bufferBytes: this.gpu.bytesAllocated,
+      },
+    };
+  }
+
+  /** Whole episodes with the current policy, all at once on the GPU (one dispatch, one readback). */
+  async evaluate(options: EvaluateOptions = {}): Promise<EvaluationResult> {
+    const episodes = options.episodes ?? 100;
+    if (!Number.isInteger(episodes) || episodes <= 0) throw new RangeError(`evaluate episodes is ${episodes}; expected a positive integer`);
+    this.evaluator ??= await Evaluator.create(this.gpu, this.env.definition, this.algorithm.agent);
+    return this.evaluator.run(this.algorithm.params, episodes, options.deterministic ?? true, options.seed ?? (this.config.seed + 1_000_003) >>> 0);
+  }
+
+  destroy(): void {
+    this.policy.destroy();
+    this.algorithm.destroy();
+    this.env.destroy();
+  }
+}
+
+/** Validates the configuration and builds a trainer (see Trainer). */
+export function createTrainer(config: Partial<TrainerConfig> & { env: string }, options: { gpu?: Gpu } = {}): Promise<Trainer> {
+  return Trainer.create(config, options.gpu);
+}
