@@ -12,7 +12,8 @@
 import { getGpu, type AdapterDescription, type Gpu } from './gpu/device.js';
 import { createEnv } from './envs/create.js';
 import { GpuVecEnv } from './envs/gpuEnv.js';
-import { getEnvDefinition, isGpuEnvDefinition } from './envs/registry.js';
+import { allocateStepResult, JsVecEnv } from './envs/jsEnv.js';
+import { getEnvDefinition } from './envs/registry.js';
 import type { EnvSpec } from './envs/spec.js';
 import { resolveConfig, type TrainerConfig } from './algos/config.js';
 import { Evaluator, type EvaluationResult } from './algos/evaluate.js';
@@ -65,7 +66,8 @@ export class Trainer {
   private constructor(
     readonly gpu: Gpu,
     readonly config: TrainerConfig,
-    readonly env: GpuVecEnv,
+    /** The training environments: GPU (fused rollout) or JavaScript (policy on the GPU, game on the CPU). */
+    readonly env: GpuVecEnv | JsVecEnv,
     readonly algorithm: Ppo,
     readonly policy: GpuPolicy,
   ) {}
@@ -76,11 +78,8 @@ export class Trainer {
     }
     const definition = getEnvDefinition(config.env);
     const resolved = resolveConfig(config, definition.action.type === 'box');
-    if (!isGpuEnvDefinition(definition)) {
-      throw new Error(`createTrainer: '${definition.id}' is a JavaScript environment; training on JavaScript environments goes through createTrainer's jsEnv path, not available for this build`);
-    }
     const device = gpu ?? (await getGpu());
-    const env = (await createEnv(resolved.env, { numEnvs: resolved.num_envs, seed: resolved.seed, gpu: device })) as GpuVecEnv;
+    const env = await createEnv(resolved.env, { numEnvs: resolved.num_envs, seed: resolved.seed, gpu: device });
     const algorithm = await Ppo.create(device, env, resolved);
     const policy = await GpuPolicy.create(device, definition, algorithm.agent, algorithm.params, resolved.seed + 7);
     return new Trainer(device, resolved, env, algorithm, policy);
@@ -166,19 +165,52 @@ export class Trainer {
       adapter: this.gpu.adapter,
       gpu: {
         dispatchesPerIteration: this.algorithm.lastDispatches,
-        submitsPerIteration: 1,
-        readbacksPerIteration: 1,
+        submitsPerIteration: this.algorithm.submitsPerIteration,
+        readbacksPerIteration: this.algorithm.readbacksPerIteration,
         bufferBytes: this.gpu.bytesAllocated,
       },
     };
   }
 
-  /** Whole episodes with the current policy, all at once on the GPU (one dispatch, one readback). */
+  /**
+   * Whole episodes with the current policy, one per environment: on GPU environments all at once (one dispatch,
+   * one readback); on JavaScript ones by stepping a fresh batch with policy.act until each episode has ended.
+   */
   async evaluate(options: EvaluateOptions = {}): Promise<EvaluationResult> {
     const episodes = options.episodes ?? 100;
     if (!Number.isInteger(episodes) || episodes <= 0) throw new RangeError(`evaluate episodes is ${episodes}; expected a positive integer`);
-    this.evaluator ??= await Evaluator.create(this.gpu, this.env.definition, this.algorithm.agent);
-    return this.evaluator.run(this.algorithm.params, episodes, options.deterministic ?? true, options.seed ?? (this.config.seed + 1_000_003) >>> 0);
+    const deterministic = options.deterministic ?? true;
+    const seed = options.seed ?? (this.config.seed + 1_000_003) >>> 0;
+    if (this.env instanceof JsVecEnv) return this.evaluateJs(episodes, deterministic, seed);
+    this.evaluator ??= await Evaluator.create(this.gpu, (this.env as GpuVecEnv).definition, this.algorithm.agent);
+    return this.evaluator.run(this.algorithm.params, episodes, deterministic, seed);
+  }
+
+  private async evaluateJs(episodes: number, deterministic: boolean, seed: number): Promise<EvaluationResult> {
+    const env = new JsVecEnv((this.env as JsVecEnv).definition, { numEnvs: episodes, seed });
+    const out = allocateStepResult(env.spec, episodes);
+    env.resetInto(out.obs);
+    const returns = new Array<number>(episodes).fill(0);
+    const lengths = new Array<number>(episodes).fill(0);
+    const done = new Uint8Array(episodes);
+    let remaining = episodes;
+    for (let step = 0; step < env.spec.maxEpisodeSteps && remaining > 0; step++) {
+      const actions = await this.policy.act(out.obs, { deterministic });
+      env.stepInto(actions, out);
+      for (let e = 0; e < episodes; e++) {
+        if (done[e]) continue;
+        returns[e]! += out.reward[e]!;
+        lengths[e]! += 1;
+        if (out.terminated[e] || out.truncated[e]) {
+          done[e] = 1;
+          remaining--;
+        }
+      }
+    }
+    env.destroy();
+    const mean = returns.reduce((a, b) => a + b, 0) / episodes;
+    const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / episodes);
+    return { returns, lengths, mean, std, episodes, deterministic };
   }
 
   destroy(): void {

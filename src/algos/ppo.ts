@@ -14,13 +14,15 @@ import type { Gpu } from '../gpu/device.js';
 import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import { readFloat32, ReadbackRing } from '../gpu/readback.js';
 import { Recorder } from '../gpu/recorder.js';
-import type { GpuVecEnv } from '../envs/gpuEnv.js';
+import { GpuVecEnv } from '../envs/gpuEnv.js';
+import type { JsVecEnv } from '../envs/jsEnv.js';
 import { STATS_WORDS } from '../../shaders/iterationStats.js';
 import { actionWidth, AgentLayout } from './agent.js';
 import type { TrainerConfig } from './config.js';
 import { Gae } from './gae.js';
 import { IterationStats, type IterationGpuStats } from './iterationStats.js';
 import { PpoUpdate } from './ppoUpdate.js';
+import { JsRollout } from './jsRollout.js';
 import { Rollout } from './rollout.js';
 import { RolloutLayout } from './storage.js';
 
@@ -65,7 +67,8 @@ export class Ppo {
   /** Completed iterations. */
   iteration = 0;
   globalStep = 0;
-  private rollout!: Rollout;
+  /** The fused GPU rollout (GPU environments) or the step-by-step one (JavaScript environments). */
+  private rollout!: Rollout | JsRollout;
   private gae!: ReturnType<Gae['bind']>;
   update!: PpoUpdate;
   private stats!: IterationStats;
@@ -76,7 +79,7 @@ export class Ppo {
 
   private constructor(
     private readonly gpu: Gpu,
-    readonly env: GpuVecEnv,
+    readonly env: GpuVecEnv | JsVecEnv,
     readonly config: TrainerConfig,
   ) {
     const def = env.definition;
@@ -100,11 +103,13 @@ export class Ppo {
     this.grads = createBuffer(gpu, { label: 'Ppo.grads', size: this.agent.table.byteSize });
   }
 
-  static async create(gpu: Gpu, env: GpuVecEnv, config: TrainerConfig): Promise<Ppo> {
+  static async create(gpu: Gpu, env: GpuVecEnv | JsVecEnv, config: TrainerConfig): Promise<Ppo> {
     const self = new Ppo(gpu, env, config);
     const { layout, agent } = self;
     const [rollout, gae, update] = await Promise.all([
-      Rollout.create(gpu, env, agent, layout, self.params, self.storage),
+      env instanceof GpuVecEnv
+        ? Rollout.create(gpu, env, agent, layout, self.params, self.storage)
+        : JsRollout.create(gpu, env, agent, layout, self.params, self.storage),
       Gae.create(gpu),
       PpoUpdate.create(
         gpu,
@@ -157,12 +162,6 @@ export class Ppo {
    */
   async submitIteration(iteration: number, numIterations: number): Promise<() => Promise<Float32Array>> {
     const c = this.config;
-    const recorder = new Recorder(this.gpu, `Ppo.iteration${iteration}`);
-    if (!this.started) {
-      // The first observations: every environment starts an episode (on the GPU, no readback).
-      this.env.recordReset(recorder);
-      this.started = true;
-    }
     const frac = c.anneal_lr ? 1 - (iteration - 1) / numIterations : 1;
     this.update.prepare(
       {
@@ -178,14 +177,44 @@ export class Ppo {
       },
       frac * c.learning_rate,
     );
-    this.rollout.encode(recorder, c.seed, (iteration - 1) * c.num_steps);
-    this.gae.encode(recorder);
-    this.update.encode(recorder);
-    this.stats.encode(recorder);
-    const read = await this.ring.enqueue(recorder, this.stats.block);
-    this.lastDispatches = recorder.dispatches;
-    recorder.submit();
+    const stepBase = (iteration - 1) * c.num_steps;
+    let read!: () => Promise<ArrayBuffer>;
+    // GAE, the update and the statistics, after the rollout in the same command buffer.
+    const learn = async (recorder: Recorder) => {
+      this.gae.encode(recorder);
+      this.update.encode(recorder);
+      this.stats.encode(recorder);
+      read = await this.ring.enqueue(recorder, this.stats.block);
+      this.lastDispatches += recorder.dispatches;
+    };
+    this.lastDispatches = 0;
+    if (this.rollout instanceof Rollout) {
+      const recorder = new Recorder(this.gpu, `Ppo.iteration${iteration}`);
+      if (!this.started) {
+        // The first observations: every environment starts an episode (on the GPU, no readback).
+        (this.env as GpuVecEnv).recordReset(recorder);
+        this.started = true;
+      }
+      this.rollout.encode(recorder, c.seed, stepBase);
+      await learn(recorder);
+      recorder.submit();
+    } else {
+      // JavaScript environments: num_steps submits with one readback each, then the learning submit.
+      await this.rollout.collect(c.seed, stepBase, async (recorder) => {
+        this.lastDispatches += c.num_steps;
+        await learn(recorder);
+      });
+    }
     return async () => new Float32Array(await read());
+  }
+
+  /** Submits and readbacks per iteration: 1 and 1 on GPU environments; T + 1 and T + 1 with JavaScript ones. */
+  get submitsPerIteration(): number {
+    return this.rollout instanceof JsRollout ? this.rollout.submitsPerIteration : 1;
+  }
+
+  get readbacksPerIteration(): number {
+    return this.rollout instanceof JsRollout ? this.rollout.readbacksPerIteration + 1 : 1;
   }
 
   /** Checks the health flags of an iteration's statistics; throws TrainingDivergedError. */
@@ -204,17 +233,21 @@ export class Ppo {
    */
   persistentBuffers(): { name: string; buffer: GPUBuffer; dtype: 'F32' | 'U32'; count: number }[] {
     const n = this.config.num_envs;
-    const def = this.env.definition;
     const size = this.agent.table.size;
-    return [
+    const common: { name: string; buffer: GPUBuffer; dtype: 'F32' | 'U32'; count: number }[] = [
       { name: 'optimizer.moments', buffer: this.update.adam.moments, dtype: 'F32', count: 2 * size },
       { name: 'optimizer.control', buffer: this.update.adam.control, dtype: 'F32', count: 8 },
       { name: 'ppo.state', buffer: this.update.state, dtype: 'F32', count: 4 },
-      { name: 'env.state', buffer: this.env.buffers.state, dtype: 'F32', count: def.stateSize * n },
+      { name: 'stats.recent_episodes', buffer: this.stats.ring, dtype: 'F32', count: this.stats.ringWords },
+    ];
+    // A JavaScript environment's state lives in the game's own objects, outside the checkpoint.
+    if (!(this.env instanceof GpuVecEnv) || !(this.rollout instanceof Rollout)) return common;
+    return [
+      ...common,
+      { name: 'env.state', buffer: this.env.buffers.state, dtype: 'F32', count: this.env.definition.stateSize * n },
       { name: 'env.episode_steps', buffer: this.env.buffers.episodeSteps, dtype: 'U32', count: n },
       { name: 'env.episode_index', buffer: this.env.buffers.episodeIndex, dtype: 'U32', count: n },
       { name: 'stats.episode_tracker', buffer: this.rollout.tracker, dtype: 'F32', count: 2 * n },
-      { name: 'stats.recent_episodes', buffer: this.stats.ring, dtype: 'F32', count: this.stats.ringWords },
     ];
   }
 

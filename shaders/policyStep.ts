@@ -1,0 +1,124 @@
+/**
+ * One policy step for environments stepped on the CPU (owner: src/algos/jsRollout.ts). The rollout of a
+ * JavaScript environment alternates: this kernel (policy on the GPU) -> one readback of the actions -> the
+ * game's own step in JavaScript -> one upload of the next observations. Per environment n at step t:
+ *
+ *   t > 0, where step t-1 was truncated and not terminated:  finalValues[t-1] = V(finalObs_{t-1})
+ *   t < T:  store obs_t; actor -> sample a_t (same generator as the fused rollout: seed, action, n, step);
+ *           store a_t, log pi(a_t|obs_t), V(obs_t) (and pi's head for PPO-Penalty); a_t to the action buffer
+ *   t = T:  values[T] = V(obs_T), the bootstrap value of GAE
+ *
+ * The rewards, dones and episode records of the rollout are written by the CPU once per iteration.
+ */
+import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import { activationLibraryWgsl } from './activations.js';
+import { categoricalWgsl, gaussianWgsl } from './distributions.js';
+import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from './mlpInline.js';
+import { rngWgsl, RngStream } from './rng.js';
+import type { ActionSpace } from '../src/envs/spec.js';
+
+export const POLICY_STEP_WORKGROUP = 64;
+/** Uniform words: t, step_base, seed, unused. */
+export const POLICY_STEP_PARAMS_WORDS = 4;
+
+export interface PolicyStepKernelSpec {
+  obsSize: number;
+  action: ActionSpace;
+  actor: InlineLayer[];
+  critic: InlineLayer[];
+  logstdOffset: number;
+  layoutCode: string;
+  keepOldDist: boolean;
+}
+
+/**
+ * Bindings: 0 params {t, step_base, seed} (uniform), 1 agent parameters (read), 2 upload (read: obs_t [N][O],
+ * then finalObs_{t-1} [N][O], then bootstrap flags [N] (1 where step t-1 truncated without terminating)),
+ * 3 rollout storage (rw), 4 actions out (rw, [N][actionWidth], f32).
+ */
+export function policyStepWgsl(spec: PolicyStepKernelSpec): string {
+  const discrete = spec.action.type === 'discrete';
+  const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
+  const width = discrete ? 1 : A;
+  const O = spec.obsSize;
+  const low = discrete ? '' : `array<f32, ${A}>(${(spec.action as { low: number[] }).low.map((v) => `${Math.fround(v)}`).join(', ')})`;
+  const high = discrete ? '' : `array<f32, ${A}>(${(spec.action as { high: number[] }).high.map((v) => `${Math.fround(v)}`).join(', ')})`;
+  return wgsl/* wgsl */ `
+${rngWgsl}
+${spec.layoutCode}
+${activationLibraryWgsl}
+${mlpInlineWgsl('actor', spec.actor)}
+${mlpRunWgsl('actor', spec.actor)}
+${mlpInlineWgsl('critic', spec.critic)}
+${mlpRunWgsl('critic', spec.critic)}
+#if ${discrete}
+${categoricalWgsl(A)}
+#else
+${gaussianWgsl(A)}
+#endif
+struct Params { t: u32, step_base: u32, seed: u32, unused: u32 }
+@group(0) @binding(0) var<uniform> run: Params;
+@group(0) @binding(1) var<storage, read> params: array<f32>;
+@group(0) @binding(2) var<storage, read> upload: array<f32>;
+@group(0) @binding(3) var<storage, read_write> rollout: array<f32>;
+@group(0) @binding(4) var<storage, read_write> actions_out: array<f32>;
+
+fn value_of(obs: ptr<function, array<f32, ${O}>>) -> f32 {
+  var v: array<f32, 1>;
+  critic_run(obs, &v);
+  return v[0];
+}
+
+@compute @workgroup_size(${POLICY_STEP_WORKGROUP})
+fn policy_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let n = gid.x + gid.y * nwg.x * ${POLICY_STEP_WORKGROUP}u;
+  if (n >= NUM_ENVS) { return; }
+  let t = run.t;
+  if (t > 0u && upload[2u * NUM_ENVS * ${O}u + n] > 0.0) {
+    var final_obs: array<f32, ${O}>;
+    for (var f = 0u; f < ${O}u; f++) { final_obs[f] = upload[NUM_ENVS * ${O}u + n * ${O}u + f]; }
+    rollout[R_FINAL_VALUES + (t - 1u) * NUM_ENVS + n] = value_of(&final_obs);
+  }
+  var obs: array<f32, ${O}>;
+  for (var f = 0u; f < ${O}u; f++) { obs[f] = upload[n * ${O}u + f]; }
+  if (t == NUM_STEPS) {
+    rollout[R_VALUES + NUM_STEPS * NUM_ENVS + n] = value_of(&obs);
+    return;
+  }
+  let s = t * NUM_ENVS + n;
+  for (var f = 0u; f < ${O}u; f++) { rollout[R_OBS + f * M + s] = obs[f]; }
+  var head: array<f32, ${A}>;
+  actor_run(&obs, &head);
+  rollout[R_VALUES + s] = value_of(&obs);
+#if ${spec.keepOldDist}
+  for (var d = 0u; d < ${A}u; d++) { rollout[R_OLD_DIST + d * M + s] = head[d]; }
+#endif
+  var rng = rng_create(run.seed, ${RngStream.action}u, n, run.step_base + t);
+#if ${discrete}
+  var logp: array<f32, ${A}>;
+  categorical_log_softmax(&head, &logp);
+  let action = categorical_sample(&logp, rng_unit(rng_next4(&rng).x));
+  rollout[R_ACTIONS + s] = f32(action);
+  rollout[R_LOGPROBS + s] = logp[action];
+  actions_out[n] = f32(action);
+#else
+  var low = ${low};
+  var high = ${high};
+  var logstd: array<f32, ${A}>;
+  var sample: array<f32, ${A}>;
+  for (var d = 0u; d < ${A}u; d++) {
+    logstd[d] = params[${spec.logstdOffset}u + d];
+    sample[d] = head[d] + exp(logstd[d]) * rng_normal(&rng);
+    rollout[R_ACTIONS + d * M + s] = sample[d];
+    actions_out[n * ${width}u + d] = clamp(sample[d], low[d], high[d]);
+  }
+  rollout[R_LOGPROBS + s] = gaussian_log_prob(&sample, &head, &logstd);
+#if ${spec.keepOldDist}
+  if (n == 0u) {
+    for (var d = 0u; d < ${A}u; d++) { rollout[R_OLD_DIST + ${A}u * M + d] = logstd[d]; }
+  }
+#endif
+#endif
+}
+`;
+}

@@ -1,0 +1,164 @@
+/**
+ * Owner of shaders/policyStep.ts: the rollout of an environment whose rules run in JavaScript. Each step is one
+ * submit with one upload (observations, and the final observations the critic must bootstrap from) and one
+ * readback (the actions); the game steps on the CPU in between. Rewards, dones and the episodes that ended are
+ * gathered on the CPU and uploaded once, into the same rollout storage the GPU environments fill, so GAE, the
+ * update and the statistics are the same kernels.
+ */
+import type { Gpu } from '../gpu/device.js';
+import { bindBuffers } from '../gpu/bind.js';
+import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
+import { gridFor, Recorder } from '../gpu/recorder.js';
+import { allocateStepResult, type JsVecEnv } from '../envs/jsEnv.js';
+import type { StepResult } from '../envs/spec.js';
+import { POLICY_STEP_PARAMS_WORDS, POLICY_STEP_WORKGROUP, policyStepWgsl } from '../../shaders/policyStep.js';
+import { actionWidth, type AgentLayout } from './agent.js';
+import type { RolloutLayout } from './storage.js';
+
+export class JsRollout {
+  private readonly upload: GPUBuffer;
+  private readonly actionsOut: GPUBuffer;
+  private readonly staging: GPUBuffer;
+  private readonly uniform: GPUBuffer;
+  private readonly group: GPUBindGroup;
+  private readonly grid: [number, number];
+  /** CPU side of one iteration, uploaded at its end. */
+  private readonly rewards: Float32Array;
+  private readonly dones: Float32Array;
+  private readonly episodeReturns: Float32Array;
+  private readonly episodeLengths: Float32Array;
+  /** Running return and length of each environment's current episode. */
+  readonly runningReturn: Float32Array;
+  readonly runningLength: Float32Array;
+  /** [obs_t | finalObs_{t-1} | bootstrap flags] as uploaded each step. */
+  private readonly hostUpload: Float32Array;
+  private readonly result: StepResult;
+  private started = false;
+  /** Submits of the last iteration (T + 1) and readbacks (T). */
+  readonly submitsPerIteration: number;
+  readonly readbacksPerIteration: number;
+
+  private constructor(
+    private readonly gpu: Gpu,
+    private readonly pipeline: GPUComputePipeline,
+    readonly env: JsVecEnv,
+    private readonly layout: RolloutLayout,
+    params: GPUBuffer,
+    private readonly storage: GPUBuffer,
+  ) {
+    const n = env.numEnvs;
+    const o = env.spec.observationSize;
+    const width = actionWidth(env.spec.action);
+    const M = layout.samples;
+    this.hostUpload = new Float32Array(2 * n * o + n);
+    this.upload = createBuffer(gpu, { label: 'JsRollout.upload', size: this.hostUpload.byteLength });
+    this.actionsOut = createBuffer(gpu, { label: 'JsRollout.actions', size: n * width * 4 });
+    this.staging = createBuffer(gpu, { label: 'JsRollout.actionsReadback', size: n * width * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.uniform = createBuffer(gpu, { label: 'JsRollout.params', size: POLICY_STEP_PARAMS_WORDS * 4, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.group = bindBuffers(gpu.device, 'JsRollout.group', pipeline.getBindGroupLayout(0), [this.uniform, params, this.upload, storage, this.actionsOut]);
+    this.grid = gridFor(n, POLICY_STEP_WORKGROUP, gpu.limits.maxComputeWorkgroupsPerDimension);
+    this.rewards = new Float32Array(M);
+    this.dones = new Float32Array(M);
+    this.episodeReturns = new Float32Array(M);
+    this.episodeLengths = new Float32Array(M);
+    this.runningReturn = new Float32Array(n);
+    this.runningLength = new Float32Array(n);
+    this.result = allocateStepResult(env.spec, n);
+    this.submitsPerIteration = layout.shape.numSteps + 1;
+    this.readbacksPerIteration = layout.shape.numSteps;
+  }
+
+  static async create(gpu: Gpu, env: JsVecEnv, agent: AgentLayout, layout: RolloutLayout, params: GPUBuffer, storage: GPUBuffer): Promise<JsRollout> {
+    const code = policyStepWgsl({
+      obsSize: env.spec.observationSize,
+      action: env.spec.action,
+      actor: agent.inline('actor'),
+      critic: agent.inline('critic'),
+      logstdOffset: agent.logstd?.offset ?? 0,
+      layoutCode: layout.wgsl(),
+      keepOldDist: layout.shape.keepOldDist,
+    });
+    const pipeline = await gpu.pipelines.pipeline({
+      label: 'JsRollout.policyStep',
+      key: `JsRollout\n${code}`,
+      entryPoint: 'policy_step',
+      bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'storage', 'storage'],
+      build: () => code,
+    });
+    return new JsRollout(gpu, pipeline, env, layout, params, storage);
+  }
+
+  /**
+   * Collects num_steps steps; `finish` records the rest of the iteration (GAE, update, statistics) into the
+   * last submit, after the bootstrap values and the CPU-side regions are in place.
+   */
+  async collect(seed: number, stepBase: number, finish: (recorder: Recorder) => Promise<void>): Promise<void> {
+    const { numEnvs: n, numSteps: T } = this.layout.shape;
+    const o = this.env.spec.observationSize;
+    const width = actionWidth(this.env.spec.action);
+    const discrete = this.env.spec.action.type === 'discrete';
+    const actions = discrete ? new Int32Array(n) : new Float32Array(n * width);
+    if (!this.started) {
+      this.env.resetInto(this.result.obs);
+      this.started = true;
+    }
+    const flags = this.hostUpload.subarray(2 * n * o);
+    flags.fill(0);
+    for (let t = 0; t <= T; t++) {
+      this.hostUpload.set(this.result.obs, 0);
+      this.gpu.write(this.upload, 0, this.hostUpload);
+      this.gpu.write(this.uniform, 0, new Uint32Array([t, stepBase >>> 0, seed >>> 0, 0]));
+      const recorder = new Recorder(this.gpu, `JsRollout.step${t}`);
+      recorder.dispatch(this.pipeline, this.group, this.grid);
+      if (t === T) {
+        this.uploadIteration();
+        await finish(recorder);
+        recorder.submit();
+        return;
+      }
+      recorder.copy(this.actionsOut, 0, this.staging, 0, n * width * 4);
+      recorder.submit();
+      await this.staging.mapAsync(GPUMapMode.READ);
+      const values = new Float32Array(this.staging.getMappedRange());
+      for (let i = 0; i < actions.length; i++) actions[i] = values[i]!;
+      this.staging.unmap();
+      this.env.stepInto(actions, this.result);
+      this.record(t, n);
+      // Next step's upload: the final observations of the environments whose episode was truncated.
+      this.hostUpload.set(this.result.finalObs, n * o);
+      for (let e = 0; e < n; e++) flags[e] = this.result.truncated[e] && !this.result.terminated[e] ? 1 : 0;
+    }
+  }
+
+  private record(t: number, n: number): void {
+    const r = this.result;
+    for (let e = 0; e < n; e++) {
+      const s = t * n + e;
+      this.rewards[s] = r.reward[e]!;
+      this.dones[s] = r.terminated[e]! + 2 * r.truncated[e]!;
+      this.runningReturn[e]! += r.reward[e]!;
+      this.runningLength[e]! += 1;
+      if (r.terminated[e] || r.truncated[e]) {
+        this.episodeReturns[s] = this.runningReturn[e]!;
+        this.episodeLengths[s] = this.runningLength[e]!;
+        this.runningReturn[e] = 0;
+        this.runningLength[e] = 0;
+      } else {
+        this.episodeReturns[s] = 0;
+        this.episodeLengths[s] = 0;
+      }
+    }
+  }
+
+  private uploadIteration(): void {
+    const o = this.layout.offsets;
+    this.gpu.write(this.storage, o.rewards * 4, this.rewards);
+    this.gpu.write(this.storage, o.dones * 4, this.dones);
+    this.gpu.write(this.storage, o.episodeReturns * 4, this.episodeReturns);
+    this.gpu.write(this.storage, o.episodeLengths * 4, this.episodeLengths);
+  }
+
+  destroy(): void {
+    for (const b of [this.upload, this.actionsOut, this.staging, this.uniform]) destroyBuffer(this.gpu, b);
+  }
+}
