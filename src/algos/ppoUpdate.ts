@@ -236,23 +236,36 @@ export class PpoUpdate {
   /** Records all epochs of the update (see the header); no readback. */
   encode(recorder: Recorder): void {
     recorder.clear(this.records);
-    const { numMinibatches, updateEpochs } = this.settings;
-    const perMinibatch = this.chunksPerMinibatch;
-    const maxPerDim = this.gpu.limits.maxComputeWorkgroupsPerDimension;
-    const taskCount = this.scratch.tasks.length;
-    for (let epoch = 0; epoch < updateEpochs; epoch++) {
-      const epochSlot = epoch * numMinibatches * perMinibatch;
-      recorder.dispatch(this.pipelines.epoch, this.epochGroup, [numMinibatches], [epochSlot * SLOT_STRIDE]);
-      for (let minibatch = 0; minibatch < numMinibatches; minibatch++) {
-        for (let c = 0; c < perMinibatch; c++) {
-          const index = epochSlot + minibatch * perMinibatch + c;
-          const offsets = [index * SLOT_STRIDE];
-          recorder.dispatch(this.pipelines.loss, this.lossGroup, gridFor(this.slotFields[index]!.chunkSize, LOSS_WORKGROUP, maxPerDim), offsets);
-          recorder.dispatch(this.pipelines.gradient, this.gradientGroup, [taskCount], offsets);
-        }
+    for (let epoch = 0; epoch < this.settings.updateEpochs; epoch++) {
+      this.encodeEpochStart(recorder, epoch);
+      for (let minibatch = 0; minibatch < this.settings.numMinibatches; minibatch++) {
+        this.encodeGradient(recorder, epoch, minibatch);
         this.adam.encodeStep(recorder);
       }
     }
+  }
+
+  /** The epoch kernel: permutation, per-minibatch advantage statistics, early stop. */
+  encodeEpochStart(recorder: Recorder, epoch: number): void {
+    const slot = epoch * this.settings.numMinibatches * this.chunksPerMinibatch;
+    recorder.dispatch(this.pipelines.epoch, this.epochGroup, [this.settings.numMinibatches], [slot * SLOT_STRIDE]);
+  }
+
+  /** Loss and gradient kernels over every chunk of one minibatch: `grads` then holds its gradient. */
+  encodeGradient(recorder: Recorder, epoch: number, minibatch: number): void {
+    const maxPerDim = this.gpu.limits.maxComputeWorkgroupsPerDimension;
+    const perMinibatch = this.chunksPerMinibatch;
+    for (let c = 0; c < perMinibatch; c++) {
+      const index = (epoch * this.settings.numMinibatches + minibatch) * perMinibatch + c;
+      const offsets = [index * SLOT_STRIDE];
+      recorder.dispatch(this.pipelines.loss, this.lossGroup, gridFor(this.slotFields[index]!.chunkSize, LOSS_WORKGROUP, maxPerDim), offsets);
+      recorder.dispatch(this.pipelines.gradient, this.gradientGroup, [this.scratch.tasks.length], offsets);
+    }
+  }
+
+  /** The epoch's sample order (a readback: tests). */
+  get permutation(): GPUBuffer {
+    return this.perm;
   }
 
   /** Dispatches per iteration of the update (for the summary's gpu counters). */
