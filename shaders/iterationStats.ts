@@ -16,7 +16,7 @@ import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { controlStruct, nonFiniteWgsl } from './adam.js';
 import { hyperStruct } from './ppoShared.js';
 
-export const STATS_WORKGROUP = 256;
+export const STATS_WORKGROUP = 64;
 export const RING = 20;
 
 export const STAT_FIELDS = [
@@ -88,44 +88,23 @@ ${nonFiniteWgsl}
 @group(0) @binding(6) var<storage, read_write> ring: array<f32>;
 @group(0) @binding(7) var<storage, read_write> stats: array<f32>;
 
-var<workgroup> sums: array<vec4f, ${WG}>;
-var<workgroup> extremes: array<vec2f, ${WG}>;
-var<workgroup> block_returns: array<f32, ${WG}>;
-var<workgroup> block_lengths: array<f32, ${WG}>;
-var<workgroup> found: u32;
-var<workgroup> fresh_returns: array<f32, ${2 * RING}>;
-
-fn sum4(lane: u32, value: vec4f) -> vec4f {
-  sums[lane] = value;
-  workgroupBarrier();
-  for (var width = ${WG / 2}u; width > 0u; width >>= 1u) {
-    if (lane < width) { sums[lane] += sums[lane + width]; }
-    workgroupBarrier();
-  }
-  let total = sums[0];
-  workgroupBarrier();
-  return total;
-}
-
-fn min_max(lane: u32, value: vec2f) -> vec2f {
-  extremes[lane] = value;
-  workgroupBarrier();
-  for (var width = ${WG / 2}u; width > 0u; width >>= 1u) {
-    if (lane < width) {
-      extremes[lane] = vec2f(min(extremes[lane].x, extremes[lane + width].x), max(extremes[lane].y, extremes[lane + width].y));
-    }
-    workgroupBarrier();
-  }
-  let total = extremes[0];
-  workgroupBarrier();
-  return total;
-}
+// One partial per lane, combined by lane 0 after a single barrier: barriers and loops around them are what
+// CPU adapters pay most for (each barrier splits the compiled kernel), and these sums are tiny.
+var<workgroup> lane_episodes: array<vec4f, ${WG}>;
+var<workgroup> lane_range: array<vec2f, ${WG}>;
+var<workgroup> lane_moments: array<vec4f, ${WG}>;
+var<workgroup> lane_extra: array<vec4f, ${WG}>;
 
 @compute @workgroup_size(${WG})
 fn stats_main(@builtin(local_invocation_index) lane: u32) {
-  // Episodes that ended during the rollout.
+  // Episodes that ended during the rollout: count, sum and sum of squares of returns, sum of lengths, min, max.
   var episodes = vec4f(0.0);
   var return_range = vec2f(3.4e38, -3.4e38);
+  // Explained variance from sums shifted by the first sample (keeps E[x²] - E[x]² well conditioned).
+  let shift_return = rollout[R_RETURNS];
+  let shift_residual = rollout[R_RETURNS] - rollout[R_VALUES];
+  var moments = vec4f(0.0);
+  var extra = vec4f(0.0);
   for (var s = lane; s < M; s += ${WG}u) {
     let episode_length = rollout[R_EPISODE_LENGTHS + s];
     if (episode_length > 0.0) {
@@ -133,58 +112,48 @@ fn stats_main(@builtin(local_invocation_index) lane: u32) {
       episodes += vec4f(1.0, ret, ret * ret, episode_length);
       return_range = vec2f(min(return_range.x, ret), max(return_range.y, ret));
     }
-  }
-  let episode_sums = sum4(lane, episodes);
-  let episode_range = min_max(lane, return_range);
-
-  // Explained variance, two passes (means, then centred squares).
-  var first = vec4f(0.0);
-  for (var s = lane; s < M; s += ${WG}u) {
-    let ret = rollout[R_RETURNS + s];
     let value = rollout[R_VALUES + s];
-    first += vec4f(ret, ret - value, value, 0.0);
+    let ret = rollout[R_RETURNS + s] - shift_return;
+    let residual = rollout[R_RETURNS + s] - value - shift_residual;
+    moments += vec4f(ret, ret * ret, residual, residual * residual);
+    extra += vec4f(value, 0.0, 0.0, 0.0);
   }
-  let means = sum4(lane, first) / f32(M);
-  var second = vec4f(0.0);
-  for (var s = lane; s < M; s += ${WG}u) {
-    let ret = rollout[R_RETURNS + s] - means.x;
-    let residual = rollout[R_RETURNS + s] - rollout[R_VALUES + s] - means.y;
-    second += vec4f(ret * ret, residual * residual, 0.0, 0.0);
-  }
-  let variances = sum4(lane, second);
-
   // Parameter health.
-  var squares = 0.0;
-  for (var p = lane; p < ${spec.paramCount}u; p += ${WG}u) { squares += params[p] * params[p]; }
-  let param_norm = sum4(lane, vec4f(squares, 0.0, 0.0, 0.0)).x;
-
-  // The newest episodes, newest first, scanning samples backwards ((t, n) descending) a block at a time.
-  if (lane == 0u) { found = 0u; }
+  for (var p = lane; p < ${spec.paramCount}u; p += ${WG}u) { extra.y += params[p] * params[p]; }
+  lane_episodes[lane] = episodes;
+  lane_range[lane] = return_range;
+  lane_moments[lane] = moments;
+  lane_extra[lane] = extra;
   workgroupBarrier();
-  let blocks = (M + ${WG - 1}u) / ${WG}u;
-  for (var block = 0u; block < blocks; block++) {
-    if (workgroupUniformLoad(&found) >= ${RING}u) { break; }
-    let offset = block * ${WG}u + lane;
-    block_lengths[lane] = 0.0;
-    if (offset < M) {
-      let s = M - 1u - offset;
-      block_lengths[lane] = rollout[R_EPISODE_LENGTHS + s];
-      block_returns[lane] = rollout[R_EPISODE_RETURNS + s];
-    }
-    workgroupBarrier();
-    if (lane == 0u) {
-      for (var i = 0u; i < ${WG}u && found < ${RING}u; i++) {
-        if (block_lengths[i] > 0.0) {
-          fresh_returns[found] = block_returns[i];
-          fresh_returns[${RING}u + found] = block_lengths[i];
-          found += 1u;
-        }
-      }
-    }
-    workgroupBarrier();
-  }
-
   if (lane != 0u) { return; }
+  var episode_sums = vec4f(0.0);
+  var episode_range = vec2f(3.4e38, -3.4e38);
+  var sums = vec4f(0.0);
+  var extras = vec4f(0.0);
+  for (var l = 0u; l < ${WG}u; l++) {
+    episode_sums += lane_episodes[l];
+    episode_range = vec2f(min(episode_range.x, lane_range[l].x), max(episode_range.y, lane_range[l].y));
+    sums += lane_moments[l];
+    extras += lane_extra[l];
+  }
+  let count_m = f32(M);
+  let var_returns = max(sums.y / count_m - (sums.x / count_m) * (sums.x / count_m), 0.0);
+  let var_residual = max(sums.w / count_m - (sums.z / count_m) * (sums.z / count_m), 0.0);
+  let param_norm = extras.y;
+
+  // The newest episodes, newest first: scan the samples backwards ((t, n) descending) until RING are found.
+  var fresh_returns: array<f32, ${RING}>;
+  var fresh_lengths: array<f32, ${RING}>;
+  var found = 0u;
+  for (var offset = 0u; offset < M && found < ${RING}u; offset++) {
+    let s = M - 1u - offset;
+    let episode_length = rollout[R_EPISODE_LENGTHS + s];
+    if (episode_length > 0.0) {
+      fresh_returns[found] = rollout[R_EPISODE_RETURNS + s];
+      fresh_lengths[found] = episode_length;
+      found += 1u;
+    }
+  }
 
   // Ring update: keep the last RING of (old ring in time order) ++ (fresh episodes in time order).
   let fresh = found;
@@ -198,7 +167,7 @@ fn stats_main(@builtin(local_invocation_index) lane: u32) {
   }
   for (var i = 0u; i < fresh; i++) {
     merged_returns[keep_old + i] = fresh_returns[fresh - 1u - i];
-    merged_lengths[keep_old + i] = fresh_returns[${RING}u + fresh - 1u - i];
+    merged_lengths[keep_old + i] = fresh_lengths[fresh - 1u - i];
   }
   let count = keep_old + fresh;
   var recent_sum = 0.0;
@@ -260,9 +229,8 @@ fn stats_main(@builtin(local_invocation_index) lane: u32) {
   stats[${field('clipFraction')}u] = select(0.0, clip_sum / performed, has);
   stats[${field('minibatchesDone')}u] = performed;
   stats[${field('earlyStopped')}u] = f32(control.skip);
-  let var_returns = variances.x / f32(M);
   // 0 here when the returns have no variance; the host reports NaN then (as CleanRL's np.nan).
-  stats[${field('explainedVariance')}u] = select(1.0 - (variances.y / f32(M)) / var_returns, 0.0, var_returns == 0.0);
+  stats[${field('explainedVariance')}u] = select(1.0 - var_residual / var_returns, 0.0, var_returns == 0.0);
   stats[${field('returnVariance')}u] = var_returns;
   stats[${field('beta')}u] = beta;
   stats[${field('gradNorm')}u] = control.grad_norm;
@@ -271,8 +239,8 @@ fn stats_main(@builtin(local_invocation_index) lane: u32) {
   stats[${field('nonfiniteGradient')}u] = f32(control.nonfinite);
   stats[${field('nonfiniteParameters')}u] = select(0.0, 1.0, is_non_finite(param_norm));
   stats[${field('nonfiniteLoss')}u] = select(0.0, 1.0, has && (is_non_finite(${rec(spec.stat.policyLoss)}) || is_non_finite(${rec(spec.stat.valueLoss)}) || is_non_finite(${rec(spec.stat.entropy)})));
-  stats[${field('valueMean')}u] = means.z;
-  stats[${field('returnMean')}u] = means.x;
+  stats[${field('valueMean')}u] = extras.x / count_m;
+  stats[${field('returnMean')}u] = sums.x / count_m + shift_return;
 }
 `;
 }

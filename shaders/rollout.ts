@@ -95,13 +95,29 @@ fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
 #endif
 #endif
   var obs = engine_observe_env(n, NUM_ENVS);
-
-  for (var t = 0u; t < NUM_STEPS; t++) {
+  // The critic runs at one call site (every function is inlined on CPU adapters, so each call site costs a
+  // whole network of compiled code): for V(obs_t) and, after a truncation, V(finalObs_{t-1}); t = NUM_STEPS only
+  // computes the bootstrap value V(obs_T).
+  var final_obs: EnvObs;
+  var bootstrap_final = false;
+  for (var t = 0u; t <= NUM_STEPS; t++) {
     let s = t * NUM_ENVS + n;
+    let inputs = select(1u, 2u, bootstrap_final);
+    for (var i = 0u; i < inputs; i++) {
+      var x = obs;
+      if (i == 1u) { x = final_obs; }
+      let v = value_of(&x);
+      if (i == 0u) {
+        rollout[R_VALUES + s] = v;
+      } else {
+        rollout[R_FINAL_VALUES + s - NUM_ENVS] = v;
+      }
+    }
+    bootstrap_final = false;
+    if (t == NUM_STEPS) { break; }
     for (var f = 0u; f < ${O}u; f++) { rollout[R_OBS + f * M + s] = obs[f]; }
     var head: array<f32, ${A}>;
     actor_run(&obs, &head);
-    rollout[R_VALUES + s] = value_of(&obs);
 #if ${spec.keepOldDist}
     for (var d = 0u; d < ${A}u; d++) { rollout[R_OLD_DIST + d * M + s] = head[d]; }
 #endif
@@ -128,13 +144,13 @@ fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
     var result = engine_step_env(n, NUM_ENVS, run.seed, ${spec.maxEpisodeSteps}u, env_action);
     episode_return += result.reward;
     episode_length += 1.0;
-    var final_value = 0.0;
-    if (result.truncated && !result.terminated) {
-      final_value = value_of(&result.final_obs);
-    }
     rollout[R_REWARDS + s] = result.reward;
     rollout[R_DONES + s] = select(0.0, 1.0, result.terminated) + select(0.0, 2.0, result.truncated);
-    rollout[R_FINAL_VALUES + s] = final_value;
+    rollout[R_FINAL_VALUES + s] = 0.0;
+    if (result.truncated && !result.terminated) {
+      final_obs = result.final_obs;
+      bootstrap_final = true;
+    }
     if (result.terminated || result.truncated) {
       rollout[R_EPISODE_RETURNS + s] = episode_return;
       rollout[R_EPISODE_LENGTHS + s] = episode_length;
@@ -146,7 +162,6 @@ fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
     }
     obs = result.obs;
   }
-  rollout[R_VALUES + NUM_STEPS * NUM_ENVS + n] = value_of(&obs);
   tracker[n] = episode_return;
   tracker[NUM_ENVS + n] = episode_length;
 }
