@@ -14,7 +14,6 @@ import { controlStruct } from './adam.js';
 import { slotStruct } from './ppoShared.js';
 
 export interface GradientKernelSpec {
-  chunk: number;
   tileK: number;
   tileJ: number;
   lanes: number;
@@ -32,7 +31,6 @@ export function gradientWgsl(spec: GradientKernelSpec): string {
   return /* wgsl */ `
 ${controlStruct}
 ${slotStruct}
-const CHUNK: u32 = ${spec.chunk}u;
 struct Task {
   input_row: u32, delta_row: u32, inputs: u32, outputs: u32,
   k0: u32, j0: u32, weight_offset: u32, bias_offset: u32, destination: u32,
@@ -62,6 +60,7 @@ fn gradient_main(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_
   // control is a read-only binding, so the skip flag is uniform and the early return keeps the barrier valid.
   if (control.skip != 0u) { return; }
   let task = tasks[wid.x];
+  let CHUNK = slot.scratch_stride;
   var acc: array<f32, ${T}>;
   for (var b = lane; b < slot.chunk_size; b += ${LANES}u) {
     var dz: array<f32, ${TJ}>;

@@ -15,6 +15,7 @@
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { controlStruct, nonFiniteWgsl } from './adam.js';
 import { hyperStruct } from './ppoShared.js';
+import { rolloutStoreWgsl } from './rolloutStore.js';
 
 export const STATS_WORKGROUP = 64;
 export const RING = 20;
@@ -56,9 +57,6 @@ export const STATS_WORDS = Math.ceil(STAT_FIELDS.length / 4) * 4;
 export const RING_WORDS = 2 * RING + 4;
 
 export interface StatsKernelSpec {
-  layoutCode: string;
-  numRecords: number;
-  numMinibatches: number;
   recordWords: number;
   doneIndex: number;
   stat: { policyLoss: number; valueLoss: number; entropy: number; oldApproxKl: number; approxKl: number; clipFraction: number; kl: number };
@@ -68,14 +66,14 @@ export interface StatsKernelSpec {
 
 /**
  * Bindings: 0 hyper (uniform), 1 rollout (read), 2 records (read), 3 control (read), 4 params (read),
- * 5 ppo_state (rw: [0] beta), 6 ring (rw), 7 stats (rw).
+ * 5 ppo_state (rw: [0] beta), 6 ring (rw), 7 stats (rw), 8 the storage's layout (uniform).
  */
 export function iterationStatsWgsl(spec: StatsKernelSpec): string {
   const WG = STATS_WORKGROUP;
   const field = (name: StatField) => STAT_FIELDS.indexOf(name);
   const rec = (index: number) => `records[r * ${spec.recordWords}u + ${index}u]`;
   return wgsl/* wgsl */ `
-${spec.layoutCode}
+${rolloutStoreWgsl(8)}
 ${controlStruct}
 ${hyperStruct}
 ${nonFiniteWgsl}
@@ -101,20 +99,20 @@ fn stats_main(@builtin(local_invocation_index) lane: u32) {
   var episodes = vec4f(0.0);
   var return_range = vec2f(3.4e38, -3.4e38);
   // Explained variance from sums shifted by the first sample (keeps E[x²] - E[x]² well conditioned).
-  let shift_return = rollout[R_RETURNS];
-  let shift_residual = rollout[R_RETURNS] - rollout[R_VALUES];
+  let shift_return = rollout[store.returns];
+  let shift_residual = rollout[store.returns] - rollout[store.values];
   var moments = vec4f(0.0);
   var extra = vec4f(0.0);
-  for (var s = lane; s < M; s += ${WG}u) {
-    let episode_length = rollout[R_EPISODE_LENGTHS + s];
+  for (var s = lane; s < store.m; s += ${WG}u) {
+    let episode_length = rollout[store.episode_lengths + s];
     if (episode_length > 0.0) {
-      let ret = rollout[R_EPISODE_RETURNS + s];
+      let ret = rollout[store.episode_returns + s];
       episodes += vec4f(1.0, ret, ret * ret, episode_length);
       return_range = vec2f(min(return_range.x, ret), max(return_range.y, ret));
     }
-    let value = rollout[R_VALUES + s];
-    let ret = rollout[R_RETURNS + s] - shift_return;
-    let residual = rollout[R_RETURNS + s] - value - shift_residual;
+    let value = rollout[store.values + s];
+    let ret = rollout[store.returns + s] - shift_return;
+    let residual = rollout[store.returns + s] - value - shift_residual;
     moments += vec4f(ret, ret * ret, residual, residual * residual);
     extra += vec4f(value, 0.0, 0.0, 0.0);
   }
@@ -136,7 +134,7 @@ fn stats_main(@builtin(local_invocation_index) lane: u32) {
     sums += lane_moments[l];
     extras += lane_extra[l];
   }
-  let count_m = f32(M);
+  let count_m = f32(store.m);
   let var_returns = max(sums.y / count_m - (sums.x / count_m) * (sums.x / count_m), 0.0);
   let var_residual = max(sums.w / count_m - (sums.z / count_m) * (sums.z / count_m), 0.0);
   let param_norm = extras.y;
@@ -145,11 +143,11 @@ fn stats_main(@builtin(local_invocation_index) lane: u32) {
   var fresh_returns: array<f32, ${RING}>;
   var fresh_lengths: array<f32, ${RING}>;
   var found = 0u;
-  for (var offset = 0u; offset < M && found < ${RING}u; offset++) {
-    let s = M - 1u - offset;
-    let episode_length = rollout[R_EPISODE_LENGTHS + s];
+  for (var offset = 0u; offset < store.m && found < ${RING}u; offset++) {
+    let s = store.m - 1u - offset;
+    let episode_length = rollout[store.episode_lengths + s];
     if (episode_length > 0.0) {
-      fresh_returns[found] = rollout[R_EPISODE_RETURNS + s];
+      fresh_returns[found] = rollout[store.episode_returns + s];
       fresh_lengths[found] = episode_length;
       found += 1u;
     }
@@ -184,14 +182,14 @@ fn stats_main(@builtin(local_invocation_index) lane: u32) {
   var performed = 0.0;
   var clip_sum = 0.0;
   var last = 0u;
-  for (var r = 0u; r < ${spec.numRecords}u; r++) {
+  for (var r = 0u; r < hyper.num_records; r++) {
     if (${rec(spec.doneIndex)} > 0.0) {
       performed += 1.0;
       clip_sum += ${rec(spec.stat.clipFraction)};
       last = r;
     }
   }
-  let last_epoch_start = (last / ${spec.numMinibatches}u) * ${spec.numMinibatches}u;
+  let last_epoch_start = (last / hyper.num_minibatches) * hyper.num_minibatches;
   var epoch_kl = 0.0;
   var epoch_count = 0.0;
   for (var r = last_epoch_start; r <= last; r++) {

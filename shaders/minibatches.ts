@@ -10,19 +10,15 @@
  *             returns at once, as CleanRL's `break` out of the epoch loop.
  */
 import { rngWgsl, RngStream } from './rng.js';
-import { permutationWgsl, feistelHalfBits } from './permutation.js';
+import { permutationWgsl } from './permutation.js';
 import { controlStruct } from './adam.js';
 import { slotStruct, hyperStruct } from './ppoShared.js';
 import { reduceOpWgsl, workgroupReduceWgsl } from './reductions.js';
+import { rolloutStoreWgsl } from './rolloutStore.js';
 
 export const MINIBATCH_WORKGROUP = 256;
 
 export interface MinibatchKernelSpec {
-  batch: number;
-  minibatchSize: number;
-  numMinibatches: number;
-  /** Rollout storage constants (RolloutLayout.wgsl()). */
-  layoutCode: string;
   recordWords: number;
   approxKlIndex: number;
   doneIndex: number;
@@ -30,7 +26,7 @@ export interface MinibatchKernelSpec {
 
 /**
  * Bindings: 0 slot (uniform, dynamic offset), 1 hyper (uniform), 2 rollout (read), 3 perm (rw, u32 [batch]),
- * 4 mb_adv (rw, [numMinibatches][2]), 5 control (rw), 6 records (read).
+ * 4 mb_adv (rw, [numMinibatches][2]), 5 control (rw), 6 records (read), 7 the storage's layout (uniform).
  */
 export function minibatchWgsl(spec: MinibatchKernelSpec): string {
   const WG = MINIBATCH_WORKGROUP;
@@ -42,11 +38,7 @@ ${workgroupReduceWgsl(WG)}
 ${controlStruct}
 ${slotStruct}
 ${hyperStruct}
-${spec.layoutCode}
-const BATCH: u32 = ${spec.batch}u;
-const MB: u32 = ${spec.minibatchSize}u;
-const NUM_MINIBATCHES: u32 = ${spec.numMinibatches}u;
-const HALF_BITS: u32 = ${feistelHalfBits(spec.batch)}u;
+${rolloutStoreWgsl(7)}
 
 @group(0) @binding(0) var<uniform> slot: Slot;
 @group(0) @binding(1) var<uniform> hyper: Hyper;
@@ -59,18 +51,19 @@ const HALF_BITS: u32 = ${feistelHalfBits(spec.batch)}u;
 @compute @workgroup_size(${WG})
 fn epoch_main(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: vec3u) {
   let mb = wid.x;
+  let MB = hyper.minibatch_size;
   let key = vec4u(hyper.seed, ${RngStream.permutation}u, hyper.iteration, slot.epoch);
   var sum = 0.0;
   for (var i = lane; i < MB; i += ${WG}u) {
     let j = mb * MB + i;
-    let s = permute(j, BATCH, HALF_BITS, key);
+    let s = permute(j, store.m, hyper.half_bits, key);
     perm[j] = s;
-    sum += rollout[R_ADVANTAGES + s];
+    sum += rollout[store.advantages + s];
   }
   let mean = workgroup_reduce(lane, sum) / f32(MB);
   var squares = 0.0;
   for (var i = lane; i < MB; i += ${WG}u) {
-    let d = rollout[R_ADVANTAGES + perm[mb * MB + i]] - mean;
+    let d = rollout[store.advantages + perm[mb * MB + i]] - mean;
     squares += d * d;
   }
   let total = workgroup_reduce(lane, squares);
@@ -78,7 +71,7 @@ fn epoch_main(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id)
     mb_adv[2u * mb] = mean;
     mb_adv[2u * mb + 1u] = select(0.0, sqrt(total / f32(MB - 1u)), MB > 1u);
     if (mb == 0u && slot.epoch > 0u && hyper.target_kl > 0.0) {
-      let last = ((slot.epoch - 1u) * NUM_MINIBATCHES + NUM_MINIBATCHES - 1u) * ${spec.recordWords}u;
+      let last = ((slot.epoch - 1u) * hyper.num_minibatches + hyper.num_minibatches - 1u) * ${spec.recordWords}u;
       if (records[last + ${spec.doneIndex}u] > 0.0 && records[last + ${spec.approxKlIndex}u] > hyper.target_kl) {
         control.skip = 1u;
       }

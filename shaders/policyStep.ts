@@ -16,6 +16,7 @@ import { categoricalWgsl, gaussianWgsl } from './distributions.js';
 import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from './mlpInline.js';
 import { rngWgsl, RngStream } from './rng.js';
 import type { ActionSpace } from '../src/envs/spec.js';
+import { rolloutStoreWgsl } from './rolloutStore.js';
 
 export const POLICY_STEP_WORKGROUP = 64;
 /** Uniform words: t, step_base, seed, unused. */
@@ -27,14 +28,13 @@ export interface PolicyStepKernelSpec {
   actor: InlineLayer[];
   critic: InlineLayer[];
   logstdOffset: number;
-  layoutCode: string;
   keepOldDist: boolean;
 }
 
 /**
  * Bindings: 0 params {t, step_base, seed} (uniform), 1 agent parameters (read), 2 upload (read: obs_t [N][O],
  * then finalObs_{t-1} [N][O], then bootstrap flags [N] (1 where step t-1 truncated without terminating)),
- * 3 rollout storage (rw), 4 actions out (rw, [N][actionWidth], f32).
+ * 3 rollout storage (rw), 4 actions out (rw, [N][actionWidth], f32), 5 the storage's layout (uniform).
  */
 export function policyStepWgsl(spec: PolicyStepKernelSpec): string {
   const discrete = spec.action.type === 'discrete';
@@ -45,7 +45,7 @@ export function policyStepWgsl(spec: PolicyStepKernelSpec): string {
   const high = discrete ? '' : `array<f32, ${A}>(${(spec.action as { high: number[] }).high.map((v) => `${Math.fround(v)}`).join(', ')})`;
   return wgsl/* wgsl */ `
 ${rngWgsl}
-${spec.layoutCode}
+${rolloutStoreWgsl(5)}
 ${activationLibraryWgsl}
 ${mlpInlineWgsl('actor', spec.actor)}
 ${mlpRunWgsl('actor', spec.actor)}
@@ -72,34 +72,34 @@ fn value_of(obs: ptr<function, array<f32, ${O}>>) -> f32 {
 @compute @workgroup_size(${POLICY_STEP_WORKGROUP})
 fn policy_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let n = gid.x + gid.y * nwg.x * ${POLICY_STEP_WORKGROUP}u;
-  if (n >= NUM_ENVS) { return; }
+  if (n >= store.num_envs) { return; }
   let t = run.t;
-  if (t > 0u && upload[2u * NUM_ENVS * ${O}u + n] > 0.0) {
+  if (t > 0u && upload[2u * store.num_envs * ${O}u + n] > 0.0) {
     var final_obs: array<f32, ${O}>;
-    for (var f = 0u; f < ${O}u; f++) { final_obs[f] = upload[NUM_ENVS * ${O}u + n * ${O}u + f]; }
-    rollout[R_FINAL_VALUES + (t - 1u) * NUM_ENVS + n] = value_of(&final_obs);
+    for (var f = 0u; f < ${O}u; f++) { final_obs[f] = upload[store.num_envs * ${O}u + n * ${O}u + f]; }
+    rollout[store.final_values + (t - 1u) * store.num_envs + n] = value_of(&final_obs);
   }
   var obs: array<f32, ${O}>;
   for (var f = 0u; f < ${O}u; f++) { obs[f] = upload[n * ${O}u + f]; }
-  if (t == NUM_STEPS) {
-    rollout[R_VALUES + NUM_STEPS * NUM_ENVS + n] = value_of(&obs);
+  if (t == store.num_steps) {
+    rollout[store.values + store.num_steps * store.num_envs + n] = value_of(&obs);
     return;
   }
-  let s = t * NUM_ENVS + n;
-  for (var f = 0u; f < ${O}u; f++) { rollout[R_OBS + f * M + s] = obs[f]; }
+  let s = t * store.num_envs + n;
+  for (var f = 0u; f < ${O}u; f++) { rollout[store.obs + f * store.m + s] = obs[f]; }
   var head: array<f32, ${A}>;
   actor_run(&obs, &head);
-  rollout[R_VALUES + s] = value_of(&obs);
+  rollout[store.values + s] = value_of(&obs);
 #if ${spec.keepOldDist}
-  for (var d = 0u; d < ${A}u; d++) { rollout[R_OLD_DIST + d * M + s] = head[d]; }
+  for (var d = 0u; d < ${A}u; d++) { rollout[store.old_dist + d * store.m + s] = head[d]; }
 #endif
   var rng = rng_create(run.seed, ${RngStream.action}u, n, run.step_base + t);
 #if ${discrete}
   var logp: array<f32, ${A}>;
   categorical_log_softmax(&head, &logp);
   let action = categorical_sample(&logp, rng_unit(rng_next4(&rng).x));
-  rollout[R_ACTIONS + s] = f32(action);
-  rollout[R_LOGPROBS + s] = logp[action];
+  rollout[store.actions + s] = f32(action);
+  rollout[store.logprobs + s] = logp[action];
   actions_out[n] = f32(action);
 #else
   var low = ${low};
@@ -109,13 +109,13 @@ fn policy_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   for (var d = 0u; d < ${A}u; d++) {
     logstd[d] = params[${spec.logstdOffset}u + d];
     sample[d] = head[d] + exp(logstd[d]) * rng_normal(&rng);
-    rollout[R_ACTIONS + d * M + s] = sample[d];
+    rollout[store.actions + d * store.m + s] = sample[d];
     actions_out[n * ${width}u + d] = clamp(sample[d], low[d], high[d]);
   }
-  rollout[R_LOGPROBS + s] = gaussian_log_prob(&sample, &head, &logstd);
+  rollout[store.logprobs + s] = gaussian_log_prob(&sample, &head, &logstd);
 #if ${spec.keepOldDist}
   if (n == 0u) {
-    for (var d = 0u; d < ${A}u; d++) { rollout[R_OLD_DIST + ${A}u * M + d] = logstd[d]; }
+    for (var d = 0u; d < ${A}u; d++) { rollout[store.old_dist + ${A}u * store.m + d] = logstd[d]; }
   }
 #endif
 #endif

@@ -23,6 +23,7 @@ import { mlpInlineWgsl, type InlineLayer } from './mlpInline.js';
 import { controlStruct } from './adam.js';
 import { slotStruct, hyperStruct } from './ppoShared.js';
 import type { ActionSpace } from '../src/envs/spec.js';
+import { rolloutStoreWgsl } from './rolloutStore.js';
 
 export const LOSS_WORKGROUP = 64;
 
@@ -33,10 +34,6 @@ export interface LossKernelSpec {
   critic: InlineLayer[];
   logstdOffset: number;
   algo: 'clip' | 'penalty';
-  minibatchSize: number;
-  /** Scratch row stride (largest chunk). */
-  chunk: number;
-  layoutCode: string;
   rows: {
     x: number;
     actorActivations: number[];
@@ -80,7 +77,8 @@ function backwardCode(net: string, layers: InlineLayer[], activationRows: number
 
 /**
  * Bindings: 0 slot (uniform, dynamic), 1 hyper (uniform), 2 params (read), 3 rollout (read), 4 perm (read),
- * 5 mb_adv (read), 6 control (read), 7 scratch (rw), 8 ppo_state (read: [0] = beta).
+ * 5 mb_adv (read), 6 control (read), 7 scratch (rw), 8 ppo_state (read: [0] = beta), 9 the storage's layout
+ * (uniform). The scratch row stride is slot.scratch_stride.
  */
 export function ppoLossWgsl(spec: LossKernelSpec): string {
   const discrete = spec.action.type === 'discrete';
@@ -92,7 +90,7 @@ export function ppoLossWgsl(spec: LossKernelSpec): string {
   const st = spec.stat;
   const statRow = (index: number) => `scratch[(${spec.rows.stats + index}u) * CHUNK + i]`;
   return wgsl/* wgsl */ `
-${spec.layoutCode}
+${rolloutStoreWgsl(9)}
 ${activationLibraryWgsl}
 ${mlpInlineWgsl('actor', spec.actor)}
 ${mlpInlineWgsl('critic', spec.critic)}
@@ -104,8 +102,6 @@ ${gaussianWgsl(A)}
 ${controlStruct}
 ${slotStruct}
 ${hyperStruct}
-const MB: u32 = ${spec.minibatchSize}u;
-const CHUNK: u32 = ${spec.chunk}u;
 
 @group(0) @binding(0) var<uniform> slot: Slot;
 @group(0) @binding(1) var<uniform> hyper: Hyper;
@@ -121,12 +117,13 @@ const CHUNK: u32 = ${spec.chunk}u;
 fn loss_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * ${LOSS_WORKGROUP}u;
   if (i >= slot.chunk_size || control.skip != 0u) { return; }
-  let s = perm[slot.minibatch * MB + slot.chunk_start + i];
+  let CHUNK = slot.scratch_stride;
+  let s = perm[slot.minibatch * hyper.minibatch_size + slot.chunk_start + i];
   let inv_mb = hyper.inv_minibatch;
 
   var x: array<f32, ${O}>;
   for (var f = 0u; f < ${O}u; f++) {
-    x[f] = rollout[R_OBS + f * M + s];
+    x[f] = rollout[store.obs + f * store.m + s];
     scratch[(${spec.rows.x}u + f) * CHUNK + i] = x[f];
   }
 ${forwardCode('actor', spec.actor)}
@@ -134,7 +131,7 @@ ${forwardCode('critic', spec.critic)}
   let head = &actor_y${L - 1};
   let value = critic_y${Lc - 1}[0];
 
-  var advantage = rollout[R_ADVANTAGES + s];
+  var advantage = rollout[store.advantages + s];
   if (hyper.norm_adv != 0u) {
     advantage = (advantage - mb_adv[2u * slot.minibatch]) / (mb_adv[2u * slot.minibatch + 1u] + 1e-8);
   }
@@ -142,7 +139,7 @@ ${forwardCode('critic', spec.critic)}
 #if ${discrete}
   var logp: array<f32, ${A}>;
   categorical_log_softmax(head, &logp);
-  let action = u32(rollout[R_ACTIONS + s]);
+  let action = u32(rollout[store.actions + s]);
   let new_logprob = logp[action];
   let entropy = categorical_entropy(&logp);
 #else
@@ -150,12 +147,12 @@ ${forwardCode('critic', spec.critic)}
   var sample: array<f32, ${A}>;
   for (var d = 0u; d < ${A}u; d++) {
     logstd[d] = params[${spec.logstdOffset}u + d];
-    sample[d] = rollout[R_ACTIONS + d * M + s];
+    sample[d] = rollout[store.actions + d * store.m + s];
   }
   let new_logprob = gaussian_log_prob(&sample, head, &logstd);
   let entropy = gaussian_entropy(&logstd);
 #endif
-  let logratio = new_logprob - rollout[R_LOGPROBS + s];
+  let logratio = new_logprob - rollout[store.logprobs + s];
   let ratio = exp(logratio);
 #if ${penalty}
   let beta = ppo_state[0];
@@ -180,7 +177,7 @@ ${forwardCode('critic', spec.critic)}
 #if ${penalty}
   var old_logits: array<f32, ${A}>;
   var old_logp: array<f32, ${A}>;
-  for (var j = 0u; j < ${A}u; j++) { old_logits[j] = rollout[R_OLD_DIST + j * M + s]; }
+  for (var j = 0u; j < ${A}u; j++) { old_logits[j] = rollout[store.old_dist + j * store.m + s]; }
   categorical_log_softmax(&old_logits, &old_logp);
   for (var j = 0u; j < ${A}u; j++) {
     let p_old = exp(old_logp[j]);
@@ -198,8 +195,8 @@ ${forwardCode('critic', spec.critic)}
   }
 #if ${penalty}
   for (var d = 0u; d < ${A}u; d++) {
-    let old_mean = rollout[R_OLD_DIST + d * M + s];
-    let old_logstd = rollout[R_OLD_DIST + ${A}u * M + d];
+    let old_mean = rollout[store.old_dist + d * store.m + s];
+    let old_logstd = rollout[store.old_dist + ${A}u * store.m + d];
     let inv_var = exp(-2.0 * logstd[d]);
     let spread = exp(2.0 * old_logstd) + (old_mean - (*head)[d]) * (old_mean - (*head)[d]);
     kl += logstd[d] - old_logstd + 0.5 * spread * inv_var - 0.5;
@@ -209,8 +206,8 @@ ${forwardCode('critic', spec.critic)}
 #endif
 #endif
 
-  let value_target = rollout[R_RETURNS + s];
-  let old_value = rollout[R_VALUES + s];
+  let value_target = rollout[store.returns + s];
+  let old_value = rollout[store.values + s];
   let unclipped = (value - value_target) * (value - value_target);
   var value_loss = 0.5 * unclipped;
   var value_grad = value - value_target;

@@ -1,6 +1,6 @@
 /**
- * The fused rollout (owner: src/algos/rollout.ts): ONE dispatch collects a whole rollout of NUM_STEPS steps in
- * NUM_ENVS environments, one invocation per environment, with no readback. Each step of environment n:
+ * The fused rollout (owner: src/algos/rollout.ts): ONE dispatch collects a whole rollout of store.num_steps steps in
+ * store.num_envs environments, one invocation per environment, with no readback. Each step of environment n:
  *
  *   obs_t -> actor -> logits / mean -> sample a_t (counter-based: seed, stream action, env n, global step)
  *         -> log pi(a_t|obs_t);  critic -> V(obs_t)
@@ -18,6 +18,7 @@ import { categoricalWgsl, gaussianWgsl } from './distributions.js';
 import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from './mlpInline.js';
 import { RngStream } from './rng.js';
 import { envStorageBindingsWgsl, envStorageWgsl } from './envs/batch.js';
+import { rolloutStoreWgsl } from './rolloutStore.js';
 import type { ActionSpace } from '../src/envs/spec.js';
 
 export const ROLLOUT_WORKGROUP = 64;
@@ -33,8 +34,6 @@ export interface RolloutKernelSpec {
   critic: InlineLayer[];
   /** Offset of actor_logstd (box only). */
   logstdOffset: number;
-  /** Rollout storage constants (RolloutLayout.wgsl()). */
-  layoutCode: string;
   keepOldDist: boolean;
 }
 
@@ -44,7 +43,8 @@ export const ROLLOUT_PARAMS_WORDS = 4;
 /**
  * Bindings: 0 params {seed, step_base} (uniform), 1 agent parameters (read), 2-4 the environment's storage
  * (state, episode steps, episode index: shaders/envs/batch.ts, whose step/reset helpers this kernel uses),
- * 5 rollout storage (rw), 6 episode tracker (rw, f32 [2][N]: running return, running length).
+ * 5 rollout storage (rw), 6 episode tracker (rw, f32 [2][N]: running return, running length), 7 the storage's
+ * layout (uniform, shaders/rolloutStore.ts).
  */
 export function rolloutWgsl(spec: RolloutKernelSpec): string {
   const discrete = spec.action.type === 'discrete';
@@ -52,7 +52,7 @@ export function rolloutWgsl(spec: RolloutKernelSpec): string {
   const O = spec.obsSize;
   return wgsl/* wgsl */ `
 ${spec.envCode}
-${spec.layoutCode}
+${rolloutStoreWgsl(7)}
 ${activationLibraryWgsl}
 ${mlpInlineWgsl('actor', spec.actor)}
 ${mlpRunWgsl('actor', spec.actor)}
@@ -81,89 +81,89 @@ fn value_of(obs: ptr<function, array<f32, ${O}>>) -> f32 {
 @compute @workgroup_size(${ROLLOUT_WORKGROUP})
 fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let n = gid.x + gid.y * nwg.x * ${ROLLOUT_WORKGROUP}u;
-  if (n >= NUM_ENVS) { return; }
+  if (n >= store.num_envs) { return; }
   var episode_return = tracker[n];
-  var episode_length = tracker[NUM_ENVS + n];
+  var episode_length = tracker[store.num_envs + n];
 #if ${!discrete}
   var logstd: array<f32, ${A}>;
   for (var d = 0u; d < ${A}u; d++) { logstd[d] = params[${spec.logstdOffset}u + d]; }
 #if ${spec.keepOldDist}
   // pi_old's log-std (state-independent), after the per-sample means.
   if (n == 0u) {
-    for (var d = 0u; d < ${A}u; d++) { rollout[R_OLD_DIST + ${A}u * M + d] = logstd[d]; }
+    for (var d = 0u; d < ${A}u; d++) { rollout[store.old_dist + ${A}u * store.m + d] = logstd[d]; }
   }
 #endif
 #endif
-  var obs = engine_observe_env(n, NUM_ENVS);
+  var obs = engine_observe_env(n, store.num_envs);
   // The critic runs at one call site (every function is inlined on CPU adapters, so each call site costs a
-  // whole network of compiled code): for V(obs_t) and, after a truncation, V(finalObs_{t-1}); t = NUM_STEPS only
+  // whole network of compiled code): for V(obs_t) and, after a truncation, V(finalObs_{t-1}); t = store.num_steps only
   // computes the bootstrap value V(obs_T).
   var final_obs: EnvObs;
   var bootstrap_final = false;
-  for (var t = 0u; t <= NUM_STEPS; t++) {
-    let s = t * NUM_ENVS + n;
+  for (var t = 0u; t <= store.num_steps; t++) {
+    let s = t * store.num_envs + n;
     let inputs = select(1u, 2u, bootstrap_final);
     for (var i = 0u; i < inputs; i++) {
       var x = obs;
       if (i == 1u) { x = final_obs; }
       let v = value_of(&x);
       if (i == 0u) {
-        rollout[R_VALUES + s] = v;
+        rollout[store.values + s] = v;
       } else {
-        rollout[R_FINAL_VALUES + s - NUM_ENVS] = v;
+        rollout[store.final_values + s - store.num_envs] = v;
       }
     }
     bootstrap_final = false;
-    if (t == NUM_STEPS) { break; }
-    for (var f = 0u; f < ${O}u; f++) { rollout[R_OBS + f * M + s] = obs[f]; }
+    if (t == store.num_steps) { break; }
+    for (var f = 0u; f < ${O}u; f++) { rollout[store.obs + f * store.m + s] = obs[f]; }
     var head: array<f32, ${A}>;
     actor_run(&obs, &head);
 #if ${spec.keepOldDist}
-    for (var d = 0u; d < ${A}u; d++) { rollout[R_OLD_DIST + d * M + s] = head[d]; }
+    for (var d = 0u; d < ${A}u; d++) { rollout[store.old_dist + d * store.m + s] = head[d]; }
 #endif
     var action_rng = rng_create(run.seed, ${RngStream.action}u, n, run.step_base + t);
 #if ${discrete}
     var logp: array<f32, ${A}>;
     categorical_log_softmax(&head, &logp);
     let action = categorical_sample(&logp, rng_unit(rng_next4(&action_rng).x));
-    rollout[R_ACTIONS + s] = f32(action);
-    rollout[R_LOGPROBS + s] = logp[action];
+    rollout[store.actions + s] = f32(action);
+    rollout[store.logprobs + s] = logp[action];
     let env_action: EnvAction = action;
 #else
     var sample: array<f32, ${A}>;
     var env_action: EnvAction;
     for (var d = 0u; d < ${A}u; d++) {
       sample[d] = head[d] + exp(logstd[d]) * rng_normal(&action_rng);
-      rollout[R_ACTIONS + d * M + s] = sample[d];
+      rollout[store.actions + d * store.m + s] = sample[d];
       // The environment receives the sample clipped to the action box (CleanRL's ClipAction wrapper).
       env_action[d] = clamp(sample[d], ENV_ACTION_LOW[d], ENV_ACTION_HIGH[d]);
     }
-    rollout[R_LOGPROBS + s] = gaussian_log_prob(&sample, &head, &logstd);
+    rollout[store.logprobs + s] = gaussian_log_prob(&sample, &head, &logstd);
 #endif
 
-    var result = engine_step_env(n, NUM_ENVS, run.seed, ${spec.maxEpisodeSteps}u, env_action);
+    var result = engine_step_env(n, store.num_envs, run.seed, ${spec.maxEpisodeSteps}u, env_action);
     episode_return += result.reward;
     episode_length += 1.0;
-    rollout[R_REWARDS + s] = result.reward;
-    rollout[R_DONES + s] = select(0.0, 1.0, result.terminated) + select(0.0, 2.0, result.truncated);
-    rollout[R_FINAL_VALUES + s] = 0.0;
+    rollout[store.rewards + s] = result.reward;
+    rollout[store.dones + s] = select(0.0, 1.0, result.terminated) + select(0.0, 2.0, result.truncated);
+    rollout[store.final_values + s] = 0.0;
     if (result.truncated && !result.terminated) {
       final_obs = result.final_obs;
       bootstrap_final = true;
     }
     if (result.terminated || result.truncated) {
-      rollout[R_EPISODE_RETURNS + s] = episode_return;
-      rollout[R_EPISODE_LENGTHS + s] = episode_length;
+      rollout[store.episode_returns + s] = episode_return;
+      rollout[store.episode_lengths + s] = episode_length;
       episode_return = 0.0;
       episode_length = 0.0;
     } else {
-      rollout[R_EPISODE_RETURNS + s] = 0.0;
-      rollout[R_EPISODE_LENGTHS + s] = 0.0;
+      rollout[store.episode_returns + s] = 0.0;
+      rollout[store.episode_lengths + s] = 0.0;
     }
     obs = result.obs;
   }
   tracker[n] = episode_return;
-  tracker[NUM_ENVS + n] = episode_length;
+  tracker[store.num_envs + n] = episode_length;
 }
 `;
 }

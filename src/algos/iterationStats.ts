@@ -8,7 +8,6 @@ import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import type { Recorder } from '../gpu/recorder.js';
 import { iterationStatsWgsl, RING_WORDS, STAT_FIELDS, STATS_WORDS, type StatField } from '../../shaders/iterationStats.js';
 import { RECORD_DONE, RECORD_WORDS, Stat } from './scratch.js';
-import type { RolloutLayout } from './storage.js';
 
 export type IterationGpuStats = Record<StatField, number>;
 
@@ -22,7 +21,7 @@ export class IterationStats {
   private constructor(
     private readonly gpu: Gpu,
     private readonly pipeline: GPUComputePipeline,
-    buffers: { hyper: GPUBuffer; storage: GPUBuffer; records: GPUBuffer; control: GPUBuffer; params: GPUBuffer; state: GPUBuffer },
+    buffers: { hyper: GPUBuffer; storage: GPUBuffer; records: GPUBuffer; control: GPUBuffer; params: GPUBuffer; state: GPUBuffer; store: GPUBuffer },
   ) {
     this.block = createBuffer(gpu, { label: 'IterationStats.block', size: STATS_WORDS * 4 });
     this.ring = createBuffer(gpu, { label: 'IterationStats.recentEpisodes', size: RING_WORDS * 4 });
@@ -35,19 +34,16 @@ export class IterationStats {
       buffers.state,
       this.ring,
       this.block,
+      buffers.store,
     ]);
   }
 
   static async create(
     gpu: Gpu,
-    layout: RolloutLayout,
-    options: { numMinibatches: number; updateEpochs: number; paramCount: number; penalty: boolean },
-    buffers: { hyper: GPUBuffer; storage: GPUBuffer; records: GPUBuffer; control: GPUBuffer; params: GPUBuffer; state: GPUBuffer },
+    options: { paramCount: number; penalty: boolean },
+    buffers: { hyper: GPUBuffer; storage: GPUBuffer; records: GPUBuffer; control: GPUBuffer; params: GPUBuffer; state: GPUBuffer; store: GPUBuffer },
   ): Promise<IterationStats> {
     const code = iterationStatsWgsl({
-      layoutCode: layout.wgsl(),
-      numRecords: options.numMinibatches * options.updateEpochs,
-      numMinibatches: options.numMinibatches,
       recordWords: RECORD_WORDS,
       doneIndex: RECORD_DONE,
       stat: {
@@ -66,7 +62,7 @@ export class IterationStats {
       label: 'IterationStats.reduce',
       key: `IterationStats\n${code}`,
       entryPoint: 'stats_main',
-      bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'storage'],
+      bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'storage', 'uniform'],
       build: () => code,
     });
     return new IterationStats(gpu, pipeline, buffers);

@@ -45,6 +45,7 @@ export class JsRollout {
     private readonly layout: RolloutLayout,
     params: GPUBuffer,
     private readonly storage: GPUBuffer,
+    store: GPUBuffer,
   ) {
     const n = env.numEnvs;
     const o = env.spec.observationSize;
@@ -55,7 +56,7 @@ export class JsRollout {
     this.actionsOut = createBuffer(gpu, { label: 'JsRollout.actions', size: n * width * 4 });
     this.staging = createBuffer(gpu, { label: 'JsRollout.actionsReadback', size: n * width * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.uniform = createBuffer(gpu, { label: 'JsRollout.params', size: POLICY_STEP_PARAMS_WORDS * 4, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.group = bindBuffers(gpu.device, 'JsRollout.group', pipeline.getBindGroupLayout(0), [this.uniform, params, this.upload, storage, this.actionsOut]);
+    this.group = bindBuffers(gpu.device, 'JsRollout.group', pipeline.getBindGroupLayout(0), [this.uniform, params, this.upload, storage, this.actionsOut, store]);
     this.grid = gridFor(n, POLICY_STEP_WORKGROUP, gpu.limits.maxComputeWorkgroupsPerDimension);
     this.rewards = new Float32Array(M);
     this.dones = new Float32Array(M);
@@ -68,24 +69,23 @@ export class JsRollout {
     this.readbacksPerIteration = layout.shape.numSteps;
   }
 
-  static async create(gpu: Gpu, env: JsVecEnv, agent: AgentLayout, layout: RolloutLayout, params: GPUBuffer, storage: GPUBuffer): Promise<JsRollout> {
+  static async create(gpu: Gpu, env: JsVecEnv, agent: AgentLayout, layout: RolloutLayout, params: GPUBuffer, storage: GPUBuffer, store: GPUBuffer): Promise<JsRollout> {
     const code = policyStepWgsl({
       obsSize: env.spec.observationSize,
       action: env.spec.action,
       actor: agent.inline('actor'),
       critic: agent.inline('critic'),
       logstdOffset: agent.logstd?.offset ?? 0,
-      layoutCode: layout.wgsl(),
       keepOldDist: layout.shape.keepOldDist,
     });
     const pipeline = await gpu.pipelines.pipeline({
       label: 'JsRollout.policyStep',
       key: `JsRollout\n${code}`,
       entryPoint: 'policy_step',
-      bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'storage', 'storage'],
+      bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'uniform'],
       build: () => code,
     });
-    return new JsRollout(gpu, pipeline, env, layout, params, storage);
+    return new JsRollout(gpu, pipeline, env, layout, params, storage, store);
   }
 
   /**

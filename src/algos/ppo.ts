@@ -63,6 +63,8 @@ export class Ppo {
   readonly params: GPUBuffer;
   readonly grads: GPUBuffer;
   readonly storage: GPUBuffer;
+  /** The storage's layout as a uniform (sizes and offsets read at run time). */
+  readonly store: GPUBuffer;
   readonly batchSize: number;
   /** Completed iterations. */
   iteration = 0;
@@ -99,6 +101,7 @@ export class Ppo {
     });
     this.batchSize = config.num_envs * config.num_steps;
     this.storage = this.layout.allocate(gpu, 'Ppo.rolloutStorage');
+    this.store = this.layout.allocateUniform(gpu, 'Ppo.rolloutLayout');
     this.params = createBuffer(gpu, { label: 'Ppo.params', size: this.agent.table.byteSize, data: this.agent.initialParameters(config.seed) });
     this.grads = createBuffer(gpu, { label: 'Ppo.grads', size: this.agent.table.byteSize });
   }
@@ -108,8 +111,8 @@ export class Ppo {
     const { layout, agent } = self;
     const [rollout, gae, update] = await Promise.all([
       env instanceof GpuVecEnv
-        ? Rollout.create(gpu, env, agent, layout, self.params, self.storage)
-        : JsRollout.create(gpu, env, agent, layout, self.params, self.storage),
+        ? Rollout.create(gpu, env, agent, layout, self.params, self.storage, self.store)
+        : JsRollout.create(gpu, env, agent, layout, self.params, self.storage, self.store),
       Gae.create(gpu),
       PpoUpdate.create(
         gpu,
@@ -127,6 +130,7 @@ export class Ppo {
         self.params,
         self.grads,
         self.storage,
+        self.store,
       ),
     ]);
     self.rollout = rollout;
@@ -142,9 +146,8 @@ export class Ppo {
     }, config.gamma, config.gae_lambda);
     self.stats = await IterationStats.create(
       gpu,
-      layout,
-      { numMinibatches: config.num_minibatches, updateEpochs: config.update_epochs, paramCount: agent.table.size, penalty: config.algo === 'ppo-penalty' },
-      { hyper: update.hyper, storage: self.storage, records: update.records, control: update.adam.control, params: self.params, state: update.state },
+      { paramCount: agent.table.size, penalty: config.algo === 'ppo-penalty' },
+      { hyper: update.hyper, storage: self.storage, records: update.records, control: update.adam.control, params: self.params, state: update.state, store: self.store },
     );
     self.ring = new ReadbackRing(gpu, 'Ppo.statsReadback', STATS_WORDS * 4);
     return self;
@@ -271,6 +274,6 @@ export class Ppo {
     this.stats.destroy();
     this.ring.destroy();
     destroyBuffer(this.gpu, this.gae.uniform);
-    for (const b of [this.storage, this.params, this.grads]) destroyBuffer(this.gpu, b);
+    for (const b of [this.storage, this.store, this.params, this.grads]) destroyBuffer(this.gpu, b);
   }
 }

@@ -19,6 +19,7 @@ import { Control } from '../../shaders/adam.js';
 import { minibatchWgsl } from '../../shaders/minibatches.js';
 import { LOSS_WORKGROUP, ppoLossWgsl } from '../../shaders/ppoLoss.js';
 import { gradientWgsl } from '../../shaders/gradients.js';
+import { feistelHalfBits } from '../../shaders/permutation.js';
 import { HYPER_WORDS, packHyper, packSlots, SLOT_STRIDE, SLOT_WORDS, type HyperFields, type SlotFields } from '../../shaders/ppoShared.js';
 import { Adam } from '../nn/adam.js';
 import type { AgentLayout } from './agent.js';
@@ -71,6 +72,7 @@ export class PpoUpdate {
     params: GPUBuffer,
     grads: GPUBuffer,
     storage: GPUBuffer,
+    store: GPUBuffer,
   ) {
     this.adam = adam;
     this.scratch = scratch;
@@ -90,6 +92,7 @@ export class PpoUpdate {
             chunkStart,
             chunkSize: Math.min(chunk, this.minibatchSize - chunkStart),
             accumulate: c > 0,
+            scratchStride: chunk,
           });
         }
       }
@@ -114,6 +117,7 @@ export class PpoUpdate {
       this.minibatchAdvantages,
       adam.control,
       this.records,
+      store,
     ]);
     this.lossGroup = bindBuffers(device, 'PpoUpdate.lossGroup', pipelines.loss.getBindGroupLayout(0), [
       slot,
@@ -125,6 +129,7 @@ export class PpoUpdate {
       adam.control,
       this.scratchBuffer,
       this.state,
+      store,
     ]);
     this.gradientGroup = bindBuffers(device, 'PpoUpdate.gradientGroup', pipelines.gradient.getBindGroupLayout(0), [
       slot,
@@ -144,6 +149,7 @@ export class PpoUpdate {
     params: GPUBuffer,
     grads: GPUBuffer,
     storage: GPUBuffer,
+    store: GPUBuffer,
   ): Promise<PpoUpdate> {
     const batch = layout.samples;
     const minibatchSize = batch / settings.numMinibatches;
@@ -152,7 +158,6 @@ export class PpoUpdate {
     }
     const scratch = new ScratchLayout(agent);
     const chunk = Math.max(1, Math.min(minibatchSize, CHUNK_LIMIT, Math.floor(maxStorageBytes(gpu.limits) / (scratch.rows * 4))));
-    const layoutCode = layout.wgsl();
     const arch = agent.architecture;
     const statIndex = {
       policyLoss: Stat.policyLoss,
@@ -164,10 +169,6 @@ export class PpoUpdate {
       kl: Stat.kl,
     };
     const epochCode = minibatchWgsl({
-      batch,
-      minibatchSize,
-      numMinibatches: settings.numMinibatches,
-      layoutCode,
       recordWords: RECORD_WORDS,
       approxKlIndex: Stat.approxKl,
       doneIndex: RECORD_DONE,
@@ -179,9 +180,6 @@ export class PpoUpdate {
       critic: agent.inline('critic'),
       logstdOffset: agent.logstd?.offset ?? 0,
       algo: settings.algo,
-      minibatchSize,
-      chunk,
-      layoutCode,
       rows: {
         x: scratch.xRow,
         actorActivations: scratch.actorActivationRows,
@@ -193,21 +191,21 @@ export class PpoUpdate {
       },
       stat: statIndex,
     });
-    const gradientCode = gradientWgsl({ chunk, tileK: TILE_K, tileJ: TILE_J, lanes: GRADIENT_LANES, recordWords: RECORD_WORDS, doneIndex: RECORD_DONE });
+    const gradientCode = gradientWgsl({ tileK: TILE_K, tileJ: TILE_J, lanes: GRADIENT_LANES, recordWords: RECORD_WORDS, doneIndex: RECORD_DONE });
     const kinds = (...rest: BindingKind[]): BindingKind[] => ['uniform-dynamic', ...rest];
     const [epoch, loss, gradient, adam] = await Promise.all([
       gpu.pipelines.pipeline({
         label: 'PpoUpdate.epoch',
         key: `PpoEpoch\n${epochCode}`,
         entryPoint: 'epoch_main',
-        bindings: kinds('uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'read-only-storage'),
+        bindings: kinds('uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'read-only-storage', 'uniform'),
         build: () => epochCode,
       }),
       gpu.pipelines.pipeline({
         label: 'PpoUpdate.loss',
         key: `PpoLoss\n${lossCode}`,
         entryPoint: 'loss_main',
-        bindings: kinds('uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'read-only-storage'),
+        bindings: kinds('uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'read-only-storage', 'uniform'),
         build: () => lossCode,
       }),
       gpu.pipelines.pipeline({
@@ -223,12 +221,21 @@ export class PpoUpdate {
         maxGradNorm: settings.maxGradNorm,
       }),
     ]);
-    return new PpoUpdate(gpu, settings, layout, { epoch, loss, gradient }, adam, scratch, chunk, params, grads, storage);
+    return new PpoUpdate(gpu, settings, layout, { epoch, loss, gradient }, adam, scratch, chunk, params, grads, storage, store);
   }
 
   /** Before encoding an iteration: its hyperparameters, learning rate; clears the early-stop flag. */
-  prepare(hyper: Omit<HyperFields, 'invMinibatch'>, learningRate: number): void {
-    this.gpu.write(this.hyper, 0, new Uint8Array(packHyper({ ...hyper, invMinibatch: 1 / this.minibatchSize })));
+  prepare(hyper: Omit<HyperFields, 'invMinibatch' | 'minibatchSize' | 'numMinibatches' | 'halfBits' | 'numRecords'>, learningRate: number): void {
+    const { numMinibatches, updateEpochs } = this.settings;
+    const fields: HyperFields = {
+      ...hyper,
+      invMinibatch: 1 / this.minibatchSize,
+      minibatchSize: this.minibatchSize,
+      numMinibatches,
+      halfBits: feistelHalfBits(this.layout.samples),
+      numRecords: numMinibatches * updateEpochs,
+    };
+    this.gpu.write(this.hyper, 0, new Uint8Array(packHyper(fields)));
     this.gpu.write(this.adam.control, Control.lr * 4, new Float32Array([learningRate]));
     this.gpu.write(this.adam.control, Control.skip * 4, new Uint32Array([0]));
   }

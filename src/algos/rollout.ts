@@ -25,6 +25,7 @@ export class Rollout {
     readonly env: GpuVecEnv,
     params: GPUBuffer,
     storage: GPUBuffer,
+    store: GPUBuffer,
   ) {
     this.tracker = createBuffer(gpu, { label: 'Rollout.episodeTracker', size: 2 * env.numEnvs * 4 });
     this.uniform = createBuffer(gpu, {
@@ -40,11 +41,13 @@ export class Rollout {
       env.buffers.episodeIndex,
       storage,
       this.tracker,
+      store,
     ]);
     this.grid = gridFor(env.numEnvs, ROLLOUT_WORKGROUP, gpu.limits.maxComputeWorkgroupsPerDimension);
   }
 
-  static async create(gpu: Gpu, env: GpuVecEnv, agent: AgentLayout, layout: RolloutLayout, params: GPUBuffer, storage: GPUBuffer): Promise<Rollout> {
+  /** `storage` is the rollout storage laid out as `layout`, `store` the uniform holding that layout. */
+  static async create(gpu: Gpu, env: GpuVecEnv, agent: AgentLayout, layout: RolloutLayout, params: GPUBuffer, storage: GPUBuffer, store: GPUBuffer): Promise<Rollout> {
     const def = env.definition;
     const composed = composeEnv(def);
     const spec = {
@@ -56,7 +59,6 @@ export class Rollout {
       actor: agent.inline('actor'),
       critic: agent.inline('critic'),
       logstdOffset: agent.logstd?.offset ?? 0,
-      layoutCode: layout.wgsl(),
       keepOldDist: layout.shape.keepOldDist,
     };
     const code = rolloutWgsl(spec);
@@ -64,11 +66,11 @@ export class Rollout {
       label: 'Rollout.collect',
       key: `Rollout\n${code}`,
       entryPoint: 'rollout_main',
-      bindings: ['uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'storage'],
+      bindings: ['uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'storage', 'uniform'],
       build: () => code,
       locate: (line) => envLineLocator(def, composed)(line),
     });
-    return new Rollout(gpu, pipeline, env, params, storage);
+    return new Rollout(gpu, pipeline, env, params, storage, store);
   }
 
   /** Records the collection of one rollout; `stepBase` is the global step of its first step (action noise). */

@@ -21,6 +21,7 @@
 import type { Gpu } from '../gpu/device.js';
 import { createBuffer, maxStorageBytes } from '../gpu/buffers.js';
 import { BufferTooLargeError } from '../gpu/errors.js';
+import { STORE_FIELDS, STORE_WORDS } from '../../shaders/rolloutStore.js';
 
 export interface StorageShape {
   numEnvs: number;
@@ -86,15 +87,33 @@ export class RolloutLayout {
     return this.floats * 4;
   }
 
-  /** WGSL constants R_<REGION> with the offsets, plus M, NUM_ENVS and NUM_STEPS. */
-  wgsl(): string {
-    const lines = [
-      `const NUM_ENVS: u32 = ${this.shape.numEnvs}u;`,
-      `const NUM_STEPS: u32 = ${this.shape.numSteps}u;`,
-      `const M: u32 = ${this.samples}u;`,
-    ];
-    for (const name of REGION_NAMES) lines.push(`const R_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}: u32 = ${this.offsets[name]}u;`);
-    return lines.join('\n');
+  /** The uniform block the kernels read the layout from (shaders/rolloutStore.ts), as u32 words. */
+  storeWords(): Uint32Array<ArrayBuffer> {
+    const words = new Uint32Array(STORE_WORDS);
+    const values: Record<(typeof STORE_FIELDS)[number], number> = {
+      num_envs: this.shape.numEnvs,
+      num_steps: this.shape.numSteps,
+      m: this.samples,
+      obs: this.offsets.obs,
+      actions: this.offsets.actions,
+      logprobs: this.offsets.logprobs,
+      values: this.offsets.values,
+      rewards: this.offsets.rewards,
+      dones: this.offsets.dones,
+      final_values: this.offsets.finalValues,
+      episode_returns: this.offsets.episodeReturns,
+      episode_lengths: this.offsets.episodeLengths,
+      advantages: this.offsets.advantages,
+      returns: this.offsets.returns,
+      old_dist: this.offsets.oldDist,
+    };
+    STORE_FIELDS.forEach((name, i) => (words[i] = values[name]));
+    return words;
+  }
+
+  /** The layout's uniform buffer (one per trainer, bound by every kernel that reads the storage). */
+  allocateUniform(gpu: Gpu, label: string): GPUBuffer {
+    return createBuffer(gpu, { label, size: STORE_WORDS * 4, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, data: this.storeWords() });
   }
 
   /**

@@ -92,6 +92,7 @@ async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
   const storage = gpu.buffer({ label: 'PpoUpdateTest.storage', size: layout.bytes, data });
   const params = gpu.buffer({ label: 'PpoUpdateTest.params', size: agent.table.byteSize, data: theta0 });
   const grads = gpu.buffer({ label: 'PpoUpdateTest.grads', size: agent.table.byteSize });
+  const store = layout.allocateUniform(gpu, 'PpoUpdateTest.layout');
   const beta = 0.7;
   const update = await PpoUpdate.create(
     gpu,
@@ -101,6 +102,7 @@ async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
     params,
     grads,
     storage,
+    store,
   );
   const config: LossConfig = { algo: c.algo, clipCoef: 0.2, entCoef: 0.03, vfCoef: 0.6, normAdv: c.normAdv, clipVloss: c.clipVloss, beta, oldLogstd };
   update.prepare(
@@ -156,7 +158,7 @@ async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
     }
   }
   update.destroy();
-  for (const b of [storage, params, grads]) b.destroy();
+  for (const b of [storage, params, grads, store]) b.destroy();
 }
 
 describe('PPO update kernels', () => {
