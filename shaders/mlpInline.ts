@@ -29,17 +29,23 @@ export interface InlineLayer {
 /** Outputs per register tile in the generated forward code. */
 export const OUTPUT_TILE = 4;
 
-export function mlpInlineWgsl(net: string, layers: InlineLayer[], params = 'params'): string {
-  return layers.map((layer, l) => forwardLayer(net, l, layer, params) + backwardLayer(net, l, layer, params)).join('\n');
+/** How generated code reads parameter `index` (a WGSL u32 expression): by default `params[index]`. */
+export type ParamReader = (index: string) => string;
+export const storageParams: ParamReader = (index) => `params[${index}]`;
+
+export function mlpInlineWgsl(net: string, layers: InlineLayer[], reader: ParamReader | string = storageParams): string {
+  // A string names an array variable to index: 'ws' reads ws[index].
+  const read: ParamReader = typeof reader === 'string' ? (index) => `${reader}[${index}]` : reader;
+  return layers.map((layer, l) => forwardLayer(net, l, layer, read) + backwardLayer(net, l, layer, read)).join('\n');
 }
 
-function forwardLayer(net: string, l: number, layer: InlineLayer, params: string): string {
+function forwardLayer(net: string, l: number, layer: InlineLayer, read: ParamReader): string {
   const { inputs: K, outputs: J, activation, weightOffset: W, biasOffset: B } = layer;
   const T = Math.min(OUTPUT_TILE, J);
   const full = Math.floor(J / T) * T;
   const tile = (count: number, start: string) => {
-    const acc = Array.from({ length: count }, (_, t) => `    var acc${t} = ${params}[${B}u + ${start} + ${t}u];`).join('\n');
-    const fmas = Array.from({ length: count }, (_, t) => `      acc${t} = fma(${params}[row + ${start} + ${t}u], xk, acc${t});`).join('\n');
+    const acc = Array.from({ length: count }, (_, t) => `    var acc${t} = ${read(`${B}u + ${start} + ${t}u`)};`).join('\n');
+    const fmas = Array.from({ length: count }, (_, t) => `      acc${t} = fma(${read(`row + ${start} + ${t}u`)}, xk, acc${t});`).join('\n');
     const stores = Array.from({ length: count }, (_, t) => `    (*y)[${start} + ${t}u] = act_${activation}(acc${t});`).join('\n');
     return `${acc}
     for (var k = 0u; k < ${K}u; k++) {
@@ -60,7 +66,7 @@ ${rest > 0 ? `  {\n${tile(rest, `${full}u`)}\n  }` : ''}
 `;
 }
 
-function backwardLayer(net: string, l: number, layer: InlineLayer, params: string): string {
+function backwardLayer(net: string, l: number, layer: InlineLayer, read: ParamReader): string {
   const { inputs: K, outputs: J, activation, weightOffset: W } = layer;
   return /* wgsl */ `
 fn ${net}_output_grad_${l}(dy: ptr<function, array<f32, ${J}>>, y: ptr<function, array<f32, ${J}>>) {
@@ -73,7 +79,7 @@ fn ${net}_input_grad_${l}(dz: ptr<function, array<f32, ${J}>>, dx: ptr<function,
     let row = ${W}u + k * ${J}u;
     var acc = 0.0;
     for (var j = 0u; j < ${J}u; j++) {
-      acc = fma(${params}[row + j], (*dz)[j], acc);
+      acc = fma(${read('row + j')}, (*dz)[j], acc);
     }
     (*dx)[k] = acc;
   }
