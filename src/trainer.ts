@@ -103,6 +103,7 @@ export class Trainer {
     this.startTime ??= performance.now();
     const base = ppo.iteration;
     let pending: (() => Promise<Float32Array>) | undefined = await ppo.submitIteration(base + 1, numIterations);
+    let failure: unknown;
     try {
       for (let k = 1; k <= numIterations; k++) {
         const current = pending!;
@@ -110,9 +111,20 @@ export class Trainer {
         const report = this.report(await current());
         yield report;
       }
+    } catch (error) {
+      failure = error;
+      throw error;
     } finally {
-      // Stopped early: the iteration already submitted still trains; account for it before returning.
-      if (pending) this.report(await pending());
+      // Stopped early: the iteration already submitted still ran; account for it (its own health report is
+      // dropped when an error is already on its way: the first failing iteration is the one to name).
+      if (pending) {
+        const words = await pending();
+        try {
+          this.report(words);
+        } catch (error) {
+          if (failure === undefined) throw error;
+        }
+      }
     }
   }
 

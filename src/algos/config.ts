@@ -172,7 +172,7 @@ export function resolveConfig(user: Partial<TrainerConfig> & { env: string }, co
   if (typeof user !== 'object' || user === null) throw new ConfigError('(config)', user, 'an object such as { env: "CartPole-v1" }');
   for (const key of Object.keys(user)) {
     if (!(key in CONFIG_KEYS)) {
-      const hint = Object.keys(CONFIG_KEYS).find((known) => known.replace(/_/g, '') === key.replace(/[_-]/g, '').toLowerCase());
+      const hint = closestKey(key);
       throw new ConfigError(key, (user as Record<string, unknown>)[key], `no such key${hint ? ` (did you mean '${hint}'?)` : ''}; known keys: ${Object.keys(CONFIG_KEYS).join(', ')}`);
     }
   }
@@ -187,6 +187,33 @@ export function resolveConfig(user: Partial<TrainerConfig> & { env: string }, co
   }
   if (batch >= 2 ** 31) throw new ConfigError('num_steps', merged.num_steps, `a value that keeps num_envs x num_steps below 2^31 (it is ${batch})`);
   return merged;
+}
+
+/** The known key nearest to a misspelt one (same letters ignoring case and separators, or at most 2 edits away). */
+function closestKey(key: string): string | undefined {
+  const squash = (s: string) => s.replace(/[_-]/g, '').toLowerCase();
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const known of Object.keys(CONFIG_KEYS)) {
+    const distance = squash(known) === squash(key) ? 0 : editDistance(known, key);
+    if (distance < bestDistance) {
+      best = known;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

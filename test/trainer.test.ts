@@ -1,0 +1,88 @@
+/**
+ * The trainer's contract: configuration validated up front with errors that name the key; NaN or infinity stops
+ * training with the quantity and the iteration named and the last good parameters kept; the summary's counters.
+ */
+import { describe, expect, test } from 'vitest';
+import { createTrainer, TrainingDivergedError } from '../src/index.js';
+import { ConfigError, resolveConfig } from '../src/algos/config.js';
+import { defineGpuEnv } from '../src/envs/registry.js';
+import { UnknownEnvError } from '../src/envs/errors.js';
+import { gpuTest } from './helpers/gpu.js';
+
+describe('trainer configuration', () => {
+  test('CleanRL defaults with the tuned overrides of the environment', () => {
+    const config = resolveConfig({ env: 'Acrobot-v1' }, false);
+    expect(config).toMatchObject({ num_envs: 4, num_steps: 128, learning_rate: 2.5e-4, clip_coef: 0.2, ent_coef: 0.01, vf_coef: 0.5, max_grad_norm: 0.5, adam_eps: 1e-5 });
+    expect(resolveConfig({ env: 'Acrobot-v1', seed: 9 }, false).seed).toBe(9);
+  });
+
+  test.each([
+    [{ env: 'CartPole-v1', clip_coeff: 0.2 }, /'clip_coeff'.*no such key \(did you mean 'clip_coef'\?\)/],
+    [{ env: 'CartPole-v1', numEnvs: 8 }, /'numEnvs'.*did you mean 'num_envs'/],
+    [{ env: 'CartPole-v1', num_envs: '8' }, /'num_envs' is "8"; expected a positive integer/],
+    [{ env: 'CartPole-v1', clip_coef: 0 }, /'clip_coef' is 0; expected a finite number > 0/],
+    [{ env: 'CartPole-v1', gamma: 1.2 }, /'gamma' is 1.2; expected a number in \[0, 1\]/],
+    [{ env: 'CartPole-v1', num_envs: 6, num_steps: 5, num_minibatches: 4 }, /'num_minibatches' is 4; expected a divisor of the batch num_envs x num_steps = 30/],
+    [{ env: 'CartPole-v1', target_kl: -1 }, /'target_kl' is -1; expected null \(off\) or a number > 0/],
+    [{ env: 'CartPole-v1', hidden_sizes: [64, 0] }, /'hidden_sizes' is \[64, 0\]/],
+    [{ env: 'CartPole-v1', algo: 'trpo' }, /'algo' is "trpo"; expected 'ppo' \(PPO-Clip\) or 'ppo-penalty'/],
+    [{ env: 'CartPole-v1', anneal_lr: 1 }, /'anneal_lr' is 1; expected true or false/],
+  ])('rejects %j', (config, message) => {
+    expect(() => resolveConfig(config as never, false)).toThrow(ConfigError);
+    expect(() => resolveConfig(config as never, false)).toThrow(message);
+  });
+
+  test('createTrainer rejects an unknown environment listing the known ones, before touching the GPU', async () => {
+    await expect(createTrainer({ env: 'CartPol-v1' })).rejects.toThrow(UnknownEnvError);
+    await expect(createTrainer({ env: 'CartPol-v1' })).rejects.toThrow(/CartPole-v1/);
+    await expect(createTrainer({ env: 'CartPole-v1', learning_rate: -1 })).rejects.toThrow(/'learning_rate' is -1/);
+  });
+});
+
+// Rewards turn NaN from the third step of every episode: GAE, the losses and the gradient follow.
+defineGpuEnv({
+  id: 'NanReward-v0',
+  observationSize: 1,
+  action: { type: 'discrete', n: 2 },
+  stateSize: 1,
+  maxEpisodeSteps: 50,
+  wgsl: /* wgsl */ `
+fn env_reset(rng: ptr<function, Rng>) -> EnvState { return EnvState(0.0); }
+fn env_step(state: ptr<function, EnvState>, action: EnvAction, rng: ptr<function, Rng>) -> EnvStep {
+  (*state)[0] = (*state)[0] + 1.0;
+  let zero = (*state)[0] * 0.0;
+  return EnvStep(select(1.0, zero / zero, (*state)[0] > 2.0), false);
+}
+fn env_observe(state: ptr<function, EnvState>) -> EnvObs { return EnvObs((*state)[0] * 0.1); }
+`,
+});
+
+describe('trainer health', () => {
+  gpuTest('a NaN reward stops training naming the quantity and iteration, and keeps the last good parameters', async (gpu) => {
+    const trainer = await createTrainer({ env: 'NanReward-v0', num_envs: 4, num_steps: 8, num_minibatches: 2, update_epochs: 2 }, { gpu });
+    const before = await trainer.algorithm.readParameters();
+    const error = await trainer.train({ totalSteps: 64 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    expect((error as TrainingDivergedError).iteration).toBe(1);
+    expect((error as Error).message).toMatch(/the policy loss became NaN or infinite at iteration 1/);
+    expect([...(await trainer.algorithm.readParameters())]).toEqual([...before]);
+    trainer.destroy();
+  });
+
+  gpuTest('a training summary reports one submit and one readback per iteration on GPU environments', async (gpu) => {
+    const trainer = await createTrainer({ env: 'CartPole-v1', num_envs: 8, num_steps: 16, num_minibatches: 2, update_epochs: 2 }, { gpu });
+    const seen: number[] = [];
+    const summary = await trainer.train({ totalSteps: 3 * 128, onIteration: (s) => void seen.push(s.globalStep) });
+    expect(seen).toEqual([128, 256, 384]);
+    expect(summary.totalSteps).toBe(384);
+    expect(summary.gpu).toMatchObject({ submitsPerIteration: 1, readbacksPerIteration: 1 });
+    // rollout, GAE, 2 epochs x (epoch + 2 minibatches x (loss + gradient + Adam 2)), stats.
+    expect(summary.gpu.dispatchesPerIteration).toBe(1 + 1 + 2 * (1 + 2 * 4) + 1);
+    expect(summary.gpu.bufferBytes).toBeGreaterThan(0);
+    expect(summary.adapter.vendor + summary.adapter.description).not.toBe('');
+    const evaluation = await trainer.evaluate({ episodes: 7 });
+    expect(evaluation.returns).toHaveLength(7);
+    expect(evaluation.returns.every((r, i) => r === evaluation.lengths[i])).toBe(true); // CartPole: reward 1 per step
+    trainer.destroy();
+  });
+});
