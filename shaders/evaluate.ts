@@ -11,6 +11,7 @@ import { policyChooseWgsl } from './policyHead.js';
 import { RngStream } from './rng.js';
 import { envStorageBindingsWgsl, envStorageWgsl } from './envs/batch.js';
 import type { ActionSpace } from '../src/envs/spec.js';
+import { normObsWgsl } from './normalize.js';
 
 export const EVALUATE_WORKGROUP = 64;
 /** Uniform words: episodes, deterministic, seed, max episode steps. */
@@ -22,11 +23,13 @@ export interface EvaluateKernelSpec {
   action: ActionSpace;
   actor: InlineLayer[];
   logstdOffset: number;
+  normObs: boolean;
+  clipObs: number;
 }
 
 /**
  * Bindings: 0 params (uniform), 1 agent parameters (read), 2-4 environment storage, 5 results (rw, [2][episodes]:
- * returns, then lengths).
+ * returns, then lengths), 6 normalisation statistics (read).
  */
 export function evaluateWgsl(spec: EvaluateKernelSpec): string {
   const discrete = spec.action.type === 'discrete';
@@ -48,6 +51,8 @@ struct Params { episodes: u32, deterministic: u32, seed: u32, max_episode_steps:
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 ${envStorageBindingsWgsl({ group: 0, state: 2, episodeSteps: 3, episodeIndex: 4 })}
 @group(0) @binding(5) var<storage, read_write> results: array<f32>;
+@group(0) @binding(6) var<storage, read> norm: array<f32>;
+${normObsWgsl(spec.obsSize, spec.clipObs)}
 
 @compute @workgroup_size(${EVALUATE_WORKGROUP})
 fn evaluate(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -59,7 +64,13 @@ fn evaluate(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
   var steps_taken = 0u;
   loop {
     var head: array<f32, ${A}>;
+#if ${spec.normObs}
+    var x: EnvObs;
+    norm_obs(&obs, &x);
+    actor_run(&x, &head);
+#else
     actor_run(&obs, &head);
+#endif
     var rng = rng_create(run.seed, ${RngStream.action}u, n, steps_taken);
     let action = policy_choose(&head, run.deterministic != 0u, &rng);
     let result = engine_step_env(n, run.episodes, run.seed, run.max_episode_steps, action);

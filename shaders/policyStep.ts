@@ -17,6 +17,7 @@ import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from './mlpInline.js';
 import { rngWgsl, RngStream } from './rng.js';
 import type { ActionSpace } from '../src/envs/spec.js';
 import { rolloutStoreWgsl } from './rolloutStore.js';
+import { normLanesWgsl, normObsWgsl } from './normalize.js';
 
 export const POLICY_STEP_WORKGROUP = 64;
 /** Uniform words: t, step_base, seed, unused. */
@@ -29,12 +30,19 @@ export interface PolicyStepKernelSpec {
   critic: InlineLayer[];
   logstdOffset: number;
   keepOldDist: boolean;
+  normObs: boolean;
+  normReward: boolean;
+  clipObs: number;
+  clipReward: number;
+  gamma: number;
 }
 
 /**
  * Bindings: 0 params {t, step_base, seed} (uniform), 1 agent parameters (read), 2 upload (read: obs_t [N][O],
- * then finalObs_{t-1} [N][O], then bootstrap flags [N] (1 where step t-1 truncated without terminating)),
- * 3 rollout storage (rw), 4 actions out (rw, [N][actionWidth], f32), 5 the storage's layout (uniform).
+ * then finalObs_{t-1} [N][O], then bootstrap flags [N] (1 where step t-1 truncated without terminating), then
+ * reward_{t-1} [N], then terminated_{t-1} [N]), 3 rollout storage (rw), 4 actions out (rw, [N][actionWidth], f32),
+ * 5 the storage's layout (uniform), 6 running normalisation statistics (read), 7 normalisation lanes (rw).
+ * The reward of step t-1 is written here (normalised when norm_reward), the other CPU-side records by the host.
  */
 export function policyStepWgsl(spec: PolicyStepKernelSpec): string {
   const discrete = spec.action.type === 'discrete';
@@ -43,9 +51,25 @@ export function policyStepWgsl(spec: PolicyStepKernelSpec): string {
   const O = spec.obsSize;
   const low = discrete ? '' : `array<f32, ${A}>(${(spec.action as { low: number[] }).low.map((v) => `${Math.fround(v)}`).join(', ')})`;
   const high = discrete ? '' : `array<f32, ${A}>(${(spec.action as { high: number[] }).high.map((v) => `${Math.fround(v)}`).join(', ')})`;
+  const normalizes = spec.normObs || spec.normReward;
   return wgsl/* wgsl */ `
 ${rngWgsl}
 ${rolloutStoreWgsl(5)}
+@group(0) @binding(6) var<storage, read> norm: array<f32>;
+@group(0) @binding(7) var<storage, read_write> lanes: array<f32>;
+${normObsWgsl(O, spec.clipObs)}
+${normLanesWgsl(O, spec.clipReward, spec.gamma)}
+
+// What the networks see of a raw observation.
+fn network_input(raw: ptr<function, array<f32, ${O}>>) -> array<f32, ${O}> {
+#if ${spec.normObs}
+  var x: array<f32, ${O}>;
+  norm_obs(raw, &x);
+  return x;
+#else
+  return *raw;
+#endif
+}
 ${activationLibraryWgsl}
 ${mlpInlineWgsl('actor', spec.actor)}
 ${mlpRunWgsl('actor', spec.actor)}
@@ -74,18 +98,35 @@ fn policy_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   let n = gid.x + gid.y * nwg.x * ${POLICY_STEP_WORKGROUP}u;
   if (n >= store.num_envs) { return; }
   let t = run.t;
-  if (t > 0u && upload[2u * store.num_envs * ${O}u + n] > 0.0) {
-    var final_obs: array<f32, ${O}>;
-    for (var f = 0u; f < ${O}u; f++) { final_obs[f] = upload[store.num_envs * ${O}u + n * ${O}u + f]; }
-    rollout[store.final_values + (t - 1u) * store.num_envs + n] = value_of(&final_obs);
+  let N = store.num_envs;
+  if (t > 0u) {
+    let reward = upload[2u * N * ${O}u + N + n];
+#if ${spec.normReward}
+    rollout[store.rewards + (t - 1u) * N + n] = lane_reward(n, N, reward, upload[2u * N * ${O}u + 2u * N + n] > 0.0);
+#else
+    rollout[store.rewards + (t - 1u) * N + n] = reward;
+#endif
+    if (upload[2u * N * ${O}u + n] > 0.0) {
+      var final_raw: array<f32, ${O}>;
+      for (var f = 0u; f < ${O}u; f++) { final_raw[f] = upload[N * ${O}u + n * ${O}u + f]; }
+      var final_obs = network_input(&final_raw);
+      rollout[store.final_values + (t - 1u) * N + n] = value_of(&final_obs);
+    }
   }
-  var obs: array<f32, ${O}>;
-  for (var f = 0u; f < ${O}u; f++) { obs[f] = upload[n * ${O}u + f]; }
+#if ${normalizes}
+  if (t == 0u) { lane_clear(n, N); }
+#endif
+  var raw: array<f32, ${O}>;
+  for (var f = 0u; f < ${O}u; f++) { raw[f] = upload[n * ${O}u + f]; }
+  var obs = network_input(&raw);
   if (t == store.num_steps) {
-    rollout[store.values + store.num_steps * store.num_envs + n] = value_of(&obs);
+    rollout[store.values + store.num_steps * N + n] = value_of(&obs);
     return;
   }
-  let s = t * store.num_envs + n;
+#if ${normalizes}
+  lane_observe(n, N, &raw);
+#endif
+  let s = t * N + n;
   for (var f = 0u; f < ${O}u; f++) { rollout[store.obs + f * store.m + s] = obs[f]; }
   var head: array<f32, ${A}>;
   actor_run(&obs, &head);

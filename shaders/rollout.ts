@@ -19,6 +19,7 @@ import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from './mlpInline.js';
 import { RngStream } from './rng.js';
 import { envStorageBindingsWgsl, envStorageWgsl } from './envs/batch.js';
 import { rolloutStoreWgsl } from './rolloutStore.js';
+import { normLanesWgsl, normObsWgsl } from './normalize.js';
 import type { ActionSpace } from '../src/envs/spec.js';
 
 export const ROLLOUT_WORKGROUP = 64;
@@ -35,6 +36,12 @@ export interface RolloutKernelSpec {
   /** Offset of actor_logstd (box only). */
   logstdOffset: number;
   keepOldDist: boolean;
+  /** Normalisation (shaders/normalize.ts): of the observations the networks see, of the rewards they learn from. */
+  normObs: boolean;
+  normReward: boolean;
+  clipObs: number;
+  clipReward: number;
+  gamma: number;
 }
 
 /** Uniform: seed, step_base (global step of t = 0, for the action generator). */
@@ -44,15 +51,32 @@ export const ROLLOUT_PARAMS_WORDS = 4;
  * Bindings: 0 params {seed, step_base} (uniform), 1 agent parameters (read), 2-4 the environment's storage
  * (state, episode steps, episode index: shaders/envs/batch.ts, whose step/reset helpers this kernel uses),
  * 5 rollout storage (rw), 6 episode tracker (rw, f32 [2][N]: running return, running length), 7 the storage's
- * layout (uniform, shaders/rolloutStore.ts).
+ * layout (uniform, shaders/rolloutStore.ts), 8 running normalisation statistics (read), 9 normalisation lanes (rw).
+ * The stored observations and rewards are the normalised ones (what the update learns from); episode returns are raw.
  */
 export function rolloutWgsl(spec: RolloutKernelSpec): string {
   const discrete = spec.action.type === 'discrete';
   const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
   const O = spec.obsSize;
+  const normalizes = spec.normObs || spec.normReward;
   return wgsl/* wgsl */ `
 ${spec.envCode}
 ${rolloutStoreWgsl(7)}
+@group(0) @binding(8) var<storage, read> norm: array<f32>;
+@group(0) @binding(9) var<storage, read_write> lanes: array<f32>;
+${normObsWgsl(O, spec.clipObs)}
+${normLanesWgsl(O, spec.clipReward, spec.gamma)}
+
+// What the networks see of a raw observation.
+fn network_input(raw: ptr<function, EnvObs>) -> EnvObs {
+#if ${spec.normObs}
+  var x: EnvObs;
+  norm_obs(raw, &x);
+  return x;
+#else
+  return *raw;
+#endif
+}
 ${activationLibraryWgsl}
 ${mlpInlineWgsl('actor', spec.actor)}
 ${mlpRunWgsl('actor', spec.actor)}
@@ -95,6 +119,9 @@ fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
 #endif
 #endif
   var obs = engine_observe_env(n, store.num_envs);
+#if ${normalizes}
+  lane_clear(n, store.num_envs);
+#endif
   // The critic runs at one call site (every function is inlined on CPU adapters, so each call site costs a
   // whole network of compiled code): for V(obs_t) and, after a truncation, V(finalObs_{t-1}); t = store.num_steps only
   // computes the bootstrap value V(obs_T).
@@ -104,8 +131,9 @@ fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
     let s = t * store.num_envs + n;
     let inputs = select(1u, 2u, bootstrap_final);
     for (var i = 0u; i < inputs; i++) {
-      var x = obs;
-      if (i == 1u) { x = final_obs; }
+      var raw = obs;
+      if (i == 1u) { raw = final_obs; }
+      var x = network_input(&raw);
       let v = value_of(&x);
       if (i == 0u) {
         rollout[store.values + s] = v;
@@ -115,9 +143,13 @@ fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
     }
     bootstrap_final = false;
     if (t == store.num_steps) { break; }
-    for (var f = 0u; f < ${O}u; f++) { rollout[store.obs + f * store.m + s] = obs[f]; }
+#if ${normalizes}
+    lane_observe(n, store.num_envs, &obs);
+#endif
+    var x = network_input(&obs);
+    for (var f = 0u; f < ${O}u; f++) { rollout[store.obs + f * store.m + s] = x[f]; }
     var head: array<f32, ${A}>;
-    actor_run(&obs, &head);
+    actor_run(&x, &head);
 #if ${spec.keepOldDist}
     for (var d = 0u; d < ${A}u; d++) { rollout[store.old_dist + d * store.m + s] = head[d]; }
 #endif
@@ -144,7 +176,11 @@ fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
     var result = engine_step_env(n, store.num_envs, run.seed, ${spec.maxEpisodeSteps}u, env_action);
     episode_return += result.reward;
     episode_length += 1.0;
+#if ${spec.normReward}
+    rollout[store.rewards + s] = lane_reward(n, store.num_envs, result.reward, result.terminated);
+#else
     rollout[store.rewards + s] = result.reward;
+#endif
     rollout[store.dones + s] = select(0.0, 1.0, result.terminated) + select(0.0, 2.0, result.truncated);
     rollout[store.final_values + s] = 0.0;
     if (result.truncated && !result.terminated) {

@@ -3,8 +3,9 @@
  * them (`actor.0.weight` [inputs, outputs], ...), everything else in the header's `__metadata__` (strings; JSON
  * where structured). Two kinds:
  *
- *   policy      (`exportPolicy`, `loadPolicy`):  the actor and, for box actions, actor_logstd — the inference part,
- *               small; loadPolicy runs it on the GPU or in plain JavaScript.
+ *   policy      (`exportPolicy`, `loadPolicy`):  the actor, for box actions actor_logstd, and when the trainer
+ *               normalises observations their running mean and variance (`obs_norm.mean`, `obs_norm.var`) — the
+ *               inference part, small; loadPolicy runs it on the GPU or in plain JavaScript.
  *   checkpoint  (`saveTrainer`, `loadTrainer`): every parameter, Adam's moments and control block, PPO's beta, the
  *               environments' state and counters, the running episode statistics, the iteration and step counters
  *               and the resolved configuration — a run resumes where it stopped.
@@ -19,6 +20,7 @@ import type { ActionSpace, EnvSpec } from './envs/spec.js';
 import { AgentLayout, type AgentArchitecture } from './algos/agent.js';
 import type { TrainerConfig } from './algos/config.js';
 import { createBuffer } from './gpu/buffers.js';
+import { initialNormStats } from '../shaders/normalize.js';
 import { CpuPolicy } from './cpuPolicy.js';
 import { GpuPolicy } from './policy.js';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, type Tensor } from './safetensors.js';
@@ -59,14 +61,48 @@ function policyTensors(agent: AgentLayout, flat: Float32Array): Map<string, Tens
 /** The inference part of a trainer's policy, as a safetensors file. */
 export async function exportPolicy(trainer: Trainer): Promise<Uint8Array<ArrayBuffer>> {
   const flat = await trainer.algorithm.readParameters();
-  return encodeSafetensors(policyTensors(trainer.algorithm.agent, flat), {
+  const tensors = policyTensors(trainer.algorithm.agent, flat);
+  const metadata: Record<string, string> = {
     format: POLICY_FORMAT,
     format_version: FORMAT_VERSION,
     env: JSON.stringify(specOf(trainer.spec)),
     architecture: JSON.stringify(architectureOf(trainer)),
     trained_steps: String(trainer.globalStep),
     algo: trainer.config.algo,
-  });
+  };
+  if (trainer.config.norm_obs) {
+    const O = trainer.spec.observationSize;
+    const stats = new Float32Array(await readBuffer(trainer.gpu, trainer.algorithm.normalizer.stats, 3 * O * 4));
+    tensors.set('obs_norm.mean', { dtype: 'F32', shape: [O], data: Float32Array.from({ length: O }, (_, d) => stats[3 * d + 1]!) });
+    tensors.set('obs_norm.var', { dtype: 'F32', shape: [O], data: Float32Array.from({ length: O }, (_, d) => stats[3 * d + 2]!) });
+    metadata.obs_normalization = JSON.stringify({ clip_obs: trainer.config.clip_obs });
+  }
+  return encodeSafetensors(tensors, metadata);
+}
+
+interface ObsNormalization {
+  mean: Float32Array;
+  variance: Float32Array;
+  clipObs: number;
+}
+
+/** The observation statistics of a policy file, checked, or undefined when the policy does not normalise. */
+function readObsNormalization(header: Header): ObsNormalization | undefined {
+  if (header.metadata.obs_normalization === undefined) return undefined;
+  const { clip_obs: clipObs } = parseJson<{ clip_obs: number }>(header.metadata, 'obs_normalization');
+  if (!(typeof clipObs === 'number' && clipObs > 0)) throw new CheckpointError(`the file's obs_normalization metadata is malformed: ${header.metadata.obs_normalization}`);
+  const O = header.spec.observationSize;
+  const get = (name: string) => {
+    const tensor = header.tensors.get(name);
+    if (!tensor || tensor.dtype !== 'F32' || tensor.shape.join(',') !== String(O)) {
+      throw new CheckpointError(`the file normalises observations but its tensor '${name}' is ${tensor ? `${tensor.dtype} [${tensor.shape.join(', ')}]` : 'missing'}; expected F32 [${O}]`);
+    }
+    if (tensor.data.some((v) => !Number.isFinite(v)) || (name.endsWith('var') && tensor.data.some((v) => v < 0))) {
+      throw new CheckpointError(`tensor '${name}' holds a non-finite or negative value`);
+    }
+    return tensor.data as Float32Array;
+  };
+  return { mean: get('obs_norm.mean'), variance: get('obs_norm.var'), clipObs };
 }
 
 /** The full training state, as a safetensors file (see the header). */
@@ -189,6 +225,7 @@ export async function loadPolicy(bytes: Uint8Array, options: LoadPolicyOptions =
   const flat = new Float32Array(agent.table.size);
   fillFromTensors(agent, header.tensors, flat, (name) => name.startsWith('actor'));
   const trainedSteps = Number(header.metadata.trained_steps ?? 0);
+  const normalization = readObsNormalization(header);
   if ((options.backend ?? 'gpu') === 'cpu') {
     const layers = agent.actor.map((layer) => ({
       ...layer.shape,
@@ -196,11 +233,15 @@ export async function loadPolicy(bytes: Uint8Array, options: LoadPolicyOptions =
       bias: flat.slice(layer.bias.offset, layer.bias.offset + layer.bias.size),
     }));
     const logstd = agent.logstd ? flat.slice(agent.logstd.offset, agent.logstd.offset + agent.logstd.size) : undefined;
-    return Object.assign(new CpuPolicy(header.spec, layers, logstd, options.seed ?? 0), { trainedSteps });
+    return Object.assign(new CpuPolicy(header.spec, layers, logstd, options.seed ?? 0, normalization), { trainedSteps });
   }
   const gpu = options.gpu ?? (await getGpu());
   const params = createBuffer(gpu, { label: 'LoadedPolicy.params', size: agent.table.byteSize, data: flat });
-  const policy = await GpuPolicy.create(gpu, header.spec, agent, params, options.seed ?? 0);
+  const stats = initialNormStats(header.spec.observationSize);
+  normalization?.mean.forEach((m, d) => (stats[3 * d + 1] = m));
+  normalization?.variance.forEach((v, d) => (stats[3 * d + 2] = v));
+  const norm = createBuffer(gpu, { label: 'LoadedPolicy.obsNorm', size: stats.byteLength, data: stats });
+  const policy = await GpuPolicy.create(gpu, header.spec, agent, { params, norm }, normalization ? { clipObs: normalization.clipObs } : undefined, options.seed ?? 0);
   return Object.assign(policy, { trainedSteps });
 }
 

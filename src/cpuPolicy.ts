@@ -27,6 +27,8 @@ export class CpuPolicy {
     /** actor_logstd (box action spaces). */
     readonly logstd: Float32Array | undefined,
     private readonly seed = 0,
+    /** Observation normalisation as in training: clip((x - mean) / sqrt(var + 1e-8), ±clipObs). */
+    readonly normalization?: { mean: Float32Array; variance: Float32Array; clipObs: number },
   ) {
     this.buffers = [new Float64Array(layers[0]!.inputs), ...layers.map((l) => new Float64Array(l.outputs))];
   }
@@ -34,7 +36,11 @@ export class CpuPolicy {
   /** The actor's output (logits or means) for one observation. */
   head(obs: ArrayLike<number>, offset = 0): Float64Array {
     const input = this.buffers[0]!;
-    for (let i = 0; i < input.length; i++) input[i] = obs[offset + i]!;
+    const norm = this.normalization;
+    for (let i = 0; i < input.length; i++) {
+      const x = obs[offset + i]!;
+      input[i] = norm ? Math.min(Math.max((x - norm.mean[i]!) / Math.sqrt(norm.variance[i]! + 1e-8), -norm.clipObs), norm.clipObs) : x;
+    }
     this.layers.forEach((layer, l) => {
       const x = this.buffers[l]!;
       const y = this.buffers[l + 1]!;

@@ -15,6 +15,6 @@ export async function evaluatePolicy(
   if (definition.observationSize !== policy.spec.observationSize || JSON.stringify(definition.action) !== JSON.stringify(policy.spec.action)) {
     throw new Error(`evaluatePolicy: the registered '${definition.id}' has other spaces than the policy`);
   }
-  const evaluator = await Evaluator.create(policy.gpu, definition, policy.agent);
-  return evaluator.run(policy.params, options.episodes ?? 100, options.deterministic ?? true, options.seed ?? 0);
+  const evaluator = await Evaluator.create(policy.gpu, definition, policy.agent, policy.normalization);
+  return evaluator.run(policy.params, policy.norm, options.episodes ?? 100, options.deterministic ?? true, options.seed ?? 0);
 }

@@ -35,6 +35,9 @@ export class GpuPolicy {
     readonly agent: AgentLayout,
     /** The agent's flat parameters this policy reads (only the actor part is used). */
     readonly params: GPUBuffer,
+    /** Observation statistics (shaders/normalize.ts), read when the policy normalises observations. */
+    readonly norm: GPUBuffer,
+    readonly normalization: { clipObs: number } | undefined,
     private readonly pipeline: GPUComputePipeline,
     private readonly seed: number,
   ) {
@@ -45,8 +48,18 @@ export class GpuPolicy {
     });
   }
 
-  /** A policy reading the agent's parameters from `params` (the trainer's live buffer, or a loaded copy). */
-  static async create(gpu: Gpu, spec: EnvSpec, agent: AgentLayout, params: GPUBuffer, seed = 0): Promise<GpuPolicy> {
+  /**
+   * A policy reading the agent's parameters from `params` (the trainer's live buffer, or a loaded copy) and, when
+   * `normalization` is given, normalising observations with the statistics in `norm`.
+   */
+  static async create(
+    gpu: Gpu,
+    spec: EnvSpec,
+    agent: AgentLayout,
+    buffers: { params: GPUBuffer; norm: GPUBuffer },
+    normalization: { clipObs: number } | undefined,
+    seed = 0,
+  ): Promise<GpuPolicy> {
     // Only the action space matters to the prelude; a state size of 1 keeps it well-formed without an env.
     const prelude = envPrelude({ ...(spec as GpuEnvDefinition), stateSize: 1, wgsl: '' });
     const code = policyWgsl({
@@ -55,15 +68,17 @@ export class GpuPolicy {
       action: spec.action,
       actor: agent.inline('actor'),
       logstdOffset: agent.logstd?.offset ?? 0,
+      normObs: normalization !== undefined,
+      clipObs: normalization?.clipObs ?? 10,
     });
     const pipeline = await gpu.pipelines.pipeline({
       label: 'GpuPolicy.act',
       key: `GpuPolicy\n${code}`,
       entryPoint: 'act',
-      bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'storage'],
+      bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'storage', 'read-only-storage'],
       build: () => code,
     });
-    return new GpuPolicy(gpu, spec, agent, params, pipeline, seed);
+    return new GpuPolicy(gpu, spec, agent, buffers.params, buffers.norm, normalization, pipeline, seed);
   }
 
   /**
@@ -110,6 +125,7 @@ export class GpuPolicy {
       this.params,
       this.observations,
       this.actions,
+      this.norm,
     ]);
     this.capacity = capacity;
   }

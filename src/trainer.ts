@@ -81,7 +81,14 @@ export class Trainer {
     const device = gpu ?? (await getGpu());
     const env = await createEnv(resolved.env, { numEnvs: resolved.num_envs, seed: resolved.seed, gpu: device });
     const algorithm = await Ppo.create(device, env, resolved);
-    const policy = await GpuPolicy.create(device, definition, algorithm.agent, algorithm.params, resolved.seed + 7);
+    const policy = await GpuPolicy.create(
+      device,
+      definition,
+      algorithm.agent,
+      { params: algorithm.params, norm: algorithm.normalizer.stats },
+      resolved.norm_obs ? { clipObs: resolved.clip_obs } : undefined,
+      resolved.seed + 7,
+    );
     return new Trainer(device, resolved, env, algorithm, policy);
   }
 
@@ -194,8 +201,8 @@ export class Trainer {
     const deterministic = options.deterministic ?? true;
     const seed = options.seed ?? (this.config.seed + 1_000_003) >>> 0;
     if (this.env instanceof JsVecEnv) return this.evaluateJs(episodes, deterministic, seed);
-    this.evaluator ??= await Evaluator.create(this.gpu, (this.env as GpuVecEnv).definition, this.algorithm.agent);
-    return this.evaluator.run(this.algorithm.params, episodes, deterministic, seed);
+    this.evaluator ??= await Evaluator.create(this.gpu, (this.env as GpuVecEnv).definition, this.algorithm.agent, this.policy.normalization);
+    return this.evaluator.run(this.algorithm.params, this.algorithm.normalizer.stats, episodes, deterministic, seed);
   }
 
   private async evaluateJs(episodes: number, deterministic: boolean, seed: number): Promise<EvaluationResult> {

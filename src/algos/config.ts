@@ -31,6 +31,11 @@ export interface TrainerConfig {
   kl_target: number;
   init_beta: number;
   adam_eps: number;
+  /** Observation and reward normalisation (CleanRL's continuous-control wrappers) and their clips. */
+  norm_obs: boolean;
+  norm_reward: boolean;
+  clip_obs: number;
+  clip_reward: number;
   hidden_sizes: number[];
   activation: Activation;
   /** Total environment steps for `train()` when none is given. */
@@ -79,6 +84,10 @@ export const CONFIG_KEYS: Record<keyof TrainerConfig, KeySpec> = {
   kl_target: { check: positive, meaning: "ppo-penalty: β ×2 when KL > 1.5·kl_target, ÷2 when KL < kl_target/1.5" },
   init_beta: { check: positive, meaning: 'ppo-penalty: initial β' },
   adam_eps: { check: positive, meaning: 'ε of Adam (CleanRL: 1e-5)' },
+  norm_obs: { check: boolean, meaning: 'x ← clip((x - μ) / √(σ² + 1e-8), ±clip_obs), running μ, σ² of the observations' },
+  norm_reward: { check: boolean, meaning: 'r ← clip(r / √(Var[G] + 1e-8), ±clip_reward), G = γ G (1 - term) + r per environment' },
+  clip_obs: { check: positive, meaning: 'clip of the normalised observations' },
+  clip_reward: { check: positive, meaning: 'clip of the normalised rewards' },
   hidden_sizes: {
     check: (v) => (Array.isArray(v) && v.length > 0 && v.every((w) => Number.isInteger(w) && w > 0 && w <= 1024) ? undefined : 'a non-empty array of layer widths in 1..1024, e.g. [64, 64]'),
     meaning: 'hidden layer widths of both actor and critic',
@@ -109,6 +118,10 @@ export const CLEANRL_DEFAULTS: Omit<TrainerConfig, 'env'> = {
   kl_target: 0.01,
   init_beta: 1,
   adam_eps: 1e-5,
+  norm_obs: false,
+  norm_reward: false,
+  clip_obs: 10,
+  clip_reward: 10,
   hidden_sizes: [64, 64],
   activation: 'tanh',
   total_timesteps: 500_000,
@@ -123,6 +136,8 @@ export const CLEANRL_CONTINUOUS_DEFAULTS: Omit<TrainerConfig, 'env'> = {
   num_minibatches: 32,
   update_epochs: 10,
   ent_coef: 0,
+  norm_obs: true,
+  norm_reward: true,
   total_timesteps: 1_000_000,
 };
 

@@ -30,7 +30,8 @@ export class Evaluator {
     readonly definition: GpuEnvDefinition,
   ) {}
 
-  static async create(gpu: Gpu, definition: GpuEnvDefinition, agent: AgentLayout): Promise<Evaluator> {
+  /** `normalization` (clip, when the policy normalises observations) selects the variant; see run(). */
+  static async create(gpu: Gpu, definition: GpuEnvDefinition, agent: AgentLayout, normalization?: { clipObs: number }): Promise<Evaluator> {
     const composed = composeEnv(definition);
     const code = evaluateWgsl({
       envCode: composed.code,
@@ -38,20 +39,25 @@ export class Evaluator {
       action: definition.action,
       actor: agent.inline('actor'),
       logstdOffset: agent.logstd?.offset ?? 0,
+      normObs: normalization !== undefined,
+      clipObs: normalization?.clipObs ?? 10,
     });
     const pipeline = await gpu.pipelines.pipeline({
       label: 'Evaluator.episodes',
       key: `Evaluator\n${code}`,
       entryPoint: 'evaluate',
-      bindings: ['uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'storage'],
+      bindings: ['uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'read-only-storage'],
       build: () => code,
       locate: envLineLocator(definition, composed),
     });
     return new Evaluator(gpu, pipeline, definition);
   }
 
-  /** Runs `episodes` episodes (one per environment) with the parameters in `params`. */
-  async run(params: GPUBuffer, episodes: number, deterministic: boolean, seed: number): Promise<EvaluationResult> {
+  /**
+   * Runs `episodes` episodes (one per environment) with the parameters in `params` and, for a normalising variant,
+   * the observation statistics in `norm` (shaders/normalize.ts layout).
+   */
+  async run(params: GPUBuffer, norm: GPUBuffer, episodes: number, deterministic: boolean, seed: number): Promise<EvaluationResult> {
     if (!Number.isInteger(episodes) || episodes <= 0) throw new RangeError(`evaluate episodes is ${episodes}; expected a positive integer`);
     const env = await GpuVecEnv.create(this.gpu, this.definition, { numEnvs: episodes, seed });
     const uniform = createBuffer(this.gpu, {
@@ -69,6 +75,7 @@ export class Evaluator {
         env.buffers.episodeSteps,
         env.buffers.episodeIndex,
         results,
+        norm,
       ]);
       const recorder = new Recorder(this.gpu, 'Evaluator.encoder');
       recorder.dispatch(this.pipeline, group, gridFor(episodes, EVALUATE_WORKGROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension));

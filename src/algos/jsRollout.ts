@@ -14,6 +14,8 @@ import type { StepResult } from '../envs/spec.js';
 import { POLICY_STEP_PARAMS_WORDS, POLICY_STEP_WORKGROUP, policyStepWgsl } from '../../shaders/policyStep.js';
 import { actionWidth, type AgentLayout } from './agent.js';
 import type { RolloutLayout } from './storage.js';
+import type { TrainerConfig } from './config.js';
+import type { Normalizer } from './normalizer.js';
 
 export class JsRollout {
   private readonly upload: GPUBuffer;
@@ -22,15 +24,14 @@ export class JsRollout {
   private readonly uniform: GPUBuffer;
   private readonly group: GPUBindGroup;
   private readonly grid: [number, number];
-  /** CPU side of one iteration, uploaded at its end. */
-  private readonly rewards: Float32Array;
+  /** CPU side of one iteration, uploaded at its end (the rewards go up step by step, for reward normalisation). */
   private readonly dones: Float32Array;
   private readonly episodeReturns: Float32Array;
   private readonly episodeLengths: Float32Array;
   /** Running return and length of each environment's current episode. */
   readonly runningReturn: Float32Array;
   readonly runningLength: Float32Array;
-  /** [obs_t | finalObs_{t-1} | bootstrap flags] as uploaded each step. */
+  /** [obs_t | finalObs_{t-1} | bootstrap flags | reward_{t-1} | terminated_{t-1}] as uploaded each step. */
   private readonly hostUpload: Float32Array;
   private readonly result: StepResult;
   private started = false;
@@ -46,19 +47,19 @@ export class JsRollout {
     params: GPUBuffer,
     private readonly storage: GPUBuffer,
     store: GPUBuffer,
+    normalizer: Normalizer,
   ) {
     const n = env.numEnvs;
     const o = env.spec.observationSize;
     const width = actionWidth(env.spec.action);
     const M = layout.samples;
-    this.hostUpload = new Float32Array(2 * n * o + n);
+    this.hostUpload = new Float32Array(2 * n * o + 3 * n);
     this.upload = createBuffer(gpu, { label: 'JsRollout.upload', size: this.hostUpload.byteLength });
     this.actionsOut = createBuffer(gpu, { label: 'JsRollout.actions', size: n * width * 4 });
     this.staging = createBuffer(gpu, { label: 'JsRollout.actionsReadback', size: n * width * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.uniform = createBuffer(gpu, { label: 'JsRollout.params', size: POLICY_STEP_PARAMS_WORDS * 4, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.group = bindBuffers(gpu.device, 'JsRollout.group', pipeline.getBindGroupLayout(0), [this.uniform, params, this.upload, storage, this.actionsOut, store]);
+    this.group = bindBuffers(gpu.device, 'JsRollout.group', pipeline.getBindGroupLayout(0), [this.uniform, params, this.upload, storage, this.actionsOut, store, normalizer.stats, normalizer.lanes]);
     this.grid = gridFor(n, POLICY_STEP_WORKGROUP, gpu.limits.maxComputeWorkgroupsPerDimension);
-    this.rewards = new Float32Array(M);
     this.dones = new Float32Array(M);
     this.episodeReturns = new Float32Array(M);
     this.episodeLengths = new Float32Array(M);
@@ -69,7 +70,14 @@ export class JsRollout {
     this.readbacksPerIteration = layout.shape.numSteps;
   }
 
-  static async create(gpu: Gpu, env: JsVecEnv, agent: AgentLayout, layout: RolloutLayout, params: GPUBuffer, storage: GPUBuffer, store: GPUBuffer): Promise<JsRollout> {
+  static async create(
+    gpu: Gpu,
+    env: JsVecEnv,
+    agent: AgentLayout,
+    layout: RolloutLayout,
+    config: Pick<TrainerConfig, 'norm_obs' | 'norm_reward' | 'clip_obs' | 'clip_reward' | 'gamma'>,
+    buffers: { params: GPUBuffer; storage: GPUBuffer; store: GPUBuffer; normalizer: Normalizer },
+  ): Promise<JsRollout> {
     const code = policyStepWgsl({
       obsSize: env.spec.observationSize,
       action: env.spec.action,
@@ -77,15 +85,20 @@ export class JsRollout {
       critic: agent.inline('critic'),
       logstdOffset: agent.logstd?.offset ?? 0,
       keepOldDist: layout.shape.keepOldDist,
+      normObs: config.norm_obs,
+      normReward: config.norm_reward,
+      clipObs: config.clip_obs,
+      clipReward: config.clip_reward,
+      gamma: config.gamma,
     });
     const pipeline = await gpu.pipelines.pipeline({
       label: 'JsRollout.policyStep',
       key: `JsRollout\n${code}`,
       entryPoint: 'policy_step',
-      bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'uniform'],
+      bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'uniform', 'read-only-storage', 'storage'],
       build: () => code,
     });
-    return new JsRollout(gpu, pipeline, env, layout, params, storage, store);
+    return new JsRollout(gpu, pipeline, env, layout, buffers.params, buffers.storage, buffers.store, buffers.normalizer);
   }
 
   /**
@@ -102,7 +115,9 @@ export class JsRollout {
       this.env.resetInto(this.result.obs);
       this.started = true;
     }
-    const flags = this.hostUpload.subarray(2 * n * o);
+    const flags = this.hostUpload.subarray(2 * n * o, 2 * n * o + n);
+    const rewards = this.hostUpload.subarray(2 * n * o + n, 2 * n * o + 2 * n);
+    const terminated = this.hostUpload.subarray(2 * n * o + 2 * n);
     flags.fill(0);
     for (let t = 0; t <= T; t++) {
       this.hostUpload.set(this.result.obs, 0);
@@ -126,7 +141,11 @@ export class JsRollout {
       this.record(t, n);
       // Next step's upload: the final observations of the environments whose episode was truncated.
       this.hostUpload.set(this.result.finalObs, n * o);
-      for (let e = 0; e < n; e++) flags[e] = this.result.truncated[e] && !this.result.terminated[e] ? 1 : 0;
+      for (let e = 0; e < n; e++) {
+        flags[e] = this.result.truncated[e] && !this.result.terminated[e] ? 1 : 0;
+        rewards[e] = this.result.reward[e]!;
+        terminated[e] = this.result.terminated[e]!;
+      }
     }
   }
 
@@ -134,7 +153,6 @@ export class JsRollout {
     const r = this.result;
     for (let e = 0; e < n; e++) {
       const s = t * n + e;
-      this.rewards[s] = r.reward[e]!;
       this.dones[s] = r.terminated[e]! + 2 * r.truncated[e]!;
       this.runningReturn[e]! += r.reward[e]!;
       this.runningLength[e]! += 1;
@@ -152,7 +170,6 @@ export class JsRollout {
 
   private uploadIteration(): void {
     const o = this.layout.offsets;
-    this.gpu.write(this.storage, o.rewards * 4, this.rewards);
     this.gpu.write(this.storage, o.dones * 4, this.dones);
     this.gpu.write(this.storage, o.episodeReturns * 4, this.episodeReturns);
     this.gpu.write(this.storage, o.episodeLengths * 4, this.episodeLengths);

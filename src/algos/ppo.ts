@@ -24,6 +24,7 @@ import { IterationStats, type IterationGpuStats } from './iterationStats.js';
 import { PpoUpdate } from './ppoUpdate.js';
 import { JsRollout } from './jsRollout.js';
 import { Rollout } from './rollout.js';
+import { Normalizer } from './normalizer.js';
 import { RolloutLayout } from './storage.js';
 
 /** What one iteration reports (the statistics block, decoded, plus counters). */
@@ -73,6 +74,8 @@ export class Ppo {
   private rollout!: Rollout | JsRollout;
   private gae!: ReturnType<Gae['bind']>;
   update!: PpoUpdate;
+  /** Running observation / return statistics (used when norm_obs or norm_reward). */
+  normalizer!: Normalizer;
   private stats!: IterationStats;
   private ring!: ReadbackRing;
   private started = false;
@@ -109,10 +112,12 @@ export class Ppo {
   static async create(gpu: Gpu, env: GpuVecEnv | JsVecEnv, config: TrainerConfig): Promise<Ppo> {
     const self = new Ppo(gpu, env, config);
     const { layout, agent } = self;
+    self.normalizer = await Normalizer.create(gpu, agent.architecture.observationSize, config.num_envs);
+    const buffers = { params: self.params, storage: self.storage, store: self.store, normalizer: self.normalizer };
     const [rollout, gae, update] = await Promise.all([
       env instanceof GpuVecEnv
-        ? Rollout.create(gpu, env, agent, layout, self.params, self.storage, self.store)
-        : JsRollout.create(gpu, env, agent, layout, self.params, self.storage, self.store),
+        ? Rollout.create(gpu, env, agent, layout, config, buffers)
+        : JsRollout.create(gpu, env, agent, layout, config, buffers),
       Gae.create(gpu),
       PpoUpdate.create(
         gpu,
@@ -184,6 +189,7 @@ export class Ppo {
     let read!: () => Promise<ArrayBuffer>;
     // GAE, the update and the statistics, after the rollout in the same command buffer.
     const learn = async (recorder: Recorder) => {
+      if (c.norm_obs || c.norm_reward) this.normalizer.encodeMerge(recorder);
       this.gae.encode(recorder);
       this.update.encode(recorder);
       this.stats.encode(recorder);
@@ -242,6 +248,8 @@ export class Ppo {
       { name: 'optimizer.control', buffer: this.update.adam.control, dtype: 'F32', count: 8 },
       { name: 'ppo.state', buffer: this.update.state, dtype: 'F32', count: 4 },
       { name: 'stats.recent_episodes', buffer: this.stats.ring, dtype: 'F32', count: this.stats.ringWords },
+      { name: 'normalizer.stats', buffer: this.normalizer.stats, dtype: 'F32', count: this.normalizer.statsWords },
+      { name: 'normalizer.lanes', buffer: this.normalizer.lanes, dtype: 'F32', count: this.normalizer.lanesWords },
     ];
     // A JavaScript environment's state lives in the game's own objects, outside the checkpoint.
     if (!(this.env instanceof GpuVecEnv) || !(this.rollout instanceof Rollout)) return common;
@@ -273,6 +281,7 @@ export class Ppo {
     this.update.destroy();
     this.stats.destroy();
     this.ring.destroy();
+    this.normalizer.destroy();
     destroyBuffer(this.gpu, this.gae.uniform);
     for (const b of [this.storage, this.store, this.params, this.grads]) destroyBuffer(this.gpu, b);
   }

@@ -11,6 +11,8 @@ import type { GpuVecEnv } from '../envs/gpuEnv.js';
 import { ROLLOUT_PARAMS_WORDS, ROLLOUT_WORKGROUP, rolloutWgsl } from '../../shaders/rollout.js';
 import type { AgentLayout } from './agent.js';
 import type { RolloutLayout } from './storage.js';
+import type { TrainerConfig } from './config.js';
+import type { Normalizer } from './normalizer.js';
 
 export class Rollout {
   /** Running episode return and length per environment, [2][numEnvs]. */
@@ -26,6 +28,7 @@ export class Rollout {
     params: GPUBuffer,
     storage: GPUBuffer,
     store: GPUBuffer,
+    normalizer: Normalizer,
   ) {
     this.tracker = createBuffer(gpu, { label: 'Rollout.episodeTracker', size: 2 * env.numEnvs * 4 });
     this.uniform = createBuffer(gpu, {
@@ -42,12 +45,21 @@ export class Rollout {
       storage,
       this.tracker,
       store,
+      normalizer.stats,
+      normalizer.lanes,
     ]);
     this.grid = gridFor(env.numEnvs, ROLLOUT_WORKGROUP, gpu.limits.maxComputeWorkgroupsPerDimension);
   }
 
   /** `storage` is the rollout storage laid out as `layout`, `store` the uniform holding that layout. */
-  static async create(gpu: Gpu, env: GpuVecEnv, agent: AgentLayout, layout: RolloutLayout, params: GPUBuffer, storage: GPUBuffer, store: GPUBuffer): Promise<Rollout> {
+  static async create(
+    gpu: Gpu,
+    env: GpuVecEnv,
+    agent: AgentLayout,
+    layout: RolloutLayout,
+    config: Pick<TrainerConfig, 'norm_obs' | 'norm_reward' | 'clip_obs' | 'clip_reward' | 'gamma'>,
+    buffers: { params: GPUBuffer; storage: GPUBuffer; store: GPUBuffer; normalizer: Normalizer },
+  ): Promise<Rollout> {
     const def = env.definition;
     const composed = composeEnv(def);
     const spec = {
@@ -60,17 +72,22 @@ export class Rollout {
       critic: agent.inline('critic'),
       logstdOffset: agent.logstd?.offset ?? 0,
       keepOldDist: layout.shape.keepOldDist,
+      normObs: config.norm_obs,
+      normReward: config.norm_reward,
+      clipObs: config.clip_obs,
+      clipReward: config.clip_reward,
+      gamma: config.gamma,
     };
     const code = rolloutWgsl(spec);
     const pipeline = await gpu.pipelines.pipeline({
       label: 'Rollout.collect',
       key: `Rollout\n${code}`,
       entryPoint: 'rollout_main',
-      bindings: ['uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'storage', 'uniform'],
+      bindings: ['uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'storage', 'uniform', 'read-only-storage', 'storage'],
       build: () => code,
       locate: (line) => envLineLocator(def, composed)(line),
     });
-    return new Rollout(gpu, pipeline, env, params, storage, store);
+    return new Rollout(gpu, pipeline, env, buffers.params, buffers.storage, buffers.store, buffers.normalizer);
   }
 
   /** Records the collection of one rollout; `stepBase` is the global step of its first step (action noise). */

@@ -1,0 +1,61 @@
+/**
+ * Owner of the merge kernel of shaders/normalize.ts: the running observation and return statistics of a trainer
+ * (one small buffer, read by the rollout, policy and evaluation kernels) and the per-environment lane sums the
+ * rollout accumulates, folded into the statistics by one dispatch per iteration.
+ */
+import type { Gpu } from '../gpu/device.js';
+import { bindBuffers } from '../gpu/bind.js';
+import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
+import type { Recorder } from '../gpu/recorder.js';
+import { initialNormStats, laneRows, NORM_MERGE_WORKGROUP, normMergeWgsl, normWords } from '../../shaders/normalize.js';
+
+export class Normalizer {
+  /** Running (count, mean, var) per observation component, then of the discounted return. */
+  readonly stats: GPUBuffer;
+  /** Per-environment Welford sums of one rollout, and each environment's discounted return G. */
+  readonly lanes: GPUBuffer;
+  private readonly dims: GPUBuffer;
+  readonly statsWords: number;
+  readonly lanesWords: number;
+  private readonly group: GPUBindGroup;
+
+  private constructor(
+    private readonly gpu: Gpu,
+    private readonly pipeline: GPUComputePipeline,
+    readonly obsSize: number,
+    readonly numEnvs: number,
+  ) {
+    this.statsWords = normWords(obsSize);
+    this.lanesWords = laneRows(obsSize) * numEnvs;
+    this.stats = createBuffer(gpu, { label: 'Normalizer.stats', size: normWords(obsSize) * 4, data: initialNormStats(obsSize) });
+    this.lanes = createBuffer(gpu, { label: 'Normalizer.lanes', size: laneRows(obsSize) * numEnvs * 4 });
+    this.dims = createBuffer(gpu, {
+      label: 'Normalizer.dims',
+      size: 16,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      data: new Uint32Array([numEnvs, 0, 0, 0]),
+    });
+    this.group = bindBuffers(gpu.device, 'Normalizer.mergeGroup', pipeline.getBindGroupLayout(0), [this.dims, this.lanes, this.stats]);
+  }
+
+  static async create(gpu: Gpu, obsSize: number, numEnvs: number): Promise<Normalizer> {
+    const code = normMergeWgsl(obsSize);
+    const pipeline = await gpu.pipelines.pipeline({
+      label: 'Normalizer.merge',
+      key: `Normalizer\n${code}`,
+      entryPoint: 'merge',
+      bindings: ['uniform', 'read-only-storage', 'storage'],
+      build: () => code,
+    });
+    return new Normalizer(gpu, pipeline, obsSize, numEnvs);
+  }
+
+  /** Folds the lanes' sums of the rollout just recorded into the running statistics. */
+  encodeMerge(recorder: Recorder): void {
+    recorder.dispatch(this.pipeline, this.group, [Math.ceil((this.obsSize + 1) / NORM_MERGE_WORKGROUP)]);
+  }
+
+  destroy(): void {
+    for (const b of [this.stats, this.lanes, this.dims]) destroyBuffer(this.gpu, b);
+  }
+}
