@@ -234,3 +234,14 @@ function editDistance(a: string, b: string): number {
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** The README's hyperparameter table: every key, its CleanRL defaults (discrete / continuous) and its meaning. */
+export function hyperparameterTable(): string {
+  const show = (value: unknown) => (value === undefined ? '—' : `\`${JSON.stringify(value)}\``);
+  const rows = (Object.keys(CONFIG_KEYS) as (keyof TrainerConfig)[]).map((key) => {
+    const discrete = key === 'env' ? undefined : CLEANRL_DEFAULTS[key as keyof typeof CLEANRL_DEFAULTS];
+    const continuous = key === 'env' ? undefined : CLEANRL_CONTINUOUS_DEFAULTS[key as keyof typeof CLEANRL_CONTINUOUS_DEFAULTS];
+    return `| \`${key}\` | ${show(discrete)} | ${show(continuous)} | ${CONFIG_KEYS[key].meaning.replace(/\|/g, '\\|')} |`;
+  });
+  return ['| key | default (discrete) | default (box) | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
