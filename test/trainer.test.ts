@@ -11,9 +11,13 @@ import { gpuTest } from './helpers/gpu.js';
 
 describe('trainer configuration', () => {
   test('CleanRL defaults with the tuned overrides of the environment', () => {
-    const config = resolveConfig({ env: 'Acrobot-v1' }, false);
-    expect(config).toMatchObject({ num_envs: 4, num_steps: 128, learning_rate: 2.5e-4, clip_coef: 0.2, ent_coef: 0.01, vf_coef: 0.5, max_grad_norm: 0.5, adam_eps: 1e-5 });
-    expect(resolveConfig({ env: 'Acrobot-v1', seed: 9 }, false).seed).toBe(9);
+    // An environment without tuned overrides gets CleanRL's ppo.py defaults.
+    const config = resolveConfig({ env: 'SomeCustom-v0' }, false);
+    expect(config).toMatchObject({ num_envs: 4, num_steps: 128, learning_rate: 2.5e-4, clip_coef: 0.2, ent_coef: 0.01, vf_coef: 0.5, max_grad_norm: 0.5, adam_eps: 1e-5, norm_obs: false });
+    expect(resolveConfig({ env: 'SomeCustom-v0' }, true)).toMatchObject({ num_envs: 1, num_steps: 2048, num_minibatches: 32, update_epochs: 10, ent_coef: 0, norm_obs: true, norm_reward: true });
+    // Tuned overrides, and the user's keys over them.
+    expect(resolveConfig({ env: 'Acrobot-v1' }, false)).toMatchObject({ num_envs: 16, num_steps: 256, clip_coef: 0.2 });
+    expect(resolveConfig({ env: 'Acrobot-v1', num_envs: 8, seed: 9 }, false)).toMatchObject({ num_envs: 8, seed: 9 });
   });
 
   test.each([
