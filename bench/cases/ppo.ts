@@ -1,0 +1,444 @@
+/**
+ * Benchmark case: PPO training throughput, whole iterations (rollout + GAE + update + statistics), the engine and
+ * the TF.js baseline (bench/baselines/tfjsPpo.ts) on the same configuration, in the same run.
+ *
+ * Configuration: the environment's defaults (what createTrainer({ env }) uses) with num_envs = N, num_steps = 16,
+ * update_epochs = 4, num_minibatches = 4, target_kl off (so every epoch runs). num_steps is 16 so that at
+ * N = 65536 the rollout storage (one buffer, bound whole) stays within the device's maxStorageBufferBindingSize
+ * (128 MiB on lavapipe and SwiftShader): about 14 floats per sample x 1,048,576 samples = 59 MB; 32 steps would
+ * be 117 MB and 64 would not fit. The iteration count of a measurement is fixed after warm-up (no whole run).
+ *
+ * Engine: trainer.iterations() yields one report per iteration while the next is already submitted, so in steady
+ * state the time between two yields is the time of one iteration. One warm-up iteration, then `reps` measured.
+ * Submits and buffer mappings are counted by wrapping queue.submit and GPUBuffer.prototype.mapAsync during the
+ * measured iterations (measured, not the summary's declared numbers); dispatches come from the trainer's
+ * recorder; GPU bytes are the trainer's allocation (Gpu.bytesAllocated before and after createTrainer).
+ * Validation: the first iteration's statistics are finite, every minibatch of every epoch ran, entropy > 0.
+ *
+ * Update-phase throughput: the same CartPole configuration with update_epochs = 1 and 4, isolated iterations of
+ * the two alternately (measureUpdateSplit); the update's time per epoch is (t4 - t1) / 3 and its FLOPs per epoch
+ * batch x 3 x forward(actor + critic) (bench/flops.ts), so GFLOP/s and the fraction of the measured FMA peak
+ * follow without timestamp queries inside the engine.
+ */
+import { createTrainer } from '../../src/trainer.js';
+import { resolveConfig, type TrainerConfig } from '../../src/algos/config.js';
+import { computeGae } from '../../src/algos/gae.js';
+import { getEnvDefinition } from '../../src/envs/registry.js';
+import type { Gpu } from '../../src/gpu/device.js';
+import { TfjsPpo, gaeCpu } from '../baselines/tfjsPpo.js';
+import type { LoadedTfjs } from '../baselines/tfjsSetup.js';
+import { stepWork, type StepWork } from '../flops.js';
+import { now, summarize, type BenchContext, type CaseResult, type Timing } from '../harness.js';
+
+export const PPO_ENVS = ['CartPole-v1', 'Pendulum-v1'] as const;
+export const PPO_NUM_STEPS = 16;
+export const PPO_SIZES = [8, 256, 4096, 65536] as const;
+
+export interface Comparison {
+  name: string;
+  engine: number;
+  baseline: number;
+  unit: string;
+  ratio: number;
+  /** The target ratio (engine / baseline), or null where there is none. */
+  goal: number | null;
+}
+
+export interface SuiteContext extends BenchContext {
+  /** TF.js backends loaded for the baseline ('webgpu' first where it works). */
+  tfjs: LoadedTfjs[];
+  /** Measured FMA peak of the adapter, GFLOP/s. */
+  peakGflops: number | undefined;
+  comparisons: Comparison[];
+}
+
+/** The configuration of the throughput case. */
+export function ppoBenchConfig(env: string, numEnvs: number, updateEpochs = 4): Partial<TrainerConfig> & { env: string } {
+  return { env, num_envs: numEnvs, num_steps: PPO_NUM_STEPS, update_epochs: updateEpochs, num_minibatches: 4, target_kl: null, total_timesteps: 2 ** 30 };
+}
+
+export function networkWork(env: string, hidden: number[]): StepWork {
+  const def = getEnvDefinition(env);
+  const box = def.action.type === 'box';
+  const size = def.action.type === 'box' ? def.action.size : 1;
+  return stepWork({
+    observationSize: def.observationSize,
+    policyOutputs: def.action.type === 'discrete' ? def.action.n : size,
+    actionWidth: size,
+    box,
+    hidden,
+  });
+}
+
+interface Counters {
+  submits: number;
+  maps: number;
+  restore(): void;
+}
+
+/** Counts queue.submit and GPUBuffer.mapAsync calls until restore(). */
+function countGpuCalls(gpu: Gpu): Counters {
+  const queue = gpu.device.queue as GPUQueue & { submit: GPUQueue['submit'] };
+  const proto = (globalThis as unknown as { GPUBuffer: { prototype: GPUBuffer } }).GPUBuffer.prototype;
+  const submit = queue.submit;
+  const mapAsync = proto.mapAsync;
+  const counters: Counters = {
+    submits: 0,
+    maps: 0,
+    restore() {
+      queue.submit = submit;
+      proto.mapAsync = mapAsync;
+    },
+  };
+  queue.submit = function (this: GPUQueue, ...args: Parameters<GPUQueue['submit']>) {
+    counters.submits++;
+    return submit.apply(this, args);
+  };
+  proto.mapAsync = function (this: GPUBuffer, ...args: Parameters<GPUBuffer['mapAsync']>) {
+    counters.maps++;
+    return mapAsync.apply(this, args);
+  };
+  return counters;
+}
+
+export interface EngineRun {
+  config: TrainerConfig;
+  batch: number;
+  /** Seconds per iteration. */
+  timing: Timing;
+  dispatchesPerIteration: number;
+  submitsPerIteration: number;
+  readbacksPerIteration: number;
+  bufferBytes: number;
+  storageBytes: number;
+  maxStorageBinding: number;
+}
+
+/** Whole engine iterations: one warm-up, then between minReps and maxReps measured (about budgetSeconds). */
+export async function measureEngine(
+  gpu: Gpu,
+  config: Partial<TrainerConfig> & { env: string },
+  options: { minReps: number; maxReps: number; budgetSeconds: number },
+): Promise<EngineRun> {
+  gpu.device.pushErrorScope('validation');
+  const before = gpu.bytesAllocated;
+  const trainer = await createTrainer(config, { gpu });
+  const bufferBytes = gpu.bytesAllocated - before;
+  const batch = trainer.config.num_envs * trainer.config.num_steps;
+  const samples: number[] = [];
+  const submits: number[] = [];
+  const maps: number[] = [];
+  let reps = options.maxReps;
+  const counters = countGpuCalls(gpu);
+  try {
+    const start = now();
+    let last = start;
+    let k = 0;
+    for await (const report of trainer.iterations({ totalSteps: batch * (options.maxReps + 2) })) {
+      const t = now();
+      k++;
+      if (k === 1) {
+        // Warm-up. The trainer submits iteration k + 1 before it waits for iteration k, so from here on the time
+        // between two reports is one iteration's.
+        const expected = trainer.config.update_epochs * trainer.config.num_minibatches;
+        const finite = ['policyLoss', 'valueLoss', 'entropy', 'approxKl', 'gradNorm'] as const;
+        for (const key of finite) if (!Number.isFinite(report[key])) throw new Error(`benchPpo: ${config.env} x ${config.num_envs}: first iteration's ${key} is ${report[key]}`);
+        if (report.minibatchesDone !== expected) throw new Error(`benchPpo: ${config.env} x ${config.num_envs}: ${report.minibatchesDone} minibatches ran, expected ${expected}`);
+        if (!(report.entropy > 0)) throw new Error(`benchPpo: ${config.env}: entropy ${report.entropy}`);
+        reps = Math.max(options.minReps, Math.min(options.maxReps, Math.ceil(options.budgetSeconds / Math.max(t - start, 1e-6))));
+      } else {
+        samples.push(t - last);
+        submits.push(counters.submits);
+        maps.push(counters.maps);
+      }
+      counters.submits = 0;
+      counters.maps = 0;
+      last = t;
+      if (samples.length >= reps) break;
+    }
+  } finally {
+    counters.restore();
+    trainer.destroy();
+    const error = await gpu.device.popErrorScope();
+    if (error) throw new Error(`benchPpo: WebGPU validation error in ${config.env} x ${config.num_envs}: ${error.message}`);
+  }
+  const median = (values: number[]) => summarize(values).median;
+  return {
+    config: trainer.config,
+    batch,
+    timing: summarize(samples),
+    dispatchesPerIteration: trainer.algorithm.lastDispatches,
+    submitsPerIteration: median(submits),
+    readbacksPerIteration: median(maps),
+    bufferBytes,
+    storageBytes: trainer.algorithm.layout.floats * 4,
+    maxStorageBinding: gpu.limits.maxStorageBufferBindingSize,
+  };
+}
+
+/**
+ * The update's share of an iteration: two trainers on the same CartPole configuration, 1 and 4 update epochs
+ * (anneal_lr off), stepped one isolated iteration at a time (trainer.iterations() of one iteration: submit, wait
+ * for its statistics), alternately, so that a slow spell of a shared machine hits both alike. Each pair gives one
+ * sample of the time per epoch, (t4 - t1) / 3.
+ */
+export async function measureUpdateSplit(gpu: Gpu, numEnvs: number, reps: number): Promise<{ batch: number; hidden: number[]; one: number[]; four: number[]; perEpoch: number[] }> {
+  gpu.device.pushErrorScope('validation');
+  const trainers = [
+    await createTrainer({ ...ppoBenchConfig('CartPole-v1', numEnvs, 1), anneal_lr: false }, { gpu }),
+    await createTrainer({ ...ppoBenchConfig('CartPole-v1', numEnvs, 4), anneal_lr: false }, { gpu }),
+  ];
+  const batch = trainers[0]!.config.num_envs * trainers[0]!.config.num_steps;
+  const once = async (index: number) => {
+    const start = now();
+    for await (const report of trainers[index]!.iterations({ totalSteps: batch })) {
+      if (!Number.isFinite(report.policyLoss)) throw new Error(`measureUpdateSplit: policy loss ${report.policyLoss}`);
+    }
+    return now() - start;
+  };
+  const one: number[] = [];
+  const four: number[] = [];
+  try {
+    await once(0);
+    await once(1);
+    for (let i = 0; i < reps; i++) {
+      one.push(await once(0));
+      four.push(await once(1));
+    }
+  } finally {
+    trainers.forEach((t) => t.destroy());
+    const error = await gpu.device.popErrorScope();
+    if (error) throw new Error(`measureUpdateSplit: WebGPU validation error: ${error.message}`);
+  }
+  return { batch, hidden: trainers[0]!.config.hidden_sizes, one, four, perEpoch: one.map((t, i) => (four[i]! - t) / 3) };
+}
+
+export interface BaselineRun {
+  batch: number;
+  timing: Timing;
+}
+
+/** Whole TF.js iterations: one warm-up (shader compilation), then between minReps and maxReps measured. */
+export async function measureTfjs(
+  loaded: LoadedTfjs,
+  config: TrainerConfig,
+  options: { minReps: number; maxReps: number; budgetSeconds: number },
+): Promise<BaselineRun> {
+  const { tf } = loaded;
+  await tf.setBackend(loaded.backend);
+  const ppo = new TfjsPpo(tf, config.env, config);
+  try {
+    const tensors = tf.memory().numTensors;
+    let start = now();
+    const first = await ppo.runIteration(1000);
+    let elapsed = now() - start;
+    for (const key of ['policyLoss', 'valueLoss', 'entropy', 'approxKl'] as const) {
+      if (!Number.isFinite(first[key])) throw new Error(`TF.js PPO (${loaded.backend}): first iteration's ${key} is ${first[key]}`);
+    }
+    const reps = Math.max(options.minReps, Math.min(options.maxReps, Math.ceil(options.budgetSeconds / Math.max(elapsed, 1e-6))));
+    const samples: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      start = now();
+      await ppo.runIteration(1000);
+      elapsed = now() - start;
+      samples.push(elapsed);
+    }
+    // No tensor may leak from one iteration to the next (the baseline would slow down over a run).
+    const leaked = tf.memory().numTensors - tensors;
+    if (leaked > 0 && tf.memory().numTensors > tensors + 64) throw new Error(`TF.js PPO (${loaded.backend}): ${leaked} tensors leaked over ${reps} iterations`);
+    return { batch: ppo.batchSize, timing: summarize(samples) };
+  } finally {
+    ppo.dispose();
+  }
+}
+
+/** The baseline's GAE equals the engine's GAE kernel (computeGae) on a random rollout with episode ends. */
+export async function validateBaselineGae(gpu: Gpu): Promise<void> {
+  const N = 16;
+  const T = 32;
+  const M = N * T;
+  let seed = 12345;
+  const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+  const rewards = Float32Array.from({ length: M }, () => random() * 2 - 0.5);
+  const values = Float32Array.from({ length: M + N }, () => random() * 3 - 1);
+  const terminated = Uint8Array.from({ length: M }, () => (random() < 0.05 ? 1 : 0));
+  const truncated = Uint8Array.from({ length: M }, (_, s) => (!terminated[s] && random() < 0.05 ? 1 : 0));
+  const finalValues = Float32Array.from({ length: M }, () => random() * 3 - 1);
+  const mine = gaeCpu(rewards, values, terminated, truncated, finalValues, N, 0.99, 0.95);
+  const engine = await computeGae({ rewards, values: values.subarray(0, M), lastValues: values.subarray(M), terminated, truncated, finalValues, numEnvs: N, gamma: 0.99, lambda: 0.95, gpu });
+  for (let s = 0; s < M; s++) {
+    if (Math.abs(mine.advantages[s]! - engine.advantages[s]!) > 1e-4 * (1 + Math.abs(engine.advantages[s]!))) {
+      throw new Error(`TF.js baseline GAE differs from the engine's at sample ${s}: ${mine.advantages[s]} vs ${engine.advantages[s]}`);
+    }
+  }
+}
+
+/** Mean return of the last 20 CartPole episodes that shows the baseline learns (random policy: about 22). */
+export const LEARNED_RETURN = 75;
+
+export interface LearningCheck {
+  backend: string;
+  steps: number;
+  seconds: number;
+  firstReturn: number;
+  lastReturn: number;
+}
+
+/**
+ * The baseline learns: TF.js PPO on CartPole-v1 with the engine's default CartPole configuration until the mean
+ * of the last 20 episodes reaches LEARNED_RETURN (a random policy scores about 22), within `maxIterations`.
+ */
+export async function validateBaselineLearns(loaded: LoadedTfjs, maxIterations: number, log: (line: string) => void): Promise<LearningCheck> {
+  const { tf } = loaded;
+  await tf.setBackend(loaded.backend);
+  const config = resolveConfig({ env: 'CartPole-v1' }, false);
+  const ppo = new TfjsPpo(tf, 'CartPole-v1', config);
+  const numIterations = Math.floor(config.total_timesteps / ppo.batchSize);
+  const start = now();
+  try {
+    let first: number | null = null;
+    let last: number | null = null;
+    for (let i = 0; i < maxIterations; i++) {
+      const report = await ppo.runIteration(numIterations);
+      if (first === null && report.episodeReturns.length > 0) first = report.episodeReturns.reduce((a, r) => a + r, 0) / report.episodeReturns.length;
+      last = report.recentReturn;
+      if (last !== null && last >= LEARNED_RETURN) break;
+    }
+    const seconds = now() - start;
+    log(`TF.js PPO (${loaded.backend}) learning check on CartPole-v1: mean return ${first?.toFixed(1)} -> ${last?.toFixed(1)} in ${ppo.globalStep} steps, ${seconds.toFixed(1)} s`);
+    if (first === null || last === null || last < LEARNED_RETURN) {
+      throw new Error(`TF.js PPO (${loaded.backend}) does not learn CartPole-v1: mean return of the last 20 episodes ${last} after ${ppo.globalStep} steps (needs ${LEARNED_RETURN})`);
+    }
+    return { backend: loaded.backend, steps: ppo.globalStep, seconds, firstReturn: first, lastReturn: last };
+  } finally {
+    ppo.dispose();
+  }
+}
+
+const rate = (name: string, params: Record<string, unknown>, batch: number, timing: Timing): CaseResult => ({
+  name,
+  params,
+  unit: 'env-steps/s',
+  median: batch / timing.median,
+  min: batch / timing.max,
+  max: batch / timing.min,
+  reps: timing.samples.length,
+});
+
+export async function benchPpo(context: SuiteContext): Promise<CaseResult[]> {
+  const { gpu, quick, log } = context;
+  const results: CaseResult[] = [];
+  const sizes: readonly number[] = quick ? [8, 4096] : PPO_SIZES;
+  const baselineSizes = new Set(quick ? [8, 4096] : [8, 256, 4096]);
+  const budget = quick ? 3 : 8;
+
+  await validateBaselineGae(gpu);
+  log('TF.js baseline GAE matches the engine kernel (computeGae)');
+  for (const loaded of context.tfjs) {
+    const check = await validateBaselineLearns(loaded, quick ? 60 : 120, log);
+    results.push({ name: 'tfjs.learningCheck', params: { backend: loaded.backend, env: 'CartPole-v1', steps: check.steps, firstReturn: check.firstReturn, threshold: LEARNED_RETURN }, unit: 'mean return (last 20 episodes)', median: check.lastReturn, min: check.lastReturn, max: check.lastReturn, reps: 1 });
+  }
+
+  for (const env of PPO_ENVS) {
+    for (const numEnvs of sizes) {
+      if (quick && env === 'Pendulum-v1' && numEnvs > 8) continue;
+      const config = ppoBenchConfig(env, numEnvs);
+      const big = numEnvs >= 65536;
+      const heavy = numEnvs >= 4096;
+      const run = await measureEngine(gpu, config, { minReps: (heavy && quick) || big ? 2 : 3, maxReps: big ? 2 : 10, budgetSeconds: budget });
+      const params = {
+        env,
+        numEnvs,
+        numSteps: run.config.num_steps,
+        batch: run.batch,
+        updateEpochs: run.config.update_epochs,
+        numMinibatches: run.config.num_minibatches,
+        dispatchesPerIteration: run.dispatchesPerIteration,
+        submitsPerIteration: run.submitsPerIteration,
+        readbacksPerIteration: run.readbacksPerIteration,
+        bufferBytes: run.bufferBytes,
+        rolloutStorageBytes: run.storageBytes,
+        maxStorageBufferBindingSize: run.maxStorageBinding,
+      };
+      const engine = rate('ppo.engine', params, run.batch, run.timing);
+      results.push(engine);
+      log(
+        `PPO engine ${env} x ${numEnvs}: ${Math.round(engine.median)} env-steps/s (${run.timing.median.toFixed(3)} s/iteration; ` +
+          `${run.dispatchesPerIteration} dispatches, ${run.submitsPerIteration} submits, ${run.readbacksPerIteration} readbacks per iteration; ${(run.bufferBytes / 2 ** 20).toFixed(1)} MiB)`,
+      );
+      if (!baselineSizes.has(numEnvs) || (quick && env !== 'CartPole-v1')) continue;
+      for (const loaded of context.tfjs) {
+        // TF.js's plain-JavaScript backend: the small sizes only (at 4096 one iteration takes minutes).
+        if (loaded.backend === 'cpu' && numEnvs > (quick ? 8 : 256)) continue;
+        const base = await measureTfjs(loaded, run.config, { minReps: heavy && quick ? 2 : 3, maxReps: heavy ? 3 : 8, budgetSeconds: budget });
+        const baseline = rate(`ppo.tfjs-${loaded.backend}`, { env, numEnvs, numSteps: run.config.num_steps, batch: base.batch, updateEpochs: run.config.update_epochs, numMinibatches: run.config.num_minibatches, backend: loaded.backend }, base.batch, base.timing);
+        results.push(baseline);
+        log(`PPO TF.js (${loaded.backend}) ${env} x ${numEnvs}: ${Math.round(baseline.median)} env-steps/s (${base.timing.median.toFixed(3)} s/iteration); engine / TF.js = ${(engine.median / baseline.median).toFixed(2)}`);
+        if (loaded.backend === 'webgpu' && env === 'CartPole-v1' && (numEnvs === 8 || numEnvs === 4096)) {
+          context.comparisons.push({
+            name: `ppo-vs-tfjs-${numEnvs}envs`,
+            engine: engine.median,
+            baseline: baseline.median,
+            unit: 'env-steps/s',
+            ratio: engine.median / baseline.median,
+            goal: numEnvs === 8 ? 5 : 20,
+          });
+        } else {
+          context.comparisons.push({
+            name: `ppo-vs-tfjs-${loaded.backend}-${env}-${numEnvs}envs`,
+            engine: engine.median,
+            baseline: baseline.median,
+            unit: 'env-steps/s',
+            ratio: engine.median / baseline.median,
+            goal: null,
+          });
+        }
+      }
+    }
+  }
+
+  // Update-phase throughput: CartPole with 1 and 4 epochs, interleaved.
+  for (const numEnvs of quick ? [4096] : [256, 4096]) {
+    const split = await measureUpdateSplit(gpu, numEnvs, quick ? 3 : 5);
+    const work = networkWork('CartPole-v1', split.hidden);
+    const flopsPerEpoch = split.batch * work.updateFlops;
+    const gflops = split.perEpoch.filter((t) => t > 0).map((t) => flopsPerEpoch / t / 1e9);
+    if (gflops.length === 0) {
+      log(`update phase at batch ${split.batch}: 4 epochs were never slower than 1 (noise); no figure`);
+      continue;
+    }
+    const timing = summarize(gflops);
+    const perEpoch = summarize(split.perEpoch).median;
+    const one = summarize(split.one).median;
+    const four = summarize(split.four).median;
+    const peak = context.peakGflops;
+    const result: CaseResult = {
+      name: 'ppo.update',
+      params: {
+        env: 'CartPole-v1',
+        numEnvs,
+        batch: split.batch,
+        minibatch: split.batch / 4,
+        secondsPerEpoch: perEpoch,
+        iterationSeconds1Epoch: one,
+        iterationSeconds4Epochs: four,
+        rolloutSeconds: one - perEpoch,
+        flopsPerSampleEpoch: work.updateFlops,
+        peakGflops: peak ?? null,
+        fractionOfPeak: peak ? timing.median / peak : null,
+      },
+      unit: 'GFLOP/s',
+      median: timing.median,
+      min: timing.min,
+      max: timing.max,
+      reps: gflops.length,
+    };
+    results.push(result);
+    log(
+      `update phase, CartPole batch ${split.batch} (minibatch ${split.batch / 4}): ${perEpoch.toFixed(3)} s per epoch, ${timing.median.toFixed(2)} GFLOP/s` +
+        (peak ? ` = ${((100 * timing.median) / peak).toFixed(1)}% of the FMA peak ${peak.toFixed(2)}` : '') +
+        `; rollout + GAE + statistics ${(one - perEpoch).toFixed(3)} s per iteration`,
+    );
+  }
+  return results;
+}

@@ -1,0 +1,147 @@
+/**
+ * Benchmark case: wall time and environment steps to solve each built-in environment with default settings:
+ * createTrainer({ env }) and train() with its default total_timesteps (the whole run, not stopped at "solved"),
+ * then the deterministic evaluation over 100 episodes. "Solved" is the trainer's: the mean return of the last
+ * 20 training episodes reached Gymnasium's reward threshold (solvedAtStep); environments without a threshold
+ * (Pendulum-v1) report their final evaluation only. The time to solve is the wall clock from the start of train()
+ * to the iteration where solvedAtStep was set.
+ *
+ * The TF.js baseline runs CartPole-v1 the same way (same configuration, same total steps, 100 deterministic
+ * evaluation episodes) on each of its backends, in the full suite.
+ *
+ * One run per environment (reps 1): median = min = max = the whole run's wall seconds.
+ */
+import { createTrainer } from '../../src/trainer.js';
+import { resolveConfig } from '../../src/algos/config.js';
+import { getEnvDefinition } from '../../src/envs/registry.js';
+import { TfjsPpo } from '../baselines/tfjsPpo.js';
+import { now, type CaseResult } from '../harness.js';
+import { BENCH_ENV_IDS } from './envs.js';
+import type { SuiteContext } from './ppo.js';
+
+export interface SolveParams {
+  env: string;
+  runner: string;
+  numEnvs: number;
+  numSteps: number;
+  totalSteps: number;
+  rewardThreshold: number | null;
+  solvedAtStep: number | null;
+  secondsToSolve: number | null;
+  finalRecentReturn: number | null;
+  evalMean: number;
+  evalStd: number;
+  evalEpisodes: number;
+  sps: number;
+  [key: string]: unknown;
+}
+
+function solveResult(name: string, params: SolveParams, seconds: number): CaseResult {
+  return { name, params, unit: 's (whole default run)', median: seconds, min: seconds, max: seconds, reps: 1 };
+}
+
+export async function benchSolve(context: SuiteContext, envs: readonly string[] = context.quick ? ['CartPole-v1'] : BENCH_ENV_IDS): Promise<CaseResult[]> {
+  const { gpu, log } = context;
+  const results: CaseResult[] = [];
+  for (const env of envs) {
+    const trainer = await createTrainer({ env }, { gpu });
+    try {
+      let secondsToSolve: number | null = null;
+      let lastLog = now();
+      const summary = await trainer.train({
+        onIteration: (stats) => {
+          if (secondsToSolve === null && trainer.solvedAtStep !== null) secondsToSolve = stats.wallSeconds;
+          if (now() - lastLog > 30) {
+            lastLog = now();
+            log(`  ${env}: ${stats.globalStep} steps, recent return ${stats.recentReturn?.toFixed(1) ?? '-'}, ${stats.wallSeconds.toFixed(0)} s`);
+          }
+        },
+      });
+      const evaluation = await trainer.evaluate({ episodes: 100, deterministic: true });
+      const params: SolveParams = {
+        env,
+        runner: 'engine',
+        numEnvs: trainer.config.num_envs,
+        numSteps: trainer.config.num_steps,
+        totalSteps: summary.totalSteps,
+        rewardThreshold: getEnvDefinition(env).rewardThreshold ?? null,
+        solvedAtStep: summary.solvedAtStep,
+        secondsToSolve,
+        finalRecentReturn: summary.recentReturn,
+        evalMean: evaluation.mean,
+        evalStd: evaluation.std,
+        evalEpisodes: evaluation.episodes,
+        sps: summary.sps,
+      };
+      results.push(solveResult('solve.engine', params, summary.wallSeconds));
+      log(
+        `solve ${env} (engine): ${summary.totalSteps} steps in ${summary.wallSeconds.toFixed(1)} s; ` +
+          (summary.solvedAtStep !== null ? `solved at step ${summary.solvedAtStep} after ${secondsToSolve!.toFixed(1)} s` : 'not solved') +
+          `; deterministic evaluation ${evaluation.mean.toFixed(1)} ± ${evaluation.std.toFixed(1)} over ${evaluation.episodes} episodes`,
+      );
+    } finally {
+      trainer.destroy();
+    }
+  }
+  return results;
+}
+
+/** TF.js PPO on CartPole-v1 with the engine's default configuration, the whole default run, on each backend. */
+export async function benchSolveTfjs(context: SuiteContext, env = 'CartPole-v1'): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  const threshold = getEnvDefinition(env).rewardThreshold ?? null;
+  for (const loaded of context.tfjs) {
+    const { tf } = loaded;
+    await tf.setBackend(loaded.backend);
+    const config = resolveConfig({ env }, getEnvDefinition(env).action.type === 'box');
+    const ppo = new TfjsPpo(tf, env, config);
+    try {
+      const numIterations = Math.max(1, Math.floor(config.total_timesteps / ppo.batchSize));
+      const start = now();
+      let lastLog = start;
+      let solvedAtStep: number | null = null;
+      let secondsToSolve: number | null = null;
+      let recent: number | null = null;
+      let finished = 0;
+      for (let i = 0; i < numIterations; i++) {
+        const report = await ppo.runIteration(numIterations);
+        finished += report.episodeReturns.length;
+        recent = report.recentReturn;
+        if (solvedAtStep === null && threshold !== null && finished >= 20 && recent !== null && recent >= threshold) {
+          solvedAtStep = report.globalStep;
+          secondsToSolve = now() - start;
+        }
+        if (now() - lastLog > 30) {
+          lastLog = now();
+          context.log(`  ${env} (TF.js ${loaded.backend}): ${report.globalStep} steps, recent return ${recent?.toFixed(1) ?? '-'}, ${(now() - start).toFixed(0)} s`);
+        }
+      }
+      const seconds = now() - start;
+      const evaluation = await ppo.evaluate(100, (config.seed + 1_000_003) >>> 0);
+      const params: SolveParams = {
+        env,
+        runner: `tfjs-${loaded.backend}`,
+        numEnvs: config.num_envs,
+        numSteps: config.num_steps,
+        totalSteps: ppo.globalStep,
+        rewardThreshold: threshold,
+        solvedAtStep,
+        secondsToSolve,
+        finalRecentReturn: recent,
+        evalMean: evaluation.mean,
+        evalStd: evaluation.std,
+        evalEpisodes: 100,
+        sps: ppo.globalStep / seconds,
+      };
+      results.push(solveResult(`solve.tfjs-${loaded.backend}`, params, seconds));
+      context.log(
+        `solve ${env} (TF.js ${loaded.backend}): ${ppo.globalStep} steps in ${seconds.toFixed(1)} s; ` +
+          (solvedAtStep !== null ? `solved at step ${solvedAtStep} after ${secondsToSolve!.toFixed(1)} s` : 'not solved') +
+          `; deterministic evaluation ${evaluation.mean.toFixed(1)} ± ${evaluation.std.toFixed(1)}`,
+      );
+    } finally {
+      ppo.dispose();
+    }
+  }
+  return results;
+}

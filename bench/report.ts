@@ -1,0 +1,509 @@
+/**
+ * Readable output of the suite, from its JSON alone (so it can be regenerated from bench/results/*.json):
+ * the Markdown report of one run, the SVG chart of the scaling curves of all runs, the README's benchmark
+ * section, and the marker replacement that puts that section into the README.
+ */
+import { stepWork, type StepWork } from './flops.js';
+import { formatNumber, markdownTable, type CaseResult } from './harness.js';
+import type { Comparison } from './cases/ppo.js';
+
+export interface BenchJson {
+  machine: Record<string, unknown>;
+  runtime: 'node' | 'chrome';
+  adapter: { vendor: string; architecture: string; description: string };
+  cases: CaseResult[];
+  comparisons: Comparison[];
+}
+
+export const README_START = '<!-- bench:start -->';
+export const README_END = '<!-- bench:end -->';
+
+/** The targets of issue 6 (engine / TF.js on the same adapter; update-phase fraction of peak; readbacks). */
+export const GOALS = { ratio8: 5, ratio4096: 20, updateFraction: 0.25, readbacks: 1 } as const;
+
+const byName = (json: BenchJson, name: string) => json.cases.filter((c) => c.name === name);
+const num = (v: unknown) => (typeof v === 'number' ? v : Number(v));
+const fmt = (v: number | null | undefined, digits = 3) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : formatNumber(Number(v.toPrecision(digits))));
+const spread = (c: CaseResult) => `${fmt(c.min)}–${fmt(c.max)}`;
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)}`;
+
+export function adapterLine(json: BenchJson): string {
+  const a = json.adapter;
+  return [a.vendor, a.architecture, a.description].filter(Boolean).join(' / ') || 'unknown';
+}
+
+export function runtimeLabel(json: BenchJson): string {
+  const m = json.machine;
+  if (json.runtime === 'chrome') return `headless Chromium ${String(m.browserVersion ?? '')} (WebGPU: ${adapterLine(json)})`.replace('  ', ' ');
+  return `Node ${String(m.node ?? '')} + Dawn (\`webgpu\` ${String(m.dawnPackage ?? '')}) (WebGPU: ${adapterLine(json)})`;
+}
+
+export function machineLine(json: BenchJson): string {
+  const m = json.machine;
+  const load = (l: unknown) => (Array.isArray(l) ? l.map((x) => Number(x).toFixed(2)).join(', ') : '?');
+  return (
+    `${String(m.date ?? '')}, commit ${String(m.commit ?? '?')}, ${m.quick ? '`--quick`' : 'full'} run of ${fmt(num(m.suiteSeconds) / 60, 2)} min; ` +
+    `${String(m.cpu ?? '?')} (${String(m.cores ?? '?')} cores), ${fmt(num(m.memoryGiB), 2)} GiB, ${String(m.os ?? '')}; ` +
+    `load average (1, 5, 15 min) ${load(m.loadStart)} at the start and ${load(m.loadEnd)} at the end` +
+    (m.shared ? ' (the machine was shared with other jobs: absolute numbers are noisy)' : '')
+  );
+}
+
+export interface TargetRow {
+  target: string;
+  measured: string;
+  goal: string;
+  met: boolean | null;
+  note: string;
+}
+
+export function targets(json: BenchJson): TargetRow[] {
+  const rows: TargetRow[] = [];
+  for (const [envs, goal] of [
+    [8, GOALS.ratio8],
+    [4096, GOALS.ratio4096],
+  ] as const) {
+    const c = json.comparisons.find((x) => x.name === `ppo-vs-tfjs-${envs}envs`);
+    rows.push(
+      c
+        ? {
+            target: `PPO env-steps/s, engine / TF.js (webgpu, same adapter), CartPole-v1, ${envs} envs`,
+            measured: `${c.ratio.toFixed(2)}× (${fmt(c.engine)} vs ${fmt(c.baseline)})`,
+            goal: `≥ ${goal}×`,
+            met: c.ratio >= goal,
+            note: c.ratio >= goal ? 'met' : `missed: ${(goal / c.ratio).toFixed(1)}× short`,
+          }
+        : { target: `PPO engine / TF.js, ${envs} envs`, measured: 'not measured', goal: `≥ ${goal}×`, met: null, note: 'TF.js webgpu backend unavailable or case not run' },
+    );
+  }
+  const updates = byName(json, 'ppo.update').filter((c) => num(c.params.batch) >= 4096 && c.params.fractionOfPeak !== null);
+  if (updates.length) {
+    const best = updates.reduce((a, b) => (num(b.params.fractionOfPeak) > num(a.params.fractionOfPeak) ? b : a));
+    const f = num(best.params.fractionOfPeak);
+    rows.push({
+      target: 'Update-phase throughput at batch ≥ 4096, fraction of the FMA peak',
+      measured: updates.map((u) => `${pct(num(u.params.fractionOfPeak))} at batch ${u.params.batch} (${fmt(u.median)} GFLOP/s)`).join('; '),
+      goal: `≥ ${pct(GOALS.updateFraction)}`,
+      met: f >= GOALS.updateFraction,
+      note: f >= GOALS.updateFraction ? 'met' : `missed: best ${pct(f)}, ${(GOALS.updateFraction / f).toFixed(1)}× short`,
+    });
+  } else rows.push({ target: 'Update-phase throughput, fraction of peak', measured: 'not measured', goal: '≥ 25%', met: null, note: '' });
+  const ppo = byName(json, 'ppo.engine');
+  if (ppo.length) {
+    const worst = Math.max(...ppo.map((c) => num(c.params.readbacksPerIteration)));
+    rows.push({
+      target: 'Readbacks per iteration (buffer mappings counted during the measured iterations)',
+      measured: `${worst} (max over ${ppo.length} configurations)`,
+      goal: `≤ ${GOALS.readbacks}`,
+      met: worst <= GOALS.readbacks,
+      note: worst <= GOALS.readbacks ? 'met' : `missed by ${worst - GOALS.readbacks}`,
+    });
+  }
+  return rows;
+}
+
+function targetsTable(json: BenchJson): string {
+  return markdownTable(
+    ['target', 'measured', 'goal', 'status'],
+    targets(json).map((r) => [r.target, r.measured, r.goal, r.met === null ? '–' : r.met ? '**met**' : `**${r.note}**`]),
+  );
+}
+
+function ppoTable(json: BenchJson): string {
+  const engine = byName(json, 'ppo.engine');
+  const baselines = json.cases.filter((c) => c.name.startsWith('ppo.tfjs-'));
+  const backends = [...new Set(baselines.map((c) => c.name.slice('ppo.tfjs-'.length)))];
+  const header = ['env', 'envs', 'batch', 'engine env-steps/s', 'spread'];
+  for (const b of backends) header.push(`TF.js ${b}`, `engine / TF.js ${b}`);
+  header.push('dispatches / submits / readbacks per iteration', 'GPU MiB');
+  const rows = engine.map((e) => {
+    const row: string[] = [String(e.params.env), String(e.params.numEnvs), String(e.params.batch), fmt(e.median), spread(e)];
+    for (const b of backends) {
+      const base = baselines.find((c) => c.name === `ppo.tfjs-${b}` && c.params.env === e.params.env && c.params.numEnvs === e.params.numEnvs);
+      row.push(base ? fmt(base.median) : '–', base ? `${(e.median / base.median).toFixed(2)}×` : '–');
+    }
+    row.push(`${e.params.dispatchesPerIteration} / ${e.params.submitsPerIteration} / ${e.params.readbacksPerIteration}`, mib(num(e.params.bufferBytes)));
+    return row;
+  });
+  return markdownTable(header, rows);
+}
+
+function updateTable(json: BenchJson): string {
+  const rows = byName(json, 'ppo.update').map((u) => [
+    String(u.params.batch),
+    String(u.params.minibatch),
+    fmt(num(u.params.iterationSeconds1Epoch)),
+    fmt(num(u.params.iterationSeconds4Epochs)),
+    fmt(num(u.params.secondsPerEpoch)),
+    u.params.rolloutSeconds === undefined ? '–' : fmt(num(u.params.rolloutSeconds)),
+    `${fmt(u.median)} (${spread(u)})`,
+    u.params.fractionOfPeak === null ? '–' : pct(num(u.params.fractionOfPeak)),
+  ]);
+  return markdownTable(['batch', 'minibatch', 's/iteration, 1 epoch', 's/iteration, 4 epochs', 's per epoch', 's rollout + GAE + stats', 'update GFLOP/s', 'of FMA peak'], rows);
+}
+
+function solveTable(json: BenchJson): string {
+  const rows = json.cases
+    .filter((c) => c.name.startsWith('solve.'))
+    .map((c) => {
+      const p = c.params;
+      const solved = p.solvedAtStep !== null && p.solvedAtStep !== undefined;
+      return [
+        String(p.env),
+        String(p.runner),
+        `${p.numEnvs} × ${p.numSteps}`,
+        formatNumber(num(p.totalSteps)),
+        p.rewardThreshold === null ? 'no threshold' : solved ? formatNumber(num(p.solvedAtStep)) : `not solved (threshold ${p.rewardThreshold})`,
+        solved ? fmt(num(p.secondsToSolve)) : '–',
+        fmt(c.median),
+        fmt(num(p.sps)),
+        `${num(p.evalMean).toFixed(1)} ± ${num(p.evalStd).toFixed(1)}`,
+      ];
+    });
+  return markdownTable(['env', 'runner', 'envs × steps', 'total steps', 'solved at step', 's to solve', 's whole run', 'env-steps/s', 'deterministic eval, 100 episodes'], rows);
+}
+
+function envsTable(json: BenchJson): string {
+  const gpu = byName(json, 'envs.gpu');
+  const cpu = byName(json, 'envs.cpuReference');
+  const sizes = [...new Set(gpu.map((c) => num(c.params.numEnvs)))].sort((a, b) => a - b);
+  const envs = [...new Set(gpu.map((c) => String(c.params.env)))];
+  const rows = envs.map((env) => {
+    const row = [env];
+    for (const n of sizes) {
+      const g = gpu.find((c) => c.params.env === env && num(c.params.numEnvs) === n);
+      row.push(g ? fmt(g.median) : '–');
+    }
+    const ref = cpu.filter((c) => c.params.env === env);
+    row.push(ref.length ? fmt(Math.max(...ref.map((c) => c.median))) : '–');
+    return row;
+  });
+  const face = byName(json, 'envs.vecEnvStep')[0];
+  return (
+    markdownTable(['environment', ...sizes.map((n) => `${n} envs`), 'JS float64 reference (best)'], rows) +
+    (face ? `\n\nThrough \`VecEnv.step()\` (one submit and one readback per step), ${face.params.env} × ${face.params.numEnvs}: ${fmt(face.median)} env-steps/s.` : '')
+  );
+}
+
+function actTable(json: BenchJson): string {
+  const rows = json.cases.filter((c) => c.name.startsWith('act.')).map((c) => [c.name, String(c.params.env), String(c.params.observations), `${fmt(c.median)} ${c.unit}`, spread(c)]);
+  return markdownTable(['path', 'env', 'observations per call', 'median', 'spread'], rows);
+}
+
+function comparisonsTable(json: BenchJson): string {
+  return markdownTable(
+    ['comparison', 'engine', 'baseline', 'unit', 'ratio', 'goal'],
+    json.comparisons.map((c) => [c.name, fmt(c.engine), fmt(c.baseline), c.unit, `${c.ratio.toFixed(2)}×`, c.goal === null ? '–' : `≥ ${c.goal}×`]),
+  );
+}
+
+/** Reference GPU tiers for the projection (round numbers, not a product's datasheet). */
+const TIERS = [
+  { name: 'integrated GPU', tflops: 2, gbps: 100 },
+  { name: 'mid-range discrete GPU', tflops: 15, gbps: 400 },
+  { name: 'high-end discrete GPU', tflops: 80, gbps: 1000 },
+];
+
+function projectionWork(env: string): StepWork {
+  return env === 'CartPole-v1'
+    ? stepWork({ observationSize: 4, policyOutputs: 2, actionWidth: 1, box: false, hidden: [64, 64] })
+    : stepWork({ observationSize: 3, policyOutputs: 1, actionWidth: 1, box: true, hidden: [64, 64] });
+}
+
+export function projection(json: BenchJson): string {
+  const epochs = 4;
+  const lines: string[] = [];
+  lines.push(
+    '**This is a projection, not a measurement.** Work per environment step of the engine\'s PPO (2 × 64 tanh actor and critic, ' +
+      `${epochs} update epochs as in the throughput case), from bench/flops.ts: FLOPs of the dense layers (2 per multiply-add) and the bytes ` +
+      'the engine\'s kernels move by their layout (parameters, which stay in cache, not counted).',
+  );
+  lines.push('');
+  const rows = ['CartPole-v1', 'Pendulum-v1'].map((env) => {
+    const w = projectionWork(env);
+    return [
+      env,
+      formatNumber(w.rolloutFlops),
+      formatNumber(w.rolloutBytes),
+      formatNumber(w.updateFlops),
+      formatNumber(w.updateBytes),
+      formatNumber(w.rolloutFlops + epochs * w.updateFlops),
+      formatNumber(w.rolloutBytes + epochs * w.updateBytes),
+      (w.updateFlops / w.updateBytes).toFixed(1),
+    ];
+  });
+  lines.push(
+    markdownTable(['env', 'rollout FLOP/step', 'rollout B/step', 'update FLOP/sample/epoch', 'update B/sample/epoch', `total FLOP/step (${epochs} epochs)`, `total B/step (${epochs} epochs)`, 'update FLOP/B'], rows),
+  );
+  lines.push('');
+  const updates = byName(json, 'ppo.update').filter((u) => u.params.fractionOfPeak !== null);
+  const efficiency = updates.length ? Math.max(...updates.map((u) => num(u.params.fractionOfPeak))) : null;
+  const w = projectionWork('CartPole-v1');
+  const flops = w.rolloutFlops + epochs * w.updateFlops;
+  const bytes = w.rolloutBytes + epochs * w.updateBytes;
+  lines.push(
+    `Upper bound on a GPU of throughput P and bandwidth B (large batches, CartPole-v1, ${epochs} epochs): env-steps/s ≤ min(P / ${formatNumber(flops)}, B / ${formatNumber(bytes)}). ` +
+      `The update's ${(w.updateFlops / w.updateBytes).toFixed(1)} FLOP/B is below the ~20–80 FLOP/B balance point of current GPUs, so large batches are bandwidth-bound there. ` +
+      (efficiency !== null ? `Applying the fraction of peak measured here for the update (${pct(efficiency)}) to the FLOP bound gives the "at measured efficiency" column. ` : '') +
+      'Small batches are bound by dispatches instead: an iteration costs at least dispatches × per-dispatch time (≈ 5–20 µs on a discrete GPU), see the dispatch counts above.',
+  );
+  lines.push('');
+  lines.push(
+    markdownTable(
+      ['GPU (assumed)', 'FP32 TFLOP/s', 'GB/s', 'FLOP-bound env-steps/s', 'bandwidth-bound env-steps/s', 'bound', ...(efficiency !== null ? ['at measured efficiency'] : [])],
+      TIERS.map((t) => {
+        const f = (t.tflops * 1e12) / flops;
+        const b = (t.gbps * 1e9) / bytes;
+        return [t.name, String(t.tflops), String(t.gbps), formatNumber(f), formatNumber(b), formatNumber(Math.min(f, b)), ...(efficiency !== null ? [formatNumber(Math.min(f * efficiency, b))] : [])];
+      }),
+    ),
+  );
+  return lines.join('\n');
+}
+
+const BASELINE_TEXT =
+  'The TF.js baseline (bench/baselines/tfjsPpo.ts) is CleanRL\'s PPO written as TF.js\'s guides teach: tf.variable parameters ' +
+  '(2 × 64 tanh actor and critic, orthogonal initialisation), plain ops inside tf.tidy, tf.variableGrads over the clipped PPO loss and ' +
+  'tf.train.adam().applyGradients, gradients clipped by global norm with tf ops, minibatches by tf.gather of a shuffled index. Its ' +
+  'environments are a batch stepped in JavaScript with Gymnasium\'s dynamics (bench/baselines/batchEnv.ts), so each step uploads the ' +
+  'observations and awaits the actions (one readback per step); GAE is CleanRL\'s loop on the CPU. Discrete actions are sampled by ' +
+  'Gumbel-max in tf ops, because tf.multinomial returns 0 for every draw on tfjs-backend-webgpu 4.22 (tensorflow/tfjs#8057); the ' +
+  'global gradient norm is a chain of tf.add because tf.addN of more than 7 tensors fails WebGPU validation on that backend (its device ' +
+  'keeps the default limit of 8 storage buffers per shader stage); observations are copied into each step\'s tensor because the cpu backend keeps the typed array it is given (without the copy every stored observation aliases the last one and nothing is learned). Same hyperparameters, network sizes, batch and environment dynamics as ' +
+  'the engine; it is checked to learn CartPole (mean return of the last 20 episodes ≥ 75, from about 22) and its GAE to equal the engine\'s kernel ' +
+  'before it is timed.';
+
+export function markdownReport(json: BenchJson): string {
+  const peak = byName(json, 'peak.fma')[0];
+  const tfjs = byName(json, 'tfjs.backend');
+  const learning = byName(json, 'tfjs.learningCheck');
+  const out: string[] = [];
+  out.push(`# Benchmark results: ${json.runtime}${json.machine.quick ? ' (quick run)' : ''}`);
+  out.push('');
+  out.push('Generated by `npm run bench' + (json.runtime === 'chrome' ? ':chrome' : '') + '` (bench/report.ts); do not edit by hand.');
+  out.push('');
+  out.push(`- **Machine:** ${machineLine(json)}`);
+  out.push(`- **Runtime:** ${runtimeLabel(json)}`);
+  if (peak) out.push(`- **Measured FMA peak of the adapter:** ${fmt(peak.median)} GFLOP/s (spread ${spread(peak)}), the yardstick of every "of peak" figure.`);
+  for (const t of tfjs) {
+    out.push(
+      `- **TF.js backend \`${t.params.backend}\`:** ` +
+        (t.params.works
+          ? `works${t.params.adapter ? ` on ${[(t.params.adapter as BenchJson['adapter']).vendor, (t.params.adapter as BenchJson['adapter']).description].filter(Boolean).join(' / ')}${t.params.sameAdapterAsEngine ? ', the engine\'s adapter' : ' (another adapter!)'}` : ''}`
+          : `unavailable: ${String(t.params.error)}`),
+    );
+  }
+  for (const l of learning) out.push(`- **TF.js learning check (${l.params.backend}):** CartPole-v1 mean return ${fmt(num(l.params.firstReturn))} → ${fmt(l.median)} in ${formatNumber(num(l.params.steps))} steps.`);
+  out.push('');
+  out.push('## Targets');
+  out.push('');
+  out.push(targetsTable(json));
+  out.push('');
+  if (byName(json, 'ppo.engine').length) {
+    out.push('## PPO training throughput (whole iterations: rollout + GAE + update)');
+    out.push('');
+    out.push(
+      'Each environment\'s default configuration with num_envs = N, num_steps = 16 (so that the rollout of 65536 environments fits the ' +
+        'device\'s max storage binding), update_epochs = 4, num_minibatches = 4, target_kl off; 2 warm-up iterations, then a fixed number of ' +
+        'measured iterations. Submits and readbacks are counted by wrapping `queue.submit` and `GPUBuffer.mapAsync` while they run.',
+    );
+    out.push('');
+    out.push(ppoTable(json));
+    out.push('');
+  }
+  if (byName(json, 'ppo.update').length) {
+    out.push('## Update phase');
+    out.push('');
+    out.push('CartPole-v1, the throughput configuration with 1 and with 4 update epochs (learning rate not annealed), one isolated iteration of each in turn so that load spikes hit both alike; one epoch costs (t4 − t1) / 3 and does batch × 3 × forward FLOPs (actor + critic); the rest of an iteration (rollout, GAE, statistics) is t1 minus one epoch. Medians of the iteration times; GFLOP/s median and spread over the pairs.');
+    out.push('');
+    out.push(updateTable(json));
+    out.push('');
+  }
+  if (json.cases.some((c) => c.name.startsWith('solve.'))) {
+    out.push('## Time to solve with default settings');
+    out.push('');
+    out.push('`createTrainer({ env })` and `train()` with its default total_timesteps (the whole run), then 100 deterministic evaluation episodes; "solved" = mean return of the last 20 training episodes ≥ Gymnasium\'s threshold.');
+    out.push('');
+    out.push(solveTable(json));
+    out.push('');
+  }
+  if (byName(json, 'envs.gpu').length) {
+    out.push('## Environment steps per second (random actions, GPU environments)');
+    out.push('');
+    out.push(envsTable(json));
+    out.push('');
+  }
+  if (json.cases.some((c) => c.name.startsWith('act.'))) {
+    out.push('## Policy inference (`policy.act`)');
+    out.push('');
+    out.push(actTable(json));
+    out.push('');
+  }
+  if (json.comparisons.length) {
+    out.push('## All comparisons (engine / baseline)');
+    out.push('');
+    out.push(comparisonsTable(json));
+    out.push('');
+  }
+  out.push('## Projection to real GPUs');
+  out.push('');
+  out.push(projection(json));
+  out.push('');
+  out.push('## The TF.js baseline');
+  out.push('');
+  out.push(BASELINE_TEXT);
+  out.push('');
+  return out.join('\n');
+}
+
+/** The README's section: one block per runtime (full run preferred), plus the chart. */
+export function readmeSection(runs: { json: BenchJson; file: string }[], chartPath: string | null): string {
+  const out: string[] = [README_START];
+  out.push('<!-- Generated by `npm run bench` / `npm run bench:chrome` (bench/report.ts, bench/write.ts) from bench/results/*.json: do not edit by hand. -->');
+  out.push('');
+  if (runs.length === 0) out.push('No benchmark results yet: run `npm run bench`.');
+  for (const { json, file } of runs) {
+    out.push(`**${json.runtime === 'chrome' ? 'Chrome' : 'Node'}** — ${runtimeLabel(json)}. ${machineLine(json)}. Full report: [${file.replace(/\.json$/, '.md')}](${file.replace(/\.json$/, '.md')}).`);
+    out.push('');
+    out.push(targetsTable(json));
+    out.push('');
+    const engine = byName(json, 'ppo.engine');
+    if (engine.length) {
+      out.push(ppoTable(json));
+      out.push('');
+    }
+    if (json.cases.some((c) => c.name.startsWith('solve.'))) {
+      out.push(solveTable(json));
+      out.push('');
+    }
+  }
+  if (chartPath) {
+    out.push(`![Scaling curves: environment steps per second against the number of environments](${chartPath})`);
+    out.push('');
+  }
+  out.push(README_END);
+  return out.join('\n');
+}
+
+/** Replaces the text between the markers (inclusive); appends the section when the markers are missing. */
+export function replaceBetweenMarkers(text: string, section: string): string {
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  if (start >= 0 && end > start) return text.slice(0, start) + section + text.slice(end + README_END.length);
+  if (start >= 0 || end >= 0) throw new Error(`the README has only one of the markers ${README_START} / ${README_END}`);
+  return `${text.replace(/\s*$/, '')}\n\n## Benchmarks\n\n${section}\n`;
+}
+
+// ---- SVG chart -------------------------------------------------------------------------------------------
+
+interface Series {
+  label: string;
+  color: string;
+  dashed: boolean;
+  points: [number, number][];
+}
+
+const COLORS: Record<string, string> = {
+  'CartPole-v1': '#1f77b4',
+  'Acrobot-v1': '#ff7f0e',
+  'MountainCar-v0': '#2ca02c',
+  'MountainCarContinuous-v0': '#9467bd',
+  'Pendulum-v1': '#d62728',
+  'tfjs-webgpu': '#8c564b',
+  'tfjs-cpu': '#7f7f7f',
+};
+
+function esc(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function panel(title: string, series: Series[], x0: number, width: number, height: number): string {
+  const left = x0 + 60;
+  const right = x0 + width - 10;
+  const top = 40;
+  const bottom = height - 45;
+  const all = series.flatMap((s) => s.points);
+  if (all.length === 0) return `<text x="${x0 + width / 2}" y="${height / 2}" text-anchor="middle">${esc(title)}: no data</text>`;
+  const xs = all.map((p) => Math.log2(p[0]));
+  const ys = all.map((p) => Math.log10(p[1]));
+  const xMin = Math.min(0, Math.floor(Math.min(...xs)));
+  const xMax = Math.max(16, Math.ceil(Math.max(...xs)));
+  const yMin = Math.floor(Math.min(...ys));
+  const yMax = Math.ceil(Math.max(...ys));
+  const X = (v: number) => left + ((Math.log2(v) - xMin) / (xMax - xMin || 1)) * (right - left);
+  const Y = (v: number) => bottom - ((Math.log10(v) - yMin) / (yMax - yMin || 1)) * (bottom - top);
+  const parts: string[] = [];
+  parts.push(`<text x="${(left + right) / 2}" y="22" text-anchor="middle" font-weight="bold">${esc(title)}</text>`);
+  for (let e = yMin; e <= yMax; e++) {
+    const y = Y(10 ** e);
+    parts.push(`<line x1="${left}" y1="${y}" x2="${right}" y2="${y}" stroke="#ddd"/>`);
+    parts.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end">1e${e}</text>`);
+  }
+  for (let e = xMin; e <= xMax; e += 2) {
+    const x = X(2 ** e);
+    parts.push(`<line x1="${x}" y1="${top}" x2="${x}" y2="${bottom}" stroke="#eee"/>`);
+    parts.push(`<text x="${x}" y="${bottom + 16}" text-anchor="middle">${2 ** e >= 1024 ? `${2 ** e / 1024}k` : 2 ** e}</text>`);
+  }
+  parts.push(`<text x="${(left + right) / 2}" y="${bottom + 34}" text-anchor="middle">environments (log scale)</text>`);
+  parts.push(`<text transform="translate(${x0 + 14} ${(top + bottom) / 2}) rotate(-90)" text-anchor="middle">env-steps/s (log scale)</text>`);
+  parts.push(`<rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}" fill="none" stroke="#999"/>`);
+  series.forEach((s, i) => {
+    const pts = [...s.points].sort((a, b) => a[0] - b[0]);
+    const path = pts.map((p, k) => `${k ? 'L' : 'M'}${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join(' ');
+    parts.push(`<path d="${path}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+    for (const p of pts) parts.push(`<circle cx="${X(p[0]).toFixed(1)}" cy="${Y(p[1]).toFixed(1)}" r="3" fill="${s.color}"/>`);
+    const ly = top + 14 + i * 15;
+    parts.push(`<line x1="${left + 8}" y1="${ly - 4}" x2="${left + 28}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+    parts.push(`<text x="${left + 32}" y="${ly}">${esc(s.label)}</text>`);
+  });
+  return parts.join('\n');
+}
+
+/** Two panels: environment stepping, and PPO training (engine and TF.js); Node solid, Chrome dashed. */
+export function svgChart(runs: BenchJson[]): string {
+  const envSeries: Series[] = [];
+  const ppoSeries: Series[] = [];
+  for (const json of runs) {
+    const dashed = json.runtime === 'chrome';
+    const tag = json.runtime === 'chrome' ? 'Chrome' : 'Node';
+    for (const env of [...new Set(byName(json, 'envs.gpu').map((c) => String(c.params.env)))]) {
+      envSeries.push({
+        label: `${env} (${tag})`,
+        color: COLORS[env] ?? '#000',
+        dashed,
+        points: byName(json, 'envs.gpu').filter((c) => c.params.env === env).map((c) => [num(c.params.numEnvs), c.median]),
+      });
+    }
+    for (const env of [...new Set(byName(json, 'ppo.engine').map((c) => String(c.params.env)))]) {
+      ppoSeries.push({
+        label: `engine ${env} (${tag})`,
+        color: COLORS[env] ?? '#000',
+        dashed,
+        points: byName(json, 'ppo.engine').filter((c) => c.params.env === env).map((c) => [num(c.params.numEnvs), c.median]),
+      });
+    }
+    for (const name of [...new Set(json.cases.filter((c) => c.name.startsWith('ppo.tfjs-')).map((c) => c.name))]) {
+      for (const env of [...new Set(byName(json, name).map((c) => String(c.params.env)))]) {
+        ppoSeries.push({
+          label: `TF.js ${name.slice('ppo.tfjs-'.length)} ${env} (${tag})`,
+          color: COLORS[name.slice('ppo.'.length)] ?? '#000',
+          dashed,
+          points: byName(json, name).filter((c) => c.params.env === env).map((c) => [num(c.params.numEnvs), c.median]),
+        });
+      }
+    }
+  }
+  const width = 560;
+  const height = 420;
+  const caption = runs.map((r) => `${r.runtime}: ${adapterLine(r)}, ${String(r.machine.date ?? '')}${r.machine.quick ? ' (quick)' : ''}`).join(' · ');
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * width}" height="${height + 20}" viewBox="0 0 ${2 * width} ${height + 20}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    panel('Environment steps/s (random actions)', envSeries, 0, width, height),
+    panel('PPO training env-steps/s (whole iterations)', ppoSeries, width, width, height),
+    `<text x="10" y="${height + 12}" font-size="10" fill="#555">${esc(caption)}</text>`,
+    '</svg>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,32 @@
+/**
+ * The benchmark suite in Node (Dawn):  npm run bench -- [--quick] [--json FILE] [--only peak,envs,ppo,solve,act]
+ * [--no-readme]. Every case validates, warms up and measures; results go to bench/results/ (JSON, Markdown, SVG),
+ * the README's benchmark section and, with --json, FILE. The TF.js baseline runs on tfjs-backend-webgpu over
+ * Dawn on the engine's adapter and on TF.js's plain-JavaScript 'cpu' backend.
+ */
+import { getGpu } from '../src/gpu/device.js';
+import { parseArgs, runSuite, describe } from './suite.js';
+import { LoadMonitor, machineInfo, toJson, writeOutputs } from './write.js';
+import { markdownReport } from './report.js';
+
+let options;
+try {
+  options = parseArgs(process.argv.slice(2));
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
+const monitor = new LoadMonitor();
+// The engine's device first: once TF.js installs navigator.gpu, the engine would take the browser path.
+const gpu = await getGpu();
+const log = (line: string) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+const t0 = performance.now();
+log(`Node ${process.version}, adapter ${describe(gpu.adapter)}${options.quick ? ', quick run' : ''}`);
+const suite = await runSuite(gpu, { runtime: 'node', quick: options.quick, only: options.only, tfjsBackends: ['webgpu', 'cpu'], log });
+const json = toJson(suite, machineInfo(monitor, suite));
+const written = writeOutputs(json, { jsonFile: options.json, results: options.readme });
+console.log(markdownReport(json));
+log(`wrote ${written.join(', ')}`);
+gpu.destroy();
+// TF.js's WebGPU device (its own Dawn instance) keeps the event loop alive: leave explicitly.
+process.exit(0);

@@ -1,0 +1,152 @@
+/**
+ * The benchmark suite, the same in Node (bench/run.ts) and in a page in headless Chromium (bench/chrome.ts,
+ * bench/page/): every case on the engine's device, the TF.js baseline on the same adapter, one result object with
+ * the shape of the --json file (less the machine, which the Node side adds).
+ *
+ * Cases, in order (names for --only):
+ *   peak    the adapter's FMA peak (bench/cases/fmaPeak.ts), the yardstick of the GFLOP/s fractions
+ *   envs    environment steps per second of each built-in environment, 1 to 65536 environments (cases/envs.ts)
+ *   ppo     PPO training env-steps/s, engine vs TF.js, and the update phase's GFLOP/s (cases/ppo.ts)
+ *   solve   wall time and steps to solve each built-in environment with default settings (cases/solve.ts)
+ *   act     policy.act latency and batch throughput (cases/act.ts)
+ */
+import type { AdapterDescription, Gpu } from '../src/gpu/device.js';
+import { loadTfjs, type LoadedTfjs, type TfjsBackend } from './baselines/tfjsSetup.js';
+import { benchAct } from './cases/act.js';
+import { benchEnvs } from './cases/envs.js';
+import { benchFmaPeak } from './cases/fmaPeak.js';
+import { benchPpo, type Comparison, type SuiteContext } from './cases/ppo.js';
+import { benchSolve, benchSolveTfjs } from './cases/solve.js';
+import type { CaseResult } from './harness.js';
+
+export const CASE_NAMES = ['peak', 'envs', 'ppo', 'solve', 'act'] as const;
+export type CaseName = (typeof CASE_NAMES)[number];
+
+export type Runtime = 'node' | 'chrome';
+
+export interface SuiteOptions {
+  runtime: Runtime;
+  quick: boolean;
+  /** Cases to run (default: all). */
+  only?: readonly CaseName[];
+  /** TF.js backends for the baseline. */
+  tfjsBackends: readonly TfjsBackend[];
+  log(line: string): void;
+}
+
+export interface SuiteResult {
+  runtime: Runtime;
+  adapter: AdapterDescription;
+  cases: CaseResult[];
+  comparisons: Comparison[];
+  /** Wall seconds of the whole suite. */
+  seconds: number;
+  quick: boolean;
+}
+
+export async function runSuite(gpu: Gpu, options: SuiteOptions): Promise<SuiteResult> {
+  const started = performance.now();
+  const selected = new Set<CaseName>(options.only?.length ? options.only : CASE_NAMES);
+  const { log, quick } = options;
+  const cases: CaseResult[] = [];
+  const tfjs: LoadedTfjs[] = [];
+  const needsTfjs = selected.has('ppo') || selected.has('solve') || selected.has('act');
+  if (needsTfjs) {
+    for (const backend of options.tfjsBackends) {
+      try {
+        const loaded = await loadTfjs(backend);
+        tfjs.push(loaded);
+        const same = loaded.adapter ? loaded.adapter.description === gpu.adapter.description && loaded.adapter.vendor === gpu.adapter.vendor : null;
+        cases.push({ name: 'tfjs.backend', params: { backend, works: true, adapter: loaded.adapter ?? null, sameAdapterAsEngine: same }, unit: 'available', median: 1, min: 1, max: 1, reps: 1 });
+        log(`TF.js backend '${backend}' ready${loaded.adapter ? ` on ${describe(loaded.adapter)}${same ? ' (the engine\'s adapter)' : ' (NOT the engine\'s adapter)'}` : ''}`);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        cases.push({ name: 'tfjs.backend', params: { backend, works: false, error: message }, unit: 'available', median: 0, min: 0, max: 0, reps: 1 });
+        log(`TF.js backend '${backend}' unavailable: ${message}`);
+      }
+    }
+  }
+  const context: SuiteContext = { gpu, quick, log, tfjs, peakGflops: undefined, comparisons: [] };
+  const timed = async (name: CaseName, body: () => Promise<CaseResult[]>) => {
+    if (!selected.has(name)) return;
+    const start = performance.now();
+    log(`== ${name}`);
+    cases.push(...(await body()));
+    log(`== ${name} done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  };
+
+  await timed('peak', async () => {
+    const peak = await benchFmaPeak(context);
+    context.peakGflops = peak.gflops;
+    return [peak.result];
+  });
+  await timed('envs', () => benchEnvs(context));
+  await timed('ppo', () => benchPpo(context));
+  await timed('solve', async () => {
+    const engine = await benchSolve(context);
+    const baseline = quick ? [] : await benchSolveTfjs(context);
+    const cartpole = engine.find((r) => r.params.env === 'CartPole-v1');
+    for (const base of baseline) {
+      if (!cartpole) continue;
+      context.comparisons.push({
+        name: `solve-wall-vs-${String(base.params.runner)}-CartPole-v1`,
+        engine: cartpole.median,
+        baseline: base.median,
+        unit: 's (whole default run, same steps)',
+        ratio: base.median / cartpole.median,
+        goal: null,
+      });
+    }
+    return [...engine, ...baseline];
+  });
+  await timed('act', () => benchAct(context));
+
+  return {
+    runtime: options.runtime,
+    adapter: { vendor: gpu.adapter.vendor, architecture: gpu.adapter.architecture, description: gpu.adapter.description },
+    cases,
+    comparisons: context.comparisons,
+    seconds: (performance.now() - started) / 1000,
+    quick,
+  };
+}
+
+export function describe(adapter: AdapterDescription): string {
+  return [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' / ') || 'unknown adapter';
+}
+
+/** Parses the suite's command-line flags (shared by bench/run.ts and bench/chrome.ts). */
+export interface CliOptions {
+  quick: boolean;
+  json: string | undefined;
+  only: CaseName[] | undefined;
+  readme: boolean;
+}
+
+export function parseArgs(argv: readonly string[]): CliOptions {
+  const options: CliOptions = { quick: false, json: undefined, only: undefined, readme: true };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--quick') options.quick = true;
+    else if (arg === '--json') {
+      const file = argv[++i];
+      if (!file) throw new Error('--json needs a file name');
+      options.json = file;
+    } else if (arg.startsWith('--json=')) options.json = arg.slice('--json='.length);
+    else if (arg === '--only' || arg.startsWith('--only=')) {
+      const list = arg === '--only' ? argv[++i] : arg.slice('--only='.length);
+      if (!list) throw new Error(`--only needs a comma-separated list of cases: ${CASE_NAMES.join(', ')}`);
+      const names = list.split(',').map((s) => s.trim());
+      for (const name of names) if (!(CASE_NAMES as readonly string[]).includes(name)) throw new Error(`--only: unknown case '${name}'; cases: ${CASE_NAMES.join(', ')}`);
+      options.only = names as CaseName[];
+    } else if (arg === '--no-readme') options.readme = false;
+    else if (arg === '--help' || arg === '-h') {
+      throw new Error(
+        'usage: npm run bench[:chrome] -- [--quick] [--json FILE] [--only ' + CASE_NAMES.join(',') + '] [--no-readme]\n' +
+          '  --quick      reduced set (a few minutes)\n  --json FILE  write all results to FILE\n' +
+          '  --only       run only these cases\n  --no-readme  do not update bench/results/ and the README',
+      );
+    } else throw new Error(`unknown option '${arg}' (try --help)`);
+  }
+  return options;
+}

@@ -1,0 +1,181 @@
+/**
+ * The benchmark suite's machinery, fast and untimed, so that CI catches a broken suite: argument parsing, the
+ * --json file's exact shape, the Markdown report, the SVG chart, the README marker updater (idempotent, text
+ * outside the markers kept), a real run of the smallest case (the FMA peak, --quick) through the JSON writer,
+ * and the TF.js baseline's pieces (GAE equal to the engine's kernel, one iteration on TF.js's cpu backend
+ * without leaking tensors). No speed is asserted anywhere.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { parseArgs, runSuite, type SuiteResult } from '../bench/suite.js';
+import { markdownReport, readmeSection, replaceBetweenMarkers, README_END, README_START, svgChart, targets, type BenchJson } from '../bench/report.js';
+import { LoadMonitor, machineInfo, runsOnFile, toJson, writeOutputs } from '../bench/write.js';
+import { validateBaselineGae } from '../bench/cases/ppo.js';
+import { stepWork } from '../bench/flops.js';
+import { TfjsPpo } from '../bench/baselines/tfjsPpo.js';
+import { loadTfjs } from '../bench/baselines/tfjsSetup.js';
+import { ReferenceVecEnv } from '../bench/baselines/batchEnv.js';
+import { resolveConfig } from '../src/algos/config.js';
+import { gpuTest } from './helpers/gpu.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'webgpu-rl-bench-'));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+const r = (name: string, params: Record<string, unknown>, unit: string, median: number) => ({ name, params, unit, median, min: median * 0.9, max: median * 1.1, reps: 3 });
+
+/** A suite result with one case of every kind the report knows. */
+function syntheticSuite(runtime: 'node' | 'chrome', quick: boolean): SuiteResult {
+  const ppo = (numEnvs: number, sps: number) =>
+    r('ppo.engine', { env: 'CartPole-v1', numEnvs, numSteps: 16, batch: numEnvs * 16, updateEpochs: 4, numMinibatches: 4, dispatchesPerIteration: 71, submitsPerIteration: 1, readbacksPerIteration: 1, bufferBytes: 1 << 20 }, 'env-steps/s', sps);
+  return {
+    runtime,
+    quick,
+    seconds: 12,
+    adapter: { vendor: 'test', architecture: 'cpu', description: 'synthetic' },
+    cases: [
+      r('peak.fma', { chains: 8 }, 'GFLOP/s', 20),
+      r('envs.gpu', { env: 'CartPole-v1', numEnvs: 1 }, 'env-steps/s', 1e4),
+      r('envs.gpu', { env: 'CartPole-v1', numEnvs: 4096 }, 'env-steps/s', 1e7),
+      r('envs.cpuReference', { env: 'CartPole-v1', numEnvs: 4096 }, 'env-steps/s', 1e6),
+      ppo(8, 3000),
+      ppo(4096, 4000),
+      r('ppo.tfjs-webgpu', { env: 'CartPole-v1', numEnvs: 8, batch: 128 }, 'env-steps/s', 200),
+      r('ppo.tfjs-webgpu', { env: 'CartPole-v1', numEnvs: 4096, batch: 65536 }, 'env-steps/s', 1000),
+      r('ppo.update', { env: 'CartPole-v1', numEnvs: 4096, batch: 65536, minibatch: 16384, secondsPerEpoch: 3, iterationSeconds1Epoch: 5, iterationSeconds4Epochs: 14, fractionOfPeak: 0.06 }, 'GFLOP/s', 1.2),
+      r('solve.engine', { env: 'CartPole-v1', runner: 'engine', numEnvs: 8, numSteps: 32, totalSteps: 99840, rewardThreshold: 475, solvedAtStep: 44544, secondsToSolve: 40, evalMean: 300, evalStd: 50, evalEpisodes: 100, sps: 1000 }, 's (whole default run)', 92),
+      r('solve.engine', { env: 'MountainCar-v0', runner: 'engine', numEnvs: 4, numSteps: 128, totalSteps: 500000, rewardThreshold: -110, solvedAtStep: null, secondsToSolve: null, evalMean: -200, evalStd: 0, evalEpisodes: 100, sps: 2000 }, 's (whole default run)', 250),
+      r('act.gpu.trainerPolicy', { env: 'CartPole-v1', observations: 1 }, 'µs/call', 100),
+    ],
+    comparisons: [
+      { name: 'ppo-vs-tfjs-8envs', engine: 3000, baseline: 200, unit: 'env-steps/s', ratio: 15, goal: 5 },
+      { name: 'ppo-vs-tfjs-4096envs', engine: 4000, baseline: 1000, unit: 'env-steps/s', ratio: 4, goal: 20 },
+    ],
+  };
+}
+
+describe('bench machinery', () => {
+  test('parseArgs reads --quick, --json FILE, --only and rejects the unknown', () => {
+    expect(parseArgs(['--quick', '--json', 'out.json'])).toEqual({ quick: true, json: 'out.json', only: undefined, readme: true });
+    expect(parseArgs(['--json=x.json', '--only', 'ppo,act', '--no-readme'])).toEqual({ quick: false, json: 'x.json', only: ['ppo', 'act'], readme: false });
+    expect(() => parseArgs(['--only', 'nope'])).toThrow(/unknown case 'nope'/);
+    expect(() => parseArgs(['--json'])).toThrow(/needs a file/);
+    expect(() => parseArgs(['--fast'])).toThrow(/unknown option/);
+  });
+
+  test('the --json file has exactly the shape of issue 6, and the report, chart and README follow from it', () => {
+    const dir = tempDir();
+    const readme = join(dir, 'README.md');
+    writeFileSync(readme, `# Project\n\nIntro.\n\n${README_START}\nold table\n${README_END}\n\n## After\n\nKept.\n`);
+    const suite = syntheticSuite('node', true);
+    const json = toJson(suite, machineInfo(new LoadMonitor(), suite));
+    const out = join(dir, 'out.json');
+    writeOutputs(json, { jsonFile: out, resultsDir: join(dir, 'results'), readme });
+
+    const written = JSON.parse(readFileSync(out, 'utf8')) as BenchJson;
+    expect(Object.keys(written).sort()).toEqual(['adapter', 'cases', 'comparisons', 'machine', 'runtime']);
+    expect(Object.keys(written.adapter).sort()).toEqual(['architecture', 'description', 'vendor']);
+    expect(written.runtime).toBe('node');
+    for (const c of written.cases) expect(Object.keys(c).sort()).toEqual(['max', 'median', 'min', 'name', 'params', 'reps', 'unit']);
+    for (const c of written.comparisons) expect(Object.keys(c).sort()).toEqual(['baseline', 'engine', 'goal', 'name', 'ratio', 'unit']);
+    expect(written.comparisons.map((c) => c.name)).toEqual(expect.arrayContaining(['ppo-vs-tfjs-8envs', 'ppo-vs-tfjs-4096envs']));
+    expect(written.machine).toMatchObject({ quick: true, cores: expect.any(Number), loadStart: expect.any(Array) });
+
+    // Results on file, under the quick name; the report and chart.
+    expect(runsOnFile(join(dir, 'results')).map((x) => x.file)).toEqual(['node-quick.json']);
+    const md = readFileSync(join(dir, 'results', 'node-quick.md'), 'utf8');
+    expect(md).toContain('## Targets');
+    expect(md).toContain('missed: 5.0× short');
+    expect(md).toContain('**met**');
+    expect(md).toContain('not solved (threshold -110)');
+    expect(md).toContain('This is a projection, not a measurement');
+    const svg = readFileSync(join(dir, 'results', 'scaling.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('<path d="M');
+    expect(svg.trim().endsWith('</svg>')).toBe(true);
+
+    // The README: replaced between the markers, the rest kept, and a second run changes nothing more.
+    const first = readFileSync(readme, 'utf8');
+    expect(first).not.toContain('old table');
+    expect(first.startsWith('# Project\n\nIntro.\n\n<!-- bench:start -->')).toBe(true);
+    expect(first).toContain('## After\n\nKept.');
+    expect(first).toContain('](results/node-quick.md)');
+    expect(first).toContain('![Scaling curves');
+    writeOutputs(json, { resultsDir: join(dir, 'results'), readme });
+    expect(readFileSync(readme, 'utf8')).toBe(first);
+  });
+
+  test('the marker updater appends a section when there are no markers and refuses a lone marker', () => {
+    const section = readmeSection([], null);
+    expect(replaceBetweenMarkers('# X\n', section)).toBe(`# X\n\n## Benchmarks\n\n${section}\n`);
+    expect(() => replaceBetweenMarkers(`# X\n${README_START}\n`, section)).toThrow(/only one of the markers/);
+  });
+
+  test('targets say met or missed, and by how much', () => {
+    const suite = syntheticSuite('chrome', false);
+    const rows = targets(toJson(suite, { quick: false }));
+    expect(rows.map((row) => row.met)).toEqual([true, false, false, true]);
+    expect(rows[1]!.note).toBe('missed: 5.0× short');
+    expect(rows[2]!.note).toMatch(/^missed: best 6\.0%, 4\.2× short$/);
+    expect(markdownReport(toJson(suite, { quick: false }))).toContain('# Benchmark results: chrome');
+    expect(svgChart([toJson(suite, { quick: false })])).toContain('engine CartPole-v1 (Chrome)');
+  });
+
+  test('work per step: 2 x 64 tanh actor and critic on CartPole', () => {
+    const work = stepWork({ observationSize: 4, policyOutputs: 2, actionWidth: 1, box: false, hidden: [64, 64] });
+    // actor 2 (4*64 + 64*64 + 64*2) + critic 2 (4*64 + 64*64 + 64)
+    expect(work.forwardFlops).toBe(2 * (256 + 4096 + 128) + 2 * (256 + 4096 + 64));
+    expect(work.updateFlops).toBe(3 * work.forwardFlops);
+  });
+
+  test('the baseline environments step with Gymnasium time limits and auto-reset', () => {
+    const env = new ReferenceVecEnv('Pendulum-v1', 3, 1);
+    let truncations = 0;
+    for (let t = 0; t < 200; t++) truncations += env.step([5, -5, 0]).truncated.reduce((a, b) => a + b, 0);
+    expect(truncations).toBe(3);
+    expect(env.drainEpisodes()).toHaveLength(3);
+  });
+
+  test('one PPO iteration of the TF.js baseline on its cpu backend: finite losses, no leaked tensors', async () => {
+    const { tf } = await loadTfjs('cpu');
+    const config = { ...resolveConfig({ env: 'CartPole-v1' }, false), num_envs: 2, num_steps: 8, update_epochs: 2, num_minibatches: 2 };
+    const ppo = new TfjsPpo(tf, 'CartPole-v1', config);
+    try {
+      await ppo.runIteration(10);
+      const tensors = tf.memory().numTensors;
+      const report = await ppo.runIteration(10);
+      expect(tf.memory().numTensors).toBe(tensors);
+      expect(report.globalStep).toBe(32);
+      for (const value of [report.policyLoss, report.valueLoss, report.entropy, report.approxKl]) expect(Number.isFinite(value)).toBe(true);
+    } finally {
+      ppo.dispose();
+    }
+  }, 60_000);
+
+  gpuTest('the baseline GAE equals the engine kernel', async (gpu) => {
+    await validateBaselineGae(gpu);
+  });
+
+  gpuTest('a real --quick run of the smallest case goes through the JSON writer', async (gpu) => {
+    const suite = await runSuite(gpu, { runtime: 'node', quick: true, only: ['peak'], tfjsBackends: [], log: () => undefined });
+    const json = toJson(suite, { quick: true });
+    expect(json.cases).toHaveLength(1);
+    const peak = json.cases[0]!;
+    expect(peak.name).toBe('peak.fma');
+    expect(peak.unit).toBe('GFLOP/s');
+    expect(peak.median).toBeGreaterThan(0);
+    expect(peak.min).toBeLessThanOrEqual(peak.median);
+    expect(peak.max).toBeGreaterThanOrEqual(peak.median);
+    expect(peak.reps).toBe(3);
+    expect(json.adapter.description || json.adapter.vendor).not.toBe('');
+    const dir = tempDir();
+    writeOutputs(json, { jsonFile: join(dir, 'out.json'), results: false });
+    expect(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(json)));
+  }, 120_000);
+});
