@@ -141,7 +141,8 @@ async function requestNodeAdapter(): Promise<GPUAdapter> {
   );
 }
 
-async function requestBrowserAdapter(): Promise<GPUAdapter> {
+/** The browser path of requestGpu (exported for tests). */
+export async function requestBrowserAdapter(): Promise<GPUAdapter> {
   const gpu = typeof navigator !== 'undefined' ? navigator.gpu : undefined;
   if (!gpu) {
     throw new WebGpuUnavailableError(
