@@ -5,13 +5,14 @@
 import type { Gpu } from '../gpu/device.js';
 import { bindBuffers, type BufferResource } from '../gpu/bind.js';
 import type { BindingKind } from '../gpu/pipelines.js';
-import { gridFor, type Recorder } from '../gpu/recorder.js';
+import { gridFor, type Recorder, type Workgroups } from '../gpu/recorder.js';
 import {
   DEFAULT_TILING,
-  denseTileCounts,
+  denseWorkgroups,
   denseWgsl,
   packDenseDims,
   type DenseDims,
+  type DenseEntryPoint,
   type DenseShape,
   type DenseTiling,
 } from '../../shaders/matmul.js';
@@ -98,16 +99,23 @@ export class DenseKernels {
   }
 
   encodeForward(recorder: Recorder, binding: DenseBinding): void {
-    const [x, y] = gridFor(binding.batch, this.tiling.workgroup, this.gpu.limits.maxComputeWorkgroupsPerDimension);
-    recorder.dispatch(this.forwardPipeline, binding.forward, [x, y, denseTileCounts(this.shape, this.tiling).forwardTiles]);
+    recorder.dispatch(this.forwardPipeline, binding.forward, this.grid('forward', binding.batch));
   }
 
   encodeBackwardInput(recorder: Recorder, binding: DenseBinding): void {
-    const [x, y] = gridFor(binding.batch, this.tiling.workgroup, this.gpu.limits.maxComputeWorkgroupsPerDimension);
-    recorder.dispatch(this.backwardInputPipeline, binding.backwardInput, [x, y, denseTileCounts(this.shape, this.tiling).inputTiles]);
+    recorder.dispatch(this.backwardInputPipeline, binding.backwardInput, this.grid('backward_input', binding.batch));
   }
 
   encodeBackwardWeights(recorder: Recorder, binding: DenseBinding): void {
-    recorder.dispatch(this.backwardWeightsPipeline, binding.backwardWeights, [denseTileCounts(this.shape, this.tiling).weightTiles]);
+    recorder.dispatch(this.backwardWeightsPipeline, binding.backwardWeights, this.grid('backward_weights', binding.batch));
   }
+
+  private grid(entryPoint: DenseEntryPoint, batch: number): Workgroups {
+    return denseGrid(this.shape, this.tiling, entryPoint, batch, this.gpu.limits.maxComputeWorkgroupsPerDimension);
+  }
+}
+
+/** The dispatch size of an entry point of shaders/matmul.ts at a batch (split over x and y past the per-dimension limit). */
+export function denseGrid(shape: DenseShape, tiling: DenseTiling, entryPoint: DenseEntryPoint, batch: number, maxPerDimension = 65535): Workgroups {
+  return gridFor(denseWorkgroups(shape, tiling, entryPoint, batch), 1, maxPerDimension);
 }
