@@ -19,7 +19,7 @@ import { getEnvDefinition } from './envs/registry.js';
 import type { ActionSpace, EnvSpec } from './envs/spec.js';
 import { AgentLayout, type AgentArchitecture } from './algos/agent.js';
 import type { TrainerConfig } from './algos/config.js';
-import { createBuffer } from './gpu/buffers.js';
+import { createBuffer, destroyBuffer } from './gpu/buffers.js';
 import { initialNormStats } from '../shaders/normalize.js';
 import { CpuPolicy } from './cpuPolicy.js';
 import { GpuPolicy } from './policy.js';
@@ -219,6 +219,10 @@ export interface LoadPolicyOptions {
 
 export type LoadedPolicy = (GpuPolicy | CpuPolicy) & { readonly trainedSteps: number };
 
+/** A policy file as a CpuPolicy (plain JavaScript, synchronous actSync) or a GpuPolicy (default), after validating all of it. */
+export function loadPolicy(bytes: Uint8Array, options: LoadPolicyOptions & { backend: 'cpu' }): Promise<CpuPolicy & { readonly trainedSteps: number }>;
+export function loadPolicy(bytes: Uint8Array, options?: LoadPolicyOptions & { backend?: 'gpu' }): Promise<GpuPolicy & { readonly trainedSteps: number }>;
+export function loadPolicy(bytes: Uint8Array, options?: LoadPolicyOptions): Promise<LoadedPolicy>;
 export async function loadPolicy(bytes: Uint8Array, options: LoadPolicyOptions = {}): Promise<LoadedPolicy> {
   const header = readHeader(bytes, POLICY_FORMAT, options.env);
   const agent = new AgentLayout(header.architecture);
@@ -241,8 +245,26 @@ export async function loadPolicy(bytes: Uint8Array, options: LoadPolicyOptions =
   normalization?.mean.forEach((m, d) => (stats[3 * d + 1] = m));
   normalization?.variance.forEach((v, d) => (stats[3 * d + 2] = v));
   const norm = createBuffer(gpu, { label: 'LoadedPolicy.obsNorm', size: stats.byteLength, data: stats });
-  const policy = await GpuPolicy.create(gpu, header.spec, agent, { params, norm }, normalization ? { clipObs: normalization.clipObs } : undefined, options.seed ?? 0);
-  return Object.assign(policy, { trainedSteps });
+  // The policy reads these buffers but does not own them (a trainer's policy reads the trainer's): free them with it.
+  const release = () => {
+    destroyBuffer(gpu, params);
+    destroyBuffer(gpu, norm);
+  };
+  let policy: GpuPolicy;
+  try {
+    policy = await GpuPolicy.create(gpu, header.spec, agent, { params, norm }, normalization ? { clipObs: normalization.clipObs } : undefined, options.seed ?? 0);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  const destroyPolicy = policy.destroy.bind(policy);
+  return Object.assign(policy, {
+    trainedSteps,
+    destroy() {
+      destroyPolicy();
+      release();
+    },
+  });
 }
 
 /** Rebuilds a trainer from saveTrainer's bytes: same configuration, parameters, optimizer, environments, counters. */

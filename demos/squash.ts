@@ -1,0 +1,71 @@
+/**
+ * The arcade page: Squash-v0, a game whose rules are a GPU environment, played full size by a policy shipped with
+ * the page (demos/policies/squash.safetensors) or by one trained here, and by the visitor at the keyboard.
+ * URL parameters: ?policy=none (start without the shipped policy), training keys (?num_envs=...), autostart=1.
+ */
+import { requireWebGpu } from './lib/webgpu.js';
+import { TrainingPanel } from './lib/trainingPanel.js';
+import { renderSquash } from './games/squash/render.js';
+import { SquashGame } from './games/squash/play.js';
+import { SQUASH_PRESET } from './games/squash/preset.js';
+import { defineSquash, SQUASH_ID } from './games/squash/rules.js';
+
+const SHIPPED_POLICY = new URL('./policies/squash.safetensors', import.meta.url);
+
+const query = new URLSearchParams(location.search);
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+async function main(): Promise<void> {
+  byId('status').textContent = 'Requesting a WebGPU device…';
+  const gpu = await requireWebGpu(byId('webgpu-notice'));
+  if (!gpu) {
+    byId('status').textContent = 'WebGPU is unavailable: see the notice above.';
+    document.body.dataset.state = 'no-webgpu';
+    return;
+  }
+  defineSquash();
+  const source = byId('policy-source');
+  let game: SquashGame | undefined;
+  const panel = new TrainingPanel({
+    onPolicy: async (policy, name) => {
+      source.textContent = policy ? `agent: ${name}` : 'agent: no policy (load one or train)';
+      await game?.setPolicy(policy, name);
+    },
+  });
+  game = new SquashGame(
+    { court: byId('court'), score: byId('score'), player: byId('player'), frames: byId('frames'), table: byId<HTMLTableSectionElement>('score-table'), returns: { agent: byId('agent-returns'), you: byId('your-returns') } },
+    (error) => panel.status.error('Playing', error),
+  );
+  await panel.setEnv(
+    {
+      id: SQUASH_ID,
+      renderer: renderSquash,
+      displayEnvs: 4,
+      stepsPerSecond: 60,
+      preset: SQUASH_PRESET,
+    },
+    query,
+  );
+  await game.start(Number(query.get('seed') ?? 7));
+
+  const loadShipped = () =>
+    panel.exclusive(async () => {
+      panel.status.set('Loading the shipped policy…', 'busy');
+      const response = await fetch(SHIPPED_POLICY);
+      if (!response.ok) throw new Error(`fetching the shipped policy ${SHIPPED_POLICY.pathname}: HTTP ${response.status}`);
+      await panel.usePolicyFile(new Uint8Array(await response.arrayBuffer()), 'the shipped policy');
+    });
+  byId('load-shipped').addEventListener('click', () => void loadShipped());
+  byId('agent-plays').addEventListener('click', () => void game!.setPlayer('agent').catch((error: unknown) => panel.status.error('Switching player', error)));
+  byId('you-play').addEventListener('click', () => void game!.setPlayer('you').catch((error: unknown) => panel.status.error('Switching player', error)));
+
+  if (query.get('policy') !== 'none') await loadShipped();
+  if (query.get('autostart') === '1') byId('start').click();
+}
+
+main().catch((error: unknown) => {
+  const status = byId('status');
+  status.textContent = `The page failed to start: ${error instanceof Error ? error.message : String(error)}`;
+  status.dataset.kind = 'error';
+  console.error(error);
+});

@@ -1,0 +1,61 @@
+/**
+ * The live training page: pick a built-in environment, set the hyperparameters, start, and watch four of its
+ * environments act with the policy as it learns, next to the learning curves. URL parameters choose the start:
+ * ?env=Acrobot-v1&num_envs=8&...&deterministic=1&autostart=1.
+ */
+import { requireWebGpu } from './lib/webgpu.js';
+import { PRESETS } from './lib/presets.js';
+import { RENDERERS } from './lib/render/index.js';
+import { TrainingPanel, type PanelEnv } from './lib/trainingPanel.js';
+
+const query = new URLSearchParams(location.search);
+const select = document.getElementById('env') as HTMLSelectElement;
+const note = document.getElementById('env-note')!;
+
+function panelEnv(id: string): PanelEnv | null {
+  const preset = PRESETS[id];
+  const renderer = RENDERERS[id];
+  if (!preset || !renderer) return null;
+  return { id, renderer, preset: preset.config, stepsPerSecond: preset.stepsPerSecond };
+}
+
+function showEnv(env: PanelEnv): void {
+  select.value = env.id;
+  note.textContent = PRESETS[env.id]!.expect;
+}
+
+async function main(): Promise<void> {
+  const status = document.getElementById('status')!;
+  status.textContent = 'Requesting a WebGPU device…';
+  const gpu = await requireWebGpu(document.getElementById('webgpu-notice')!);
+  if (!gpu) {
+    status.textContent = 'WebGPU is unavailable: see the notice above.';
+    document.body.dataset.state = 'no-webgpu';
+    return;
+  }
+  for (const id of Object.keys(PRESETS)) {
+    const option = document.createElement('option');
+    option.value = id;
+    option.textContent = id;
+    select.append(option);
+  }
+  const panel = new TrainingPanel({ resolveEnv: panelEnv, onEnvChange: showEnv });
+  const requested = query.get('env') ?? 'CartPole-v1';
+  const first = panelEnv(requested);
+  if (!first) {
+    panel.status.set(`Unknown environment '${requested}' in the URL; showing CartPole-v1. Known: ${Object.keys(PRESETS).join(', ')}.`, 'error');
+  }
+  await panel.setEnv(first ?? panelEnv('CartPole-v1')!, query);
+  select.addEventListener('change', () => {
+    const env = panelEnv(select.value);
+    if (env) void panel.setEnv(env);
+  });
+  if (query.get('autostart') === '1') document.getElementById('start')!.click();
+}
+
+main().catch((error: unknown) => {
+  const status = document.getElementById('status')!;
+  status.textContent = `The page failed to start: ${error instanceof Error ? error.message : String(error)}`;
+  status.dataset.kind = 'error';
+  console.error(error);
+});

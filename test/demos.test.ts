@@ -1,0 +1,329 @@
+/**
+ * The demo pages in headless Chromium (WebGPU on SwiftShader where there is no GPU), driven like a visitor would:
+ * each page is opened with small settings from its URL, trains, and must show progress in its readouts (#env-steps
+ * grows, #mean-return rises by a clear margin above its first value) without any page error or WebGPU message.
+ * The games are played for some frames; files go out (download) and come back (file input); a browser without
+ * WebGPU gets the notice. Screenshots go to test-output/demos/; the README's (one per page) are also copied to
+ * demos/screenshots/ when WEBGPU_RL_UPDATE_SCREENSHOTS=1 or none is committed yet, so ordinary runs leave the
+ * working tree clean.
+ */
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import type { Page } from 'puppeteer';
+import { build } from 'vite';
+import { describe, expect } from 'vitest';
+import { ROOT } from '../src/setup/prepare.mjs';
+import { browserTest, recordPage, type BrowserSession, type PageLog } from './helpers/browser.js';
+
+const OUTPUT = join(ROOT, 'test-output', 'demos');
+const COMMITTED = join(ROOT, 'demos', 'screenshots');
+
+interface DemoPage {
+  page: Page;
+  log: PageLog;
+  /** Fails with the page's console when it reported any error. */
+  expectClean(): void;
+  close(): Promise<void>;
+}
+
+async function openDemo(session: BrowserSession, path: string, options: { noWebGpu?: boolean; baseUrl?: string } = {}): Promise<DemoPage> {
+  const page = await session.browser.newPage();
+  await page.setViewport({ width: 1280, height: 1000 });
+  const log = recordPage(page);
+  if (options.noWebGpu) {
+    await page.evaluateOnNewDocument(() => {
+      Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
+    });
+  }
+  const response = await page.goto(`${options.baseUrl ?? `${session.baseUrl}/demos`}/${path}`, { waitUntil: 'load', timeout: 60_000 });
+  // 304: the browser revalidated a page an earlier test already loaded.
+  expect(response?.ok() || response?.status() === 304, `HTTP status ${response?.status()} of demos/${path}`).toBe(true);
+  return {
+    page,
+    log,
+    expectClean() {
+      expect(log.errors, `errors on demos/${path}; console:\n  ${log.messages.join('\n  ')}`).toEqual([]);
+    },
+    close: () => page.close(),
+  };
+}
+
+async function text(page: Page, selector: string): Promise<string> {
+  return page.$eval(selector, (element) => element.textContent ?? '');
+}
+
+async function number(page: Page, selector: string): Promise<number> {
+  const value = (await text(page, selector)).trim();
+  return value === '' ? Number.NaN : Number(value);
+}
+
+/** Polls until `condition` holds; fails with the page's status line, state and console when it never does. */
+async function waitUntil(demo: DemoPage, what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (demo.log.errors.length > 0) break;
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const status = await text(demo.page, '#status').catch(() => '(no status)');
+  const state = await demo.page.evaluate(() => document.body.dataset.state).catch(() => '?');
+  throw new Error(
+    `${demo.log.errors.length ? 'the page reported errors' : `timed out after ${timeoutMs} ms`} waiting for ${what}; state '${state}', status: ${status}\n` +
+      `errors:\n  ${demo.log.errors.join('\n  ') || 'none'}\nconsole:\n  ${demo.log.messages.join('\n  ') || 'empty'}`,
+  );
+}
+
+/**
+ * Waits for training to make progress: #env-steps grows, then #mean-return shows a first value and rises to at
+ * least that value + `margin`. Returns the first and the last values seen.
+ */
+async function expectLearning(demo: DemoPage, margin: number, timeoutMs: number): Promise<{ start: number; end: number; steps: number }> {
+  const { page } = demo;
+  await waitUntil(demo, '#env-steps to grow', async () => (await number(page, '#env-steps')) > 0, timeoutMs);
+  let start = Number.NaN;
+  await waitUntil(demo, 'a first #mean-return', async () => Number.isFinite((start = await number(page, '#mean-return'))), timeoutMs);
+  const stepsAtStart = await number(page, '#env-steps');
+  let end = start;
+  await waitUntil(demo, `#mean-return to rise from ${start} to at least ${start + margin}`, async () => (end = await number(page, '#mean-return')) >= start + margin, timeoutMs);
+  const steps = await number(page, '#env-steps');
+  expect(steps).toBeGreaterThan(stepsAtStart);
+  return { start, end, steps };
+}
+
+/** Saves a screenshot in test-output/demos/; the README's ones (`readme`) also in demos/screenshots/ (see the header). */
+async function screenshot(page: Page, name: string, options: { readme?: boolean } = {}): Promise<string> {
+  mkdirSync(OUTPUT, { recursive: true });
+  const path = join(OUTPUT, `${name}.png`);
+  await page.screenshot({ path, fullPage: false });
+  const committed = join(COMMITTED, `${name}.png`);
+  if (options.readme && (process.env.WEBGPU_RL_UPDATE_SCREENSHOTS === '1' || !existsSync(committed))) {
+    mkdirSync(COMMITTED, { recursive: true });
+    copyFileSync(path, committed);
+  }
+  return path;
+}
+
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.safetensors': 'application/octet-stream' };
+
+/** A static file server over `root` on a free loopback port (what any web host does with the built demos). */
+async function serveStatic(root: string): Promise<{ server: Server; baseUrl: string }> {
+  const server = createServer((request, response) => {
+    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)).replace(/^([/\\])+/, '');
+    const file = join(root, path || 'index.html');
+    if (!file.startsWith(root) || !existsSync(file)) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('the static server has no TCP address');
+  return { server, baseUrl: `http://127.0.0.1:${address.port}` };
+}
+
+describe('demos in headless Chromium', () => {
+  browserTest('index: lists the three demos and reports the WebGPU adapter', async (session) => {
+    const demo = await openDemo(session, 'index.html');
+    try {
+      await waitUntil(demo, 'the WebGPU check', async () => (await demo.page.evaluate(() => document.body.dataset.state)) === 'ready', 30_000);
+      expect(await text(demo.page, '#status')).toMatch(/^WebGPU is available: /);
+      const links = await demo.page.$$eval('.demo-list a', (anchors) => anchors.map((a) => a.getAttribute('href')));
+      expect(links).toEqual(['./train.html', './squash.html', './catch.html']);
+      await screenshot(demo.page, 'index', { readme: true });
+      demo.expectClean();
+    } finally {
+      await demo.close();
+    }
+  });
+
+  browserTest('without WebGPU every page says so and how to enable it, instead of failing silently', async (session) => {
+    for (const path of ['index.html', 'train.html', 'squash.html', 'catch.html']) {
+      const demo = await openDemo(session, path, { noWebGpu: true });
+      try {
+        await waitUntil(demo, 'the no-WebGPU notice', async () => (await demo.page.evaluate(() => document.body.dataset.state)) === 'no-webgpu', 30_000);
+        const notice = await demo.page.$eval('#webgpu-notice', (element) => ({ hidden: (element as HTMLElement).hidden, text: element.textContent ?? '' }));
+        expect(notice.hidden, path).toBe(false);
+        expect(notice.text, path).toMatch(/WebGPU is not available/);
+        expect(notice.text, path).toMatch(/Chrome or Edge 113/);
+        expect(notice.text, path).toMatch(/--enable-unsafe-webgpu/);
+        expect(notice.text, path).toMatch(/chrome:\/\/flags/);
+        demo.expectClean();
+      } finally {
+        await demo.close();
+      }
+    }
+  });
+
+  browserTest('train: CartPole-v1 learns live, drawn and plotted; policy and checkpoint download, load back, and the run continues', async (session) => {
+    const demo = await openDemo(session, 'train.html?env=CartPole-v1&num_envs=8&num_steps=32&update_epochs=20&num_minibatches=1&autostart=1');
+    const downloads = mkdtempSync(join(tmpdir(), 'webgpu-rl-downloads-'));
+    try {
+      const { start, end, steps } = await expectLearning(demo, 40, 110_000);
+      console.log(`train.html CartPole-v1: mean return ${start} -> ${end} by ${steps} env steps`);
+      await screenshot(demo.page, 'train', { readme: true });
+
+      // Pause, download the policy and the checkpoint, reset; load the policy back, then the checkpoint, and go on.
+      const state = () => demo.page.evaluate(() => document.body.dataset.state);
+      await demo.page.click('#pause');
+      await waitUntil(demo, 'the pause', async () => (await state()) === 'paused', 60_000);
+      const pausedAt = await number(demo.page, '#env-steps');
+      const cdp = await demo.page.createCDPSession();
+      await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+      const downloaded = (kind: string) => readdirSync(downloads).find((f) => new RegExp(`^CartPole-v1-${kind}-\\d+-steps\\.safetensors$`).test(f));
+      await demo.page.click('#download-policy');
+      await waitUntil(demo, 'the policy download', async () => downloaded('policy') !== undefined, 60_000);
+      await demo.page.click('#download-checkpoint');
+      await waitUntil(demo, 'the checkpoint download', async () => downloaded('checkpoint') !== undefined, 60_000);
+      await demo.page.click('#reset');
+      await waitUntil(demo, 'the reset', async () => (await state()) === 'idle', 60_000);
+      expect(await number(demo.page, '#env-steps')).toBe(0);
+      const upload = async (file: string) => {
+        const input = await demo.page.$('#load-file');
+        await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(join(downloads, file));
+      };
+      await upload(downloaded('policy')!);
+      await waitUntil(demo, 'the loaded policy', async () => /^Playing CartPole-v1-policy-\d+-steps\.safetensors/.test(await text(demo.page, '#status')), 60_000);
+      await upload(downloaded('checkpoint')!);
+      await waitUntil(demo, 'the restored checkpoint', async () => /^Restored CartPole-v1-checkpoint/.test(await text(demo.page, '#status')), 90_000);
+      const restoredAt = await number(demo.page, '#env-steps');
+      expect(restoredAt, 'steps of the restored run').toBeGreaterThanOrEqual(pausedAt);
+      await demo.page.click('#start');
+      await waitUntil(demo, 'the restored run to continue', async () => (await number(demo.page, '#env-steps')) > restoredAt, 90_000);
+      demo.expectClean();
+    } finally {
+      rmSync(downloads, { recursive: true, force: true });
+      await demo.close();
+    }
+  });
+
+  for (const env of ['Acrobot-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1']) {
+    browserTest(`train: ${env} compiles, trains and draws without errors`, async (session) => {
+      const demo = await openDemo(session, `train.html?env=${env}&num_envs=4&num_steps=16&update_epochs=1&num_minibatches=1&autostart=1&deterministic=1`);
+      try {
+        await waitUntil(demo, 'two iterations', async () => (await number(demo.page, '#env-steps')) >= 2 * 64, 100_000);
+        expect(await demo.page.$eval('#env', (select) => (select as HTMLSelectElement).value)).toBe(env);
+        await screenshot(demo.page, `train-${env}`);
+        demo.expectClean();
+      } finally {
+        await demo.close();
+      }
+    });
+  }
+
+  browserTest('train: a file that is not a valid policy is refused with a clear message and changes nothing', async (session) => {
+    const demo = await openDemo(session, 'train.html?env=CartPole-v1');
+    const dir = mkdtempSync(join(tmpdir(), 'webgpu-rl-bad-file-'));
+    try {
+      await waitUntil(demo, 'the page to be ready', async () => (await demo.page.evaluate(() => document.body.dataset.state)) === 'idle', 60_000);
+      const squash = readFileSync(join(ROOT, 'demos', 'policies', 'squash.safetensors'));
+      const cases: [string, Uint8Array, RegExp][] = [
+        ['notes.safetensors', new TextEncoder().encode('just some text, not a policy'), /not a webgpu-rl policy or checkpoint/],
+        ['truncated.safetensors', squash.subarray(0, squash.length - 100), /not a webgpu-rl policy or checkpoint|truncated/],
+        ['squash.safetensors', squash, /'Squash-v0'/],
+      ];
+      for (const [name, bytes, message] of cases) {
+        const path = join(dir, name);
+        writeFileSync(path, bytes);
+        const input = await demo.page.$('#load-file');
+        await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(path);
+        await waitUntil(demo, `the refusal of ${name}`, async () => (await text(demo.page, '#status')).startsWith(`Could not load ${name}`), 30_000);
+        const status = await text(demo.page, '#status');
+        expect(status).toMatch(message);
+        expect(status).toMatch(/Nothing was changed\.$/);
+        expect(await demo.page.evaluate(() => document.body.dataset.state)).toBe('idle');
+        expect(await demo.page.$eval('#env', (select) => (select as HTMLSelectElement).value)).toBe('CartPole-v1');
+      }
+      demo.expectClean();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await demo.close();
+    }
+  });
+
+  browserTest('squash: the shipped policy plays at game speed and returns the ball; the keyboard takes over', async (session) => {
+    const demo = await openDemo(session, 'squash.html');
+    try {
+      await waitUntil(demo, 'the shipped policy', async () => /the shipped policy/.test(await text(demo.page, '#policy-source')), 60_000);
+      const startFrames = await number(demo.page, '#frames');
+      const startTime = Date.now();
+      await waitUntil(demo, '600 court steps', async () => (await number(demo.page, '#frames')) >= startFrames + 600, 90_000);
+      const rate = (((await number(demo.page, '#frames')) - startFrames) * 1000) / (Date.now() - startTime);
+      const agentReturns = await number(demo.page, '#agent-returns');
+      const agentRallies = await demo.page.$eval('#score-table tr[data-player="agent"] td:nth-child(2)', (cell) => Number(cell.textContent));
+      console.log(`squash.html: the shipped policy returned ${agentReturns} balls in ${await number(demo.page, '#frames')} court steps (${agentRallies} misses), at ${rate.toFixed(0)} steps/s`);
+      // A ball takes 45-90 steps from the paddle back to it: 600 steps hold about 7 returns. The shipped policy
+      // misses none (its rallies last the full 1500 steps); a paddle that stays put misses the first one or two.
+      expect(agentReturns).toBeGreaterThanOrEqual(6);
+      expect(agentRallies, 'rallies the agent lost').toBe(0);
+      expect(await text(demo.page, '#player')).toBe('agent');
+      await screenshot(demo.page, 'squash', { readme: true });
+
+      // A person takes over with the arrow keys; not moving at all, they miss soon.
+      await demo.page.keyboard.down('ArrowLeft');
+      await demo.page.keyboard.up('ArrowLeft');
+      await waitUntil(demo, 'the keyboard to take over', async () => (await text(demo.page, '#player')) === 'you', 10_000);
+      await waitUntil(
+        demo,
+        'a rally of yours in the score table',
+        async () => (await demo.page.$eval('#score-table tr[data-player="you"] td:nth-child(2)', (cell) => Number(cell.textContent))) >= 1,
+        60_000,
+      );
+      await demo.page.keyboard.press('Escape');
+      await waitUntil(demo, 'the agent to take the paddle back', async () => (await text(demo.page, '#player')) === 'agent', 10_000);
+      demo.expectClean();
+    } finally {
+      await demo.close();
+    }
+  });
+
+  browserTest('squash: training a new agent on the GPU game raises its mean return while the court plays on', async (session) => {
+    const demo = await openDemo(session, 'squash.html?policy=none&autostart=1');
+    try {
+      const framesBefore = await number(demo.page, '#frames');
+      const { start, end, steps } = await expectLearning(demo, 0.5, 150_000);
+      console.log(`squash.html training: mean return ${start} -> ${end} by ${steps} env steps`);
+      expect(await number(demo.page, '#frames'), 'court steps played with the policy in training').toBeGreaterThan(framesBefore);
+      await screenshot(demo.page, 'squash-training');
+      demo.expectClean();
+    } finally {
+      await demo.close();
+    }
+  });
+
+  browserTest('catch: training on a JavaScript game raises its mean return', async (session) => {
+    const demo = await openDemo(session, 'catch.html?autostart=1');
+    try {
+      const { start, end, steps } = await expectLearning(demo, 1, 150_000);
+      console.log(`catch.html: mean return ${start} -> ${end} by ${steps} env steps`);
+      await screenshot(demo.page, 'catch', { readme: true });
+      demo.expectClean();
+    } finally {
+      await demo.close();
+    }
+  });
+
+  browserTest('the production build (npm run build:demos) works from a static host: Squash plays its shipped policy', async (session) => {
+    const outDir = mkdtempSync(join(tmpdir(), 'webgpu-rl-demos-build-'));
+    let server: Server | undefined;
+    try {
+      await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+      expect(readdirSync(outDir).sort()).toEqual(['assets', 'catch.html', 'index.html', 'squash.html', 'train.html']);
+      const served = await serveStatic(outDir);
+      server = served.server;
+      const demo = await openDemo(session, 'squash.html', { baseUrl: served.baseUrl });
+      try {
+        await waitUntil(demo, 'the shipped policy', async () => /the shipped policy/.test(await text(demo.page, '#policy-source')), 60_000);
+        await waitUntil(demo, '200 court steps with a return', async () => (await number(demo.page, '#frames')) >= 200 && (await number(demo.page, '#agent-returns')) >= 1, 60_000);
+        demo.expectClean();
+      } finally {
+        await demo.close();
+      }
+    } finally {
+      server?.close();
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  });
+});
