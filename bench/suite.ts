@@ -82,7 +82,12 @@ export async function runSuite(gpu: Gpu, options: SuiteOptions): Promise<SuiteRe
   });
   await timed('envs', () => benchEnvs(context));
   await timed('ppo', () => benchPpo(context));
+  // Quick runs solve CartPole in Node only: on Chrome's SwiftShader an iteration takes seconds, a run many minutes.
   await timed('solve', async () => {
+    if (quick && options.runtime === 'chrome') {
+      log('solve: left out of --quick runs in Chrome (a default CartPole run takes many minutes on SwiftShader)');
+      return [];
+    }
     const engine = await benchSolve(context);
     const baseline = quick ? [] : await benchSolveTfjs(context);
     const cartpole = engine.find((r) => r.params.env === 'CartPole-v1');

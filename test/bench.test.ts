@@ -49,6 +49,7 @@ function syntheticSuite(runtime: 'node' | 'chrome', quick: boolean): SuiteResult
       r('ppo.tfjs-webgpu', { env: 'CartPole-v1', numEnvs: 8, batch: 128 }, 'env-steps/s', 200),
       r('ppo.tfjs-webgpu', { env: 'CartPole-v1', numEnvs: 4096, batch: 65536 }, 'env-steps/s', 1000),
       r('ppo.update', { env: 'CartPole-v1', numEnvs: 4096, batch: 65536, minibatch: 16384, secondsPerEpoch: 3, iterationSeconds1Epoch: 5, iterationSeconds4Epochs: 14, fractionOfPeak: 0.06 }, 'GFLOP/s', 1.2),
+      r('ppo.profile', { env: 'CartPole-v1', numEnvs: 4096, batch: 65536, phasesMs: { rollout: 800, gae: 1, update: 9000, stats: 1, other: 0 }, kernels: [{ label: 'PpoUpdate.loss', phase: 'update', dispatches: 16, ms: 7000 }], updateGflops: 1.5, fractionOfPeak: 0.075 }, 'ms (GPU time of one iteration)', 9802),
       r('solve.engine', { env: 'CartPole-v1', runner: 'engine', numEnvs: 8, numSteps: 32, totalSteps: 99840, rewardThreshold: 475, solvedAtStep: 44544, secondsToSolve: 40, evalMean: 300, evalStd: 50, evalEpisodes: 100, sps: 1000 }, 's (whole default run)', 92),
       r('solve.engine', { env: 'MountainCar-v0', runner: 'engine', numEnvs: 4, numSteps: 128, totalSteps: 500000, rewardThreshold: -110, solvedAtStep: null, secondsToSolve: null, evalMean: -200, evalStd: 0, evalEpisodes: 100, sps: 2000 }, 's (whole default run)', 250),
       r('act.gpu.trainerPolicy', { env: 'CartPole-v1', observations: 1 }, 'µs/call', 100),
@@ -95,6 +96,7 @@ describe('bench machinery', () => {
     expect(md).toContain('**met**');
     expect(md).toContain('not solved (threshold -110)');
     expect(md).toContain('This is a projection, not a measurement');
+    expect(md).toContain('PpoUpdate.loss ×16: 7,000 ms');
     const svg = readFileSync(join(dir, 'results', 'scaling.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('<path d="M');
@@ -122,7 +124,8 @@ describe('bench machinery', () => {
     const rows = targets(toJson(suite, { quick: false }));
     expect(rows.map((row) => row.met)).toEqual([true, false, false, true]);
     expect(rows[1]!.note).toBe('missed: 5.0× short');
-    expect(rows[2]!.note).toMatch(/^missed: best 6\.0%, 4\.2× short$/);
+    expect(rows[2]!.note).toMatch(/^missed: best 7\.5%, 3\.3× short$/);
+    expect(rows[2]!.measured).toContain('7.5% at batch 65536 (1.50 GFLOP/s, GPU timestamps); 6.0% at batch 65536 (1.20 GFLOP/s, wall split)');
     expect(markdownReport(toJson(suite, { quick: false }))).toContain('# Benchmark results: chrome');
     expect(svgChart([toJson(suite, { quick: false })])).toContain('engine CartPole-v1 (Chrome)');
   });

@@ -12,6 +12,9 @@
  *   - discrete actions are sampled with the Gumbel-max trick (argmax(logits - log(-log(U)))) in tf ops, because
  *     tf.multinomial returns 0 for every draw on tfjs-backend-webgpu 4.22 (tensorflow/tfjs issue 8057), which
  *     would keep the agent from ever learning; box actions are mean + std * tf.randomNormal;
+ *   - with norm_obs / norm_reward (the defaults for box actions, as in CleanRL's continuous PPO), observations and
+ *     rewards go through Gymnasium's NormalizeObservation / NormalizeReward (running statistics on the CPU, updated
+ *     every step, clipped to +-10), as CleanRL's environment wrappers do;
  *   - GAE is CleanRL's backward loop over typed arrays on the CPU (one readback of the values per iteration),
  *     bootstrapping with V(final observation) on truncation as the engine does;
  *   - the update is tf.variableGrads over the clipped PPO loss (CleanRL's, with the clipped value loss and
@@ -52,6 +55,42 @@ export interface BaselineConfig {
   max_grad_norm: number;
   adam_eps: number;
   hidden_sizes: number[];
+  /** Gymnasium's NormalizeObservation / NormalizeReward with CleanRL's clips (the engine's defaults for box actions). */
+  norm_obs?: boolean;
+  norm_reward?: boolean;
+  clip_obs?: number;
+  clip_reward?: number;
+}
+
+/** Gymnasium's RunningMeanStd: batch mean and variance merged into running ones (count starts at 1e-4). */
+class RunningMeanStd {
+  readonly mean: Float64Array;
+  readonly var: Float64Array;
+  count = 1e-4;
+
+  constructor(readonly size: number) {
+    this.mean = new Float64Array(size);
+    this.var = new Float64Array(size).fill(1);
+  }
+
+  /** `rows` x `size`, row-major. */
+  update(x: ArrayLike<number>, rows: number): void {
+    const k = this.size;
+    for (let j = 0; j < k; j++) {
+      let m = 0;
+      for (let i = 0; i < rows; i++) m += x[i * k + j]!;
+      m /= rows;
+      let v = 0;
+      for (let i = 0; i < rows; i++) v += (x[i * k + j]! - m) ** 2;
+      v /= rows;
+      const delta = m - this.mean[j]!;
+      const total = this.count + rows;
+      const m2 = this.var[j]! * this.count + v * rows + (delta * delta * this.count * rows) / total;
+      this.mean[j] = this.mean[j]! + (delta * rows) / total;
+      this.var[j] = m2 / total;
+    }
+    this.count += rows;
+  }
 }
 
 export interface BaselineIteration {
@@ -86,6 +125,10 @@ export class TfjsPpo {
   private readonly optimizer: TfModule.AdamOptimizer;
   private readonly recent: number[] = [];
   private readonly variables: Variable[];
+  private readonly obsRms: RunningMeanStd | undefined;
+  private readonly returnRms: RunningMeanStd | undefined;
+  /** Discounted return per environment, for NormalizeReward. */
+  private readonly discounted: Float64Array;
 
   constructor(
     private readonly tf: Tf,
@@ -115,6 +158,22 @@ export class TfjsPpo {
     this.variables = [...this.actor, ...this.critic].flatMap((d) => [d.weight, d.bias]);
     if (this.logstd) this.variables.push(this.logstd);
     this.optimizer = tf.train.adam(config.learning_rate, 0.9, 0.999, config.adam_eps);
+    this.obsRms = config.norm_obs ? new RunningMeanStd(O) : undefined;
+    this.returnRms = config.norm_reward ? new RunningMeanStd(1) : undefined;
+    this.discounted = new Float64Array(config.num_envs);
+  }
+
+  /** The policy's view of observations: normalised and clipped with the running statistics (a new array). */
+  private normalize(obs: Float32Array): Float32Array {
+    const rms = this.obsRms;
+    if (!rms) return obs.slice();
+    const clip = this.config.clip_obs ?? 10;
+    const out = new Float32Array(obs.length);
+    for (let i = 0; i < obs.length; i++) {
+      const j = i % rms.size;
+      out[i] = Math.min(clip, Math.max(-clip, (obs[i]! - rms.mean[j]!) / Math.sqrt(rms.var[j]! + 1e-8)));
+    }
+    return out;
   }
 
   private mlp(x: Tensor2D, layers: Dense[]): Tensor2D {
@@ -197,17 +256,28 @@ export class TfjsPpo {
     const terminated = new Uint8Array(M);
     const truncated = new Uint8Array(M);
     const episodeReturns: number[] = [];
+    if (this.iteration === 1) this.obsRms?.update(env.obs, N);
     for (let t = 0; t < T; t++) {
-      // A copy: TF.js's cpu backend keeps the typed array it is given, and env.step() rewrites env.obs.
-      const obs = tf.tensor2d(env.obs.slice(), [N, O]);
+      // A new array (normalize copies): TF.js's cpu backend keeps the typed array it is given, and env.step()
+      // rewrites env.obs.
+      const obs = tf.tensor2d(this.normalize(env.obs), [N, O]);
       const { action, logp, value } = tf.tidy(() => ({ ...this.act(obs), value: this.value(obs) }));
       const actions = await action.data();
       const step = env.step(actions);
-      rewards.set(step.reward, t * N);
+      // Gymnasium's wrappers: NormalizeObservation updates with every new observation, NormalizeReward scales
+      // by the running std of the discounted return.
+      this.obsRms?.update(env.obs, N);
+      if (this.returnRms) {
+        const clip = c.clip_reward ?? 10;
+        for (let n = 0; n < N; n++) this.discounted[n] = this.discounted[n]! * c.gamma * (1 - step.terminated[n]!) + step.reward[n]!;
+        this.returnRms.update(this.discounted, N);
+        const scale = 1 / Math.sqrt(this.returnRms.var[0]! + 1e-8);
+        for (let n = 0; n < N; n++) rewards[t * N + n] = Math.min(clip, Math.max(-clip, step.reward[n]! * scale));
+      } else rewards.set(step.reward, t * N);
       terminated.set(step.terminated, t * N);
       truncated.set(step.truncated, t * N);
       // V(final observation) where an episode was truncated (bootstrapped in GAE, as the engine does).
-      finalValueSteps.push(step.truncated.includes(1) ? tf.tidy(() => this.value(tf.tensor2d(step.finalObs, [N, O]))) : null);
+      finalValueSteps.push(step.truncated.includes(1) ? tf.tidy(() => this.value(tf.tensor2d(this.normalize(step.finalObs), [N, O]))) : null);
       obsSteps.push(obs);
       actionSteps.push(action);
       logpSteps.push(logp);
@@ -221,7 +291,7 @@ export class TfjsPpo {
     }
 
     // GAE on the CPU (CleanRL's loop), over the values read back once.
-    const lastValue = tf.tidy(() => this.value(tf.tensor2d(env.obs, [N, O])));
+    const lastValue = tf.tidy(() => this.value(tf.tensor2d(this.normalize(env.obs), [N, O])));
     const valuesFlat = tf.concat([...valueSteps, lastValue]);
     const finalFlat = tf.tidy(() => tf.concat(finalValueSteps.map((v) => v ?? tf.zeros([N])) as Tensor1D[]));
     const [values, finalValues] = await Promise.all([valuesFlat.data(), finalFlat.data()]);
@@ -313,7 +383,7 @@ export class TfjsPpo {
     const done = new Uint8Array(episodes);
     let remaining = episodes;
     while (remaining > 0) {
-      const action = tf.tidy(() => this.actDeterministic(tf.tensor2d(env.obs, [episodes, O])));
+      const action = tf.tidy(() => this.actDeterministic(tf.tensor2d(this.normalize(env.obs), [episodes, O])));
       const actions = await action.data();
       action.dispose();
       const step = env.step(actions);

@@ -28,6 +28,7 @@ import type { Gpu } from '../../src/gpu/device.js';
 import { TfjsPpo, gaeCpu } from '../baselines/tfjsPpo.js';
 import type { LoadedTfjs } from '../baselines/tfjsSetup.js';
 import { stepWork, type StepWork } from '../flops.js';
+import { profileIteration } from '../profile.js';
 import { now, summarize, type BenchContext, type CaseResult, type Timing } from '../harness.js';
 
 export const PPO_ENVS = ['CartPole-v1', 'Pendulum-v1'] as const;
@@ -315,6 +316,8 @@ export async function validateBaselineLearns(loaded: LoadedTfjs, maxIterations: 
   }
 }
 
+const round3 = (value: number) => Math.round(value * 1000) / 1000;
+
 const rate = (name: string, params: Record<string, unknown>, batch: number, timing: Timing): CaseResult => ({
   name,
   params,
@@ -366,6 +369,39 @@ export async function benchPpo(context: SuiteContext): Promise<CaseResult[]> {
         `PPO engine ${env} x ${numEnvs}: ${Math.round(engine.median)} env-steps/s (${run.timing.median.toFixed(3)} s/iteration; ` +
           `${run.dispatchesPerIteration} dispatches, ${run.submitsPerIteration} submits, ${run.readbacksPerIteration} readbacks per iteration; ${(run.bufferBytes / 2 ** 20).toFixed(1)} MiB)`,
       );
+      // Where the GPU time goes (timestamp queries around every dispatch of one iteration), up to 4096 environments.
+      if (numEnvs <= 4096) {
+        const profile = await profileIteration(gpu, config);
+        if (profile) {
+          const work = networkWork(env, run.config.hidden_sizes);
+          const updateFlops = run.batch * run.config.update_epochs * work.updateFlops;
+          const updateGflops = updateFlops / profile.phases.update / 1e9;
+          const peak = context.peakGflops;
+          results.push({
+            name: 'ppo.profile',
+            params: {
+              env,
+              numEnvs,
+              batch: run.batch,
+              phasesMs: Object.fromEntries(Object.entries(profile.phases).map(([k, v]) => [k, round3(v * 1e3)])),
+              kernels: profile.kernels.map((k) => ({ label: k.label, phase: k.phase, dispatches: k.dispatches, ms: round3(k.seconds * 1e3) })),
+              updateGflops,
+              rolloutEnvStepsPerSecond: run.batch / profile.phases.rollout,
+              fractionOfPeak: peak ? updateGflops / peak : null,
+            },
+            unit: 'ms (GPU time of one iteration)',
+            median: profile.total * 1e3,
+            min: profile.total * 1e3,
+            max: profile.total * 1e3,
+            reps: 1,
+          });
+          const top = profile.kernels.slice(0, 3).map((k) => `${k.label} ${(k.seconds * 1e3).toFixed(1)} ms`).join(', ');
+          log(
+            `  GPU time of one iteration: ${(profile.total * 1e3).toFixed(1)} ms (rollout ${(profile.phases.rollout * 1e3).toFixed(1)}, update ${(profile.phases.update * 1e3).toFixed(1)}); ` +
+              `update ${updateGflops.toFixed(2)} GFLOP/s${peak ? ` = ${((100 * updateGflops) / peak).toFixed(1)}% of peak` : ''}; top: ${top}`,
+          );
+        }
+      }
       if (!baselineSizes.has(numEnvs) || (quick && env !== 'CartPole-v1')) continue;
       for (const loaded of context.tfjs) {
         // TF.js's plain-JavaScript backend: the small sizes only (at 4096 one iteration takes minutes).
@@ -398,7 +434,8 @@ export async function benchPpo(context: SuiteContext): Promise<CaseResult[]> {
   }
 
   // Update-phase throughput: CartPole with 1 and 4 epochs, interleaved.
-  for (const numEnvs of quick ? [4096] : [256, 4096]) {
+  // Quick: batch 4096 (256 environments x 16 steps), the smallest batch the target names.
+  for (const numEnvs of quick ? [256] : [256, 4096]) {
     const split = await measureUpdateSplit(gpu, numEnvs, quick ? 3 : 5);
     const work = networkWork('CartPole-v1', split.hidden);
     const flopsPerEpoch = split.batch * work.updateFlops;

@@ -86,8 +86,15 @@ export async function benchSolve(context: SuiteContext, envs: readonly string[] 
   return results;
 }
 
+/**
+ * The TF.js runs stop after this many seconds of training if the default run has not ended by then (on
+ * SwiftShader in Chrome, TF.js's default matmul kernels for small batches make an iteration take seconds); the
+ * result then says so (`stoppedAfterSeconds`) and reports the steps it reached.
+ */
+export const TFJS_SOLVE_MAX_SECONDS = 1800;
+
 /** TF.js PPO on CartPole-v1 with the engine's default configuration, the whole default run, on each backend. */
-export async function benchSolveTfjs(context: SuiteContext, env = 'CartPole-v1'): Promise<CaseResult[]> {
+export async function benchSolveTfjs(context: SuiteContext, env = 'CartPole-v1', maxSeconds = TFJS_SOLVE_MAX_SECONDS): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   const threshold = getEnvDefinition(env).rewardThreshold ?? null;
   for (const loaded of context.tfjs) {
@@ -103,7 +110,12 @@ export async function benchSolveTfjs(context: SuiteContext, env = 'CartPole-v1')
       let secondsToSolve: number | null = null;
       let recent: number | null = null;
       let finished = 0;
+      let capped = false;
       for (let i = 0; i < numIterations; i++) {
+        if (now() - start > maxSeconds) {
+          capped = true;
+          break;
+        }
         const report = await ppo.runIteration(numIterations);
         finished += report.episodeReturns.length;
         recent = report.recentReturn;
@@ -132,10 +144,12 @@ export async function benchSolveTfjs(context: SuiteContext, env = 'CartPole-v1')
         evalStd: evaluation.std,
         evalEpisodes: 100,
         sps: ppo.globalStep / seconds,
+        plannedSteps: numIterations * ppo.batchSize,
+        stoppedAfterSeconds: capped ? maxSeconds : null,
       };
       results.push(solveResult(`solve.tfjs-${loaded.backend}`, params, seconds));
       context.log(
-        `solve ${env} (TF.js ${loaded.backend}): ${ppo.globalStep} steps in ${seconds.toFixed(1)} s; ` +
+        `solve ${env} (TF.js ${loaded.backend}): ${ppo.globalStep} steps in ${seconds.toFixed(1)} s${capped ? ` (stopped at the ${maxSeconds} s cap, of ${numIterations * ppo.batchSize})` : ''}; ` +
           (solvedAtStep !== null ? `solved at step ${solvedAtStep} after ${secondsToSolve!.toFixed(1)} s` : 'not solved') +
           `; deterministic evaluation ${evaluation.mean.toFixed(1)} ± ${evaluation.std.toFixed(1)}`,
       );
