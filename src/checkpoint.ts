@@ -60,6 +60,7 @@ function policyTensors(agent: AgentLayout, flat: Float32Array): Map<string, Tens
 
 /** The inference part of a trainer's policy, as a safetensors file. */
 export async function exportPolicy(trainer: Trainer): Promise<Uint8Array<ArrayBuffer>> {
+  await trainer.settle();
   const flat = await trainer.algorithm.readParameters();
   const tensors = policyTensors(trainer.algorithm.agent, flat);
   const metadata: Record<string, string> = {
@@ -107,6 +108,7 @@ function readObsNormalization(header: Header): ObsNormalization | undefined {
 
 /** The full training state, as a safetensors file (see the header). */
 export async function saveTrainer(trainer: Trainer): Promise<Uint8Array<ArrayBuffer>> {
+  await trainer.settle();
   const ppo = trainer.algorithm;
   const flat = await ppo.readParameters();
   const tensors = new Map<string, Tensor>();

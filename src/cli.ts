@@ -122,7 +122,8 @@ async function train(flags: TrainFlags): Promise<void> {
     if (flags.totalSteps !== undefined) config.total_timesteps = flags.totalSteps;
     trainer = await createTrainer(config);
   }
-  const totalSteps = flags.totalSteps ?? trainer.config.total_timesteps;
+  // A new run trains its total_timesteps; a resumed one what remains of them unless --total-steps says more.
+  const totalSteps = flags.totalSteps ?? Math.max(trainer.algorithm.batchSize, trainer.config.total_timesteps - trainer.globalStep);
   const c = trainer.config;
   process.stderr.write(
     `webgpu-rl: ${c.algo} on ${c.env} | ${c.num_envs} envs x ${c.num_steps} steps | ${trainer.gpu.adapter.description || trainer.gpu.adapter.vendor} (${trainer.gpu.runtime})\n`,

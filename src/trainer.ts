@@ -22,7 +22,10 @@ import { Ppo, type IterationReport } from './algos/ppo.js';
 import { GpuPolicy } from './policy.js';
 
 export interface TrainOptions {
-  /** Environment steps to train for (default: the config's total_timesteps); rounded down to whole iterations. */
+  /**
+   * Environment steps to train for, rounded down to whole iterations (default: what remains of the config's
+   * total_timesteps). The learning-rate schedule spans total_timesteps whatever the calls.
+   */
   totalSteps?: number;
   /** Called after every iteration; return false to stop after it. */
   onIteration?: (stats: IterationReport) => void | boolean | Promise<void | boolean>;
@@ -62,6 +65,8 @@ export class Trainer {
   private startTime: number | undefined;
   private lastRecent: number | null = null;
   private evaluator: Evaluator | undefined;
+  /** The iteration submitted but not yet reported: one is in flight while the previous one's statistics are read. */
+  private inFlight: { iteration: number; read: () => Promise<Float32Array>; report?: IterationReport } | undefined;
 
   private constructor(
     readonly gpu: Gpu,
@@ -101,38 +106,61 @@ export class Trainer {
     return this.algorithm.globalStep;
   }
 
-  /** Trains for `totalSteps` environment steps (whole iterations), annealing the learning rate over them. */
+  /** Iterations of the learning-rate schedule: total_timesteps worth (CleanRL anneals over the whole run). */
+  get plannedIterations(): number {
+    return this.algorithm.iterationsFor(this.config.total_timesteps);
+  }
+
+  /**
+   * Trains for `totalSteps` environment steps (whole iterations). The iteration after the one being reported is
+   * already submitted; `settle()` waits for it and counts it, so that counters and GPU state agree.
+   */
   async *iterations(options: Pick<TrainOptions, 'totalSteps'> = {}): AsyncGenerator<IterationReport> {
     const ppo = this.algorithm;
-    const totalSteps = options.totalSteps ?? this.config.total_timesteps;
+    await this.settle();
+    const remaining = this.config.total_timesteps - ppo.globalStep;
+    const totalSteps = options.totalSteps ?? remaining;
+    if (options.totalSteps === undefined && remaining < ppo.batchSize) {
+      throw new RangeError(`train: the planned total_timesteps (${this.config.total_timesteps}) are done; pass totalSteps to train further`);
+    }
     if (!Number.isInteger(totalSteps) || totalSteps <= 0) throw new RangeError(`train totalSteps is ${totalSteps}; expected a positive integer`);
-    const numIterations = ppo.iterationsFor(totalSteps);
+    let toSubmit = ppo.iterationsFor(totalSteps);
+    const horizon = this.plannedIterations;
     this.startTime ??= performance.now();
-    const base = ppo.iteration;
-    let pending: (() => Promise<Float32Array>) | undefined = await ppo.submitIteration(base + 1, numIterations);
+    const submit = async (iteration: number) => {
+      toSubmit--;
+      this.inFlight = { iteration, read: await ppo.submitIteration(iteration, horizon) };
+    };
+    await submit(ppo.iteration + 1);
     let failure: unknown;
     try {
-      for (let k = 1; k <= numIterations; k++) {
-        const current = pending!;
-        pending = k < numIterations ? await ppo.submitIteration(base + k + 1, numIterations) : undefined;
-        const report = this.report(await current());
+      while (this.inFlight) {
+        const flight = this.inFlight;
+        // The next iteration goes to the GPU before this one's statistics are read.
+        if (toSubmit > 0) await submit(flight.iteration + 1);
+        else this.inFlight = undefined;
+        const report = flight.report ?? this.report(await flight.read());
         yield report;
       }
     } catch (error) {
       failure = error;
       throw error;
     } finally {
-      // Stopped early: the iteration already submitted still ran; account for it (its own health report is
-      // dropped when an error is already on its way: the first failing iteration is the one to name).
-      if (pending) {
-        const words = await pending();
-        try {
-          this.report(words);
-        } catch (error) {
-          if (failure === undefined) throw error;
-        }
+      // Stopped early: the iteration already submitted still ran; count it (its own health report is dropped
+      // when an error is already on its way: the first failing iteration is the one to name).
+      try {
+        await this.settle();
+      } catch (error) {
+        if (failure === undefined) throw error;
       }
+      this.inFlight = undefined;
     }
+  }
+
+  /** Waits for the iteration in flight, if any, and counts it (saveTrainer and exportPolicy call this first). */
+  async settle(): Promise<void> {
+    const flight = this.inFlight;
+    if (flight && !flight.report) flight.report = this.report(await flight.read());
   }
 
   private report(words: Float32Array): IterationReport {

@@ -90,3 +90,33 @@ describe('trainer health', () => {
     trainer.destroy();
   });
 });
+
+describe('trainer state between iterations', () => {
+  gpuTest('a checkpoint taken between iterations counts the iteration in flight; the lr schedule spans total_timesteps', async (gpu) => {
+    const { saveTrainer, decodeSafetensors } = await import('../src/index.js');
+    const config = { env: 'CartPole-v1', num_envs: 4, num_steps: 8, num_minibatches: 2, update_epochs: 3, total_timesteps: 6 * 32, learning_rate: 1e-3 };
+    const trainer = await createTrainer(config, { gpu });
+    const rates: number[] = [];
+    let saved: Uint8Array | undefined;
+    await trainer.train({
+      totalSteps: 3 * 32,
+      onIteration: async (s) => {
+        rates.push(s.learningRate);
+        if (s.iteration === 2) saved = await saveTrainer(trainer);
+      },
+    });
+    const file = decodeSafetensors(saved!);
+    // Iteration 3 was in flight when iteration 2 was reported; the save waited for it and counted it.
+    expect(file.metadata.iteration).toBe('3');
+    expect(file.metadata.global_step).toBe(String(3 * 32));
+    expect(file.tensors.get('optimizer.control')!.data[1]).toBe(3 * 3 * 2); // Adam steps: iterations x epochs x minibatches
+    // A second call continues the schedule over total_timesteps (6 iterations): lr = 1e-3 (1 - (k - 1) / 6).
+    await trainer.train();
+    await trainer.train({ totalSteps: 32, onIteration: (s) => void rates.push(s.learningRate) });
+    expect(trainer.globalStep).toBe(7 * 32);
+    expect(rates.slice(0, 3).map((r) => +r.toFixed(6))).toEqual([1, 5 / 6, 4 / 6].map((f) => +(1e-3 * f).toFixed(6)));
+    expect(rates[3]).toBeCloseTo(1e-3 / 6, 7); // past the plan the rate stays at its last value
+    await expect(trainer.train()).rejects.toThrow(/planned total_timesteps \(192\) are done/);
+    trainer.destroy();
+  });
+});

@@ -164,13 +164,15 @@ export class Ppo {
   }
 
   /**
-   * Encodes and submits one iteration (iteration number `iteration` of `numIterations`), returning a function that
+   * Encodes and submits one iteration (iteration number `iteration` of the `numIterations` of the learning-rate
+   * schedule), returning a function that
    * resolves to its statistics block. Never waits for the GPU, except for a free readback slot when the CPU is
    * three iterations ahead.
    */
   async submitIteration(iteration: number, numIterations: number): Promise<() => Promise<Float32Array>> {
     const c = this.config;
-    const frac = c.anneal_lr ? 1 - (iteration - 1) / numIterations : 1;
+    // CleanRL's linear schedule over the planned iterations; past the plan it stays at its last value.
+    const frac = c.anneal_lr ? Math.max(1 - (iteration - 1) / numIterations, 1 / numIterations) : 1;
     this.update.prepare(
       {
         clipCoef: c.clip_coef,

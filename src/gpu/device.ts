@@ -147,8 +147,8 @@ export async function requestBrowserAdapter(): Promise<GPUAdapter> {
   if (!gpu) {
     throw new WebGpuUnavailableError(
       'This browser has no WebGPU (navigator.gpu is undefined). Use Chrome or Edge 113+ on a secure origin ' +
-        '(https or localhost); on Linux start Chrome with --enable-unsafe-webgpu (headless: also ' +
-        '--enable-features=Vulkan), in Firefox Nightly set dom.webgpu.enabled.',
+        '(https or localhost); on Linux start Chrome with --enable-unsafe-webgpu (also what headless Chromium ' +
+        'needs; without a GPU it runs WebGPU on SwiftShader), in Firefox Nightly set dom.webgpu.enabled.',
     );
   }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
