@@ -119,6 +119,10 @@ export async function saveTrainer(trainer: Trainer): Promise<Uint8Array<ArrayBuf
     const bytes = await readBuffer(trainer.gpu, entry.buffer, entry.count * 4);
     tensors.set(entry.name, { dtype: entry.dtype, shape: [entry.count], data: entry.dtype === 'F32' ? new Float32Array(bytes) : new Uint32Array(bytes) });
   }
+  // JavaScript environments: their state lives in the game's objects (saved when the game implements getState).
+  for (const entry of await ppo.hostState()) {
+    tensors.set(entry.name, { dtype: entry.data instanceof Float32Array ? 'F32' : 'U32', shape: [entry.data.length], data: entry.data });
+  }
   return encodeSafetensors(tensors, {
     format: CHECKPOINT_FORMAT,
     format_version: FORMAT_VERSION,
@@ -297,7 +301,14 @@ export async function loadTrainer(bytes: Uint8Array, options: { gpu?: Gpu } = {}
     ppo.iteration = Number(header.metadata.iteration ?? 0);
     ppo.globalStep = Number(header.metadata.global_step ?? 0);
     trainer.solvedAtStep = JSON.parse(header.metadata.solved_at_step ?? 'null') as number | null;
-    ppo.markStarted();
+    const host = new Map([...header.tensors].filter(([name]) => name.startsWith('js.')).map(([name, t]) => [name, t.data]));
+    const n = config.num_envs;
+    const expected: Record<string, number> = { 'js.obs': n * header.spec.observationSize, 'js.running_return': n, 'js.running_length': n, 'js.episode_steps': n };
+    for (const [name, length] of Object.entries(expected)) {
+      const data = host.get(name);
+      if (host.size > 0 && data?.length !== length) throw new CheckpointError(`the file's tensor '${name}' has ${data?.length ?? 'no'} values; expected ${length} (num_envs ${n})`);
+    }
+    if (ppo.restoreHostState(host)) ppo.markStarted();
     return trainer;
   } catch (error) {
     trainer.destroy();

@@ -120,3 +120,56 @@ describe('trainer state between iterations', () => {
     trainer.destroy();
   });
 });
+
+describe('JavaScript environments', () => {
+  gpuTest('train through the JS path and resume from a checkpoint exactly when getState/setState hold the whole game', async (gpu) => {
+    const { defineJsEnv, saveTrainer, loadTrainer } = await import('../src/index.js');
+    // A walk on a line: the state is [position, episodes started], so getState/setState capture everything,
+    // including what decides the next reset (a resumed run must draw the same starts).
+    defineJsEnv({
+      id: 'JsWalk-v0',
+      observationSize: 1,
+      action: { type: 'discrete', n: 2 },
+      maxEpisodeSteps: 12,
+      stateSize: 2,
+      create: ({ numEnvs }) => {
+        const state = new Float32Array(2 * numEnvs);
+        const start = (n: number) => ((state[2 * n + 1]! * 7 + n * 3) % 5) - 2;
+        return {
+          reset(obs, mask) {
+            for (let n = 0; n < numEnvs; n++) {
+              if (mask && !mask[n]) continue;
+              state[2 * n] = start(n);
+              state[2 * n + 1]! += 1;
+              obs[n] = state[2 * n]!;
+            }
+          },
+          step(actions, out) {
+            for (let n = 0; n < numEnvs; n++) {
+              state[2 * n]! += actions[n] === 1 ? 1 : -1;
+              out.obs[n] = state[2 * n]!;
+              out.reward[n] = state[2 * n]! >= 4 ? 1 : -0.1;
+              out.terminated[n] = state[2 * n]! >= 4 ? 1 : 0;
+            }
+          },
+          getState: () => state.slice(),
+          setState: (s) => state.set(s),
+        };
+      },
+    });
+    const config = { env: 'JsWalk-v0', num_envs: 4, num_steps: 16, num_minibatches: 2, update_epochs: 2, total_timesteps: 4 * 64 };
+    const original = await createTrainer(config, { gpu });
+    const first = await original.train({ totalSteps: 2 * 64 });
+    expect(first.gpu).toMatchObject({ submitsPerIteration: 17, readbacksPerIteration: 17 });
+    const resumed = await loadTrainer(await saveTrainer(original), { gpu });
+    const next = async (trainer: typeof original) => {
+      for await (const stats of trainer.iterations({ totalSteps: 64 })) return stats;
+      throw new Error('no iteration');
+    };
+    const [a, b] = [await next(original), await next(resumed)];
+    for (const key of ['policyLoss', 'valueLoss', 'entropy', 'approxKl', 'episodes', 'returnSum'] as const) expect(b[key], key).toBe(a[key]);
+    expect(a.episodes).toBeGreaterThan(0);
+    original.destroy();
+    resumed.destroy();
+  });
+});

@@ -168,6 +168,34 @@ export class JsRollout {
     }
   }
 
+  /**
+   * What a resumed run needs of the CPU side (saved in checkpoints): the current observations, running episode
+   * statistics, the step counts and, when the game implements getState, its state.
+   */
+  async snapshot(): Promise<{ name: string; data: Float32Array | Uint32Array }[]> {
+    const entries: { name: string; data: Float32Array | Uint32Array }[] = [
+      { name: 'js.obs', data: this.result.obs.slice() },
+      { name: 'js.running_return', data: this.runningReturn.slice() },
+      { name: 'js.running_length', data: this.runningLength.slice() },
+      { name: 'js.episode_steps', data: this.env.episodeSteps.slice() },
+    ];
+    if (this.started && this.env.batch.getState) entries.push({ name: 'js.env_state', data: await this.env.getState() });
+    return entries;
+  }
+
+  /** Restores a snapshot: without the game's state (no getState/setState), the environments start afresh. */
+  restore(tensors: Map<string, Float32Array | Uint32Array>): boolean {
+    const state = tensors.get('js.env_state');
+    if (!state || !this.env.batch.setState) return false;
+    this.env.setState(state as Float32Array);
+    this.env.episodeSteps.set(tensors.get('js.episode_steps')!);
+    this.result.obs.set(tensors.get('js.obs')!);
+    this.runningReturn.set(tensors.get('js.running_return')!);
+    this.runningLength.set(tensors.get('js.running_length')!);
+    this.started = true;
+    return true;
+  }
+
   private uploadIteration(): void {
     const o = this.layout.offsets;
     this.gpu.write(this.storage, o.dones * 4, this.dones);

@@ -264,6 +264,16 @@ export class Ppo {
     ];
   }
 
+  /** CPU-side state a checkpoint needs (JavaScript environments only). */
+  hostState(): Promise<{ name: string; data: Float32Array | Uint32Array }[]> {
+    return this.rollout instanceof JsRollout ? this.rollout.snapshot() : Promise.resolve([]);
+  }
+
+  /** Restores hostState's tensors; false when the environments could not be restored (they start afresh). */
+  restoreHostState(tensors: Map<string, Float32Array | Uint32Array>): boolean {
+    return this.rollout instanceof JsRollout ? this.rollout.restore(tensors) : true;
+  }
+
   /** Marks the environments as already started (their state comes from a checkpoint). */
   markStarted(): void {
     this.started = true;
