@@ -52,11 +52,12 @@ export interface DenseTiling {
 }
 
 /**
- * Measured on lavapipe, 64 -> 64 layers at batch 4096 (bench/cases/mlp.ts, where the numbers are): against the
- * kernels before (one sample per invocation, 8-wide tile, weights from storage) forward and backward_input run
- * ~3x faster with 4 samples x 8 outputs per invocation and staged weights, backward_weights ~1.3x with 8 x 16
- * tiles. 8 samples x 16 outputs runs another ~1.4x faster but takes ~6x longer to compile (about 5 s per layer
- * shape on lavapipe, LLVM's register allocation over 128 accumulators), so it is not the default.
+ * Measured on lavapipe (`npx tsx bench/mlp-main.ts`, 64-64-64 tanh MLP, batch 256 / 4096 / 65536, GFLOP/s against
+ * the kernels before this tiling, one sample per invocation): forward 3.7 / 3.9 / 3.8 vs 1.5 / 1.3 / 1.2,
+ * dX 3.9 / 3.1 / 3.2 vs 1.7 / 1.4 / 1.2, dW (16 lanes, 8 x 16 tiles) 2.5 / 3.3 / 2.8 vs 1.1 / 2.2 / 1.3.
+ * { samplesPerLane: 8, forwardTile: 16, inputTile: 16 } runs forward and dX another ~1.7x faster at 4096 and
+ * 65536 samples, but its 128 accumulators take LLVM ~8x longer to compile (about 20 s instead of 2.6 s for this
+ * network with an empty shader cache), so it is an option for long runs (MlpRunner's `tiling`), not the default.
  */
 export const DEFAULT_TILING: DenseTiling = {
   workgroup: 64,
@@ -64,7 +65,7 @@ export const DEFAULT_TILING: DenseTiling = {
   forwardTile: 8,
   inputTile: 8,
   stageWeights: true,
-  reduceLanes: 32,
+  reduceLanes: 16,
   weightTileK: 8,
   weightTileJ: 16,
 };
