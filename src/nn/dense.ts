@@ -2,12 +2,13 @@
  * Owner of shaders/matmul.ts: the three dense-layer pipelines for one layer shape (forward with fused activation,
  * backward to the input, backward to the weights and bias), and the encoding of their dispatches.
  */
-import type { Gpu } from '../gpu/device.js';
+import type { AdapterDescription, Gpu } from '../gpu/device.js';
 import { bindBuffers, type BufferResource } from '../gpu/bind.js';
 import type { BindingKind } from '../gpu/pipelines.js';
 import { gridFor, type Recorder, type Workgroups } from '../gpu/recorder.js';
 import {
   DEFAULT_TILING,
+  SWIFTSHADER_TILING,
   denseWorkgroups,
   denseWgsl,
   packDenseDims,
@@ -52,7 +53,7 @@ export class DenseKernels {
     private readonly backwardWeightsPipeline: GPUComputePipeline,
   ) {}
 
-  static async create(gpu: Gpu, shape: DenseShape, tiling: DenseTiling = DEFAULT_TILING): Promise<DenseKernels> {
+  static async create(gpu: Gpu, shape: DenseShape, tiling: DenseTiling = defaultTiling(gpu.adapter)): Promise<DenseKernels> {
     const key = `Dense:${JSON.stringify(shape)}:${JSON.stringify(tiling)}`;
     const request = (entryPoint: string) =>
       gpu.pipelines.pipeline({
@@ -113,6 +114,11 @@ export class DenseKernels {
   private grid(entryPoint: DenseEntryPoint, batch: number): Workgroups {
     return denseGrid(this.shape, this.tiling, entryPoint, batch, this.gpu.limits.maxComputeWorkgroupsPerDimension);
   }
+}
+
+/** The tiling measured best on an adapter (bench/cases/mlp.ts): SwiftShader's, or DEFAULT_TILING. */
+export function defaultTiling(adapter: AdapterDescription): DenseTiling {
+  return adapter.architecture === 'swiftshader' || /swiftshader/i.test(adapter.description) ? SWIFTSHADER_TILING : DEFAULT_TILING;
 }
 
 /** The dispatch size of an entry point of shaders/matmul.ts at a batch (split over x and y past the per-dimension limit). */
