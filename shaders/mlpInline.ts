@@ -106,3 +106,71 @@ ${body}
 }
 `;
 }
+
+/**
+ * Multi-sample register tiles (what the fused update kernel uses; measured in bench/kernels/fused.ts: several times
+ * the FLOP rate of one sample per invocation on lavapipe). One invocation carries S samples, stored as 2-D private
+ * arrays [S][width]; each weight load feeds S FMAs and each activation load T, with T x S accumulators as named
+ * registers (sample and tile indices are constants in the generated code; the reduction index stays a loop, so
+ * the code stays small). For layer l of `net`:
+ *
+ *   fn net_forward_s_l(x: ptr<function, array<array<f32, K>, S>>, y: ptr<function, array<array<f32, J>, S>>)
+ *       y[s][j] = f(b[j] + sum_k W[k][j] x[s][k])
+ *   fn net_input_grad_s_l(dz: ptr<function, array<array<f32, J>, S>>, dx: ptr<function, array<array<f32, K>, S>>)
+ *       dx[s][k] = sum_j W[k][j] dz[s][j]
+ *   fn net_output_grad_s_l(dy: ptr<function, array<array<f32, J>, S>>, y: ptr<function, array<array<f32, J>, S>>)
+ *       dy[s][j] *= f'(y[s][j])
+ */
+export function mlpTiledWgsl(net: string, layers: InlineLayer[], samples: number, tile: number, reader: ParamReader = storageParams): string {
+  const S = Array.from({ length: samples }, (_, s) => s);
+  const tiles = (width: number, body: (start: string, count: number) => string) => {
+    const T = Math.min(tile, width);
+    const full = Math.floor(width / T) * T;
+    const parts = [`  for (var t0 = 0u; t0 < ${full}u; t0 += ${T}u) {\n${body('t0', T)}\n  }`];
+    if (full < width) parts.push(`  {\n${body(`${full}u`, width - full)}\n  }`);
+    return parts.join('\n');
+  };
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const batch = (width: number) => `ptr<function, array<array<f32, ${width}>, ${samples}>>`;
+  return layers
+    .map((layer, l) => {
+      const { inputs: K, outputs: J, weightOffset: W, biasOffset: B, activation } = layer;
+      const forward = tiles(J, (j0, T) => {
+        const acc = range(T).flatMap((t) => S.map((s) => `    var a${t}_${s} = ${reader(`${B}u + ${j0} + ${t}u`)};`));
+        const fmas = range(T).map((t) => `      { let w = ${reader(`row + ${t}u`)};${S.map((s) => ` a${t}_${s} = fma(w, in_${s}, a${t}_${s});`).join('')} }`);
+        const stores = range(T).flatMap((t) => S.map((s) => `    (*y)[${s}][${j0} + ${t}u] = act_${activation}(a${t}_${s});`));
+        return `${acc.join('\n')}
+    for (var k = 0u; k < ${K}u; k++) {
+${S.map((s) => `      let in_${s} = (*x)[${s}][k];`).join('\n')}
+      let row = ${W}u + k * ${J}u + ${j0};
+${fmas.join('\n')}
+    }
+${stores.join('\n')}`;
+      });
+      const backward = tiles(K, (k0, T) => {
+        const acc = range(T).flatMap((t) => S.map((s) => `    var a${t}_${s} = 0.0;`));
+        const fmas = range(T).map((t) => `      { let w = ${reader(`${W}u + (${k0} + ${t}u) * ${J}u + j`)};${S.map((s) => ` a${t}_${s} = fma(w, g_${s}, a${t}_${s});`).join('')} }`);
+        const stores = range(T).flatMap((t) => S.map((s) => `    (*dx)[${s}][${k0} + ${t}u] = a${t}_${s};`));
+        return `${acc.join('\n')}
+    for (var j = 0u; j < ${J}u; j++) {
+${S.map((s) => `      let g_${s} = (*dz)[${s}][j];`).join('\n')}
+${fmas.join('\n')}
+    }
+${stores.join('\n')}`;
+      });
+      return `
+fn ${net}_forward_s_${l}(x: ${batch(K)}, y: ${batch(J)}) {
+${forward}
+}
+fn ${net}_input_grad_s_${l}(dz: ${batch(J)}, dx: ${batch(K)}) {
+${backward}
+}
+fn ${net}_output_grad_s_${l}(dy: ${batch(J)}, y: ${batch(J)}) {
+  for (var s = 0u; s < ${samples}u; s++) {
+    for (var j = 0u; j < ${J}u; j++) { (*dy)[s][j] = (*dy)[s][j] * act_${activation}_grad((*y)[s][j]); }
+  }
+}
+`;
+    })
+    .join('\n');
+}

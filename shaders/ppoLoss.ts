@@ -19,13 +19,25 @@
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { activationLibraryWgsl } from './activations.js';
 import { categoricalWgsl, gaussianWgsl } from './distributions.js';
-import { mlpInlineWgsl, type InlineLayer } from './mlpInline.js';
+import { mlpInlineWgsl, mlpTiledWgsl, type InlineLayer } from './mlpInline.js';
 import { controlStruct } from './adam.js';
 import { slotStruct, hyperStruct } from './ppoShared.js';
 import type { ActionSpace } from '../src/envs/spec.js';
 import { rolloutStoreWgsl } from './rolloutStore.js';
 
 export const LOSS_WORKGROUP = 64;
+/** Outputs per register tile of the network code. */
+export const LOSS_TILE = 4;
+
+/**
+ * Samples per invocation (a workgroup apart; compile-time). Each weight load then feeds that many FMAs: with 8
+ * samples the fused actor-critic forward and backward ran ~4x faster than with one on lavapipe at 4096 samples
+ * (bench/kernels/fused.ts), but fewer, fuller workgroups leave cores idle on small minibatches and the compile
+ * time grows with the register tiles; so large chunks get 4 and small ones 1.
+ */
+export function lossSamplesFor(chunk: number): number {
+  return chunk >= 4096 ? 4 : 1;
+}
 
 export interface LossKernelSpec {
   action: ActionSpace;
@@ -34,6 +46,8 @@ export interface LossKernelSpec {
   critic: InlineLayer[];
   logstdOffset: number;
   algo: 'clip' | 'penalty';
+  /** Samples per invocation (lossSamplesFor). */
+  samples: number;
   rows: {
     x: number;
     actorActivations: number[];
@@ -46,30 +60,38 @@ export interface LossKernelSpec {
   stat: { policyLoss: number; valueLoss: number; entropy: number; oldApproxKl: number; approxKl: number; clipFraction: number; kl: number };
 }
 
-/** Forward through every layer, keeping each layer's output in `${net}_y<l>`. */
-function forwardCode(net: string, layers: InlineLayer[]): string {
+/** The invocation's samples as 2-D arrays: `${net}_y<l>` is array<array<f32, width>, samples>. */
+function batchOf(width: number, samples: number): string {
+  return `array<array<f32, ${width}>, ${samples}>`;
+}
+
+/** Forward through every layer for the invocation's samples, keeping each layer's output in `${net}_y<l>`. */
+function forwardCode(net: string, layers: InlineLayer[], samples: number): string {
   return layers
-    .map((layer, l) => {
-      const input = l === 0 ? 'x' : `${net}_y${l - 1}`;
-      return `  var ${net}_y${l}: array<f32, ${layer.outputs}>;\n  ${net}_forward_${l}(&${input}, &${net}_y${l});`;
-    })
+    .map((layer, l) => `  var ${net}_y${l}: ${batchOf(layer.outputs, samples)};\n  ${net}_forward_s_${l}(&${l === 0 ? 'x' : `${net}_y${l - 1}`}, &${net}_y${l});`)
     .join('\n');
 }
 
 /**
  * Backward from `${net}_d<L-1>` (dL/d output, set by the loss): each layer's dL/dz is stored to its delta rows and,
- * above the first layer, propagated to the layer below. Also stores the hidden activations (inputs of layers >= 1).
+ * above the first layer, propagated to the layer below; the hidden activations (inputs of layers >= 1) are stored
+ * too. Columns of samples past the chunk are not written.
  */
-function backwardCode(net: string, layers: InlineLayer[], activationRows: number[], deltaRows: number[]): string {
+function backwardCode(net: string, layers: InlineLayer[], activationRows: number[], deltaRows: number[], samples: number): string {
   const lines: string[] = [];
+  const store = (row: number, width: number, array: string) =>
+    `  for (var k = 0u; k < ${samples}u; k++) {
+    let i = block + k * ${LOSS_WORKGROUP}u;
+    if (i < slot.chunk_size) { for (var j = 0u; j < ${width}u; j++) { scratch[(${row}u + j) * CHUNK + i] = ${array}[k][j]; } }
+  }`;
   for (let l = layers.length - 1; l >= 0; l--) {
     const layer = layers[l]!;
-    lines.push(`  ${net}_output_grad_${l}(&${net}_d${l}, &${net}_y${l});`);
-    lines.push(`  for (var j = 0u; j < ${layer.outputs}u; j++) { scratch[(${deltaRows[l]}u + j) * CHUNK + i] = ${net}_d${l}[j]; }`);
+    lines.push(`  ${net}_output_grad_s_${l}(&${net}_d${l}, &${net}_y${l});`);
+    lines.push(store(deltaRows[l]!, layer.outputs, `${net}_d${l}`));
     if (l > 0) {
-      lines.push(`  var ${net}_d${l - 1}: array<f32, ${layer.inputs}>;`);
-      lines.push(`  ${net}_input_grad_${l}(&${net}_d${l}, &${net}_d${l - 1});`);
-      lines.push(`  for (var k = 0u; k < ${layer.inputs}u; k++) { scratch[(${activationRows[l - 1]}u + k) * CHUNK + i] = ${net}_y${l - 1}[k]; }`);
+      lines.push(`  var ${net}_d${l - 1}: ${batchOf(layer.inputs, samples)};`);
+      lines.push(`  ${net}_input_grad_s_${l}(&${net}_d${l}, &${net}_d${l - 1});`);
+      lines.push(store(activationRows[l - 1]!, layer.inputs, `${net}_y${l - 1}`));
     }
   }
   return lines.join('\n');
@@ -87,6 +109,7 @@ export function ppoLossWgsl(spec: LossKernelSpec): string {
   const L = spec.actor.length;
   const Lc = spec.critic.length;
   const penalty = spec.algo === 'penalty';
+  const S = spec.samples;
   const st = spec.stat;
   const statRow = (index: number) => `scratch[(${spec.rows.stats + index}u) * CHUNK + i]`;
   return wgsl/* wgsl */ `
@@ -94,6 +117,8 @@ ${rolloutStoreWgsl(9)}
 ${activationLibraryWgsl}
 ${mlpInlineWgsl('actor', spec.actor)}
 ${mlpInlineWgsl('critic', spec.critic)}
+${mlpTiledWgsl('actor', spec.actor, S, LOSS_TILE)}
+${mlpTiledWgsl('critic', spec.critic, S, LOSS_TILE)}
 #if ${discrete}
 ${categoricalWgsl(A)}
 #else
@@ -113,29 +138,15 @@ ${hyperStruct}
 @group(0) @binding(7) var<storage, read_write> scratch: array<f32>;
 @group(0) @binding(8) var<storage, read> ppo_state: array<f32>;
 
-@compute @workgroup_size(${LOSS_WORKGROUP})
-fn loss_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * ${LOSS_WORKGROUP}u;
-  if (i >= slot.chunk_size || control.skip != 0u) { return; }
+// The loss of one sample (rollout sample s, scratch column i) from the networks' outputs: writes dL/d head and
+// dL/d value (already / MB), the sample's statistic rows and, for Gaussian policies, its log-std gradient row.
+fn sample_loss(i: u32, s: u32, head: ptr<function, array<f32, ${A}>>, value: f32, d_head: ptr<function, array<f32, ${A}>>, d_value: ptr<function, array<f32, 1>>) {
   let CHUNK = slot.scratch_stride;
-  let s = perm[slot.minibatch * hyper.minibatch_size + slot.chunk_start + i];
   let inv_mb = hyper.inv_minibatch;
-
-  var x: array<f32, ${O}>;
-  for (var f = 0u; f < ${O}u; f++) {
-    x[f] = rollout[store.obs + f * store.m + s];
-    scratch[(${spec.rows.x}u + f) * CHUNK + i] = x[f];
-  }
-${forwardCode('actor', spec.actor)}
-${forwardCode('critic', spec.critic)}
-  let head = &actor_y${L - 1};
-  let value = critic_y${Lc - 1}[0];
-
   var advantage = rollout[store.advantages + s];
   if (hyper.norm_adv != 0u) {
     advantage = (advantage - mb_adv[2u * slot.minibatch]) / (mb_adv[2u * slot.minibatch + 1u] + 1e-8);
   }
-  var actor_d${L - 1}: array<f32, ${A}>;
 #if ${discrete}
   var logp: array<f32, ${A}>;
   categorical_log_softmax(head, &logp);
@@ -172,7 +183,7 @@ ${forwardCode('critic', spec.critic)}
     let p = exp(logp[j]);
     let dlogp = select(0.0, 1.0, j == action) - p;
     // -ent_coef dH/dz_j = ent_coef p_j (log p_j + H)
-    actor_d${L - 1}[j] = inv_mb * (grad_logprob * dlogp + hyper.ent_coef * p * (logp[j] + entropy));
+    (*d_head)[j] = inv_mb * (grad_logprob * dlogp + hyper.ent_coef * p * (logp[j] + entropy));
   }
 #if ${penalty}
   var old_logits: array<f32, ${A}>;
@@ -182,14 +193,14 @@ ${forwardCode('critic', spec.critic)}
   for (var j = 0u; j < ${A}u; j++) {
     let p_old = exp(old_logp[j]);
     kl += p_old * (old_logp[j] - logp[j]);
-    actor_d${L - 1}[j] += inv_mb * beta * (exp(logp[j]) - p_old);
+    (*d_head)[j] += inv_mb * beta * (exp(logp[j]) - p_old);
   }
 #endif
 #else
   for (var d = 0u; d < ${A}u; d++) {
     let inv_var = exp(-2.0 * logstd[d]);
     let u = sample[d] - (*head)[d];
-    actor_d${L - 1}[d] = inv_mb * grad_logprob * u * inv_var;
+    (*d_head)[d] = inv_mb * grad_logprob * u * inv_var;
     // log-std: dlogp/ds = u² e^{-2s} - 1; dH/ds = 1.
     scratch[(${spec.rows.logstd}u + d) * CHUNK + i] = inv_mb * (grad_logprob * (u * u * inv_var - 1.0) - hyper.ent_coef);
   }
@@ -200,7 +211,7 @@ ${forwardCode('critic', spec.critic)}
     let inv_var = exp(-2.0 * logstd[d]);
     let spread = exp(2.0 * old_logstd) + (old_mean - (*head)[d]) * (old_mean - (*head)[d]);
     kl += logstd[d] - old_logstd + 0.5 * spread * inv_var - 0.5;
-    actor_d${L - 1}[d] += inv_mb * beta * ((*head)[d] - old_mean) * inv_var;
+    (*d_head)[d] += inv_mb * beta * ((*head)[d] - old_mean) * inv_var;
     scratch[(${spec.rows.logstd}u + d) * CHUNK + i] += inv_mb * beta * (1.0 - spread * inv_var);
   }
 #endif
@@ -220,8 +231,7 @@ ${forwardCode('critic', spec.critic)}
     let clipped_grad = select(0.0, clipped_value - value_target, abs(delta) <= hyper.clip_coef);
     value_grad = select(clipped_grad, value - value_target, unclipped >= clipped);
   }
-  var critic_d${Lc - 1}: array<f32, 1>;
-  critic_d${Lc - 1}[0] = inv_mb * hyper.vf_coef * value_grad;
+  (*d_value)[0] = inv_mb * hyper.vf_coef * value_grad;
 #if ${penalty}
   let total_pg = pg_loss + beta * kl;
 #else
@@ -235,9 +245,38 @@ ${forwardCode('critic', spec.critic)}
   ${statRow(st.approxKl)} = inv_mb * ((ratio - 1.0) - logratio);
   ${statRow(st.clipFraction)} = inv_mb * select(0.0, 1.0, abs(ratio - 1.0) > hyper.clip_coef);
   ${statRow(st.kl)} = inv_mb * kl;
+}
 
-${backwardCode('actor', spec.actor, spec.rows.actorActivations, spec.rows.actorDeltas)}
-${backwardCode('critic', spec.critic, spec.rows.criticActivations, spec.rows.criticDeltas)}
+@compute @workgroup_size(${LOSS_WORKGROUP})
+fn loss_main(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  if (control.skip != 0u) { return; }
+  let CHUNK = slot.scratch_stride;
+  // This invocation's samples: block + k·WG for k < LOSS_SAMPLES, so neighbouring lanes use neighbouring columns.
+  let block = (wid.x + wid.y * nwg.x) * ${LOSS_WORKGROUP * S}u + lane;
+  if (block >= slot.chunk_size) { return; }
+  var x: ${batchOf(O, S)};
+  var samples: array<u32, ${S}>;
+  for (var k = 0u; k < ${S}u; k++) {
+    let i = block + k * ${LOSS_WORKGROUP}u;
+    // Columns past the chunk repeat its last sample (computed, never stored).
+    samples[k] = perm[slot.minibatch * hyper.minibatch_size + slot.chunk_start + min(i, slot.chunk_size - 1u)];
+    for (var f = 0u; f < ${O}u; f++) {
+      x[k][f] = rollout[store.obs + f * store.m + samples[k]];
+      if (i < slot.chunk_size) { scratch[(${spec.rows.x}u + f) * CHUNK + i] = x[k][f]; }
+    }
+  }
+${forwardCode('actor', spec.actor, S)}
+${forwardCode('critic', spec.critic, S)}
+  var actor_d${L - 1}: ${batchOf(A, S)};
+  var critic_d${Lc - 1}: ${batchOf(1, S)};
+  for (var k = 0u; k < ${S}u; k++) {
+    let i = block + k * ${LOSS_WORKGROUP}u;
+    if (i < slot.chunk_size) {
+      sample_loss(i, samples[k], &actor_y${L - 1}[k], critic_y${Lc - 1}[k][0], &actor_d${L - 1}[k], &critic_d${Lc - 1}[k]);
+    }
+  }
+${backwardCode('actor', spec.actor, spec.rows.actorActivations, spec.rows.actorDeltas, S)}
+${backwardCode('critic', spec.critic, spec.rows.criticActivations, spec.rows.criticDeltas, S)}
 }
 `;
 }

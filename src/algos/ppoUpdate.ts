@@ -17,7 +17,7 @@ import type { BindingKind } from '../gpu/pipelines.js';
 import { gridFor, type Recorder } from '../gpu/recorder.js';
 import { Control } from '../../shaders/adam.js';
 import { minibatchWgsl } from '../../shaders/minibatches.js';
-import { LOSS_WORKGROUP, ppoLossWgsl } from '../../shaders/ppoLoss.js';
+import { LOSS_WORKGROUP, lossSamplesFor, ppoLossWgsl } from '../../shaders/ppoLoss.js';
 import { gradientWgsl } from '../../shaders/gradients.js';
 import { feistelHalfBits } from '../../shaders/permutation.js';
 import { HYPER_WORDS, packHyper, packSlots, SLOT_STRIDE, SLOT_WORDS, type HyperFields, type SlotFields } from '../../shaders/ppoShared.js';
@@ -38,6 +38,8 @@ export interface UpdateSettings {
   maxGradNorm: number;
   /** Initial PPO-Penalty coefficient. */
   initBeta: number;
+  /** Samples per invocation of the loss kernel; default lossSamplesFor(chunk). */
+  lossSamples?: number;
 }
 
 export class PpoUpdate {
@@ -46,6 +48,8 @@ export class PpoUpdate {
   readonly minibatchSize: number;
   readonly chunk: number;
   readonly chunksPerMinibatch: number;
+  /** Samples per invocation of the loss kernel (lossSamplesFor). */
+  readonly lossSamples: number;
   /** Per-minibatch statistics of the iteration, [updateEpochs x numMinibatches][RECORD_WORDS]. */
   readonly records: GPUBuffer;
   /** [0] = beta (PPO-Penalty), in GPU memory across iterations. */
@@ -81,6 +85,7 @@ export class PpoUpdate {
     this.minibatchSize = batch / numMinibatches;
     this.chunk = chunk;
     this.chunksPerMinibatch = Math.ceil(this.minibatchSize / chunk);
+    this.lossSamples = settings.lossSamples ?? lossSamplesFor(chunk);
     for (let epoch = 0; epoch < updateEpochs; epoch++) {
       for (let minibatch = 0; minibatch < numMinibatches; minibatch++) {
         for (let c = 0; c < this.chunksPerMinibatch; c++) {
@@ -180,6 +185,7 @@ export class PpoUpdate {
       critic: agent.inline('critic'),
       logstdOffset: agent.logstd?.offset ?? 0,
       algo: settings.algo,
+      samples: settings.lossSamples ?? lossSamplesFor(chunk),
       rows: {
         x: scratch.xRow,
         actorActivations: scratch.actorActivationRows,
@@ -265,7 +271,7 @@ export class PpoUpdate {
     for (let c = 0; c < perMinibatch; c++) {
       const index = (epoch * this.settings.numMinibatches + minibatch) * perMinibatch + c;
       const offsets = [index * SLOT_STRIDE];
-      recorder.dispatch(this.pipelines.loss, this.lossGroup, gridFor(this.slotFields[index]!.chunkSize, LOSS_WORKGROUP, maxPerDim), offsets);
+      recorder.dispatch(this.pipelines.loss, this.lossGroup, gridFor(Math.ceil(this.slotFields[index]!.chunkSize / this.lossSamples), LOSS_WORKGROUP, maxPerDim), offsets);
       recorder.dispatch(this.pipelines.gradient, this.gradientGroup, [this.scratch.tasks.length], offsets);
     }
   }

@@ -24,6 +24,8 @@ interface Case {
   normAdv: boolean;
   clipVloss: boolean;
   numMinibatches: number;
+  /** Samples per invocation of the loss kernel (the multi-sample register tiles), when not the default. */
+  lossSamples?: number;
 }
 
 const cases: Case[] = [
@@ -31,6 +33,7 @@ const cases: Case[] = [
   { name: 'discrete, penalty, plain value loss', action: { type: 'discrete', n: 2 }, algo: 'penalty', normAdv: false, clipVloss: false, numMinibatches: 1 },
   { name: 'Gaussian, clip, clipped value loss', action: { type: 'box', size: 2, low: [-1, -1], high: [1, 1] }, algo: 'clip', normAdv: true, clipVloss: true, numMinibatches: 3 },
   { name: 'Gaussian, penalty', action: { type: 'box', size: 1, low: [-2], high: [2] }, algo: 'penalty', normAdv: true, clipVloss: true, numMinibatches: 1 },
+  { name: 'discrete, clip, 4 samples per invocation', action: { type: 'discrete', n: 3 }, algo: 'clip', normAdv: true, clipVloss: true, numMinibatches: 2, lossSamples: 4 },
 ];
 
 async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
@@ -98,7 +101,7 @@ async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
     gpu,
     agent,
     layout,
-    { algo: c.algo, numMinibatches: c.numMinibatches, updateEpochs: 1, learningRate: 1e-3, adamEps: 1e-5, maxGradNorm: 0, initBeta: beta },
+    { algo: c.algo, numMinibatches: c.numMinibatches, updateEpochs: 1, learningRate: 1e-3, adamEps: 1e-5, maxGradNorm: 0, initBeta: beta, ...(c.lossSamples ? { lossSamples: c.lossSamples } : {}) },
     params,
     grads,
     storage,
