@@ -200,7 +200,7 @@ export const TUNED: Record<string, Partial<TrainerConfig>> = {
     learning_rate: 1e-3,
     num_minibatches: 8,
     update_epochs: 10,
-    total_timesteps: 200_000,
+    total_timesteps: 300_000,
   },
 };
 
