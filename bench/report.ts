@@ -127,7 +127,8 @@ function ppoTable(json: BenchJson): string {
     const row: string[] = [String(e.params.env), String(e.params.numEnvs), String(e.params.batch), fmt(e.median), spread(e)];
     for (const b of backends) {
       const base = baselines.find((c) => c.name === `ppo.tfjs-${b}` && c.params.env === e.params.env && c.params.numEnvs === e.params.numEnvs);
-      row.push(base ? fmt(base.median) : '–', base ? `${(e.median / base.median).toFixed(2)}×` : '–');
+      const failed = byName(json, 'tfjs.failed').some((f) => f.params.backend === b && f.params.env === e.params.env && f.params.numEnvs === e.params.numEnvs);
+      row.push(base ? fmt(base.median) : failed ? 'failed (below)' : '–', base ? `${(e.median / base.median).toFixed(2)}×` : '–');
     }
     row.push(`${e.params.dispatchesPerIteration} / ${e.params.submitsPerIteration} / ${e.params.readbacksPerIteration}`, mib(num(e.params.bufferBytes)));
     return row;
@@ -398,6 +399,13 @@ export function markdownReport(json: BenchJson): string {
     out.push(actTable(json));
     out.push('');
   }
+  const failures = byName(json, 'tfjs.failed');
+  if (failures.length) {
+    out.push('## TF.js jobs that failed');
+    out.push('');
+    out.push(markdownTable(['backend', 'job', 'configuration', 'error'], failures.map((f) => [String(f.params.backend), String(f.params.kind), f.params.env ? `${f.params.env} × ${f.params.numEnvs ?? ''}` : '', String(f.params.error).replace(/\|/g, '/')])));
+    out.push('');
+  }
   if (json.comparisons.length) {
     out.push('## All comparisons (engine / baseline)');
     out.push('');
@@ -478,7 +486,7 @@ function esc(text: string): string {
 
 function panel(title: string, series: Series[], x0: number, width: number, height: number): string {
   const left = x0 + 60;
-  const right = x0 + width - 10;
+  const right = x0 + width - 24;
   const top = 40;
   const bottom = height - 45;
   const all = series.flatMap((s) => s.points);

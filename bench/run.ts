@@ -2,12 +2,13 @@
  * The benchmark suite in Node (Dawn):  npm run bench -- [--quick] [--json FILE] [--only peak,envs,ppo,solve,act]
  * [--no-readme]. Every case validates, warms up and measures; results go to bench/results/ (JSON, Markdown, SVG),
  * the README's benchmark section and, with --json, FILE. The TF.js baseline runs on tfjs-backend-webgpu over
- * Dawn on the engine's adapter and on TF.js's plain-JavaScript 'cpu' backend.
+ * Dawn on the engine's adapter and on TF.js's plain-JavaScript 'cpu' backend, each job in a child process.
  */
 import { getGpu } from '../src/gpu/device.js';
 import { parseArgs, runSuite, describe } from './suite.js';
 import { LoadMonitor, machineInfo, toJson, writeOutputs } from './write.js';
 import { markdownReport } from './report.js';
+import { childProcessRunner } from './baselines/tfjsChildRunner.js';
 
 let options;
 try {
@@ -22,7 +23,8 @@ const gpu = await getGpu();
 const log = (line: string) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
 const t0 = performance.now();
 log(`Node ${process.version}, adapter ${describe(gpu.adapter)}${options.quick ? ', quick run' : ''}`);
-const suite = await runSuite(gpu, { runtime: 'node', quick: options.quick, only: options.only, tfjsBackends: ['webgpu', 'cpu'], log });
+// TF.js jobs run in child processes: tfjs-backend-webgpu on Dawn can crash its process (see tfjsJobs.ts).
+const suite = await runSuite(gpu, { runtime: 'node', quick: options.quick, only: options.only, tfjsBackends: ['webgpu', 'cpu'], tfjsRunner: childProcessRunner(log), log });
 const json = toJson(suite, machineInfo(monitor, suite));
 const written = writeOutputs(json, { jsonFile: options.json, results: options.readme });
 console.log(markdownReport(json));

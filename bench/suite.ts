@@ -14,6 +14,7 @@
  */
 import type { AdapterDescription, Gpu } from '../src/gpu/device.js';
 import { loadTfjs, type LoadedTfjs, type TfjsBackend } from './baselines/tfjsSetup.js';
+import { inProcessRunner, type TfjsRunner } from './baselines/tfjsJobs.js';
 import { benchAct } from './cases/act.js';
 import { benchEnvs } from './cases/envs.js';
 import { benchFmaPeak } from './cases/fmaPeak.js';
@@ -46,6 +47,8 @@ export interface SuiteOptions {
   only?: readonly CaseName[];
   /** TF.js backends for the baseline. */
   tfjsBackends: readonly TfjsBackend[];
+  /** Where the baseline's learning, throughput and solve jobs run (default: in this process). */
+  tfjsRunner?: TfjsRunner;
   log(line: string): void;
 }
 
@@ -81,7 +84,8 @@ export async function runSuite(gpu: Gpu, options: SuiteOptions): Promise<SuiteRe
       }
     }
   }
-  const context: SuiteContext = { gpu, quick, log, tfjs, peakGflops: undefined, comparisons: [] };
+  const runTfjs = options.tfjsRunner ?? inProcessRunner(tfjs, log);
+  const context: SuiteContext = { gpu, quick, log, tfjs, runTfjs, peakGflops: undefined, comparisons: [] };
   const timed = async (name: CaseName, body: () => Promise<CaseResult[]>) => {
     if (!selected.has(name)) return;
     const start = performance.now();

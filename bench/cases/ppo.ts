@@ -21,12 +21,13 @@
  * follow without timestamp queries inside the engine.
  */
 import { createTrainer } from '../../src/trainer.js';
-import { resolveConfig, type TrainerConfig } from '../../src/algos/config.js';
+import type { TrainerConfig } from '../../src/algos/config.js';
 import { computeGae } from '../../src/algos/gae.js';
 import { getEnvDefinition } from '../../src/envs/registry.js';
 import type { Gpu } from '../../src/gpu/device.js';
-import { TfjsPpo, gaeCpu } from '../baselines/tfjsPpo.js';
+import { gaeCpu } from '../baselines/tfjsPpo.js';
 import type { LoadedTfjs } from '../baselines/tfjsSetup.js';
+import { LEARNED_RETURN, type TfjsJob, type TfjsRunner } from '../baselines/tfjsJobs.js';
 import { stepWork, type StepWork } from '../flops.js';
 import { profileIteration } from '../profile.js';
 import { now, summarize, type BenchContext, type CaseResult, type Timing } from '../harness.js';
@@ -48,6 +49,8 @@ export interface Comparison {
 export interface SuiteContext extends BenchContext {
   /** TF.js backends loaded for the baseline ('webgpu' first where it works). */
   tfjs: LoadedTfjs[];
+  /** Runs a job of the TF.js baseline (in Node: in a child process). */
+  runTfjs: TfjsRunner;
   /** Measured FMA peak of the adapter, GFLOP/s. */
   peakGflops: number | undefined;
   comparisons: Comparison[];
@@ -214,45 +217,6 @@ export async function measureUpdateSplit(gpu: Gpu, numEnvs: number, reps: number
   return { batch, hidden: trainers[0]!.config.hidden_sizes, one, four, perEpoch: one.map((t, i) => (four[i]! - t) / 3) };
 }
 
-export interface BaselineRun {
-  batch: number;
-  timing: Timing;
-}
-
-/** Whole TF.js iterations: one warm-up (shader compilation), then between minReps and maxReps measured. */
-export async function measureTfjs(
-  loaded: LoadedTfjs,
-  config: TrainerConfig,
-  options: { minReps: number; maxReps: number; budgetSeconds: number },
-): Promise<BaselineRun> {
-  const { tf } = loaded;
-  await tf.setBackend(loaded.backend);
-  const ppo = new TfjsPpo(tf, config.env, config);
-  try {
-    const tensors = tf.memory().numTensors;
-    let start = now();
-    const first = await ppo.runIteration(1000);
-    let elapsed = now() - start;
-    for (const key of ['policyLoss', 'valueLoss', 'entropy', 'approxKl'] as const) {
-      if (!Number.isFinite(first[key])) throw new Error(`TF.js PPO (${loaded.backend}): first iteration's ${key} is ${first[key]}`);
-    }
-    const reps = Math.max(options.minReps, Math.min(options.maxReps, Math.ceil(options.budgetSeconds / Math.max(elapsed, 1e-6))));
-    const samples: number[] = [];
-    for (let i = 0; i < reps; i++) {
-      start = now();
-      await ppo.runIteration(1000);
-      elapsed = now() - start;
-      samples.push(elapsed);
-    }
-    // No tensor may leak from one iteration to the next (the baseline would slow down over a run).
-    const leaked = tf.memory().numTensors - tensors;
-    if (leaked > 0 && tf.memory().numTensors > tensors + 64) throw new Error(`TF.js PPO (${loaded.backend}): ${leaked} tensors leaked over ${reps} iterations`);
-    return { batch: ppo.batchSize, timing: summarize(samples) };
-  } finally {
-    ppo.dispose();
-  }
-}
-
 /** The baseline's GAE equals the engine's GAE kernel (computeGae) on a random rollout with episode ends. */
 export async function validateBaselineGae(gpu: Gpu): Promise<void> {
   const N = 16;
@@ -274,49 +238,16 @@ export async function validateBaselineGae(gpu: Gpu): Promise<void> {
   }
 }
 
-/** Mean return of the last 20 CartPole episodes that shows the baseline learns (random policy: about 22). */
-export const LEARNED_RETURN = 75;
-
-export interface LearningCheck {
-  backend: string;
-  steps: number;
-  seconds: number;
-  firstReturn: number;
-  lastReturn: number;
-}
-
-/**
- * The baseline learns: TF.js PPO on CartPole-v1 with the engine's default CartPole configuration until the mean
- * of the last 20 episodes reaches LEARNED_RETURN (a random policy scores about 22), within `maxIterations`.
- */
-export async function validateBaselineLearns(loaded: LoadedTfjs, maxIterations: number, log: (line: string) => void): Promise<LearningCheck> {
-  const { tf } = loaded;
-  await tf.setBackend(loaded.backend);
-  const config = resolveConfig({ env: 'CartPole-v1' }, false);
-  const ppo = new TfjsPpo(tf, 'CartPole-v1', config);
-  const numIterations = Math.floor(config.total_timesteps / ppo.batchSize);
-  const start = now();
-  try {
-    let first: number | null = null;
-    let last: number | null = null;
-    for (let i = 0; i < maxIterations; i++) {
-      const report = await ppo.runIteration(numIterations);
-      if (first === null && report.episodeReturns.length > 0) first = report.episodeReturns.reduce((a, r) => a + r, 0) / report.episodeReturns.length;
-      last = report.recentReturn;
-      if (last !== null && last >= LEARNED_RETURN) break;
-    }
-    const seconds = now() - start;
-    log(`TF.js PPO (${loaded.backend}) learning check on CartPole-v1: mean return ${first?.toFixed(1)} -> ${last?.toFixed(1)} in ${ppo.globalStep} steps, ${seconds.toFixed(1)} s`);
-    if (first === null || last === null || last < LEARNED_RETURN) {
-      throw new Error(`TF.js PPO (${loaded.backend}) does not learn CartPole-v1: mean return of the last 20 episodes ${last} after ${ppo.globalStep} steps (needs ${LEARNED_RETURN})`);
-    }
-    return { backend: loaded.backend, steps: ppo.globalStep, seconds, firstReturn: first, lastReturn: last };
-  } finally {
-    ppo.dispose();
-  }
-}
-
 const round3 = (value: number) => Math.round(value * 1000) / 1000;
+
+/** A TF.js job that failed (an error, or its process died): recorded as such, never as a rate. */
+export function tfjsFailure(job: TfjsJob, error: unknown, log: (line: string) => void): CaseResult {
+  const message = error instanceof Error ? error.message : String(error);
+  const { config, ...rest } = job as TfjsJob & { config?: TrainerConfig };
+  const params = { ...rest, ...(config ? { env: config.env, numEnvs: config.num_envs, numSteps: config.num_steps } : {}), error: message };
+  log(`TF.js ${job.backend} ${job.kind} job failed: ${message}`);
+  return { name: 'tfjs.failed', params, unit: 'failed', median: 0, min: 0, max: 0, reps: 0 };
+}
 
 const rate = (name: string, params: Record<string, unknown>, batch: number, timing: Timing): CaseResult => ({
   name,
@@ -337,9 +268,16 @@ export async function benchPpo(context: SuiteContext): Promise<CaseResult[]> {
 
   await validateBaselineGae(gpu);
   log('TF.js baseline GAE matches the engine kernel (computeGae)');
+  // The baseline must learn before it is timed; a backend that fails here is not timed at all.
+  const learned: LoadedTfjs[] = [];
   for (const loaded of context.tfjs) {
-    const check = await validateBaselineLearns(loaded, quick ? 60 : 120, log);
-    results.push({ name: 'tfjs.learningCheck', params: { backend: loaded.backend, env: 'CartPole-v1', steps: check.steps, firstReturn: check.firstReturn, threshold: LEARNED_RETURN }, unit: 'mean return (last 20 episodes)', median: check.lastReturn, min: check.lastReturn, max: check.lastReturn, reps: 1 });
+    try {
+      const check = await context.runTfjs({ kind: 'learn', backend: loaded.backend, maxIterations: quick ? 60 : 120 });
+      learned.push(loaded);
+      results.push({ name: 'tfjs.learningCheck', params: { backend: loaded.backend, env: 'CartPole-v1', steps: check.steps, firstReturn: check.firstReturn, threshold: LEARNED_RETURN }, unit: 'mean return (last 20 episodes)', median: check.lastReturn, min: check.lastReturn, max: check.lastReturn, reps: 1 });
+    } catch (error) {
+      results.push(tfjsFailure({ kind: 'learn', backend: loaded.backend, maxIterations: quick ? 60 : 120 }, error, log));
+    }
   }
 
   for (const env of PPO_ENVS) {
@@ -403,11 +341,18 @@ export async function benchPpo(context: SuiteContext): Promise<CaseResult[]> {
         }
       }
       if (!baselineSizes.has(numEnvs) || (quick && env !== 'CartPole-v1')) continue;
-      for (const loaded of context.tfjs) {
+      for (const loaded of learned) {
         // TF.js's plain-JavaScript backend: the small sizes only (at 4096 one iteration takes minutes).
         if (loaded.backend === 'cpu' && numEnvs > (quick ? 8 : 256)) continue;
         // Quick at 4096: one measured iteration after the warm-up (a TF.js iteration takes minutes on SwiftShader).
-        const base = await measureTfjs(loaded, run.config, { minReps: heavy && quick ? 1 : 3, maxReps: heavy ? (quick ? 1 : 3) : 8, budgetSeconds: budget });
+        const job: TfjsJob = { kind: 'throughput', backend: loaded.backend, config: run.config, minReps: heavy && quick ? 1 : 3, maxReps: heavy ? (quick ? 1 : 3) : 8, budgetSeconds: budget };
+        let base;
+        try {
+          base = await context.runTfjs(job);
+        } catch (error) {
+          results.push(tfjsFailure(job, error, log));
+          continue;
+        }
         const baseline = rate(`ppo.tfjs-${loaded.backend}`, { env, numEnvs, numSteps: run.config.num_steps, batch: base.batch, updateEpochs: run.config.update_epochs, numMinibatches: run.config.num_minibatches, backend: loaded.backend }, base.batch, base.timing);
         results.push(baseline);
         log(`PPO TF.js (${loaded.backend}) ${env} x ${numEnvs}: ${Math.round(baseline.median)} env-steps/s (${base.timing.median.toFixed(3)} s/iteration); engine / TF.js = ${(engine.median / baseline.median).toFixed(2)}`);

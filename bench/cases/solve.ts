@@ -7,17 +7,15 @@
  * to the iteration where solvedAtStep was set.
  *
  * The TF.js baseline runs CartPole-v1 the same way (same configuration, same total steps, 100 deterministic
- * evaluation episodes) on each of its backends, in the full suite.
+ * evaluation episodes) on each of its backends, in the full suite (bench/baselines/tfjsJobs.ts solveTfjs).
  *
  * One run per environment (reps 1): median = min = max = the whole run's wall seconds.
  */
 import { createTrainer } from '../../src/trainer.js';
-import { resolveConfig } from '../../src/algos/config.js';
 import { getEnvDefinition } from '../../src/envs/registry.js';
-import { TfjsPpo } from '../baselines/tfjsPpo.js';
 import { now, type CaseResult } from '../harness.js';
 import { BENCH_ENV_IDS } from './envs.js';
-import type { SuiteContext } from './ppo.js';
+import { tfjsFailure, type SuiteContext } from './ppo.js';
 
 export interface SolveParams {
   env: string;
@@ -93,68 +91,23 @@ export async function benchSolve(context: SuiteContext, envs: readonly string[] 
  */
 export const TFJS_SOLVE_MAX_SECONDS = 1800;
 
-/** TF.js PPO on CartPole-v1 with the engine's default configuration, the whole default run, on each backend. */
+/** TF.js PPO on `env` with the engine's default configuration, the whole default run, on each backend. */
 export async function benchSolveTfjs(context: SuiteContext, env = 'CartPole-v1', maxSeconds = TFJS_SOLVE_MAX_SECONDS): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
-  const threshold = getEnvDefinition(env).rewardThreshold ?? null;
   for (const loaded of context.tfjs) {
-    const { tf } = loaded;
-    await tf.setBackend(loaded.backend);
-    const config = resolveConfig({ env }, getEnvDefinition(env).action.type === 'box');
-    const ppo = new TfjsPpo(tf, env, config);
+    const job = { kind: 'solve', backend: loaded.backend, env, maxSeconds } as const;
     try {
-      const numIterations = Math.max(1, Math.floor(config.total_timesteps / ppo.batchSize));
-      const start = now();
-      let lastLog = start;
-      let solvedAtStep: number | null = null;
-      let secondsToSolve: number | null = null;
-      let recent: number | null = null;
-      let finished = 0;
-      let capped = false;
-      for (let i = 0; i < numIterations; i++) {
-        if (now() - start > maxSeconds) {
-          capped = true;
-          break;
-        }
-        const report = await ppo.runIteration(numIterations);
-        finished += report.episodeReturns.length;
-        recent = report.recentReturn;
-        if (solvedAtStep === null && threshold !== null && finished >= 20 && recent !== null && recent >= threshold) {
-          solvedAtStep = report.globalStep;
-          secondsToSolve = now() - start;
-        }
-        if (now() - lastLog > 30) {
-          lastLog = now();
-          context.log(`  ${env} (TF.js ${loaded.backend}): ${report.globalStep} steps, recent return ${recent?.toFixed(1) ?? '-'}, ${(now() - start).toFixed(0)} s`);
-        }
-      }
-      const seconds = now() - start;
-      const evaluation = await ppo.evaluate(100, (config.seed + 1_000_003) >>> 0);
-      const params: SolveParams = {
-        env,
-        runner: `tfjs-${loaded.backend}`,
-        numEnvs: config.num_envs,
-        numSteps: config.num_steps,
-        totalSteps: ppo.globalStep,
-        rewardThreshold: threshold,
-        solvedAtStep,
-        secondsToSolve,
-        finalRecentReturn: recent,
-        evalMean: evaluation.mean,
-        evalStd: evaluation.std,
-        evalEpisodes: 100,
-        sps: ppo.globalStep / seconds,
-        plannedSteps: numIterations * ppo.batchSize,
-        stoppedAfterSeconds: capped ? maxSeconds : null,
-      };
+      const { params, seconds } = await context.runTfjs(job);
       results.push(solveResult(`solve.tfjs-${loaded.backend}`, params, seconds));
       context.log(
-        `solve ${env} (TF.js ${loaded.backend}): ${ppo.globalStep} steps in ${seconds.toFixed(1)} s${capped ? ` (stopped at the ${maxSeconds} s cap, of ${numIterations * ppo.batchSize})` : ''}; ` +
-          (solvedAtStep !== null ? `solved at step ${solvedAtStep} after ${secondsToSolve!.toFixed(1)} s` : 'not solved') +
-          `; deterministic evaluation ${evaluation.mean.toFixed(1)} ± ${evaluation.std.toFixed(1)}`,
+        `solve ${env} (TF.js ${loaded.backend}): ${params.totalSteps} steps in ${seconds.toFixed(1)} s` +
+          (params.stoppedAfterSeconds ? ` (stopped at the ${maxSeconds} s cap, of ${params.plannedSteps})` : '') +
+          '; ' +
+          (params.solvedAtStep !== null ? `solved at step ${params.solvedAtStep} after ${params.secondsToSolve!.toFixed(1)} s` : 'not solved') +
+          `; deterministic evaluation ${params.evalMean.toFixed(1)} ± ${params.evalStd.toFixed(1)}`,
       );
-    } finally {
-      ppo.dispose();
+    } catch (error) {
+      results.push(tfjsFailure(job, error, context.log));
     }
   }
   return results;
