@@ -3,28 +3,17 @@
  * dedicated batch of environments — reset, then policy and environment steps until the episode terminates or is
  * truncated — and records its return and length. Deterministic (argmax / mean) or sampled actions.
  */
-import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
-import { activationLibraryWgsl } from './activations.js';
-import { categoricalWgsl, gaussianWgsl } from './distributions.js';
-import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from './mlpInline.js';
-import { policyChooseWgsl } from './policyHead.js';
+import { actorCriticWgsl, type ActorCriticSpec } from './actorCritic.js';
 import { RngStream } from './rng.js';
 import { envStorageBindingsWgsl, envStorageWgsl } from './envs/batch.js';
-import type { ActionSpace } from '../src/envs/spec.js';
-import { normObsWgsl } from './normalize.js';
 
 export const EVALUATE_WORKGROUP = 64;
 /** Uniform words: episodes, deterministic, seed, max episode steps. */
 export const EVALUATE_PARAMS_WORDS = 4;
 
-export interface EvaluateKernelSpec {
+export interface EvaluateKernelSpec extends Omit<ActorCriticSpec, 'critic'> {
+  /** The environment's composed WGSL (src/envs/compose.ts). */
   envCode: string;
-  obsSize: number;
-  action: ActionSpace;
-  actor: InlineLayer[];
-  logstdOffset: number;
-  normObs: boolean;
-  clipObs: number;
 }
 
 /**
@@ -33,18 +22,8 @@ export interface EvaluateKernelSpec {
  */
 export function evaluateWgsl(spec: EvaluateKernelSpec): string {
   const discrete = spec.action.type === 'discrete';
-  const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
-  return wgsl/* wgsl */ `
+  return /* wgsl */ `
 ${spec.envCode}
-${activationLibraryWgsl}
-${mlpInlineWgsl('actor', spec.actor)}
-${mlpRunWgsl('actor', spec.actor)}
-#if ${discrete}
-${categoricalWgsl(A)}
-#else
-${gaussianWgsl(A)}
-#endif
-${policyChooseWgsl(spec.action, spec.logstdOffset)}
 ${envStorageWgsl}
 struct Params { episodes: u32, deterministic: u32, seed: u32, max_episode_steps: u32 }
 @group(0) @binding(0) var<uniform> run: Params;
@@ -52,7 +31,7 @@ struct Params { episodes: u32, deterministic: u32, seed: u32, max_episode_steps:
 ${envStorageBindingsWgsl({ group: 0, state: 2, episodeSteps: 3, episodeIndex: 4 })}
 @group(0) @binding(5) var<storage, read_write> results: array<f32>;
 @group(0) @binding(6) var<storage, read> norm: array<f32>;
-${normObsWgsl(spec.obsSize, spec.clipObs)}
+${actorCriticWgsl(spec)}
 
 @compute @workgroup_size(${EVALUATE_WORKGROUP})
 fn evaluate(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -63,16 +42,12 @@ fn evaluate(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
   var total = 0.0;
   var steps_taken = 0u;
   loop {
-    var head: array<f32, ${A}>;
-#if ${spec.normObs}
-    var x: EnvObs;
-    norm_obs(&obs, &x);
+    var x = network_input(&obs);
+    var head: array<f32, ACTOR_OUTPUTS>;
     actor_run(&x, &head);
-#else
-    actor_run(&obs, &head);
-#endif
     var rng = rng_create(run.seed, ${RngStream.action}u, n, steps_taken);
-    let action = policy_choose(&head, run.deterministic != 0u, &rng);
+    var choice = policy_choose(&head, run.deterministic != 0u, &rng);
+    let action: EnvAction = ${discrete ? 'u32(choice[0])' : 'choice'};
     let result = engine_step_env(n, run.episodes, run.seed, run.max_episode_steps, action);
     total += result.reward;
     steps_taken += 1u;

@@ -11,13 +11,12 @@
  * The rewards, dones and episode records of the rollout are written by the CPU once per iteration.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
-import { activationLibraryWgsl } from './activations.js';
-import { categoricalWgsl, gaussianWgsl } from './distributions.js';
-import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from './mlpInline.js';
+import { actorCriticWgsl } from './actorCritic.js';
+import type { InlineLayer } from './mlpInline.js';
 import { rngWgsl, RngStream } from './rng.js';
 import type { ActionSpace } from '../src/envs/spec.js';
 import { rolloutStoreWgsl } from './rolloutStore.js';
-import { normLanesWgsl, normObsWgsl } from './normalize.js';
+import { normLanesWgsl } from './normalize.js';
 
 export const POLICY_STEP_WORKGROUP = 64;
 /** Uniform words: t, step_base, seed, unused. */
@@ -47,51 +46,21 @@ export interface PolicyStepKernelSpec {
 export function policyStepWgsl(spec: PolicyStepKernelSpec): string {
   const discrete = spec.action.type === 'discrete';
   const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
-  const width = discrete ? 1 : A;
   const O = spec.obsSize;
-  const low = discrete ? '' : `array<f32, ${A}>(${(spec.action as { low: number[] }).low.map((v) => `${Math.fround(v)}`).join(', ')})`;
-  const high = discrete ? '' : `array<f32, ${A}>(${(spec.action as { high: number[] }).high.map((v) => `${Math.fround(v)}`).join(', ')})`;
   const normalizes = spec.normObs || spec.normReward;
   return wgsl/* wgsl */ `
 ${rngWgsl}
 ${rolloutStoreWgsl(5)}
 @group(0) @binding(6) var<storage, read> norm: array<f32>;
 @group(0) @binding(7) var<storage, read_write> lanes: array<f32>;
-${normObsWgsl(O, spec.clipObs)}
 ${normLanesWgsl(O, spec.clipReward, spec.gamma)}
-
-// What the networks see of a raw observation.
-fn network_input(raw: ptr<function, array<f32, ${O}>>) -> array<f32, ${O}> {
-#if ${spec.normObs}
-  var x: array<f32, ${O}>;
-  norm_obs(raw, &x);
-  return x;
-#else
-  return *raw;
-#endif
-}
-${activationLibraryWgsl}
-${mlpInlineWgsl('actor', spec.actor)}
-${mlpRunWgsl('actor', spec.actor)}
-${mlpInlineWgsl('critic', spec.critic)}
-${mlpRunWgsl('critic', spec.critic)}
-#if ${discrete}
-${categoricalWgsl(A)}
-#else
-${gaussianWgsl(A)}
-#endif
+${actorCriticWgsl(spec)}
 struct Params { t: u32, step_base: u32, seed: u32, unused: u32 }
 @group(0) @binding(0) var<uniform> run: Params;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 @group(0) @binding(2) var<storage, read> upload: array<f32>;
 @group(0) @binding(3) var<storage, read_write> rollout: array<f32>;
 @group(0) @binding(4) var<storage, read_write> actions_out: array<f32>;
-
-fn value_of(obs: ptr<function, array<f32, ${O}>>) -> f32 {
-  var v: array<f32, 1>;
-  critic_run(obs, &v);
-  return v[0];
-}
 
 @compute @workgroup_size(${POLICY_STEP_WORKGROUP})
 fn policy_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -135,30 +104,18 @@ fn policy_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   for (var d = 0u; d < ${A}u; d++) { rollout[store.old_dist + d * store.m + s] = head[d]; }
 #endif
   var rng = rng_create(run.seed, ${RngStream.action}u, n, run.step_base + t);
-#if ${discrete}
-  var logp: array<f32, ${A}>;
-  categorical_log_softmax(&head, &logp);
-  let action = categorical_sample(&logp, rng_unit(rng_next4(&rng).x));
-  rollout[store.actions + s] = f32(action);
-  rollout[store.logprobs + s] = logp[action];
-  actions_out[n] = f32(action);
-#else
-  var low = ${low};
-  var high = ${high};
-  var logstd: array<f32, ${A}>;
-  var sample: array<f32, ${A}>;
-  for (var d = 0u; d < ${A}u; d++) {
-    logstd[d] = params[${spec.logstdOffset}u + d];
-    sample[d] = head[d] + exp(logstd[d]) * rng_normal(&rng);
+  var sample: array<f32, ACTION_WIDTH>;
+  rollout[store.logprobs + s] = policy_sample(&head, &rng, &sample);
+  var action = policy_clip(&sample);
+  for (var d = 0u; d < ACTION_WIDTH; d++) {
     rollout[store.actions + d * store.m + s] = sample[d];
-    actions_out[n * ${width}u + d] = clamp(sample[d], low[d], high[d]);
+    actions_out[n * ACTION_WIDTH + d] = action[d];
   }
-  rollout[store.logprobs + s] = gaussian_log_prob(&sample, &head, &logstd);
-#if ${spec.keepOldDist}
+#if ${!discrete && spec.keepOldDist}
   if (n == 0u) {
+    var logstd = policy_logstd();
     for (var d = 0u; d < ${A}u; d++) { rollout[store.old_dist + ${A}u * store.m + d] = logstd[d]; }
   }
-#endif
 #endif
 }
 `;

@@ -1,6 +1,6 @@
 /**
- * The fused rollout (owner: src/algos/rollout.ts): ONE dispatch collects a whole rollout of store.num_steps steps in
- * store.num_envs environments, one invocation per environment, with no readback. Each step of environment n:
+ * The fused rollout (owner: src/algos/rollout.ts): ONE dispatch collects a whole rollout of num_steps steps in
+ * num_envs environments, one invocation per environment, with no readback. Each step of environment n:
  *
  *   obs_t -> actor -> logits / mean -> sample a_t (counter-based: seed, stream action, env n, global step)
  *         -> log pi(a_t|obs_t);  critic -> V(obs_t)
@@ -13,13 +13,12 @@
  * (training); evaluation and games use the policy kernel instead.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
-import { activationLibraryWgsl } from './activations.js';
-import { categoricalWgsl, gaussianWgsl } from './distributions.js';
-import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from './mlpInline.js';
+import { actorCriticWgsl } from './actorCritic.js';
+import type { InlineLayer } from './mlpInline.js';
 import { RngStream } from './rng.js';
 import { envStorageBindingsWgsl, envStorageWgsl } from './envs/batch.js';
 import { rolloutStoreWgsl } from './rolloutStore.js';
-import { normLanesWgsl, normObsWgsl } from './normalize.js';
+import { normLanesWgsl } from './normalize.js';
 import type { ActionSpace } from '../src/envs/spec.js';
 
 export const ROLLOUT_WORKGROUP = 64;
@@ -64,29 +63,8 @@ ${spec.envCode}
 ${rolloutStoreWgsl(7)}
 @group(0) @binding(8) var<storage, read> norm: array<f32>;
 @group(0) @binding(9) var<storage, read_write> lanes: array<f32>;
-${normObsWgsl(O, spec.clipObs)}
 ${normLanesWgsl(O, spec.clipReward, spec.gamma)}
-
-// What the networks see of a raw observation.
-fn network_input(raw: ptr<function, EnvObs>) -> EnvObs {
-#if ${spec.normObs}
-  var x: EnvObs;
-  norm_obs(raw, &x);
-  return x;
-#else
-  return *raw;
-#endif
-}
-${activationLibraryWgsl}
-${mlpInlineWgsl('actor', spec.actor)}
-${mlpRunWgsl('actor', spec.actor)}
-${mlpInlineWgsl('critic', spec.critic)}
-${mlpRunWgsl('critic', spec.critic)}
-#if ${discrete}
-${categoricalWgsl(A)}
-#else
-${gaussianWgsl(A)}
-#endif
+${actorCriticWgsl({ ...spec, critic: spec.critic })}
 
 ${envStorageWgsl}
 struct Params { seed: u32, step_base: u32, unused0: u32, unused1: u32 }
@@ -96,34 +74,25 @@ ${envStorageBindingsWgsl({ group: 0, state: 2, episodeSteps: 3, episodeIndex: 4 
 @group(0) @binding(5) var<storage, read_write> rollout: array<f32>;
 @group(0) @binding(6) var<storage, read_write> tracker: array<f32>;
 
-fn value_of(obs: ptr<function, array<f32, ${O}>>) -> f32 {
-  var v: array<f32, 1>;
-  critic_run(obs, &v);
-  return v[0];
-}
-
 @compute @workgroup_size(${ROLLOUT_WORKGROUP})
 fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let n = gid.x + gid.y * nwg.x * ${ROLLOUT_WORKGROUP}u;
   if (n >= store.num_envs) { return; }
   var episode_return = tracker[n];
   var episode_length = tracker[store.num_envs + n];
-#if ${!discrete}
-  var logstd: array<f32, ${A}>;
-  for (var d = 0u; d < ${A}u; d++) { logstd[d] = params[${spec.logstdOffset}u + d]; }
-#if ${spec.keepOldDist}
+#if ${!discrete && spec.keepOldDist}
   // pi_old's log-std (state-independent), after the per-sample means.
   if (n == 0u) {
+    var logstd = policy_logstd();
     for (var d = 0u; d < ${A}u; d++) { rollout[store.old_dist + ${A}u * store.m + d] = logstd[d]; }
   }
-#endif
 #endif
   var obs = engine_observe_env(n, store.num_envs);
 #if ${normalizes}
   lane_clear(n, store.num_envs);
 #endif
   // The critic runs at one call site (every function is inlined on CPU adapters, so each call site costs a
-  // whole network of compiled code): for V(obs_t) and, after a truncation, V(finalObs_{t-1}); t = store.num_steps only
+  // whole network of compiled code): for V(obs_t) and, after a truncation, V(finalObs_{t-1}); t = num_steps only
   // computes the bootstrap value V(obs_T).
   var final_obs: EnvObs;
   var bootstrap_final = false;
@@ -154,23 +123,13 @@ fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
     for (var d = 0u; d < ${A}u; d++) { rollout[store.old_dist + d * store.m + s] = head[d]; }
 #endif
     var action_rng = rng_create(run.seed, ${RngStream.action}u, n, run.step_base + t);
+    var sample: array<f32, ACTION_WIDTH>;
+    rollout[store.logprobs + s] = policy_sample(&head, &action_rng, &sample);
+    for (var d = 0u; d < ACTION_WIDTH; d++) { rollout[store.actions + d * store.m + s] = sample[d]; }
 #if ${discrete}
-    var logp: array<f32, ${A}>;
-    categorical_log_softmax(&head, &logp);
-    let action = categorical_sample(&logp, rng_unit(rng_next4(&action_rng).x));
-    rollout[store.actions + s] = f32(action);
-    rollout[store.logprobs + s] = logp[action];
-    let env_action: EnvAction = action;
+    let env_action: EnvAction = u32(sample[0]);
 #else
-    var sample: array<f32, ${A}>;
-    var env_action: EnvAction;
-    for (var d = 0u; d < ${A}u; d++) {
-      sample[d] = head[d] + exp(logstd[d]) * rng_normal(&action_rng);
-      rollout[store.actions + d * store.m + s] = sample[d];
-      // The environment receives the sample clipped to the action box (CleanRL's ClipAction wrapper).
-      env_action[d] = clamp(sample[d], ENV_ACTION_LOW[d], ENV_ACTION_HIGH[d]);
-    }
-    rollout[store.logprobs + s] = gaussian_log_prob(&sample, &head, &logstd);
+    let env_action: EnvAction = policy_clip(&sample);
 #endif
 
     var result = engine_step_env(n, store.num_envs, run.seed, ${spec.maxEpisodeSteps}u, env_action);

@@ -7,8 +7,7 @@ import type { Gpu } from './gpu/device.js';
 import { bindBuffers } from './gpu/bind.js';
 import { createBuffer, destroyBuffer } from './gpu/buffers.js';
 import { gridFor, Recorder } from './gpu/recorder.js';
-import { envPrelude } from './envs/compose.js';
-import type { EnvSpec, GpuEnvDefinition } from './envs/spec.js';
+import type { EnvSpec } from './envs/spec.js';
 import { POLICY_PARAMS_WORDS, POLICY_WORKGROUP, policyWgsl } from '../shaders/policy.js';
 import { actionWidth, type AgentLayout } from './algos/agent.js';
 
@@ -60,10 +59,7 @@ export class GpuPolicy {
     normalization: { clipObs: number } | undefined,
     seed = 0,
   ): Promise<GpuPolicy> {
-    // Only the action space matters to the prelude; a state size of 1 keeps it well-formed without an env.
-    const prelude = envPrelude({ ...(spec as GpuEnvDefinition), stateSize: 1, wgsl: '' });
     const code = policyWgsl({
-      prelude,
       obsSize: spec.observationSize,
       action: spec.action,
       actor: agent.inline('actor'),

@@ -46,15 +46,7 @@ export class IterationStats {
     const code = iterationStatsWgsl({
       recordWords: RECORD_WORDS,
       doneIndex: RECORD_DONE,
-      stat: {
-        policyLoss: Stat.policyLoss,
-        valueLoss: Stat.valueLoss,
-        entropy: Stat.entropy,
-        oldApproxKl: Stat.oldApproxKl,
-        approxKl: Stat.approxKl,
-        clipFraction: Stat.clipFraction,
-        kl: Stat.kl,
-      },
+      stat: Stat,
       paramCount: options.paramCount,
       penalty: options.penalty,
     });

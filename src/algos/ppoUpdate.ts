@@ -164,15 +164,6 @@ export class PpoUpdate {
     const scratch = new ScratchLayout(agent);
     const chunk = Math.max(1, Math.min(minibatchSize, CHUNK_LIMIT, Math.floor(maxStorageBytes(gpu.limits) / (scratch.rows * 4))));
     const arch = agent.architecture;
-    const statIndex = {
-      policyLoss: Stat.policyLoss,
-      valueLoss: Stat.valueLoss,
-      entropy: Stat.entropy,
-      oldApproxKl: Stat.oldApproxKl,
-      approxKl: Stat.approxKl,
-      clipFraction: Stat.clipFraction,
-      kl: Stat.kl,
-    };
     const epochCode = minibatchWgsl({
       recordWords: RECORD_WORDS,
       approxKlIndex: Stat.approxKl,
@@ -195,7 +186,7 @@ export class PpoUpdate {
         stats: scratch.statRow,
         logstd: scratch.logstdRow,
       },
-      stat: statIndex,
+      stat: Stat,
     });
     const gradientCode = gradientWgsl({ tileK: TILE_K, tileJ: TILE_J, lanes: GRADIENT_LANES, recordWords: RECORD_WORDS, doneIndex: RECORD_DONE });
     const kinds = (...rest: BindingKind[]): BindingKind[] => ['uniform-dynamic', ...rest];
