@@ -64,6 +64,8 @@ export class LoadMonitor {
   private readonly start = performance.now();
   private readonly ticks = cpuTicks(process.pid);
   readonly loadStart = os.loadavg();
+  /** The commit measured (taken at the start: other work may commit while the suite runs). */
+  readonly commit = gitCommit();
 
   /** CPU cores used on average by processes other than this one (and its children), since construction. */
   othersCores(): number | null {
@@ -83,12 +85,17 @@ function git(args: string[]): string | undefined {
   }
 }
 
+/** HEAD, with '+changes' when tracked files differ from it. */
+function gitCommit(): string | undefined {
+  const commit = git(['rev-parse', '--short', 'HEAD']);
+  const dirty = git(['status', '--porcelain', '--untracked-files=no']);
+  return commit ? `${commit}${dirty ? '+changes' : ''}` : undefined;
+}
+
 export function machineInfo(monitor: LoadMonitor, suite: SuiteResult, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const cpus = os.cpus();
   const dawn = readText(join(REPO, 'node_modules', 'webgpu', 'package.json'));
   const othersCores = monitor.othersCores();
-  const commit = git(['rev-parse', '--short', 'HEAD']);
-  const dirty = git(['status', '--porcelain', '--untracked-files=no']);
   return {
     cpu: cpus[0]?.model?.trim() ?? 'unknown',
     cores: cpus.length,
@@ -97,7 +104,7 @@ export function machineInfo(monitor: LoadMonitor, suite: SuiteResult, extra: Rec
     node: process.version,
     dawnPackage: dawn ? (JSON.parse(dawn) as { version: string }).version : undefined,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    commit: commit ? `${commit}${dirty ? '+changes' : ''}` : undefined,
+    commit: monitor.commit,
     quick: suite.quick,
     suiteSeconds: suite.seconds,
     loadStart: monitor.loadStart,
