@@ -79,7 +79,7 @@ export class Ppo {
   private stats!: IterationStats;
   private ring!: ReadbackRing;
   private started = false;
-  /** Submits per iteration, dispatches per iteration (for the summary). */
+  /** Dispatches of the last iteration submitted (the summary's dispatchesPerIteration). */
   lastDispatches = 0;
 
   private constructor(
@@ -164,10 +164,9 @@ export class Ppo {
   }
 
   /**
-   * Encodes and submits one iteration (iteration number `iteration` of the `numIterations` of the learning-rate
-   * schedule), returning a function that
-   * resolves to its statistics block. Never waits for the GPU, except for a free readback slot when the CPU is
-   * three iterations ahead.
+   * Encodes and submits one iteration (number `iteration` of the `numIterations` of the learning-rate schedule)
+   * and returns a function that resolves to its statistics block. Never waits for the GPU (on GPU environments),
+   * except for a free readback slot when the CPU is three iterations ahead.
    */
   async submitIteration(iteration: number, numIterations: number): Promise<() => Promise<Float32Array>> {
     const c = this.config;
@@ -253,7 +252,7 @@ export class Ppo {
       { name: 'normalizer.stats', buffer: this.normalizer.stats, dtype: 'F32', count: this.normalizer.statsWords },
       { name: 'normalizer.lanes', buffer: this.normalizer.lanes, dtype: 'F32', count: this.normalizer.lanesWords },
     ];
-    // A JavaScript environment's state lives in the game's own objects, outside the checkpoint.
+    // A JavaScript environment's state lives in the game's own objects: see hostState().
     if (!(this.env instanceof GpuVecEnv) || !(this.rollout instanceof Rollout)) return common;
     return [
       ...common,
