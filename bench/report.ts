@@ -46,6 +46,7 @@ export function machineLine(json: BenchJson): string {
     `${String(m.date ?? '')}, commit ${String(m.commit ?? '?')}, ${m.quick ? '`--quick`' : 'full'} run of ${fmt(num(m.suiteSeconds) / 60, 2)} min; ` +
     `${String(m.cpu ?? '?')} (${String(m.cores ?? '?')} cores), ${fmt(num(m.memoryGiB), 2)} GiB, ${String(m.os ?? '')}; ` +
     `load average (1, 5, 15 min) ${load(m.loadStart)} at the start and ${load(m.loadEnd)} at the end` +
+    (typeof m.otherProcessesCores === 'number' ? `; other processes used ${m.otherProcessesCores.toFixed(2)} of the ${String(m.cores)} cores on average during the run` : '') +
     (m.shared ? ' (the machine was shared with other jobs: absolute numbers are noisy)' : '')
   );
 }
@@ -226,7 +227,9 @@ function mlpTable(json: BenchJson): string {
       rows.push([name, String(batch), String(engine.params.variant), `${fmt(engine.median)} (${spread(engine)})`, frac(engine), `${String(best.params.variant)}: ${fmt(best.median)}`, frac(best)]);
     }
   }
-  for (const adam of byName(json, 'adam')) rows.push(['adam', String(adam.params.count), 'engine', `${fmt(adam.median)} Mparam/s`, adam.params.effectiveGBps !== undefined ? `${adam.params.effectiveGBps} GB/s` : '–', '', '']);
+  for (const adam of byName(json, 'adam')) {
+    rows.push(['adam (parameters)', String(adam.params.count), 'engine', `${fmt(adam.median)} Mparam/s (${spread(adam)})`, '–', adam.params.effectiveGBps !== undefined ? `${adam.params.effectiveGBps} GB/s moved` : '', '']);
+  }
   return markdownTable(['kernel', 'batch', 'engine layout', 'GFLOP/s (spread)', 'of FMA peak', 'best variant', 'of FMA peak'], rows);
 }
 
@@ -314,9 +317,11 @@ const BASELINE_TEXT =
   'observations and awaits the actions (one readback per step); GAE is CleanRL\'s loop on the CPU. Discrete actions are sampled by ' +
   'Gumbel-max in tf ops, because tf.multinomial returns 0 for every draw on tfjs-backend-webgpu 4.22 (tensorflow/tfjs#8057); the ' +
   'global gradient norm is a chain of tf.add because tf.addN of more than 7 tensors fails WebGPU validation on that backend (its device ' +
-  'keeps the default limit of 8 storage buffers per shader stage); observations are copied into each step\'s tensor because the cpu backend keeps the typed array it is given (without the copy every stored observation aliases the last one and nothing is learned). Same hyperparameters, network sizes, batch and environment dynamics as ' +
+  'keeps the default limit of 8 storage buffers per shader stage); with norm_obs / norm_reward (the engine\'s defaults for box actions) ' +
+  'it applies Gymnasium\'s NormalizeObservation / NormalizeReward on the CPU, as CleanRL\'s wrappers do; observations are copied into each step\'s tensor because the cpu backend keeps the typed array it is given (without the copy every stored observation aliases the last one and nothing is learned). Same hyperparameters, network sizes, batch and environment dynamics as ' +
   'the engine; it is checked to learn CartPole (mean return of the last 20 episodes ≥ 75, from about 22) and its GAE to equal the engine\'s kernel ' +
-  'before it is timed.';
+  'before it is timed. TF.js runs with its default flags (it picks its own matmul kernels). In Node each TF.js job runs in a ' +
+  'child process, because tfjs-backend-webgpu on Dawn can crash its process (a failed job is listed as such).';
 
 export function markdownReport(json: BenchJson): string {
   const peaks = json.cases.filter((c) => c.name === 'peak.fma' || c.name === 'fma-peak');
@@ -350,7 +355,7 @@ export function markdownReport(json: BenchJson): string {
     out.push('');
     out.push(
       'Each environment\'s default configuration with num_envs = N, num_steps = 16 (so that the rollout of 65536 environments fits the ' +
-        'device\'s max storage binding), update_epochs = 4, num_minibatches = 4, target_kl off; 2 warm-up iterations, then a fixed number of ' +
+        'device\'s max storage binding), update_epochs = 4, num_minibatches = 4, target_kl off; one warm-up iteration, then a fixed number of ' +
         'measured iterations. Submits and readbacks are counted by wrapping `queue.submit` and `GPUBuffer.mapAsync` while they run.',
     );
     out.push('');
