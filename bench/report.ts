@@ -481,21 +481,23 @@ const COLORS: Record<string, string> = {
   'MountainCar-v0': '#2ca02c',
   'MountainCarContinuous-v0': '#9467bd',
   'Pendulum-v1': '#d62728',
-  'tfjs-webgpu': '#8c564b',
-  'tfjs-cpu': '#7f7f7f',
+  'tfjs-webgpu|CartPole-v1': '#8c564b',
+  'tfjs-webgpu|Pendulum-v1': '#e377c2',
+  'tfjs-cpu|CartPole-v1': '#7f7f7f',
+  'tfjs-cpu|Pendulum-v1': '#bcbd22',
 };
 
 function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function panel(title: string, series: Series[], x0: number, width: number, height: number): string {
+function panel(title: string, series: Series[], x0: number, width: number, plotHeight: number): string {
   const left = x0 + 60;
   const right = x0 + width - 24;
   const top = 40;
-  const bottom = height - 45;
+  const bottom = plotHeight - 45;
   const all = series.flatMap((s) => s.points);
-  if (all.length === 0) return `<text x="${x0 + width / 2}" y="${height / 2}" text-anchor="middle">${esc(title)}: no data</text>`;
+  if (all.length === 0) return `<text x="${x0 + width / 2}" y="${plotHeight / 2}" text-anchor="middle">${esc(title)}: no data</text>`;
   const xs = all.map((p) => Math.log2(p[0]));
   const ys = all.map((p) => Math.log10(p[1]));
   const xMin = Math.min(0, Math.floor(Math.min(...xs)));
@@ -524,9 +526,11 @@ function panel(title: string, series: Series[], x0: number, width: number, heigh
     const path = pts.map((p, k) => `${k ? 'L' : 'M'}${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join(' ');
     parts.push(`<path d="${path}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
     for (const p of pts) parts.push(`<circle cx="${X(p[0]).toFixed(1)}" cy="${Y(p[1]).toFixed(1)}" r="3" fill="${s.color}"/>`);
-    const ly = top + 14 + i * 15;
-    parts.push(`<line x1="${left + 8}" y1="${ly - 4}" x2="${left + 28}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
-    parts.push(`<text x="${left + 32}" y="${ly}">${esc(s.label)}</text>`);
+    // Legend below the plot, in two columns.
+    const lx = left + (i % 2) * ((right - left) / 2);
+    const ly = bottom + 54 + Math.floor(i / 2) * 15;
+    parts.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 20}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+    parts.push(`<text x="${lx + 24}" y="${ly}">${esc(s.label)}</text>`);
   });
   return parts.join('\n');
 }
@@ -558,7 +562,7 @@ export function svgChart(runs: BenchJson[]): string {
       for (const env of [...new Set(byName(json, name).map((c) => String(c.params.env)))]) {
         ppoSeries.push({
           label: `TF.js ${name.slice('ppo.tfjs-'.length)} ${env} (${tag})`,
-          color: COLORS[name.slice('ppo.'.length)] ?? '#000',
+          color: COLORS[`${name.slice('ppo.'.length)}|${env}`] ?? '#000',
           dashed,
           points: byName(json, name).filter((c) => c.params.env === env).map((c) => [num(c.params.numEnvs), c.median]),
         });
@@ -566,13 +570,15 @@ export function svgChart(runs: BenchJson[]): string {
     }
   }
   const width = 560;
-  const height = 420;
+  const plotHeight = 420;
+  const legendRows = Math.ceil(Math.max(envSeries.length, ppoSeries.length) / 2);
+  const height = plotHeight + 20 + legendRows * 15;
   const caption = runs.map((r) => `${r.runtime}: ${adapterLine(r)}, ${String(r.machine.date ?? '')}${r.machine.quick ? ' (quick)' : ''}`).join(' · ');
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * width}" height="${height + 20}" viewBox="0 0 ${2 * width} ${height + 20}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    panel('Environment steps/s (random actions)', envSeries, 0, width, height),
-    panel('PPO training env-steps/s (whole iterations)', ppoSeries, width, width, height),
+    panel('Environment steps/s (random actions)', envSeries, 0, width, plotHeight),
+    panel('PPO training env-steps/s (whole iterations)', ppoSeries, width, width, plotHeight),
     `<text x="10" y="${height + 12}" font-size="10" fill="#555">${esc(caption)}</text>`,
     '</svg>',
     '',
