@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { TfjsJob, TfjsJobResult, TfjsRunner } from './tfjsJobs.js';
+import { jobTimeoutSeconds, type TfjsJob, type TfjsJobResult, type TfjsRunner } from './tfjsJobs.js';
 
 const LOG_PREFIX = '@@tfjs-log@@ ';
 const RESULT_PREFIX = '@@tfjs-result@@ ';
@@ -33,8 +33,10 @@ export function childProcessRunner(log: (line: string) => void): TfjsRunner {
           }
         }
       });
+      const timer = setTimeout(() => child.kill('SIGKILL'), jobTimeoutSeconds(job) * 1000);
       child.on('error', reject);
       child.on('close', (code, signal) => {
+        clearTimeout(timer);
         const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
         if (!line) {
           const how = signal ? `signal ${signal}` : `exit code ${code}`;

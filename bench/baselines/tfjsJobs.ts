@@ -56,12 +56,28 @@ export async function runTfjsJob<J extends TfjsJob>(loaded: LoadedTfjs, job: J, 
   }
 }
 
-/** A runner over TF.js loaded in this process (the page in Chrome; Node when child processes are not wanted). */
+/** How long a job may take before the suite gives up on it (a lost device can leave TF.js waiting forever). */
+export function jobTimeoutSeconds(job: TfjsJob): number {
+  return job.kind === 'solve' ? job.maxSeconds + 900 : 1800;
+}
+
+/**
+ * A runner over TF.js loaded in this process (the page in Chrome; Node when child processes are not wanted). A job
+ * that outlives jobTimeoutSeconds fails (its work may go on in the background; the suite moves on).
+ */
 export function inProcessRunner(loaded: readonly LoadedTfjs[], log: (line: string) => void): TfjsRunner {
   return async (job) => {
     const here = loaded.find((l) => l.backend === job.backend);
     if (!here) throw new Error(`TF.js backend '${job.backend}' is not loaded`);
-    return runTfjsJob(here, job, log);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the TF.js ${job.backend} ${job.kind} job did not finish in ${jobTimeoutSeconds(job)} s`)), jobTimeoutSeconds(job) * 1000);
+    });
+    try {
+      return await Promise.race([runTfjsJob(here, job, log), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   };
 }
 
