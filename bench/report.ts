@@ -340,7 +340,7 @@ export function markdownReport(json: BenchJson): string {
     out.push(
       `- **TF.js backend \`${t.params.backend}\`:** ` +
         (t.params.works
-          ? `works${t.params.adapter ? ` on ${[(t.params.adapter as BenchJson['adapter']).vendor, (t.params.adapter as BenchJson['adapter']).description].filter(Boolean).join(' / ')}${t.params.sameAdapterAsEngine ? ', the engine\'s adapter' : ' (another adapter!)'}` : ''}`
+          ? `works${t.params.adapter ? ` on ${[(t.params.adapter as BenchJson['adapter']).vendor, (t.params.adapter as BenchJson['adapter']).architecture, (t.params.adapter as BenchJson['adapter']).description].filter(Boolean).join(' / ')}${t.params.sameAdapterAsEngine ? ', the engine\'s adapter' : ' (another adapter!)'}` : ''}`
           : `unavailable: ${String(t.params.error)}`),
     );
   }
