@@ -1,5 +1,5 @@
 /**
- * demos/README-fragment.md stays true: its "Use it in your game" example runs as written (the import line replaced
+ * The README stays true: its "Use it in your game" example runs as written (the import line replaced
  * by the package's functions), and the policy it loads plays CartPole as a trained one does.
  */
 import { readFileSync } from 'node:fs';
@@ -7,15 +7,15 @@ import { describe, expect } from 'vitest';
 import { createEnv, createTrainer, exportPolicy, loadPolicy, type CpuPolicy, type Trainer } from '../src/index.js';
 import { gpuTest } from './helpers/gpu.js';
 
-const fragment = readFileSync(new URL('../demos/README-fragment.md', import.meta.url), 'utf8');
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
 function example(name: string): string {
-  const match = new RegExp(`<!-- example: ${name} -->\\n\`\`\`ts\\n([\\s\\S]*?)\\n\`\`\``).exec(fragment);
-  if (!match) throw new Error(`demos/README-fragment.md has no example '${name}'`);
+  const match = new RegExp(`<!-- example: ${name} -->\\n\`\`\`ts\\n([\\s\\S]*?)\\n\`\`\``).exec(readme);
+  if (!match) throw new Error(`README.md has no example '${name}'`);
   return match[1]!;
 }
 
-describe('demos/README-fragment.md', () => {
+describe('README.md, Use it in your game', () => {
   gpuTest('"Use it in your game" runs as written: train, export, load, act', async (gpu) => {
     const code = example('use-in-your-game');
     expect(code.split('\n').filter((line) => line.trim() && !line.trim().startsWith('//')).length, 'lines of code').toBeLessThanOrEqual(10);
