@@ -245,20 +245,15 @@ ${range(KT)
 }
 
 /**
- * Bindings: 0 dims (uniform), 1 params (read), 2 x (read), 3 y (read: the layer output, for f'), 4 dy (read),
- * 5 out (read_write: y in forward, dX in backward_input, gradients in backward_weights).
+ * What every dense-layer module shares (the engine's and the benchmark's variants): the activation, K and J, the
+ * Dims uniform, and the bindings 0 dims (uniform), 1 params (read), 2 x (read), 3 y (read: the layer output, for
+ * f'), 4 dy (read), 5 out (read_write: y in forward, dX in backward_input, gradients in backward_weights).
  */
-export function denseWgsl(shape: DenseShape, tiling: DenseTiling): string {
-  const K = shape.inputs;
-  const J = shape.outputs;
-  const L = tiling.reduceLanes;
-  const { weightTileK: TK, weightTileJ: TJ } = denseTiles(shape, tiling);
-  const tilesJ = Math.ceil(J / TJ);
-  return wgsl/* wgsl */ `
-${activationWgsl(shape.activation)}
+export function denseHeaderWgsl(shape: DenseShape): string {
+  return `${activationWgsl(shape.activation)}
 ${linearIndexWgsl}
-const K: u32 = ${K}u;
-const J: u32 = ${J}u;
+const K: u32 = ${shape.inputs}u;
+const J: u32 = ${shape.outputs}u;
 struct Dims {
   batch: u32, stride_in: u32, stride_out: u32, weight_offset: u32,
   bias_offset: u32, input_offset: u32, output_offset: u32, unused: u32,
@@ -268,10 +263,37 @@ struct Dims {
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read> y: array<f32>;
 @group(0) @binding(4) var<storage, read> dy: array<f32>;
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;
-${forwardWgsl(K, J, tiling)}
-${backwardInputWgsl(K, J, tiling)}
-var<workgroup> partial: array<f32, ${L * TK * TJ}>;
+@group(0) @binding(5) var<storage, read_write> out: array<f32>;`;
+}
+
+/**
+ * The end of a weight-gradient tile: each of the L lanes has left its TK x TJ partial sums in `partial`
+ * ([lane][s * TJ + t]); lanes then sum one entry each over all lanes and write dW[k][j] (k < K) or db[j] (k = K).
+ */
+export function weightTileReduceWgsl(L: number, TK: number, TJ: number): string {
+  return `  workgroupBarrier();
+  for (var i = lane; i < ${TK * TJ}u; i += ${L}u) {
+    var total = 0.0;
+    for (var l = 0u; l < ${L}u; l++) {
+      total += partial[l * ${TK * TJ}u + i];
+    }
+    let k = k0 + i / ${TJ}u;
+    let j = j0 + i % ${TJ}u;
+    if (j < J && k < K) {
+      out[dims.weight_offset + k * J + j] = total;
+    } else if (j < J && k == K) {
+      out[dims.bias_offset + j] = total;
+    }
+  }`;
+}
+
+/**
+ * [dW; db] = [X; 1]ᵀ · dZ (dZ = dY ⊙ f'(Y)) for one TK x TJ tile per workgroup of L lanes; the lanes stride over the
+ * batch one sample at a time and reduce through workgroup memory. Tiles are numbered k-tile-major on grid x.
+ */
+export function backwardWeightsWgsl(J: number, L: number, TK: number, TJ: number): string {
+  const tilesJ = Math.ceil(J / TJ);
+  return `var<workgroup> partial: array<f32, ${L * TK * TJ}>;
 
 // [dW; db] for one ${TK} x ${TJ} tile: row k < K is input k, row K is the bias (input of ones).
 @compute @workgroup_size(${L})
@@ -297,20 +319,17 @@ fn backward_weights(@builtin(local_invocation_index) lane: u32, @builtin(workgro
   for (var i = 0u; i < ${TK * TJ}u; i++) {
     partial[lane * ${TK * TJ}u + i] = acc[i];
   }
-  workgroupBarrier();
-  for (var i = lane; i < ${TK * TJ}u; i += ${L}u) {
-    var total = 0.0;
-    for (var l = 0u; l < ${L}u; l++) {
-      total += partial[l * ${TK * TJ}u + i];
-    }
-    let k = k0 + i / ${TJ}u;
-    let j = j0 + i % ${TJ}u;
-    if (j < J && k < K) {
-      out[dims.weight_offset + k * J + j] = total;
-    } else if (j < J && k == K) {
-      out[dims.bias_offset + j] = total;
-    }
-  }
+${weightTileReduceWgsl(L, TK, TJ)}
+}`;
 }
+
+/** The engine's dense layer: forward, backward_input and backward_weights for one shape and tiling. */
+export function denseWgsl(shape: DenseShape, tiling: DenseTiling): string {
+  const { weightTileK: TK, weightTileJ: TJ } = denseTiles(shape, tiling);
+  return wgsl/* wgsl */ `
+${denseHeaderWgsl(shape)}
+${forwardWgsl(shape.inputs, shape.outputs, tiling)}
+${backwardInputWgsl(shape.inputs, shape.outputs, tiling)}
+${backwardWeightsWgsl(shape.outputs, tiling.reduceLanes, TK, TJ)}
 `;
 }

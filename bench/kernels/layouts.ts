@@ -28,7 +28,7 @@
  */
 import type { Activation } from '../../shaders/activations.js';
 import { linearIndexWgsl } from '../../shaders/common.js';
-import { denseWgsl, type DenseShape, type DenseTiling } from '../../shaders/matmul.js';
+import { denseWgsl, weightTileReduceWgsl, type DenseShape, type DenseTiling } from '../../shaders/matmul.js';
 import { denseGrid } from '../../src/nn/dense.js';
 import { gridFor, type Workgroups } from '../../src/gpu/recorder.js';
 
@@ -470,20 +470,7 @@ ${range(H)
 ${range(TK)
   .flatMap((s) => range(TJ).map((t) => `  partial[lane * ${TK * TJ}u + ${s * TJ + t}u] = ${hsum(`a${s}_${t}`)};`))
   .join('\n')}
-  workgroupBarrier();
-  for (var i = lane; i < ${TK * TJ}u; i += ${L}u) {
-    var total = 0.0;
-    for (var l = 0u; l < ${L}u; l++) {
-      total += partial[l * ${TK * TJ}u + i];
-    }
-    let k = k0 + i / ${TJ}u;
-    let j = j0 + i % ${TJ}u;
-    if (j < J && k < K) {
-      out[dims.weight_offset + k * J + j] = total;
-    } else if (j < J && k == K) {
-      out[dims.bias_offset + j] = total;
-    }
-  }
+${weightTileReduceWgsl(L, TK, TJ)}
 }`;
     },
   };

@@ -4,9 +4,7 @@
  * read from storage, tiles on grid z. backward_weights is the same algorithm the engine still uses.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
-import { activationWgsl } from '../../shaders/activations.js';
-import { linearIndexWgsl } from '../../shaders/common.js';
-import type { DenseShape } from '../../shaders/matmul.js';
+import { backwardWeightsWgsl, denseHeaderWgsl, type DenseShape } from '../../shaders/matmul.js';
 import { gridFor } from '../../src/gpu/recorder.js';
 import type { LayerVariant } from './layouts.js';
 
@@ -43,22 +41,8 @@ export function legacyDenseWgsl(shape: DenseShape, tiling: LegacyTiling): string
   const K = shape.inputs;
   const J = shape.outputs;
   const { workgroup: WG, forwardTile: JT, inputTile: KT, reduceLanes: L, weightTileK: TK, weightTileJ: TJ } = tiling;
-  const tilesJ = Math.ceil(J / TJ);
   return wgsl/* wgsl */ `
-${activationWgsl(shape.activation)}
-${linearIndexWgsl}
-const K: u32 = ${K}u;
-const J: u32 = ${J}u;
-struct Dims {
-  batch: u32, stride_in: u32, stride_out: u32, weight_offset: u32,
-  bias_offset: u32, input_offset: u32, output_offset: u32, unused: u32,
-}
-@group(0) @binding(0) var<uniform> dims: Dims;
-@group(0) @binding(1) var<storage, read> params: array<f32>;
-@group(0) @binding(2) var<storage, read> x: array<f32>;
-@group(0) @binding(3) var<storage, read> y: array<f32>;
-@group(0) @binding(4) var<storage, read> dy: array<f32>;
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;
+${denseHeaderWgsl(shape)}
 
 // Y = f(X·W + b) for one sample and ${JT} consecutive outputs.
 @compute @workgroup_size(${WG})
@@ -105,46 +89,6 @@ fn backward_input(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   }
 }
 
-var<workgroup> partial: array<f32, ${L * TK * TJ}>;
-
-// [dW; db] for one ${TK} x ${TJ} tile: row k < K is input k, row K is the bias (input of ones).
-@compute @workgroup_size(${L})
-fn backward_weights(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: vec3u) {
-  let tile = wid.x;
-  let k0 = (tile / ${tilesJ}u) * ${TK}u;
-  let j0 = (tile % ${tilesJ}u) * ${TJ}u;
-  var acc: array<f32, ${TK * TJ}>;
-  for (var b = lane; b < dims.batch; b += ${L}u) {
-    var dz: array<f32, ${TJ}>;
-    for (var t = 0u; t < ${TJ}u; t++) {
-      let at = dims.output_offset + min(j0 + t, J - 1u) * dims.stride_out + b;
-      dz[t] = dy[at] * activation_grad(y[at]);
-    }
-    for (var s = 0u; s < ${TK}u; s++) {
-      let k = k0 + s;
-      let xk = select(1.0, x[dims.input_offset + min(k, K - 1u) * dims.stride_in + b], k < K);
-      for (var t = 0u; t < ${TJ}u; t++) {
-        acc[s * ${TJ}u + t] = fma(xk, dz[t], acc[s * ${TJ}u + t]);
-      }
-    }
-  }
-  for (var i = 0u; i < ${TK * TJ}u; i++) {
-    partial[lane * ${TK * TJ}u + i] = acc[i];
-  }
-  workgroupBarrier();
-  for (var i = lane; i < ${TK * TJ}u; i += ${L}u) {
-    var total = 0.0;
-    for (var l = 0u; l < ${L}u; l++) {
-      total += partial[l * ${TK * TJ}u + i];
-    }
-    let k = k0 + i / ${TJ}u;
-    let j = j0 + i % ${TJ}u;
-    if (j < J && k < K) {
-      out[dims.weight_offset + k * J + j] = total;
-    } else if (j < J && k == K) {
-      out[dims.bias_offset + j] = total;
-    }
-  }
-}
+${backwardWeightsWgsl(J, L, TK, TJ)}
 `;
 }
