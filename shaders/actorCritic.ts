@@ -35,6 +35,19 @@ export interface ActorCriticSpec {
   clipObs: number;
 }
 
+/**
+ * What a kernel that collects experience for the update needs besides the agent (the fused GPU rollout and the
+ * per-step kernel of JavaScript environments): the critic, whether the old policy's distribution parameters are
+ * stored (PPO-Penalty's KL), and the reward normalisation (scaled by the running std of the discounted return).
+ */
+export interface CollectorSpec extends ActorCriticSpec {
+  critic: InlineLayer[];
+  keepOldDist: boolean;
+  normReward: boolean;
+  clipReward: number;
+  gamma: number;
+}
+
 /** f32 per stored action: 1 (the index) for discrete spaces, the box size otherwise. */
 export function actionWidthOf(action: ActionSpace): number {
   return action.type === 'discrete' ? 1 : action.size;

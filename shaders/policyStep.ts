@@ -11,10 +11,8 @@
  * The rewards, dones and episode records of the rollout are written by the CPU once per iteration.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
-import { actorCriticWgsl } from './actorCritic.js';
-import type { InlineLayer } from './mlpInline.js';
+import { actorCriticWgsl, type CollectorSpec } from './actorCritic.js';
 import { rngWgsl, RngStream } from './rng.js';
-import type { ActionSpace } from '../src/envs/spec.js';
 import { rolloutStoreWgsl } from './rolloutStore.js';
 import { normLanesWgsl } from './normalize.js';
 
@@ -22,19 +20,7 @@ export const POLICY_STEP_WORKGROUP = 64;
 /** Uniform words: t, step_base, seed, unused. */
 export const POLICY_STEP_PARAMS_WORDS = 4;
 
-export interface PolicyStepKernelSpec {
-  obsSize: number;
-  action: ActionSpace;
-  actor: InlineLayer[];
-  critic: InlineLayer[];
-  logstdOffset: number;
-  keepOldDist: boolean;
-  normObs: boolean;
-  normReward: boolean;
-  clipObs: number;
-  clipReward: number;
-  gamma: number;
-}
+export type PolicyStepKernelSpec = CollectorSpec;
 
 /**
  * Bindings: 0 params {t, step_base, seed} (uniform), 1 agent parameters (read), 2 upload (read: obs_t [N][O],

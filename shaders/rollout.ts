@@ -13,34 +13,19 @@
  * (training); evaluation and games use the policy kernel instead.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
-import { actorCriticWgsl } from './actorCritic.js';
-import type { InlineLayer } from './mlpInline.js';
+import { actorCriticWgsl, type CollectorSpec } from './actorCritic.js';
 import { RngStream } from './rng.js';
 import { envStorageBindingsWgsl, envStorageWgsl } from './envs/batch.js';
 import { rolloutStoreWgsl } from './rolloutStore.js';
 import { normLanesWgsl } from './normalize.js';
-import type { ActionSpace } from '../src/envs/spec.js';
 
 export const ROLLOUT_WORKGROUP = 64;
 
-export interface RolloutKernelSpec {
+export interface RolloutKernelSpec extends CollectorSpec {
   /** The environment's composed WGSL (src/envs/compose.ts). */
   envCode: string;
   stateSize: number;
-  obsSize: number;
   maxEpisodeSteps: number;
-  action: ActionSpace;
-  actor: InlineLayer[];
-  critic: InlineLayer[];
-  /** Offset of actor_logstd (box only). */
-  logstdOffset: number;
-  keepOldDist: boolean;
-  /** Normalisation (shaders/normalize.ts): of the observations the networks see, of the rewards they learn from. */
-  normObs: boolean;
-  normReward: boolean;
-  clipObs: number;
-  clipReward: number;
-  gamma: number;
 }
 
 /** Uniform: seed, step_base (global step of t = 0, for the action generator). */
@@ -64,7 +49,7 @@ ${rolloutStoreWgsl(7)}
 @group(0) @binding(8) var<storage, read> norm: array<f32>;
 @group(0) @binding(9) var<storage, read_write> lanes: array<f32>;
 ${normLanesWgsl(O, spec.clipReward, spec.gamma)}
-${actorCriticWgsl({ ...spec, critic: spec.critic })}
+${actorCriticWgsl(spec)}
 
 ${envStorageWgsl}
 struct Params { seed: u32, step_base: u32, unused0: u32, unused1: u32 }

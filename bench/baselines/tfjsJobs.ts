@@ -11,6 +11,7 @@
 import { resolveConfig, type TrainerConfig } from '../../src/algos/config.js';
 import { getEnvDefinition } from '../../src/envs/registry.js';
 import { now, summarize, type Timing } from '../harness.js';
+import type { SolveParams } from '../cases/solve.js';
 import { TfjsPpo } from './tfjsPpo.js';
 import type { LoadedTfjs, TfjsBackend } from './tfjsSetup.js';
 
@@ -20,23 +21,8 @@ export type TfjsJob =
   | { kind: 'solve'; backend: TfjsBackend; env: string; maxSeconds: number };
 
 export interface SolveOutcome {
-  params: {
-    env: string;
-    runner: string;
-    numEnvs: number;
-    numSteps: number;
-    totalSteps: number;
-    rewardThreshold: number | null;
-    solvedAtStep: number | null;
-    secondsToSolve: number | null;
-    finalRecentReturn: number | null;
-    evalMean: number;
-    evalStd: number;
-    evalEpisodes: number;
-    sps: number;
-    plannedSteps: number;
-    stoppedAfterSeconds: number | null;
-  };
+  /** The engine's solve row (bench/cases/solve.ts), plus the step budget and where the time limit stopped the run. */
+  params: SolveParams & { plannedSteps: number; stoppedAfterSeconds: number | null };
   seconds: number;
 }
 

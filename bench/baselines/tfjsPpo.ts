@@ -28,6 +28,7 @@
  * It runs on any TF.js backend: 'webgpu' (tfjs-backend-webgpu, the engine's adapter) or 'cpu'.
  */
 import type * as TfModule from '@tensorflow/tfjs';
+import type { TrainerConfig } from '../../src/algos/config.js';
 import { ReferenceVecEnv } from './batchEnv.js';
 
 export type Tf = typeof TfModule;
@@ -36,31 +37,32 @@ type Tensor1D = TfModule.Tensor1D;
 type Tensor2D = TfModule.Tensor2D;
 type Variable = TfModule.Variable;
 
-/** The hyperparameters the baseline shares with the engine (CleanRL's names). */
-export interface BaselineConfig {
-  seed: number;
-  num_envs: number;
-  num_steps: number;
-  learning_rate: number;
-  anneal_lr: boolean;
-  gamma: number;
-  gae_lambda: number;
-  num_minibatches: number;
-  update_epochs: number;
-  norm_adv: boolean;
-  clip_coef: number;
-  clip_vloss: boolean;
-  ent_coef: number;
-  vf_coef: number;
-  max_grad_norm: number;
-  adam_eps: number;
-  hidden_sizes: number[];
-  /** Gymnasium's NormalizeObservation / NormalizeReward with CleanRL's clips (the engine's defaults for box actions). */
-  norm_obs?: boolean;
-  norm_reward?: boolean;
-  clip_obs?: number;
-  clip_reward?: number;
-}
+/**
+ * The hyperparameters the baseline shares with the engine, under CleanRL's names (the engine's own TrainerConfig
+ * keys); observation and reward normalisation (Gymnasium's NormalizeObservation / NormalizeReward with CleanRL's
+ * clips, the engine's defaults for box actions) are optional.
+ */
+export type BaselineConfig = Pick<
+  TrainerConfig,
+  | 'seed'
+  | 'num_envs'
+  | 'num_steps'
+  | 'learning_rate'
+  | 'anneal_lr'
+  | 'gamma'
+  | 'gae_lambda'
+  | 'num_minibatches'
+  | 'update_epochs'
+  | 'norm_adv'
+  | 'clip_coef'
+  | 'clip_vloss'
+  | 'ent_coef'
+  | 'vf_coef'
+  | 'max_grad_norm'
+  | 'adam_eps'
+  | 'hidden_sizes'
+> &
+  Partial<Pick<TrainerConfig, 'norm_obs' | 'norm_reward' | 'clip_obs' | 'clip_reward'>>;
 
 /** Gymnasium's RunningMeanStd: batch mean and variance merged into running ones (count starts at 1e-4). */
 class RunningMeanStd {

@@ -6,9 +6,10 @@
  * layer inputs and dz written to feature-major scratch rows [row][stride] (the weight-gradient kernel's input).
  *
  * Variants (`code` x `weights`):
- *   code 'arrays'     the engine's shaders/mlpInline.ts as of commit 2b9bf32 (copied below): activations in private arrays indexed by loop
- *                     counters (dynamic indices), forward in register tiles of 4 outputs, dX as one dot product
- *                     per input (one private-array read and one weight load per FMA).
+ *   code 'arrays'     the engine's single-sample library, mlpInlineWgsl of shaders/mlpInline.ts (the loss kernel's
+ *                     code until commit 2b9bf32; the rollout and policy kernels still run it): activations in
+ *                     private arrays indexed by loop counters (dynamic indices), forward in register tiles of 4
+ *                     outputs, dX as one dot product per input (one private-array read and one weight load per FMA).
  *   code 'tiled'      the same private arrays, but both directions in register tiles of `tile` outputs (inputs)
  *                     x `samples` samples per invocation: each private-array read feeds `tile` FMAs and each
  *                     weight load feeds `samples` FMAs.
@@ -32,7 +33,7 @@ import { addMlp, initMlp, type MlpLayer } from '../../src/nn/mlp.js';
 import { ParamTable } from '../../src/nn/params.js';
 import { activationLibraryWgsl, type Activation } from '../../shaders/activations.js';
 import { linearIndexWgsl } from '../../shaders/common.js';
-import type { InlineLayer } from '../../shaders/mlpInline.js';
+import { mlpInlineWgsl, type InlineLayer } from '../../shaders/mlpInline.js';
 import type { Dispatch } from './timing.js';
 
 export type FusedCode = 'arrays' | 'tiled' | 'registers';
@@ -84,65 +85,6 @@ function rowsOf(net: Net): { activations: number[]; deltas: number[]; count: num
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-
-// ---------------------------------------------------------------------------------------------------------------
-// The per-sample library of shaders/mlpInline.ts as of commit 2b9bf32 (the 'arrays' baseline), kept here so the
-// baseline does not move when the engine's fused code changes.
-
-/** Outputs per register tile in the generated forward code. */
-const OUTPUT_TILE = 4;
-
-function mlpInlineWgsl(net: string, layers: InlineLayer[], params = 'params'): string {
-  return layers.map((layer, l) => forwardLayer(net, l, layer, params) + backwardLayer(net, l, layer, params)).join('\n');
-}
-
-function forwardLayer(net: string, l: number, layer: InlineLayer, params: string): string {
-  const { inputs: K, outputs: J, activation, weightOffset: W, biasOffset: B } = layer;
-  const T = Math.min(OUTPUT_TILE, J);
-  const full = Math.floor(J / T) * T;
-  const tile = (count: number, start: string) => {
-    const acc = Array.from({ length: count }, (_, t) => `    var acc${t} = ${params}[${B}u + ${start} + ${t}u];`).join('\n');
-    const fmas = Array.from({ length: count }, (_, t) => `      acc${t} = fma(${params}[row + ${start} + ${t}u], xk, acc${t});`).join('\n');
-    const stores = Array.from({ length: count }, (_, t) => `    (*y)[${start} + ${t}u] = act_${activation}(acc${t});`).join('\n');
-    return `${acc}
-    for (var k = 0u; k < ${K}u; k++) {
-      let xk = (*x)[k];
-      let row = ${W}u + k * ${J}u;
-${fmas}
-    }
-${stores}`;
-  };
-  const rest = J - full;
-  return /* wgsl */ `
-fn ${net}_forward_${l}(x: ptr<function, array<f32, ${K}>>, y: ptr<function, array<f32, ${J}>>) {
-  for (var j0 = 0u; j0 < ${full}u; j0 += ${T}u) {
-${tile(T, 'j0')}
-  }
-${rest > 0 ? `  {\n${tile(rest, `${full}u`)}\n  }` : ''}
-}
-`;
-}
-
-function backwardLayer(net: string, l: number, layer: InlineLayer, params: string): string {
-  const { inputs: K, outputs: J, activation, weightOffset: W } = layer;
-  return /* wgsl */ `
-fn ${net}_output_grad_${l}(dy: ptr<function, array<f32, ${J}>>, y: ptr<function, array<f32, ${J}>>) {
-  for (var j = 0u; j < ${J}u; j++) {
-    (*dy)[j] = (*dy)[j] * act_${activation}_grad((*y)[j]);
-  }
-}
-fn ${net}_input_grad_${l}(dz: ptr<function, array<f32, ${J}>>, dx: ptr<function, array<f32, ${K}>>) {
-  for (var k = 0u; k < ${K}u; k++) {
-    let row = ${W}u + k * ${J}u;
-    var acc = 0.0;
-    for (var j = 0u; j < ${J}u; j++) {
-      acc = fma(${params}[row + j], (*dz)[j], acc);
-    }
-    (*dx)[k] = acc;
-  }
-}
-`;
-}
 
 /** Straight-line forward + backward of one network; inputs are the scalars x0..x{K-1}. */
 function registersCode(net: Net, layers: InlineLayer[], P: string, rowBase: number): string {

@@ -14,7 +14,7 @@ import type { StepResult } from '../envs/spec.js';
 import { POLICY_STEP_PARAMS_WORDS, POLICY_STEP_WORKGROUP, policyStepWgsl } from '../../shaders/policyStep.js';
 import { actionWidth, type AgentLayout } from './agent.js';
 import type { RolloutLayout } from './storage.js';
-import type { TrainerConfig } from './config.js';
+import { collectorSpec, type CollectorConfig } from './rollout.js';
 import type { Normalizer } from './normalizer.js';
 
 export class JsRollout {
@@ -75,22 +75,10 @@ export class JsRollout {
     env: JsVecEnv,
     agent: AgentLayout,
     layout: RolloutLayout,
-    config: Pick<TrainerConfig, 'norm_obs' | 'norm_reward' | 'clip_obs' | 'clip_reward' | 'gamma'>,
+    config: CollectorConfig,
     buffers: { params: GPUBuffer; storage: GPUBuffer; store: GPUBuffer; normalizer: Normalizer },
   ): Promise<JsRollout> {
-    const code = policyStepWgsl({
-      obsSize: env.spec.observationSize,
-      action: env.spec.action,
-      actor: agent.inline('actor'),
-      critic: agent.inline('critic'),
-      logstdOffset: agent.logstd?.offset ?? 0,
-      keepOldDist: layout.shape.keepOldDist,
-      normObs: config.norm_obs,
-      normReward: config.norm_reward,
-      clipObs: config.clip_obs,
-      clipReward: config.clip_reward,
-      gamma: config.gamma,
-    });
+    const code = policyStepWgsl(collectorSpec(env.spec, agent, layout, config));
     const pipeline = await gpu.pipelines.pipeline({
       label: 'JsRollout.policyStep',
       key: `JsRollout\n${code}`,

@@ -9,10 +9,37 @@ import { gridFor, type Recorder } from '../gpu/recorder.js';
 import { composeEnv, envLineLocator } from '../envs/compose.js';
 import type { GpuVecEnv } from '../envs/gpuEnv.js';
 import { ROLLOUT_PARAMS_WORDS, ROLLOUT_WORKGROUP, rolloutWgsl } from '../../shaders/rollout.js';
+import type { CollectorSpec } from '../../shaders/actorCritic.js';
+import type { ActionSpace } from '../envs/spec.js';
 import type { AgentLayout } from './agent.js';
 import type { RolloutLayout } from './storage.js';
 import type { TrainerConfig } from './config.js';
 import type { Normalizer } from './normalizer.js';
+
+/** The configuration keys that shape a collecting kernel (normalisation and the discount its return uses). */
+export type CollectorConfig = Pick<TrainerConfig, 'norm_obs' | 'norm_reward' | 'clip_obs' | 'clip_reward' | 'gamma'>;
+
+/** The agent, storage and normalisation part of a collecting kernel's spec, shared by Rollout and JsRollout. */
+export function collectorSpec(
+  env: { observationSize: number; action: ActionSpace },
+  agent: AgentLayout,
+  layout: RolloutLayout,
+  config: CollectorConfig,
+): CollectorSpec {
+  return {
+    obsSize: env.observationSize,
+    action: env.action,
+    actor: agent.inline('actor'),
+    critic: agent.inline('critic'),
+    logstdOffset: agent.logstd?.offset ?? 0,
+    keepOldDist: layout.shape.keepOldDist,
+    normObs: config.norm_obs,
+    normReward: config.norm_reward,
+    clipObs: config.clip_obs,
+    clipReward: config.clip_reward,
+    gamma: config.gamma,
+  };
+}
 
 export class Rollout {
   /** Running episode return and length per environment, [2][numEnvs]. */
@@ -57,26 +84,16 @@ export class Rollout {
     env: GpuVecEnv,
     agent: AgentLayout,
     layout: RolloutLayout,
-    config: Pick<TrainerConfig, 'norm_obs' | 'norm_reward' | 'clip_obs' | 'clip_reward' | 'gamma'>,
+    config: CollectorConfig,
     buffers: { params: GPUBuffer; storage: GPUBuffer; store: GPUBuffer; normalizer: Normalizer },
   ): Promise<Rollout> {
     const def = env.definition;
     const composed = composeEnv(def);
     const spec = {
+      ...collectorSpec(def, agent, layout, config),
       envCode: composed.code,
       stateSize: def.stateSize,
-      obsSize: def.observationSize,
       maxEpisodeSteps: def.maxEpisodeSteps,
-      action: def.action,
-      actor: agent.inline('actor'),
-      critic: agent.inline('critic'),
-      logstdOffset: agent.logstd?.offset ?? 0,
-      keepOldDist: layout.shape.keepOldDist,
-      normObs: config.norm_obs,
-      normReward: config.norm_reward,
-      clipObs: config.clip_obs,
-      clipReward: config.clip_reward,
-      gamma: config.gamma,
     };
     const code = rolloutWgsl(spec);
     const pipeline = await gpu.pipelines.pipeline({
