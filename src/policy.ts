@@ -59,14 +59,7 @@ export class GpuPolicy {
     normalization: { clipObs: number } | undefined,
     seed = 0,
   ): Promise<GpuPolicy> {
-    const code = policyWgsl({
-      obsSize: spec.observationSize,
-      action: spec.action,
-      actor: agent.inline('actor'),
-      logstdOffset: agent.logstd?.offset ?? 0,
-      normObs: normalization !== undefined,
-      clipObs: normalization?.clipObs ?? 10,
-    });
+    const code = policyWgsl(agent.actorSpec(normalization));
     const pipeline = await gpu.pipelines.pipeline({
       label: 'GpuPolicy.act',
       key: `GpuPolicy\n${code}`,

@@ -12,6 +12,7 @@
  */
 import type { Activation } from '../../shaders/activations.js';
 import type { InlineLayer } from '../../shaders/mlpInline.js';
+import type { ActorCriticSpec } from '../../shaders/actorCritic.js';
 import { addMlp, initMlp, type MlpLayer } from '../nn/mlp.js';
 import { ParamTable, type ParamView } from '../nn/params.js';
 import type { ActionSpace } from '../envs/spec.js';
@@ -57,6 +58,21 @@ export class AgentLayout {
       weightOffset: layer.weight.offset,
       biasOffset: layer.bias.offset,
     }));
+  }
+
+  /**
+   * The agent part of the spec of a kernel that acts (shaders/actorCritic.ts): the actor inlined, and the
+   * observation normalisation (clipped at `clipObs`) when `normalization` is given.
+   */
+  actorSpec(normalization: { clipObs: number } | undefined): ActorCriticSpec {
+    return {
+      obsSize: this.architecture.observationSize,
+      action: this.architecture.action,
+      actor: this.inline('actor'),
+      logstdOffset: this.logstd?.offset ?? 0,
+      normObs: normalization !== undefined,
+      clipObs: normalization?.clipObs ?? 10,
+    };
   }
 
   get key(): string {

@@ -33,15 +33,7 @@ export class Evaluator {
   /** `normalization` (clip, when the policy normalises observations) selects the variant; see run(). */
   static async create(gpu: Gpu, definition: GpuEnvDefinition, agent: AgentLayout, normalization?: { clipObs: number }): Promise<Evaluator> {
     const composed = composeEnv(definition);
-    const code = evaluateWgsl({
-      envCode: composed.code,
-      obsSize: definition.observationSize,
-      action: definition.action,
-      actor: agent.inline('actor'),
-      logstdOffset: agent.logstd?.offset ?? 0,
-      normObs: normalization !== undefined,
-      clipObs: normalization?.clipObs ?? 10,
-    });
+    const code = evaluateWgsl({ envCode: composed.code, ...agent.actorSpec(normalization) });
     const pipeline = await gpu.pipelines.pipeline({
       label: 'Evaluator.episodes',
       key: `Evaluator\n${code}`,

@@ -78,7 +78,7 @@ export class JsRollout {
     config: CollectorConfig,
     buffers: { params: GPUBuffer; storage: GPUBuffer; store: GPUBuffer; normalizer: Normalizer },
   ): Promise<JsRollout> {
-    const code = policyStepWgsl(collectorSpec(env.spec, agent, layout, config));
+    const code = policyStepWgsl(collectorSpec(agent, layout, config));
     const pipeline = await gpu.pipelines.pipeline({
       label: 'JsRollout.policyStep',
       key: `JsRollout\n${code}`,

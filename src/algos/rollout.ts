@@ -10,7 +10,6 @@ import { composeEnv, envLineLocator } from '../envs/compose.js';
 import type { GpuVecEnv } from '../envs/gpuEnv.js';
 import { ROLLOUT_PARAMS_WORDS, ROLLOUT_WORKGROUP, rolloutWgsl } from '../../shaders/rollout.js';
 import type { CollectorSpec } from '../../shaders/actorCritic.js';
-import type { ActionSpace } from '../envs/spec.js';
 import type { AgentLayout } from './agent.js';
 import type { RolloutLayout } from './storage.js';
 import type { TrainerConfig } from './config.js';
@@ -20,22 +19,12 @@ import type { Normalizer } from './normalizer.js';
 export type CollectorConfig = Pick<TrainerConfig, 'norm_obs' | 'norm_reward' | 'clip_obs' | 'clip_reward' | 'gamma'>;
 
 /** The agent, storage and normalisation part of a collecting kernel's spec, shared by Rollout and JsRollout. */
-export function collectorSpec(
-  env: { observationSize: number; action: ActionSpace },
-  agent: AgentLayout,
-  layout: RolloutLayout,
-  config: CollectorConfig,
-): CollectorSpec {
+export function collectorSpec(agent: AgentLayout, layout: RolloutLayout, config: CollectorConfig): CollectorSpec {
   return {
-    obsSize: env.observationSize,
-    action: env.action,
-    actor: agent.inline('actor'),
+    ...agent.actorSpec(config.norm_obs ? { clipObs: config.clip_obs } : undefined),
     critic: agent.inline('critic'),
-    logstdOffset: agent.logstd?.offset ?? 0,
     keepOldDist: layout.shape.keepOldDist,
-    normObs: config.norm_obs,
     normReward: config.norm_reward,
-    clipObs: config.clip_obs,
     clipReward: config.clip_reward,
     gamma: config.gamma,
   };
@@ -90,7 +79,7 @@ export class Rollout {
     const def = env.definition;
     const composed = composeEnv(def);
     const spec = {
-      ...collectorSpec(def, agent, layout, config),
+      ...collectorSpec(agent, layout, config),
       envCode: composed.code,
       stateSize: def.stateSize,
       maxEpisodeSteps: def.maxEpisodeSteps,
