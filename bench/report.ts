@@ -151,23 +151,37 @@ function updateTable(json: BenchJson): string {
   return markdownTable(['batch', 'minibatch', 's/iteration, 1 epoch', 's/iteration, 4 epochs', 's per epoch', 's rollout + GAE + stats', 'update GFLOP/s', 'of FMA peak'], rows);
 }
 
+/** The adapter's measured FMA peak: the best of the suite's and the MLP benchmark's kernel shapes. */
+function measuredPeak(json: BenchJson): CaseResult | undefined {
+  const peaks = json.cases.filter((c) => c.name === 'peak.fma' || c.name === 'fma-peak');
+  return peaks.length ? peaks.reduce((a, b) => (b.median > a.median ? b : a)) : undefined;
+}
+
 function profileTable(json: BenchJson): string {
+  const peak = measuredPeak(json)?.median;
   const rows = byName(json, 'ppo.profile').map((c) => {
     const phases = c.params.phasesMs as Record<string, number>;
     const kernels = (c.params.kernels as { label: string; dispatches: number; ms: number }[]).slice(0, 3);
+    // The rollout's FLOPs: every step runs the actor and the critic forward once per environment.
+    const rolloutGflops = (num(c.params.batch) * projectionWork(String(c.params.env)).rolloutFlops) / (phases.rollout! / 1e3) / 1e9;
     return [
       String(c.params.env),
       String(c.params.numEnvs),
       String(c.params.batch),
       fmt(c.median),
       fmt(phases.rollout),
+      fmt(rolloutGflops),
+      peak ? pct(rolloutGflops / peak) : '–',
       fmt(phases.update),
       fmt(num(c.params.updateGflops)),
       c.params.fractionOfPeak === null ? '–' : pct(num(c.params.fractionOfPeak)),
       kernels.map((k) => `${k.label} ×${k.dispatches}: ${fmt(k.ms)} ms`).join('; '),
     ];
   });
-  return markdownTable(['env', 'envs', 'batch', 'GPU ms/iteration', 'rollout ms', 'update ms', 'update GFLOP/s', 'of FMA peak', 'slowest kernels'], rows);
+  return markdownTable(
+    ['env', 'envs', 'batch', 'GPU ms/iteration', 'rollout ms', 'rollout GFLOP/s', 'of FMA peak', 'update ms', 'update GFLOP/s', 'of FMA peak', 'slowest kernels'],
+    rows,
+  );
 }
 
 function solveTable(json: BenchJson): string {
@@ -325,7 +339,7 @@ const BASELINE_TEXT =
 
 export function markdownReport(json: BenchJson): string {
   const peaks = json.cases.filter((c) => c.name === 'peak.fma' || c.name === 'fma-peak');
-  const peak = peaks.length ? peaks.reduce((a, b) => (b.median > a.median ? b : a)) : undefined;
+  const peak = measuredPeak(json);
   const tfjs = byName(json, 'tfjs.backend');
   const learning = byName(json, 'tfjs.learningCheck');
   const out: string[] = [];
@@ -365,7 +379,7 @@ export function markdownReport(json: BenchJson): string {
   if (byName(json, 'ppo.profile').length) {
     out.push('## Where the GPU time of an iteration goes');
     out.push('');
-    out.push('One iteration of each configuration with every dispatch in a compute pass of its own, timed by timestamp queries (bench/profile.ts), summed per pipeline and per phase. The update\'s GFLOP/s here is its FLOPs (epochs × batch × 3 × forward) over the GPU time of its kernels.');
+    out.push('One iteration of each configuration with every dispatch in a compute pass of its own, timed by timestamp queries (bench/profile.ts), summed per pipeline and per phase. The rollout\'s GFLOP/s is batch × the actor and critic forward FLOPs over the rollout kernel\'s GPU time; the update\'s is its FLOPs (epochs × batch × 3 × forward) over the GPU time of its kernels.');
     out.push('');
     out.push(profileTable(json));
     out.push('');
