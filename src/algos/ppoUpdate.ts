@@ -18,12 +18,12 @@ import { gridFor, type Recorder } from '../gpu/recorder.js';
 import { Control } from '../../shaders/adam.js';
 import { minibatchWgsl } from '../../shaders/minibatches.js';
 import { LOSS_WORKGROUP, lossSamplesFor, ppoLossWgsl } from '../../shaders/ppoLoss.js';
-import { gradientWgsl } from '../../shaders/gradients.js';
+import { gradientWgsl, gradientWorkgroups } from '../../shaders/gradients.js';
 import { feistelHalfBits } from '../../shaders/permutation.js';
 import { HYPER_WORDS, packHyper, packSlots, SLOT_STRIDE, SLOT_WORDS, type HyperFields, type SlotFields } from '../../shaders/ppoShared.js';
 import { Adam } from '../nn/adam.js';
 import type { AgentLayout } from './agent.js';
-import { GRADIENT_LANES, RECORD_DONE, RECORD_WORDS, ScratchLayout, Stat, TILE_J, TILE_K } from './scratch.js';
+import { gradientTilingFor, RECORD_DONE, RECORD_WORDS, ScratchLayout, Stat, type GradientTiling } from './scratch.js';
 import type { RolloutLayout } from './storage.js';
 
 /** Samples per chunk at most: bounds the scratch buffer (rows x chunk floats). */
@@ -40,6 +40,8 @@ export interface UpdateSettings {
   initBeta: number;
   /** Samples per invocation of the loss kernel; default lossSamplesFor(chunk). */
   lossSamples?: number;
+  /** Tiling of the gradient kernel; default gradientTilingFor(chunk). */
+  gradientTiling?: GradientTiling;
 }
 
 export class PpoUpdate {
@@ -50,6 +52,9 @@ export class PpoUpdate {
   readonly chunksPerMinibatch: number;
   /** Samples per invocation of the loss kernel (lossSamplesFor). */
   readonly lossSamples: number;
+  /** Tiling of the gradient kernel (gradientTilingFor) and its workgroups per dispatch. */
+  readonly gradientTiling: GradientTiling;
+  private readonly gradientWorkgroups: number;
   /** Per-minibatch statistics of the iteration, [updateEpochs x numMinibatches][RECORD_WORDS]. */
   readonly records: GPUBuffer;
   /** [0] = beta (PPO-Penalty), in GPU memory across iterations. */
@@ -86,6 +91,9 @@ export class PpoUpdate {
     this.chunk = chunk;
     this.chunksPerMinibatch = Math.ceil(this.minibatchSize / chunk);
     this.lossSamples = settings.lossSamples ?? lossSamplesFor(chunk);
+    this.gradientTiling = settings.gradientTiling ?? gradientTilingFor(chunk);
+    const tasks = scratch.gradientTasks(this.gradientTiling);
+    this.gradientWorkgroups = gradientWorkgroups({ tiling: this.gradientTiling, taskCount: tasks.length });
     for (let epoch = 0; epoch < updateEpochs; epoch++) {
       for (let minibatch = 0; minibatch < numMinibatches; minibatch++) {
         for (let c = 0; c < this.chunksPerMinibatch; c++) {
@@ -111,7 +119,8 @@ export class PpoUpdate {
     this.scratchBuffer = createBuffer(gpu, { label: 'PpoUpdate.scratch', size: scratch.rows * chunk * 4 });
     this.records = createBuffer(gpu, { label: 'PpoUpdate.records', size: updateEpochs * numMinibatches * RECORD_WORDS * 4 });
     this.state = createBuffer(gpu, { label: 'PpoUpdate.state', size: 16, data: new Float32Array([settings.initBeta, 0, 0, 0]) });
-    this.tasks = createBuffer(gpu, { label: 'PpoUpdate.tasks', size: scratch.taskWords().byteLength, data: scratch.taskWords() });
+    const taskWords = ScratchLayout.taskWords(tasks);
+    this.tasks = createBuffer(gpu, { label: 'PpoUpdate.tasks', size: taskWords.byteLength, data: taskWords });
     const slot = { buffer: this.slots, offset: 0, size: SLOT_WORDS * 4 };
     const device = gpu.device;
     this.epochGroup = bindBuffers(device, 'PpoUpdate.epochGroup', pipelines.epoch.getBindGroupLayout(0), [
@@ -188,7 +197,13 @@ export class PpoUpdate {
       },
       stat: Stat,
     });
-    const gradientCode = gradientWgsl({ tileK: TILE_K, tileJ: TILE_J, lanes: GRADIENT_LANES, recordWords: RECORD_WORDS, doneIndex: RECORD_DONE });
+    const gradientTiling = settings.gradientTiling ?? gradientTilingFor(chunk);
+    const gradientCode = gradientWgsl({
+      tiling: gradientTiling,
+      taskCount: scratch.gradientTasks(gradientTiling).length,
+      recordWords: RECORD_WORDS,
+      doneIndex: RECORD_DONE,
+    });
     const kinds = (...rest: BindingKind[]): BindingKind[] => ['uniform-dynamic', ...rest];
     const [epoch, loss, gradient, adam] = await Promise.all([
       gpu.pipelines.pipeline({
@@ -263,7 +278,7 @@ export class PpoUpdate {
       const index = (epoch * this.settings.numMinibatches + minibatch) * perMinibatch + c;
       const offsets = [index * SLOT_STRIDE];
       recorder.dispatch(this.pipelines.loss, this.lossGroup, gridFor(Math.ceil(this.slotFields[index]!.chunkSize / this.lossSamples), LOSS_WORKGROUP, maxPerDim), offsets);
-      recorder.dispatch(this.pipelines.gradient, this.gradientGroup, [this.scratch.tasks.length], offsets);
+      recorder.dispatch(this.pipelines.gradient, this.gradientGroup, [this.gradientWorkgroups], offsets);
     }
   }
 

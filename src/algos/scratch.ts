@@ -31,14 +31,37 @@ export const RECORD_WORDS = 8;
 export const RECORD_DONE = 7;
 
 /**
- * Tile of the gradient kernel: TILE_K rows of [W; b] by TILE_J columns per workgroup, GRADIENT_LANES lanes. Few
- * lanes with big tiles keep the workgroup-memory reduction small next to the FMAs: measured on lavapipe
- * (CartPole-v1 tuned defaults) 60 ms per iteration with 64 lanes x 4 x 8, 27 ms with 16 x 4 x 8, 23 ms with
- * 16 x 8 x 16; with minibatches of 4096 the last one was also the fastest of these (219 vs 258 ms).
+ * How the gradient kernel splits [W; b] into tasks: tiles of tileK rows by tileJ columns, each summed over the
+ * chunk by `lanes` invocations of one workgroup (then added in workgroup memory), or by one invocation alone
+ * (lanes = 1: no workgroup memory, no barrier; 64 tasks per workgroup).
  */
-export const TILE_K = 8;
-export const TILE_J = 16;
-export const GRADIENT_LANES = 16;
+export interface GradientTiling {
+  tileK: number;
+  tileJ: number;
+  lanes: number;
+}
+
+/**
+ * Large chunks: few lanes with big tiles keep the workgroup-memory reduction small next to the FMAs. Measured on
+ * lavapipe (CartPole-v1 tuned defaults) 60 ms per iteration with 64 lanes x 4 x 8, 27 ms with 16 x 4 x 8, 23 ms
+ * with 16 x 8 x 16; with minibatches of 4096 the last one was also the fastest of these (219 vs 258 ms).
+ */
+export const SHARED_TILING: GradientTiling = { tileK: 8, tileJ: 16, lanes: 16 };
+/**
+ * Small chunks: one invocation per 4 x 4 tile sums the whole chunk. A workgroup of the shared tiling costs a
+ * barrier and its workgroup memory whatever the chunk, which SwiftShader pays dearly. Gradient-kernel time per
+ * iteration (CartPole-v1, 2 x 64 networks; shared -> direct), on lavapipe: chunks of 32 samples 10.2 -> < 1 ms,
+ * 256: 25.7 -> 24.2 ms, 1024: 56 -> 82 ms; on SwiftShader (Node): 32: 122 -> 13 ms, 256: 203 -> 85 ms, 1024:
+ * 288 -> 211 ms, 16384: 2.5 -> 3.5 s. Hence direct up to DIRECT_TILING_MAX_CHUNK samples.
+ */
+export const DIRECT_TILING: GradientTiling = { tileK: 4, tileJ: 4, lanes: 1 };
+export const DIRECT_TILING_MAX_CHUNK = 512;
+
+/** The gradient kernel's tiling for chunks of `chunk` samples. */
+export function gradientTilingFor(chunk: number): GradientTiling {
+  return chunk <= DIRECT_TILING_MAX_CHUNK ? DIRECT_TILING : SHARED_TILING;
+}
+
 /** u32 words per task. */
 export const TASK_WORDS = 9;
 export const TaskDestination = { grads: 0, record: 1 } as const;
@@ -67,7 +90,6 @@ export class ScratchLayout {
   readonly statRow: number;
   readonly logstdRow: number;
   readonly rows: number;
-  readonly tasks: GradientTask[] = [];
 
   constructor(readonly agent: AgentLayout) {
     let row = agent.architecture.observationSize;
@@ -93,13 +115,19 @@ export class ScratchLayout {
     this.logstdRow = row;
     row += agent.logstd ? agent.logstd.size : 0;
     this.rows = row;
+  }
 
+  /** The gradient kernel's tasks for `tiling`: the tiles of every layer's [W; b], then the row sums. */
+  gradientTasks(tiling: GradientTiling): GradientTask[] {
+    const { agent } = this;
+    const { tileK, tileJ } = tiling;
+    const tasks: GradientTask[] = [];
     const layerTasks = (layers: MlpLayer[], activationRows: number[], deltaRows: number[]) =>
       layers.forEach((layer, l) => {
         const { inputs, outputs } = layer.shape;
-        for (let k0 = 0; k0 < inputs + 1; k0 += TILE_K) {
-          for (let j0 = 0; j0 < outputs; j0 += TILE_J) {
-            this.tasks.push({
+        for (let k0 = 0; k0 < inputs + 1; k0 += tileK) {
+          for (let j0 = 0; j0 < outputs; j0 += tileJ) {
+            tasks.push({
               inputRow: l === 0 ? this.xRow : activationRows[l - 1]!,
               deltaRow: deltaRows[l]!,
               inputs,
@@ -116,19 +144,20 @@ export class ScratchLayout {
     layerTasks(agent.actor, this.actorActivationRows, this.actorDeltaRows);
     layerTasks(agent.critic, this.criticActivationRows, this.criticDeltaRows);
     const rowSums = (deltaRow: number, count: number, offset: number, destination: number) => {
-      for (let j0 = 0; j0 < count; j0 += TILE_J) {
-        this.tasks.push({ inputRow: 0, deltaRow, inputs: 0, outputs: count, k0: 0, j0, weightOffset: 0, biasOffset: offset, destination });
+      for (let j0 = 0; j0 < count; j0 += tileJ) {
+        tasks.push({ inputRow: 0, deltaRow, inputs: 0, outputs: count, k0: 0, j0, weightOffset: 0, biasOffset: offset, destination });
       }
     };
     if (agent.logstd) rowSums(this.logstdRow, agent.logstd.size, agent.logstd.offset, TaskDestination.grads);
     // The stat sums go to the record; its offset is added by the kernel (record index x RECORD_WORDS).
     rowSums(this.statRow, Stat.rows, 0, TaskDestination.record);
+    return tasks;
   }
 
-  /** The task table as u32 words, TASK_WORDS per task, in GradientTask's field order. */
-  taskWords(): Uint32Array<ArrayBuffer> {
-    const words = new Uint32Array(this.tasks.length * TASK_WORDS);
-    this.tasks.forEach((t, i) =>
+  /** A task table as u32 words, TASK_WORDS per task, in GradientTask's field order. */
+  static taskWords(tasks: GradientTask[]): Uint32Array<ArrayBuffer> {
+    const words = new Uint32Array(tasks.length * TASK_WORDS);
+    tasks.forEach((t, i) =>
       words.set([t.inputRow, t.deltaRow, t.inputs, t.outputs, t.k0, t.j0, t.weightOffset, t.biasOffset, t.destination], i * TASK_WORDS),
     );
     return words;

@@ -11,7 +11,7 @@ import { Recorder } from '../../src/gpu/recorder.js';
 import { AgentLayout, actionWidth } from '../../src/algos/agent.js';
 import { RolloutLayout } from '../../src/algos/storage.js';
 import { PpoUpdate } from '../../src/algos/ppoUpdate.js';
-import { RECORD_WORDS, Stat } from '../../src/algos/scratch.js';
+import { RECORD_WORDS, SHARED_TILING, Stat, type GradientTiling } from '../../src/algos/scratch.js';
 import type { ActionSpace } from '../../src/envs/spec.js';
 import { gpuTest } from '../helpers/gpu.js';
 import { randomArray, seededRandom } from '../helpers/random.js';
@@ -26,6 +26,8 @@ interface Case {
   numMinibatches: number;
   /** Samples per invocation of the loss kernel (the multi-sample register tiles), when not the default. */
   lossSamples?: number;
+  /** Tiling of the gradient kernel, when not the default (the direct one, at these small chunks). */
+  gradientTiling?: GradientTiling;
 }
 
 const cases: Case[] = [
@@ -34,6 +36,8 @@ const cases: Case[] = [
   { name: 'Gaussian, clip, clipped value loss', action: { type: 'box', size: 2, low: [-1, -1], high: [1, 1] }, algo: 'clip', normAdv: true, clipVloss: true, numMinibatches: 3 },
   { name: 'Gaussian, penalty', action: { type: 'box', size: 1, low: [-2], high: [2] }, algo: 'penalty', normAdv: true, clipVloss: true, numMinibatches: 1 },
   { name: 'discrete, clip, 4 samples per invocation', action: { type: 'discrete', n: 3 }, algo: 'clip', normAdv: true, clipVloss: true, numMinibatches: 2, lossSamples: 4 },
+  { name: 'discrete, clip, shared-tile gradient kernel', action: { type: 'discrete', n: 3 }, algo: 'clip', normAdv: true, clipVloss: true, numMinibatches: 2, gradientTiling: SHARED_TILING },
+  { name: 'Gaussian, penalty, shared-tile gradient kernel', action: { type: 'box', size: 2, low: [-1, -1], high: [1, 1] }, algo: 'penalty', normAdv: true, clipVloss: false, numMinibatches: 1, gradientTiling: SHARED_TILING },
 ];
 
 async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
@@ -101,7 +105,7 @@ async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
     gpu,
     agent,
     layout,
-    { algo: c.algo, numMinibatches: c.numMinibatches, updateEpochs: 1, learningRate: 1e-3, adamEps: 1e-5, maxGradNorm: 0, initBeta: beta, ...(c.lossSamples ? { lossSamples: c.lossSamples } : {}) },
+    { algo: c.algo, numMinibatches: c.numMinibatches, updateEpochs: 1, learningRate: 1e-3, adamEps: 1e-5, maxGradNorm: 0, initBeta: beta, ...(c.lossSamples ? { lossSamples: c.lossSamples } : {}), ...(c.gradientTiling ? { gradientTiling: c.gradientTiling } : {}) },
     params,
     grads,
     storage,
