@@ -290,20 +290,16 @@ export function weightTileReduceWgsl(L: number, TK: number, TJ: number): string 
 /**
  * [dW; db] = [X; 1]ᵀ · dZ (dZ = dY ⊙ f'(Y)) for one TK x TJ tile per workgroup of L lanes; the lanes stride over the
  * batch one sample at a time and reduce through workgroup memory. Tiles are numbered k-tile-major on grid x.
+ * 'unrolled' (the engine's) writes the tile's loops out so the accumulators are indexed by constants only; 'loops'
+ * keeps them as loops (the code before that change, for the benchmark's "before" row). lavapipe's LLVM unrolls the
+ * loops itself; SwiftShader does not, and ran the loop version several times slower (bench/results, MLP kernels).
  */
-export function backwardWeightsWgsl(J: number, L: number, TK: number, TJ: number): string {
+export function backwardWeightsWgsl(J: number, L: number, TK: number, TJ: number, style: 'unrolled' | 'loops' = 'unrolled'): string {
   const tilesJ = Math.ceil(J / TJ);
-  return `var<workgroup> partial: array<f32, ${L * TK * TJ}>;
-
-// [dW; db] for one ${TK} x ${TJ} tile: row k < K is input k, row K is the bias (input of ones).
-@compute @workgroup_size(${L})
-fn backward_weights(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: vec3u) {
-  let tile = wid.x;
-  let k0 = (tile / ${tilesJ}u) * ${TK}u;
-  let j0 = (tile % ${tilesJ}u) * ${TJ}u;
-  var acc: array<f32, ${TK * TJ}>;
-  for (var b = lane; b < dims.batch; b += ${L}u) {
-    var dz: array<f32, ${TJ}>;
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const accumulate =
+    style === 'loops'
+      ? `    var dz: array<f32, ${TJ}>;
     for (var t = 0u; t < ${TJ}u; t++) {
       let at = dims.output_offset + min(j0 + t, J - 1u) * dims.stride_out + b;
       dz[t] = dy[at] * activation_grad(y[at]);
@@ -314,7 +310,31 @@ fn backward_weights(@builtin(local_invocation_index) lane: u32, @builtin(workgro
       for (var t = 0u; t < ${TJ}u; t++) {
         acc[s * ${TJ}u + t] = fma(xk, dz[t], acc[s * ${TJ}u + t]);
       }
-    }
+    }`
+      : [
+          ...range(TJ).map(
+            (t) =>
+              `    let at${t} = dims.output_offset + min(j0 + ${t}u, J - 1u) * dims.stride_out + b;\n    let dz${t} = dy[at${t}] * activation_grad(y[at${t}]);`,
+          ),
+          ...range(TK).map(
+            (s) =>
+              `    let x${s} = select(1.0, x[dims.input_offset + min(k0 + ${s}u, K - 1u) * dims.stride_in + b], k0 + ${s}u < K);\n` +
+              range(TJ)
+                .map((t) => `    acc[${s * TJ + t}] = fma(x${s}, dz${t}, acc[${s * TJ + t}]);`)
+                .join('\n'),
+          ),
+        ].join('\n');
+  return `var<workgroup> partial: array<f32, ${L * TK * TJ}>;
+
+// [dW; db] for one ${TK} x ${TJ} tile: row k < K is input k, row K is the bias (input of ones).
+@compute @workgroup_size(${L})
+fn backward_weights(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: vec3u) {
+  let tile = wid.x;
+  let k0 = (tile / ${tilesJ}u) * ${TK}u;
+  let j0 = (tile % ${tilesJ}u) * ${TJ}u;
+  var acc: array<f32, ${TK * TJ}>;
+  for (var b = lane; b < dims.batch; b += ${L}u) {
+${accumulate}
   }
   for (var i = 0u; i < ${TK * TJ}u; i++) {
     partial[lane * ${TK * TJ}u + i] = acc[i];

@@ -89,6 +89,6 @@ fn backward_input(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   }
 }
 
-${backwardWeightsWgsl(J, L, TK, TJ)}
+${backwardWeightsWgsl(J, L, TK, TJ, 'loops')}
 `;
 }
