@@ -85,10 +85,13 @@ function git(args: string[]): string | undefined {
   }
 }
 
-/** HEAD, with '+changes' when tracked files differ from it. */
+/**
+ * HEAD, with '+changes' when tracked code differs from it: the suite's own outputs (bench/results/, the README's
+ * generated section) and other Markdown do not count, so a Chrome run right after a Node run is not "+changes".
+ */
 function gitCommit(): string | undefined {
   const commit = git(['rev-parse', '--short', 'HEAD']);
-  const dirty = git(['status', '--porcelain', '--untracked-files=no']);
+  const dirty = git(['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)bench/results', ':(exclude)*.md']);
   return commit ? `${commit}${dirty ? '+changes' : ''}` : undefined;
 }
 
