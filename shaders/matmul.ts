@@ -292,7 +292,8 @@ export function weightTileReduceWgsl(L: number, TK: number, TJ: number): string 
  * batch one sample at a time and reduce through workgroup memory. Tiles are numbered k-tile-major on grid x.
  * 'unrolled' (the engine's) writes the tile's loops out so the accumulators are indexed by constants only; 'loops'
  * keeps them as loops (the code before that change, for the benchmark's "before" row). lavapipe's LLVM unrolls the
- * loops itself; SwiftShader does not, and ran the loop version several times slower (bench/results, MLP kernels).
+ * loops itself; SwiftShader ran the loop version several times slower (7x at batch 4096), as if it kept the
+ * accumulators in memory.
  */
 export function backwardWeightsWgsl(J: number, L: number, TK: number, TJ: number, style: 'unrolled' | 'loops' = 'unrolled'): string {
   const tilesJ = Math.ceil(J / TJ);
