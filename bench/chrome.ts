@@ -1,6 +1,6 @@
 /**
  * The benchmark suite in headless Chromium:  npm run bench:chrome -- [--quick] [--json FILE] [--only ...]
- * [--no-readme]. A Vite dev server serves the repository (TF.js pre-bundled), puppeteer opens bench/page/ in
+ * [--no-results]. A Vite dev server serves the repository (TF.js pre-bundled), puppeteer opens bench/page/ in
  * Chromium with WebGPU on (test/helpers/browser.ts: the same executable and switches as the browser tests), the
  * page runs bench/suite.ts on its own WebGPU device, and this side writes the results as `npm run bench` does.
  */
@@ -65,7 +65,7 @@ try {
   if (pageLog.errors.length) console.error(`bench:chrome: the page reported:\n  ${pageLog.errors.join('\n  ')}`);
   const suite = outcome.value;
   const json = toJson(suite, machineInfo(monitor, suite, { browserVersion: version.replace(/^HeadlessChrome\//, ''), userAgent: outcome.userAgent }));
-  const written = writeOutputs(json, { jsonFile: options.json, results: options.readme });
+  const written = writeOutputs(json, { jsonFile: options.json, results: options.results });
   console.log(markdownReport(json));
   console.error(`bench:chrome: wrote ${written.join(', ')}`);
 } catch (error) {

@@ -156,11 +156,12 @@ export interface CliOptions {
   quick: boolean;
   json: string | undefined;
   only: CaseName[] | undefined;
-  readme: boolean;
+  /** Write bench/results/ (false: only --json FILE and the report on stdout). */
+  results: boolean;
 }
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const options: CliOptions = { quick: false, json: undefined, only: undefined, readme: true };
+  const options: CliOptions = { quick: false, json: undefined, only: undefined, results: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--quick') options.quick = true;
@@ -175,12 +176,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       const names = list.split(',').map((s) => s.trim());
       for (const name of names) if (!(CASE_NAMES as readonly string[]).includes(name)) throw new Error(`--only: unknown case '${name}'; cases: ${CASE_NAMES.join(', ')}`);
       options.only = names as CaseName[];
-    } else if (arg === '--no-readme') options.readme = false;
+    } else if (arg === '--no-results') options.results = false;
     else if (arg === '--help' || arg === '-h') {
       throw new Error(
-        'usage: npm run bench[:chrome] -- [--quick] [--json FILE] [--only ' + CASE_NAMES.join(',') + '] [--no-readme]\n' +
+        'usage: npm run bench[:chrome] -- [--quick] [--json FILE] [--only ' + CASE_NAMES.join(',') + '] [--no-results]\n' +
           '  --quick      reduced set (a few minutes)\n  --json FILE  write all results to FILE\n' +
-          '  --only       run only these cases\n  --no-readme  do not update bench/results/ and the README',
+          '  --only       run only these cases\n  --no-results do not update bench/results/ (the README changes only with npm run readme)',
       );
     } else throw new Error(`unknown option '${arg}' (try --help)`);
   }

@@ -3,8 +3,10 @@
  *
  *   bench/results/<runtime>.json|.md        a full run (<runtime>-quick.* for --quick)
  *   bench/results/scaling.svg               the scaling curves of the runs on file (full preferred)
- *   README.md, between <!-- bench:start --> and <!-- bench:end -->   regenerated from those runs
  *   --json FILE                             the run's JSON, also written there
+ *
+ * The README's benchmark section (between <!-- bench:start --> and <!-- bench:end -->) is regenerated from the
+ * runs on file only when asked: `npm run readme` (writeReadmeSection), never by a benchmark run.
  *
  * How busy: besides the load average, the CPU time of every other process during the run, from /proc (Linux):
  * (all busy CPU time - the CPU time of this process tree) / wall time, in cores.
@@ -139,10 +141,9 @@ export function runsOnFile(dir = RESULTS_DIR): { json: BenchJson; file: string }
 
 export interface WriteOptions {
   jsonFile?: string;
-  /** Update bench/results/ and the README (default true). */
+  /** Update bench/results/ (default true). */
   results?: boolean;
   resultsDir?: string;
-  readme?: string;
 }
 
 /** Writes the run's files; returns the paths written. */
@@ -164,15 +165,17 @@ export function writeOutputs(json: BenchJson, options: WriteOptions = {}): strin
   const runs = runsOnFile(dir);
   writeFileSync(join(dir, 'scaling.svg'), svgChart(runs.map((r) => r.json)));
   written.push(join(dir, 'scaling.svg'));
-  const readme = options.readme ?? join(REPO, 'README.md');
-  if (existsSync(readme)) {
-    const rel = (name: string) => relative(dirname(readme), join(dir, name)).split('\\').join('/');
-    const section = readmeSection(
-      runs.map((r) => ({ json: r.json, file: rel(r.file) })),
-      rel('scaling.svg'),
-    );
-    writeFileSync(readme, replaceBetweenMarkers(readFileSync(readme, 'utf8'), section));
-    written.push(readme);
-  }
   return written;
+}
+
+/** Rewrites the README's benchmark section from the runs in `dir` (`npm run readme`); returns the README's path. */
+export function writeReadmeSection(readme = join(REPO, 'README.md'), dir = RESULTS_DIR): string {
+  const runs = runsOnFile(dir);
+  const rel = (name: string) => relative(dirname(readme), join(dir, name)).split('\\').join('/');
+  const section = readmeSection(
+    runs.map((r) => ({ json: r.json, file: rel(r.file) })),
+    existsSync(join(dir, 'scaling.svg')) ? rel('scaling.svg') : null,
+  );
+  writeFileSync(readme, replaceBetweenMarkers(readFileSync(readme, 'utf8'), section));
+  return readme;
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parseArgs, runSuite, type SuiteResult } from '../bench/suite.js';
 import { markdownReport, readmeSection, replaceBetweenMarkers, README_END, README_START, svgChart, targets, type BenchJson } from '../bench/report.js';
-import { LoadMonitor, machineInfo, runsOnFile, toJson, writeOutputs } from '../bench/write.js';
+import { LoadMonitor, machineInfo, runsOnFile, toJson, writeOutputs, writeReadmeSection } from '../bench/write.js';
 import { validateBaselineGae } from '../bench/cases/ppo.js';
 import { stepWork } from '../bench/flops.js';
 import { TfjsPpo } from '../bench/baselines/tfjsPpo.js';
@@ -63,21 +63,24 @@ function syntheticSuite(runtime: 'node' | 'chrome', quick: boolean): SuiteResult
 
 describe('bench machinery', () => {
   test('parseArgs reads --quick, --json FILE, --only and rejects the unknown', () => {
-    expect(parseArgs(['--quick', '--json', 'out.json'])).toEqual({ quick: true, json: 'out.json', only: undefined, readme: true });
-    expect(parseArgs(['--json=x.json', '--only', 'ppo,act', '--no-readme'])).toEqual({ quick: false, json: 'x.json', only: ['ppo', 'act'], readme: false });
+    expect(parseArgs(['--quick', '--json', 'out.json'])).toEqual({ quick: true, json: 'out.json', only: undefined, results: true });
+    expect(parseArgs(['--json=x.json', '--only', 'ppo,act', '--no-results'])).toEqual({ quick: false, json: 'x.json', only: ['ppo', 'act'], results: false });
     expect(() => parseArgs(['--only', 'nope'])).toThrow(/unknown case 'nope'/);
     expect(() => parseArgs(['--json'])).toThrow(/needs a file/);
     expect(() => parseArgs(['--fast'])).toThrow(/unknown option/);
   });
 
-  test('the --json file has exactly the shape of issue 6, and the report, chart and README follow from it', () => {
+  test('the --json file has the suite\'s shape; the report and chart follow from it; the README only on request', () => {
     const dir = tempDir();
     const readme = join(dir, 'README.md');
     writeFileSync(readme, `# Project\n\nIntro.\n\n${README_START}\nold table\n${README_END}\n\n## After\n\nKept.\n`);
     const suite = syntheticSuite('node', true);
     const json = toJson(suite, machineInfo(new LoadMonitor(), suite));
     const out = join(dir, 'out.json');
-    writeOutputs(json, { jsonFile: out, resultsDir: join(dir, 'results'), readme });
+    writeOutputs(json, { jsonFile: out, resultsDir: join(dir, 'results') });
+    // A benchmark run writes its results only: the README is untouched until `npm run readme`.
+    expect(readFileSync(readme, 'utf8')).toContain('old table');
+    writeReadmeSection(readme, join(dir, 'results'));
 
     const written = JSON.parse(readFileSync(out, 'utf8')) as BenchJson;
     expect(Object.keys(written).sort()).toEqual(['adapter', 'cases', 'comparisons', 'machine', 'runtime']);
@@ -109,7 +112,7 @@ describe('bench machinery', () => {
     expect(first).toContain('## After\n\nKept.');
     expect(first).toContain('](results/node-quick.md)');
     expect(first).toContain('![Scaling curves');
-    writeOutputs(json, { resultsDir: join(dir, 'results'), readme });
+    writeReadmeSection(readme, join(dir, 'results'));
     expect(readFileSync(readme, 'utf8')).toBe(first);
   });
 

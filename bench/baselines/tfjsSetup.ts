@@ -20,7 +20,7 @@ export interface LoadedTfjs {
 }
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
-/** Dawn instances handed to TF.js: they must stay referenced while their devices live (DESIGN.md 4). */
+/** Dawn instances handed to TF.js: they must stay referenced while their devices live (Dawn dies when one is collected). */
 const keep: unknown[] = [];
 
 async function installNodeNavigator(): Promise<void> {

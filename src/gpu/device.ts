@@ -1,7 +1,7 @@
 /**
  * Device acquisition: one way to get a WebGPU device in the browser (navigator.gpu) and in Node (the `webgpu`
  * package, Dawn). In Node, when Dawn finds no adapter, we retry once with the SwiftShader Vulkan driver that
- * Chromium ships (see DESIGN.md section 4) and say so once on stderr.
+ * Chromium ships and say so once on stderr (README, "WebGPU without a GPU").
  *
  * The returned `Gpu` is the runtime every owner of a kernel receives: it holds the device, the adapter's
  * description, the pipeline cache and the byte counter of the buffers allocated through it.
@@ -87,7 +87,10 @@ export class Gpu {
   }
 }
 
-/** Objects returned by `webgpu`'s create(): they must stay referenced while their devices live (DESIGN.md 4). */
+/**
+ * Objects returned by `webgpu`'s create(): they must stay referenced while their adapters and devices live; when one
+ * is garbage-collected, the process dies inside Dawn ("futex facility returned an unexpected error code").
+ */
 const dawnInstances: unknown[] = [];
 let fallbackAnnounced = false;
 

@@ -8,7 +8,7 @@
  *   2. A browser for the puppeteer tests and benchmarks: PUPPETEER_EXECUTABLE_PATH, else a system Chromium or
  *      Chrome; as root with apt-get, Debian's `chromium` is installed when there is none.
  *   3. A WebGPU adapter for Node (the `webgpu` package, Dawn), probed in a child process. Without a GPU, as
- *      root on Debian bookworm, Mesa 25's lavapipe is installed from bookworm-backports (DESIGN.md section 4);
+ *      root on Debian bookworm, Mesa 25's lavapipe is installed from bookworm-backports (bookworm's Mesa 22 is too old for Dawn);
  *      failing that the engine falls back to Chromium's SwiftShader by itself.
  *
  * What it found goes to node_modules/.cache/webgpu-rl/setup.json (read by test/helpers/browser.ts), and it
@@ -43,7 +43,7 @@ const DEPS_STAMP = join(CACHE_DIR, 'deps-stamp.json');
 export const BROWSER_NAMES = ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome'];
 /** Chromium's SwiftShader Vulkan driver: the Node fallback when Dawn finds no other adapter. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-/** Oldest Mesa whose lavapipe we expect Dawn to accept: bookworm's 22.3 is too old, 25.0 works (DESIGN.md 4). */
+/** Oldest Mesa whose lavapipe we expect Dawn to accept: bookworm's 22.3 is too old, 25.0 works. */
 const MIN_MESA_MAJOR = 24;
 const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
 const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
@@ -289,7 +289,7 @@ function ensureBrowser(pretend) {
 
 /**
  * Asks Dawn for an adapter in a child process (a broken driver can crash the process that loads it). The object
- * create() returns stays referenced until exit: when it is collected, Dawn takes the process down (DESIGN.md 4).
+ * create() returns stays referenced until exit: when it is collected, Dawn takes the process down.
  */
 const PROBE = `
 import { create } from 'webgpu';

@@ -16,10 +16,11 @@ import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, test, type TestContext } from 'vitest';
+import { skipUnlessCi } from './ciPromise.js';
 import { findBrowser, ROOT, SETUP_FILE, type SetupResult } from '../../src/setup/prepare.mjs';
 
 /**
- * Chromium's switches for WebGPU compute, headless, on a machine without a GPU (DESIGN.md section 4). Measured
+ * Chromium's switches for WebGPU compute, headless, on a machine without a GPU (README, "WebGPU without a GPU"). Measured
  * here (Chromium 156, Debian): --enable-unsafe-webgpu alone gives an adapter (SwiftShader, isFallbackAdapter);
  * without it requestAdapter() returns null. --enable-features=Vulkan, --use-angle=swiftshader and
  * --use-webgpu-adapter=swiftshader change nothing, so they are left out. The rest keep a closed network quiet
@@ -215,8 +216,8 @@ async function closeSession(): Promise<void> {
 }
 
 /**
- * A test that drives headless Chromium. Without a browser it skips and prints why (never a silent pass); a
- * browser that starts but fails is a failure.
+ * A test that drives headless Chromium. Without a browser it skips and prints why (never a silent pass; under CI it
+ * fails); a browser that starts but fails is a failure.
  */
 export function browserTest(name: string, body: (session: BrowserSession, context: TestContext) => Promise<void>, timeout = 180_000): void {
   if (!cleanupRegistered) {
@@ -229,8 +230,7 @@ export function browserTest(name: string, body: (session: BrowserSession, contex
   test(name, async (context) => {
     const current = await browserOrReason();
     if (typeof current === 'string') {
-      console.warn(`skipping '${name}': no browser: ${current}`);
-      context.skip(`no browser: ${current}`);
+      skipUnlessCi(context, 'a browser', current);
       return;
     }
     await body(current, context);

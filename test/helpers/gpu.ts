@@ -1,10 +1,11 @@
 /**
  * GPU test plumbing: one shared device per test file, every GPU test inside a validation and an out-of-memory
- * error scope (a WebGPU error fails the test), and a visible skip where no adapter exists.
+ * error scope (a WebGPU error fails the test), and a visible skip where no adapter exists (a failure under CI).
  */
 import { test, type TestContext } from 'vitest';
 import { getGpu, type Gpu } from '../../src/gpu/device.js';
 import { WebGpuUnavailableError } from '../../src/gpu/errors.js';
+import { skipUnlessCi } from './ciPromise.js';
 
 let availability: Promise<Gpu | string> | undefined;
 
@@ -20,12 +21,12 @@ export function gpuOrReason(): Promise<Gpu | string> {
   return availability;
 }
 
-/** A test that runs on the GPU, fails on any WebGPU error, and skips (saying why) without an adapter. */
+/** A test that runs on the GPU, fails on any WebGPU error, and skips (saying why) without an adapter; fails under CI. */
 export function gpuTest(name: string, body: (gpu: Gpu, context: TestContext) => Promise<void>, timeout?: number): void {
   test(name, async (context) => {
     const gpu = await gpuOrReason();
     if (typeof gpu === 'string') {
-      context.skip(`no WebGPU adapter: ${gpu}`);
+      skipUnlessCi(context, 'a WebGPU adapter', gpu);
       return;
     }
     gpu.device.pushErrorScope('out-of-memory');
