@@ -1,6 +1,6 @@
 /**
  * The benchmark harness: each case validates its result first, warms up, then measures several repetitions and
- * reports median and spread. Results have the shape of the suite's --json file (issue 6):
+ * reports median and spread. Results have the shape of the suite's --json file:
  * { name, params, unit, median, min, max, reps }.
  */
 import type { Gpu } from '../src/gpu/device.js';

@@ -18,7 +18,7 @@ export interface BenchJson {
 export const README_START = '<!-- bench:start -->';
 export const README_END = '<!-- bench:end -->';
 
-/** The targets of issue 6 (engine / TF.js on the same adapter; update-phase fraction of peak; readbacks). */
+/** The suite's targets (engine / TF.js on the same adapter; update-phase fraction of peak; readbacks). */
 export const GOALS = { ratio8: 5, ratio4096: 20, updateFraction: 0.25, readbacks: 1 } as const;
 
 const byName = (json: BenchJson, name: string) => json.cases.filter((c) => c.name === name);

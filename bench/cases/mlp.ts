@@ -1,5 +1,5 @@
 /**
- * MLP micro-benchmark (issue 2, item 8): for the adapter in use, the GFLOP/s of the forward and backward passes of a
+ * MLP micro-benchmark: for the adapter in use, the GFLOP/s of the forward and backward passes of a
  * 64-64-64 tanh MLP (input 64, one hidden layer of 64, output 64; see bench/kernels/network.ts for the FLOP counts)
  * at batch 256, 4096 and 65536, Adam's throughput, a fused per-sample actor-critic kernel, the per-dispatch
  * overhead, and the adapter's peak FMA rate, so that every figure reads as a fraction of that peak.

@@ -133,7 +133,7 @@ export function ppoLoss(theta: ArrayLike<number>, agent: AgentLayout, samples: L
   return { ...terms, loss: terms.policyLoss - config.entCoef * terms.entropy + config.vfCoef * terms.valueLoss };
 }
 
-/** GAE exactly as issue 4 defines it, time-major [t][n]. */
+/** GAE(lambda), reset at episode ends, bootstrapped from V(s_T) and from V(final obs) on truncation; time-major [t][n]. */
 export function gaeReference(input: {
   rewards: ArrayLike<number>;
   values: ArrayLike<number>;
