@@ -97,7 +97,7 @@ function gitCommit(): string | undefined {
   return commit ? `${commit}${dirty ? '+changes' : ''}` : undefined;
 }
 
-export function machineInfo(monitor: LoadMonitor, suite: SuiteResult, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function machineInfo(monitor: LoadMonitor, suite: Pick<SuiteResult, 'quick' | 'seconds'>, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const cpus = os.cpus();
   const dawn = readText(join(REPO, 'node_modules', 'webgpu', 'package.json'));
   const othersCores = monitor.othersCores();

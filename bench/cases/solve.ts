@@ -11,6 +11,8 @@
  *
  * One run per environment (reps 1): median = min = max = the whole run's wall seconds.
  */
+import type { Gpu } from '../../src/gpu/device.js';
+import type { TrainerConfig } from '../../src/algos/config.js';
 import { createTrainer } from '../../src/trainer.js';
 import { getEnvDefinition } from '../../src/envs/registry.js';
 import { now, type CaseResult } from '../harness.js';
@@ -20,6 +22,7 @@ import { tfjsFailure, type SuiteContext } from './ppo.js';
 export interface SolveParams {
   env: string;
   runner: string;
+  seed?: number;
   numEnvs: number;
   numSteps: number;
   totalSteps: number;
@@ -38,48 +41,54 @@ function solveResult(name: string, params: SolveParams, seconds: number): CaseRe
   return { name, params, unit: 's (whole default run)', median: seconds, min: seconds, max: seconds, reps: 1 };
 }
 
+/** One default run of `env` (plus `overrides`, e.g. a seed): train() to its total_timesteps, then 100 episodes. */
+export async function solveRun(gpu: Gpu, env: string, overrides: Partial<TrainerConfig>, log: (line: string) => void): Promise<{ params: SolveParams; wallSeconds: number }> {
+  const trainer = await createTrainer({ env, ...overrides }, { gpu });
+  try {
+    let secondsToSolve: number | null = null;
+    let lastLog = now();
+    const summary = await trainer.train({
+      onIteration: (stats) => {
+        if (secondsToSolve === null && trainer.solvedAtStep !== null) secondsToSolve = stats.wallSeconds;
+        if (now() - lastLog > 30) {
+          lastLog = now();
+          log(`  ${env}: ${stats.globalStep} steps, recent return ${stats.recentReturn?.toFixed(1) ?? '-'}, ${stats.wallSeconds.toFixed(0)} s`);
+        }
+      },
+    });
+    const evaluation = await trainer.evaluate({ episodes: 100, deterministic: true });
+    const params: SolveParams = {
+      env,
+      runner: 'engine',
+      seed: trainer.config.seed,
+      numEnvs: trainer.config.num_envs,
+      numSteps: trainer.config.num_steps,
+      totalSteps: summary.totalSteps,
+      rewardThreshold: getEnvDefinition(env).rewardThreshold ?? null,
+      solvedAtStep: summary.solvedAtStep,
+      secondsToSolve,
+      finalRecentReturn: summary.recentReturn,
+      evalMean: evaluation.mean,
+      evalStd: evaluation.std,
+      evalEpisodes: evaluation.episodes,
+      sps: summary.sps,
+    };
+    log(
+      `solve ${env} seed ${trainer.config.seed} (engine): ${summary.totalSteps} steps in ${summary.wallSeconds.toFixed(1)} s; ` +
+        (summary.solvedAtStep !== null ? `solved at step ${summary.solvedAtStep} after ${secondsToSolve!.toFixed(1)} s` : 'not solved') +
+        `; deterministic evaluation ${evaluation.mean.toFixed(1)} ± ${evaluation.std.toFixed(1)} over ${evaluation.episodes} episodes`,
+    );
+    return { params, wallSeconds: summary.wallSeconds };
+  } finally {
+    trainer.destroy();
+  }
+}
+
 export async function benchSolve(context: SuiteContext, envs: readonly string[] = context.quick ? ['CartPole-v1'] : BENCH_ENV_IDS): Promise<CaseResult[]> {
-  const { gpu, log } = context;
   const results: CaseResult[] = [];
   for (const env of envs) {
-    const trainer = await createTrainer({ env }, { gpu });
-    try {
-      let secondsToSolve: number | null = null;
-      let lastLog = now();
-      const summary = await trainer.train({
-        onIteration: (stats) => {
-          if (secondsToSolve === null && trainer.solvedAtStep !== null) secondsToSolve = stats.wallSeconds;
-          if (now() - lastLog > 30) {
-            lastLog = now();
-            log(`  ${env}: ${stats.globalStep} steps, recent return ${stats.recentReturn?.toFixed(1) ?? '-'}, ${stats.wallSeconds.toFixed(0)} s`);
-          }
-        },
-      });
-      const evaluation = await trainer.evaluate({ episodes: 100, deterministic: true });
-      const params: SolveParams = {
-        env,
-        runner: 'engine',
-        numEnvs: trainer.config.num_envs,
-        numSteps: trainer.config.num_steps,
-        totalSteps: summary.totalSteps,
-        rewardThreshold: getEnvDefinition(env).rewardThreshold ?? null,
-        solvedAtStep: summary.solvedAtStep,
-        secondsToSolve,
-        finalRecentReturn: summary.recentReturn,
-        evalMean: evaluation.mean,
-        evalStd: evaluation.std,
-        evalEpisodes: evaluation.episodes,
-        sps: summary.sps,
-      };
-      results.push(solveResult('solve.engine', params, summary.wallSeconds));
-      log(
-        `solve ${env} (engine): ${summary.totalSteps} steps in ${summary.wallSeconds.toFixed(1)} s; ` +
-          (summary.solvedAtStep !== null ? `solved at step ${summary.solvedAtStep} after ${secondsToSolve!.toFixed(1)} s` : 'not solved') +
-          `; deterministic evaluation ${evaluation.mean.toFixed(1)} ± ${evaluation.std.toFixed(1)} over ${evaluation.episodes} episodes`,
-      );
-    } finally {
-      trainer.destroy();
-    }
+    const { params, wallSeconds } = await solveRun(context.gpu, env, {}, context.log);
+    results.push(solveResult('solve.engine', params, wallSeconds));
   }
   return results;
 }
