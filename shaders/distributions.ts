@@ -80,3 +80,32 @@ fn gaussian_entropy(logstd: ptr<function, array<f32, ${size}>>) -> f32 {
 }
 `;
 }
+
+/** `categorical_kl(old_logp, logp)`: KL(old || new) = sum_a p_old,a (log p_old,a - log p_new,a), from log-probabilities. */
+export function categoricalKlWgsl(n: number): string {
+  return /* wgsl */ `
+fn categorical_kl(old_logp: ptr<function, array<f32, ${n}>>, logp: ptr<function, array<f32, ${n}>>) -> f32 {
+  var kl = 0.0;
+  for (var a = 0u; a < ${n}u; a++) { kl += exp((*old_logp)[a]) * ((*old_logp)[a] - (*logp)[a]); }
+  return kl;
+}
+`;
+}
+
+/**
+ * `gaussian_kl(old_mean, old_logstd, mean, logstd)`: KL(old || new) of diagonal Gaussians,
+ * sum_d [ s_n - s_o + (e^{2 s_o} + (mu_o - mu_n)²) / (2 e^{2 s_n}) - ½ ].
+ */
+export function gaussianKlWgsl(size: number): string {
+  return /* wgsl */ `
+fn gaussian_kl(old_mean: ptr<function, array<f32, ${size}>>, old_logstd: ptr<function, array<f32, ${size}>>, mean: ptr<function, array<f32, ${size}>>, logstd: ptr<function, array<f32, ${size}>>) -> f32 {
+  var kl = 0.0;
+  for (var d = 0u; d < ${size}u; d++) {
+    let gap = (*old_mean)[d] - (*mean)[d];
+    let spread = exp(2.0 * (*old_logstd)[d]) + gap * gap;
+    kl += (*logstd)[d] - (*old_logstd)[d] + 0.5 * spread * exp(-2.0 * (*logstd)[d]) - 0.5;
+  }
+  return kl;
+}
+`;
+}

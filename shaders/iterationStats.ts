@@ -9,7 +9,9 @@
  *               approx-KL estimators), the clip fraction averaged over all performed minibatches, the number
  *               performed and whether the KL early stop fired
  *   explained variance 1 - Var(R - V) / Var(R) over the batch (two-pass, centred)
- *   PPO-Penalty: beta *= 2 when the mean exact KL of the last epoch > 1.5 kl_target, /= 2 when < kl_target / 1.5
+ *   PPO-Penalty: `kl` is d, the batch's mean exact KL after the update, and `beta` the β that d's rule left
+ *               (both from the KL pass of src/algos/klPenalty.ts, which runs before this kernel); 0 and the
+ *               unchanged β for PPO-Clip
  *   health:     non-finite gradient (Adam's sticky flag), non-finite parameters, non-finite losses
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
@@ -59,14 +61,15 @@ export const RING_WORDS = 2 * RING + 4;
 export interface StatsKernelSpec {
   recordWords: number;
   doneIndex: number;
-  stat: { policyLoss: number; valueLoss: number; entropy: number; oldApproxKl: number; approxKl: number; clipFraction: number; kl: number };
+  stat: { policyLoss: number; valueLoss: number; entropy: number; oldApproxKl: number; approxKl: number; clipFraction: number };
   paramCount: number;
   penalty: boolean;
 }
 
 /**
  * Bindings: 0 hyper (uniform), 1 rollout (read), 2 records (read), 3 control (read), 4 params (read),
- * 5 ppo_state (rw: [0] beta), 6 ring (rw), 7 stats (rw), 8 the storage's layout (uniform).
+ * 5 ppo_state (read: [0] beta), 6 ring (rw), 7 stats (rw), 8 the storage's layout (uniform),
+ * 9 (PPO-Penalty only) kl_result (read: [0] d).
  */
 export function iterationStatsWgsl(spec: StatsKernelSpec): string {
   const WG = STATS_WORKGROUP;
@@ -82,9 +85,12 @@ ${nonFiniteWgsl}
 @group(0) @binding(2) var<storage, read> records: array<f32>;
 @group(0) @binding(3) var<storage, read> control: Control;
 @group(0) @binding(4) var<storage, read> params: array<f32>;
-@group(0) @binding(5) var<storage, read_write> ppo_state: array<f32>;
+@group(0) @binding(5) var<storage, read> ppo_state: array<f32>;
 @group(0) @binding(6) var<storage, read_write> ring: array<f32>;
 @group(0) @binding(7) var<storage, read_write> stats: array<f32>;
+#if ${spec.penalty}
+@group(0) @binding(9) var<storage, read> kl_result: array<f32>;
+#endif
 
 // One partial per lane, combined by lane 0 after a single barrier: barriers and loops around them are what
 // CPU adapters pay most for (each barrier splits the compiled kernel), and these sums are tiny.
@@ -178,7 +184,7 @@ fn stats_main(@builtin(local_invocation_index) lane: u32) {
   }
   ring[${2 * RING}u] = f32(count);
 
-  // Minibatch records: last performed, mean clip fraction, mean exact KL of the last performed epoch.
+  // Minibatch records: last performed, mean clip fraction.
   var performed = 0.0;
   var clip_sum = 0.0;
   var last = 0u;
@@ -189,23 +195,11 @@ fn stats_main(@builtin(local_invocation_index) lane: u32) {
       last = r;
     }
   }
-  let last_epoch_start = (last / hyper.num_minibatches) * hyper.num_minibatches;
-  var epoch_kl = 0.0;
-  var epoch_count = 0.0;
-  for (var r = last_epoch_start; r <= last; r++) {
-    if (${rec(spec.doneIndex)} > 0.0) {
-      epoch_kl += ${rec(spec.stat.kl)};
-      epoch_count += 1.0;
-    }
-  }
-  var beta = ppo_state[0];
+  let beta = ppo_state[0];
 #if ${spec.penalty}
-  if (performed > 0.0) {
-    let kl_mean = epoch_kl / max(epoch_count, 1.0);
-    if (kl_mean > 1.5 * hyper.kl_target) { beta = beta * 2.0; }
-    else if (kl_mean < hyper.kl_target / 1.5) { beta = beta * 0.5; }
-    ppo_state[0] = beta;
-  }
+  let kl = kl_result[0];
+#else
+  let kl = 0.0;
 #endif
   let r = last;
   let has = performed > 0.0;
@@ -223,7 +217,7 @@ fn stats_main(@builtin(local_invocation_index) lane: u32) {
   stats[${field('entropy')}u] = select(0.0, ${rec(spec.stat.entropy)}, has);
   stats[${field('oldApproxKl')}u] = select(0.0, ${rec(spec.stat.oldApproxKl)}, has);
   stats[${field('approxKl')}u] = select(0.0, ${rec(spec.stat.approxKl)}, has);
-  stats[${field('kl')}u] = select(0.0, epoch_kl / max(epoch_count, 1.0), has);
+  stats[${field('kl')}u] = kl;
   stats[${field('clipFraction')}u] = select(0.0, clip_sum / performed, has);
   stats[${field('minibatchesDone')}u] = performed;
   stats[${field('earlyStopped')}u] = f32(control.skip);

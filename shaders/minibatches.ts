@@ -2,15 +2,16 @@
  * The epoch kernel (owner: src/algos/ppoUpdate.ts), one dispatch per epoch, one workgroup per minibatch:
  *
  *   perm[j] = permute(j) for j in this minibatch's slice of [0, batch): the epoch's shuffled sample order
- *             (keyed by seed, iteration, epoch: see shaders/permutation.ts)
+ *             (keyed by seed, iteration, epoch: epoch_key of shaders/permutation.ts, whose host twin
+ *             epochOrderHost gives the same order)
  *   mb_adv[mb] = (mean, std) of the advantages of the minibatch's samples (two passes; std unbiased, like
  *             torch.std), for per-minibatch advantage normalisation
  *   early stop: at epoch e > 0, if the last minibatch of epoch e-1 had approx_kl > target_kl, set the
  *             control block's skip flag: every later kernel of this iteration (loss, gradients, Adam) then
  *             returns at once, as CleanRL's `break` out of the epoch loop.
  */
-import { rngWgsl, RngStream } from './rng.js';
-import { permutationWgsl } from './permutation.js';
+import { rngWgsl } from './rng.js';
+import { epochKeyWgsl, permutationWgsl } from './permutation.js';
 import { controlStruct } from './adam.js';
 import { slotStruct, hyperStruct } from './ppoShared.js';
 import { reduceOpWgsl, workgroupReduceWgsl } from './reductions.js';
@@ -33,6 +34,7 @@ export function minibatchWgsl(spec: MinibatchKernelSpec): string {
   return /* wgsl */ `
 ${rngWgsl}
 ${permutationWgsl}
+${epochKeyWgsl}
 ${reduceOpWgsl('sum')}
 ${workgroupReduceWgsl(WG)}
 ${controlStruct}
@@ -52,7 +54,7 @@ ${rolloutStoreWgsl(7)}
 fn epoch_main(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: vec3u) {
   let mb = wid.x;
   let MB = hyper.minibatch_size;
-  let key = vec4u(hyper.seed, ${RngStream.permutation}u, hyper.iteration, slot.epoch);
+  let key = epoch_key(hyper.seed, hyper.iteration, slot.epoch);
   var sum = 0.0;
   for (var i = lane; i < MB; i += ${WG}u) {
     let j = mb * MB + i;

@@ -81,7 +81,7 @@ export const CONFIG_KEYS: Record<keyof TrainerConfig, KeySpec> = {
   vf_coef: { check: nonNegative, meaning: 'c₁ in L = L_π - c₂ H[π] + c₁ L_V' },
   max_grad_norm: { check: nonNegative, meaning: 'clip the global gradient norm to this (0: no clipping)' },
   target_kl: { check: (v) => (v === null || (isNumber(v) && v > 0) ? undefined : 'null (off) or a number > 0'), meaning: 'stop the epochs early once the approx KL of an epoch exceeds this' },
-  kl_target: { check: positive, meaning: "ppo-penalty: β ×2 when KL > 1.5·kl_target, ÷2 when KL < kl_target/1.5" },
+  kl_target: { check: positive, meaning: "ppo-penalty: after each update, β ×2 when the batch KL d > 1.5·kl_target, ÷2 when d < kl_target/1.5" },
   init_beta: { check: positive, meaning: 'ppo-penalty: initial β' },
   adam_eps: { check: positive, meaning: 'ε of Adam (CleanRL: 1e-5)' },
   norm_obs: { check: boolean, meaning: 'x ← clip((x - μ) / √(σ² + 1e-8), ±clip_obs), running μ, σ² of the observations' },

@@ -1,6 +1,7 @@
 /**
  * Owner of shaders/iterationStats.ts: the end-of-iteration statistics kernel and the persistent ring of the last
- * 20 episodes. `decode` turns the block read back from the GPU into named numbers.
+ * 20 episodes. `decode` turns the block read back from the GPU into named numbers. For PPO-Penalty the kernel reads
+ * d from the KL pass (src/algos/klPenalty.ts, `klResult`), which must be encoded before it.
  */
 import type { Gpu } from '../gpu/device.js';
 import { bindBuffers } from '../gpu/bind.js';
@@ -10,6 +11,19 @@ import { iterationStatsWgsl, RING_WORDS, STAT_FIELDS, STATS_WORDS, type StatFiel
 import { RECORD_DONE, RECORD_WORDS, Stat } from './scratch.js';
 
 export type IterationGpuStats = Record<StatField, number>;
+
+export interface IterationStatsBuffers {
+  hyper: GPUBuffer;
+  storage: GPUBuffer;
+  records: GPUBuffer;
+  control: GPUBuffer;
+  params: GPUBuffer;
+  /** PpoUpdate's state ([0] = β), read only. */
+  state: GPUBuffer;
+  store: GPUBuffer;
+  /** PPO-Penalty only: KlPenalty's result ([0] = d, the batch KL after the update). */
+  klResult?: GPUBuffer;
+}
 
 export class IterationStats {
   /** The block read back each iteration (STATS_WORDS floats). */
@@ -21,7 +35,7 @@ export class IterationStats {
   private constructor(
     private readonly gpu: Gpu,
     private readonly pipeline: GPUComputePipeline,
-    buffers: { hyper: GPUBuffer; storage: GPUBuffer; records: GPUBuffer; control: GPUBuffer; params: GPUBuffer; state: GPUBuffer; store: GPUBuffer },
+    buffers: IterationStatsBuffers,
   ) {
     this.block = createBuffer(gpu, { label: 'IterationStats.block', size: STATS_WORDS * 4 });
     this.ring = createBuffer(gpu, { label: 'IterationStats.recentEpisodes', size: RING_WORDS * 4 });
@@ -35,14 +49,21 @@ export class IterationStats {
       this.ring,
       this.block,
       buffers.store,
+      ...(buffers.klResult ? [buffers.klResult] : []),
     ]);
   }
 
   static async create(
     gpu: Gpu,
     options: { paramCount: number; penalty: boolean },
-    buffers: { hyper: GPUBuffer; storage: GPUBuffer; records: GPUBuffer; control: GPUBuffer; params: GPUBuffer; state: GPUBuffer; store: GPUBuffer },
+    buffers: IterationStatsBuffers,
   ): Promise<IterationStats> {
+    if (options.penalty !== (buffers.klResult !== undefined)) {
+      throw new RangeError(
+        `IterationStats: penalty is ${options.penalty} but the KL pass's result buffer (klResult) was ${buffers.klResult ? 'given' : 'not given'}; ` +
+          'expected klResult exactly when penalty is true',
+      );
+    }
     const code = iterationStatsWgsl({
       recordWords: RECORD_WORDS,
       doneIndex: RECORD_DONE,
@@ -54,7 +75,18 @@ export class IterationStats {
       label: 'IterationStats.reduce',
       key: `IterationStats\n${code}`,
       entryPoint: 'stats_main',
-      bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'storage', 'uniform'],
+      bindings: [
+        'uniform',
+        'read-only-storage',
+        'read-only-storage',
+        'read-only-storage',
+        'read-only-storage',
+        'read-only-storage',
+        'storage',
+        'storage',
+        'uniform',
+        ...(options.penalty ? (['read-only-storage'] as const) : []),
+      ],
       build: () => code,
     });
     return new IterationStats(gpu, pipeline, buffers);

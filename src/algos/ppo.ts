@@ -8,6 +8,8 @@
  *       rollout:  num_steps x num_envs transitions, fused policy + environment    (shaders/rollout.ts)
  *       GAE:      advantages, returns = advantages + values                       (shaders/gae.ts)
  *       update:   update_epochs x num_minibatches PPO steps with Adam             (src/algos/ppoUpdate.ts)
+ *       β:        PPO-Penalty only: d = batch KL[π_old ‖ π_θ] after the update; β ×2 if d > 1.5 kl_target,
+ *                 ÷2 if d < kl_target / 1.5                                        (src/algos/klPenalty.ts)
  *       stats:    episode returns, losses, KL, clip fraction, explained variance  (shaders/iterationStats.ts)
  */
 import type { Gpu } from '../gpu/device.js';
@@ -21,6 +23,7 @@ import { actionWidth, AgentLayout } from './agent.js';
 import type { TrainerConfig } from './config.js';
 import { Gae } from './gae.js';
 import { IterationStats, type IterationGpuStats } from './iterationStats.js';
+import { KlPenalty } from './klPenalty.js';
 import { PpoUpdate } from './ppoUpdate.js';
 import { JsRollout } from './jsRollout.js';
 import { Rollout } from './rollout.js';
@@ -74,6 +77,8 @@ export class Ppo {
   private rollout!: Rollout | JsRollout;
   private gae!: ReturnType<Gae['bind']>;
   update!: PpoUpdate;
+  /** PPO-Penalty's β adaptation after the update (undefined for PPO-Clip). */
+  private klPenalty: KlPenalty | undefined;
   /** Running observation / return statistics (used when norm_obs or norm_reward). */
   normalizer!: Normalizer;
   private stats!: IterationStats;
@@ -149,10 +154,29 @@ export class Ppo {
       advantages: o.advantages,
       returns: o.returns,
     }, config.gamma, config.gae_lambda);
+    const penalty = config.algo === 'ppo-penalty';
+    if (penalty) {
+      self.klPenalty = await KlPenalty.create(gpu, agent, layout, {
+        params: self.params,
+        storage: self.storage,
+        store: self.store,
+        hyper: update.hyper,
+        state: update.state,
+      });
+    }
     self.stats = await IterationStats.create(
       gpu,
-      { paramCount: agent.table.size, penalty: config.algo === 'ppo-penalty' },
-      { hyper: update.hyper, storage: self.storage, records: update.records, control: update.adam.control, params: self.params, state: update.state, store: self.store },
+      { paramCount: agent.table.size, penalty },
+      {
+        hyper: update.hyper,
+        storage: self.storage,
+        records: update.records,
+        control: update.adam.control,
+        params: self.params,
+        state: update.state,
+        store: self.store,
+        ...(self.klPenalty ? { klResult: self.klPenalty.result } : {}),
+      },
     );
     self.ring = new ReadbackRing(gpu, 'Ppo.statsReadback', STATS_WORDS * 4);
     return self;
@@ -193,6 +217,7 @@ export class Ppo {
       if (c.norm_obs || c.norm_reward) this.normalizer.encodeMerge(recorder);
       this.gae.encode(recorder);
       this.update.encode(recorder);
+      this.klPenalty?.encode(recorder);
       this.stats.encode(recorder);
       read = await this.ring.enqueue(recorder, this.stats.block);
       this.lastDispatches += recorder.dispatches;
@@ -290,6 +315,7 @@ export class Ppo {
   destroy(): void {
     this.rollout.destroy();
     this.update.destroy();
+    this.klPenalty?.destroy();
     this.stats.destroy();
     this.ring.destroy();
     this.normalizer.destroy();

@@ -57,7 +57,7 @@ export class PpoUpdate {
   private readonly gradientWorkgroups: number;
   /** Per-minibatch statistics of the iteration, [updateEpochs x numMinibatches][RECORD_WORDS]. */
   readonly records: GPUBuffer;
-  /** [0] = beta (PPO-Penalty), in GPU memory across iterations. */
+  /** [0] = beta (PPO-Penalty: read by the loss kernel, adapted after the update by src/algos/klPenalty.ts), in GPU memory across iterations. */
   readonly state: GPUBuffer;
   private readonly perm: GPUBuffer;
   private readonly minibatchAdvantages: GPUBuffer;

@@ -1,0 +1,114 @@
+/**
+ * Owner of shaders/klPenalty.ts: PPO-Penalty's β adaptation, a pass of its own encoded after the update's epochs.
+ * It measures d, the mean over the whole batch of KL[π_old(·|s) ‖ π_θ(·|s)] with the parameters the update left,
+ * and applies the paper's rule to PpoUpdate's `state[0]` (β): ×2 when d > 1.5 kl_target, ÷2 when
+ * d < kl_target / 1.5. Two dispatches, no readback; `result[0]` holds d for the iteration's statistics.
+ */
+import type { Gpu } from '../gpu/device.js';
+import { bindBuffers } from '../gpu/bind.js';
+import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
+import type { Recorder } from '../gpu/recorder.js';
+import { KL_MAX_PARTIALS, klFinishWgsl, klPartialCount, klPartialWgsl } from '../../shaders/klPenalty.js';
+import type { AgentLayout } from './agent.js';
+import type { RolloutLayout } from './storage.js';
+
+export interface KlPenaltyBuffers {
+  /** The agent's flat parameters (θ after the update). */
+  params: GPUBuffer;
+  /** The rollout storage, with the old policy's distribution (RolloutLayout keepOldDist). */
+  storage: GPUBuffer;
+  /** The storage's layout uniform. */
+  store: GPUBuffer;
+  /** PpoUpdate's hyperparameter uniform (kl_target). */
+  hyper: GPUBuffer;
+  /** PpoUpdate's state: [0] = β, updated in place. */
+  state: GPUBuffer;
+}
+
+export interface KlPenaltyOptions {
+  /** Bound on the workgroups of the KL kernel (each adds one partial sum); default KL_MAX_PARTIALS. */
+  maxPartials?: number;
+}
+
+export class KlPenalty {
+  /** [0] = d, the batch's mean KL after the update (written each iteration). */
+  readonly result: GPUBuffer;
+  /** Workgroups of the KL kernel, one partial sum each. */
+  readonly partialCount: number;
+  private readonly partials: GPUBuffer;
+  private readonly partialGroup: GPUBindGroup;
+  private readonly finishGroup: GPUBindGroup;
+
+  private constructor(
+    private readonly gpu: Gpu,
+    private readonly pipelines: { partial: GPUComputePipeline; finish: GPUComputePipeline },
+    layout: RolloutLayout,
+    maxPartials: number,
+    buffers: KlPenaltyBuffers,
+  ) {
+    this.partialCount = klPartialCount(layout.samples, maxPartials);
+    this.partials = createBuffer(gpu, { label: 'KlPenalty.partials', size: this.partialCount * 4 });
+    this.result = createBuffer(gpu, { label: 'KlPenalty.result', size: 16 });
+    this.partialGroup = bindBuffers(gpu.device, 'KlPenalty.partialGroup', pipelines.partial.getBindGroupLayout(0), [
+      buffers.params,
+      buffers.storage,
+      this.partials,
+      buffers.store,
+    ]);
+    this.finishGroup = bindBuffers(gpu.device, 'KlPenalty.finishGroup', pipelines.finish.getBindGroupLayout(0), [
+      buffers.hyper,
+      this.partials,
+      buffers.state,
+      this.result,
+      buffers.store,
+    ]);
+  }
+
+  static async create(gpu: Gpu, agent: AgentLayout, layout: RolloutLayout, buffers: KlPenaltyBuffers, options: KlPenaltyOptions = {}): Promise<KlPenalty> {
+    if (!layout.shape.keepOldDist) {
+      throw new RangeError('KlPenalty needs the old policy\'s distribution in the rollout: the RolloutLayout was made with keepOldDist false; expected true (PPO-Penalty)');
+    }
+    const maxPartials = options.maxPartials ?? KL_MAX_PARTIALS;
+    const dimensionLimit = gpu.limits.maxComputeWorkgroupsPerDimension;
+    if (!Number.isInteger(maxPartials) || maxPartials < 1 || maxPartials > dimensionLimit) {
+      throw new RangeError(`KlPenalty option 'maxPartials' is ${maxPartials}; expected an integer in [1, ${dimensionLimit}] (the device's maxComputeWorkgroupsPerDimension)`);
+    }
+    const arch = agent.architecture;
+    const partialCode = klPartialWgsl({
+      action: arch.action,
+      obsSize: arch.observationSize,
+      actor: agent.inline('actor'),
+      logstdOffset: agent.logstd?.offset ?? 0,
+      maxPartials,
+    });
+    const finishCode = klFinishWgsl(maxPartials);
+    const [partial, finish] = await Promise.all([
+      gpu.pipelines.pipeline({
+        label: 'KlPenalty.partial',
+        key: `KlPenaltyPartial\n${partialCode}`,
+        entryPoint: 'kl_partial',
+        bindings: ['read-only-storage', 'read-only-storage', 'storage', 'uniform'],
+        build: () => partialCode,
+      }),
+      gpu.pipelines.pipeline({
+        label: 'KlPenalty.finish',
+        key: `KlPenaltyFinish\n${finishCode}`,
+        entryPoint: 'kl_finish',
+        bindings: ['uniform', 'read-only-storage', 'storage', 'storage', 'uniform'],
+        build: () => finishCode,
+      }),
+    ]);
+    return new KlPenalty(gpu, { partial, finish }, layout, maxPartials, buffers);
+  }
+
+  /** Records the batch KL and the β rule (2 dispatches). */
+  encode(recorder: Recorder): void {
+    recorder.dispatch(this.pipelines.partial, this.partialGroup, [this.partialCount]);
+    recorder.dispatch(this.pipelines.finish, this.finishGroup, [1]);
+  }
+
+  destroy(): void {
+    destroyBuffer(this.gpu, this.partials);
+    destroyBuffer(this.gpu, this.result);
+  }
+}
