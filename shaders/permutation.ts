@@ -4,7 +4,7 @@
  * its cycle until the value falls below `count` ("cycle walking") restricts it to a bijection of [0, count).
  * Expected steps per index < 4, since 2^{2h} < 4 count. A library (WGSL + the same function on the host, for tests).
  */
-import { rngHost } from './rng.js';
+import { rngHost, RngStream } from './rng.js';
 
 /** Half the number of bits of the Feistel domain for `count` indices. */
 export function feistelHalfBits(count: number): number {
@@ -56,4 +56,17 @@ export function permuteHost(i: number, count: number, half: number, key: readonl
   let x = feistelHost(i, half, key);
   while (x >= count) x = feistelHost(x, half, key);
   return x;
+}
+
+/**
+ * The whole sample order of one epoch of the PPO update, as the epoch kernel (shaders/minibatches.ts) computes it:
+ * order[j] = permute(j) under the key (seed, RngStream.permutation, iteration, epoch); minibatch m takes positions
+ * [m * MB, (m + 1) * MB).
+ */
+export function epochOrderHost(seed: number, iteration: number, epoch: number, count: number): Uint32Array {
+  const key = [seed >>> 0, RngStream.permutation, iteration >>> 0, epoch >>> 0] as const;
+  const half = feistelHalfBits(count);
+  const order = new Uint32Array(count);
+  for (let j = 0; j < count; j++) order[j] = permuteHost(j, count, half, key);
+  return order;
 }
