@@ -4,7 +4,8 @@
  * straight into the rollout storage: every parameter, Adam's moments and control block, and the minibatch records.
  * PPO-Clip and PPO-Penalty, categorical and Gaussian heads, target_kl off and on (on: crafted so that the stop
  * fires after the first epoch). The reference's analytic gradient is first checked against central finite
- * differences of the independent float64 loss (ppoLoss).
+ * differences of the independent float64 loss (ppoLoss), and the trainer's learning-rate schedule against the
+ * reference's annealedLearningRate (the update test passes that value to the kernels as the trainer would).
  *
  * Sizes: 5 environments x 7 steps = 35 samples, 5 minibatches of 7, 3 epochs, networks 3 -> [5, 4] -> head, tanh;
  * the learning rate annealed at iteration 3 of 5 (factor 0.6).
@@ -16,6 +17,10 @@ import { Recorder } from '../../src/gpu/recorder.js';
 import { AgentLayout, actionWidth } from '../../src/algos/agent.js';
 import { RolloutLayout } from '../../src/algos/storage.js';
 import { PpoUpdate } from '../../src/algos/ppoUpdate.js';
+import { Ppo } from '../../src/algos/ppo.js';
+import { resolveConfig } from '../../src/algos/config.js';
+import { createEnv } from '../../src/envs/create.js';
+import type { GpuVecEnv } from '../../src/envs/gpuEnv.js';
 import { RECORD_DONE, RECORD_WORDS, Stat } from '../../src/algos/scratch.js';
 import { Control } from '../../shaders/adam.js';
 import type { ActionSpace } from '../../src/envs/spec.js';
@@ -318,4 +323,29 @@ async function checkCase(gpu: Gpu, c: GpuCase, seed: number): Promise<void> {
 
 describe('one GPU PPO update against the float64 reference', () => {
   gpuCases.forEach((c, i) => gpuTest(`every parameter, Adam moment and record after E epochs x M minibatches: ${c.name}`, (gpu) => checkCase(gpu, c, 200 + i)));
+});
+
+describe('the learning rate of an iteration', () => {
+  gpuTest("the trainer writes the reference's annealed learning rate into Adam's control block", async (gpu) => {
+    for (const anneal of [true, false]) {
+      const config = resolveConfig(
+        { env: 'CartPole-v1', num_envs: 4, num_steps: 4, num_minibatches: 2, update_epochs: 1, hidden_sizes: HIDDEN, learning_rate: BASE_LEARNING_RATE, anneal_lr: anneal, seed: 3 },
+        false,
+      );
+      const env = (await createEnv('CartPole-v1', { numEnvs: config.num_envs, seed: config.seed, gpu })) as GpuVecEnv;
+      const ppo = await Ppo.create(gpu, env, config);
+      try {
+        // First, middle and last planned iteration, then one past the plan (the schedule holds its last value).
+        for (const iteration of [1, ITERATION, NUM_ITERATIONS, NUM_ITERATIONS + 2]) {
+          const read = await ppo.submitIteration(iteration, NUM_ITERATIONS);
+          await read();
+          const [lr] = await readFloat32(gpu, ppo.update.adam.control, 1, Control.lr);
+          expect(lr, `anneal_lr ${anneal}, iteration ${iteration} of ${NUM_ITERATIONS}`).toBe(Math.fround(annealedLearningRate(BASE_LEARNING_RATE, iteration, NUM_ITERATIONS, anneal)));
+        }
+      } finally {
+        ppo.destroy();
+        env.destroy();
+      }
+    }
+  });
 });
