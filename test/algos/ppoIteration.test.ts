@@ -184,6 +184,7 @@ const hyper = { clipCoef: 0.2, entCoef: 0.02, vfCoef: 0.5, klTarget: 0.01 };
 async function runGpuUpdate(gpu: Gpu, update: PpoUpdate, params: GPUBuffer, rollout: Rollout, c: GpuCase, beta: number, targetKl: number, learningRate: number): Promise<GpuResult> {
   gpu.write(params, 0, rollout.theta0);
   update.adam.reset(learningRate);
+  // The beta the kernels read (PpoUpdate.state[0]), the same for every run whatever an earlier run left there.
   gpu.write(update.state, 0, new Float32Array([beta, 0, 0, 0]));
   update.prepare({ ...hyper, targetKl, normAdv: c.normAdv, clipVloss: c.clipVloss, iteration: ITERATION, seed: SEED }, learningRate);
   const recorder = new Recorder(gpu, 'PpoIterationTest.update');

@@ -291,7 +291,7 @@ export function ppoLossGradient(theta: ArrayLike<number>, agent: AgentLayout, sa
   return { terms: { ...terms, loss: terms.policyLoss - config.entCoef * terms.entropy + config.vfCoef * terms.valueLoss }, gradient };
 }
 
-/** GAE exactly as issue 4 defines it, time-major [t][n]. */
+/** GAE with bootstrapping from the final observation's value at truncations, time-major [t][n]. */
 export function gaeReference(input: {
   rewards: ArrayLike<number>;
   values: ArrayLike<number>;
