@@ -142,7 +142,8 @@ export class BindingTable<E extends BindingEntries = BindingEntries> {
 
   /**
    * A bind group of `layout` (a pipeline's getBindGroupLayout(0), or `layout()`) from buffers by binding name.
-   * Throws naming the binding when one is missing, unknown, or a buffer without the usage its kind needs.
+   * Throws naming the binding when one is missing, unknown, a buffer without the usage its kind needs, or a
+   * dynamic uniform given without the size of its slot.
    */
   bindGroup(device: GPUDevice, label: string, layout: GPUBindGroupLayout, resources: BindingResources<E>): GPUBindGroup {
     const given = resources as Record<string, BufferResource | undefined>;
@@ -161,6 +162,9 @@ export class BindingTable<E extends BindingEntries = BindingEntries> {
       const usage = usageFor(kind);
       if (!(range.buffer.usage & usage.flag)) {
         throw new Error(`bind group '${label}' binding '${name}' (${kind}) gets buffer '${range.buffer.label}' without ${usage.name} usage`);
+      }
+      if (kind === 'uniform-dynamic' && range.size === undefined) {
+        throw new Error(`bind group '${label}' binding '${name}' (uniform-dynamic) gets a whole buffer; expected a { buffer, size } range of one slot, which each dispatch's dynamic offset moves`);
       }
       return { binding, resource: range };
     });

@@ -229,6 +229,9 @@ fn main() {
     const inputBuffer = gpu.buffer({ label: 'BindingsTest.input', size: input.byteLength, data: input });
     const out = gpu.buffer({ label: 'BindingsTest.out', size: input.byteLength });
     try {
+      expect(() => table.bindGroup(gpu.device, 'BindingsTest.slotGroup', pipeline.getBindGroupLayout(0), { slot: slotBuffer, input: inputBuffer, out })).toThrow(
+        /binding 'slot' \(uniform-dynamic\) gets a whole buffer; expected a \{ buffer, size \} range of one slot/,
+      );
       const group = table.bindGroup(gpu.device, 'BindingsTest.slotGroup', pipeline.getBindGroupLayout(0), {
         slot: { buffer: slotBuffer, size: Slot.byteSize },
         input: inputBuffer,
