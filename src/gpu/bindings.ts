@@ -14,6 +14,7 @@
  *   //   @group(0) @binding(1) var<storage, read_write> data: array<f32>;
  *
  *   // in its owner:
+ *   const uniformBuffer = GaeParams.createBuffer(gpu, 'Gae.params', { num_envs: 8, gamma: 0.99 });   // later: GaeParams.writeTo(gpu, uniformBuffer, values)
  *   const pipeline = await gpu.pipelines.pipeline({ label: 'Gae.scan', key: 'Gae', entryPoint: 'gae', bindings: gaeBindings, build: () => code });
  *   const group = gaeBindings.bindGroup(gpu.device, 'Gae.group', pipeline.getBindGroupLayout(0), { params: uniformBuffer, data });
  *
