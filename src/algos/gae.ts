@@ -5,12 +5,12 @@
  */
 import type { Gpu } from '../gpu/device.js';
 import { getGpu } from '../gpu/device.js';
-import { bindBuffers } from '../gpu/bind.js';
 import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import { readFloat32 } from '../gpu/readback.js';
 import { gridFor, Recorder } from '../gpu/recorder.js';
-import { GAE_PARAMS_WORDS, GAE_WORKGROUP, gaeWgsl } from '../../shaders/gae.js';
+import { GAE_WORKGROUP, GaeParams, gaeBindings, gaeWgsl } from '../../shaders/gae.js';
 
+/** Float offsets of the scan's regions in its data buffer (values has T + 1 rows). */
 export interface GaeRegions {
   rewards: number;
   values: number;
@@ -31,39 +31,44 @@ export class Gae {
       label: 'Gae.scan',
       key: 'Gae',
       entryPoint: 'gae',
-      bindings: ['uniform', 'storage'],
+      bindings: gaeBindings,
       build: gaeWgsl,
     });
     return new Gae(gpu, pipeline);
   }
 
-  /** A bound scan over `data` (regions at the given float offsets); encode() records one dispatch. */
-  bind(label: string, data: GPUBuffer, numEnvs: number, numSteps: number, regions: GaeRegions, gamma: number, lambda: number) {
-    const words = new ArrayBuffer(GAE_PARAMS_WORDS * 4);
-    new Uint32Array(words, 0, 8).set([
-      numEnvs,
-      numSteps,
-      regions.rewards,
-      regions.values,
-      regions.dones,
-      regions.finalValues,
-      regions.advantages,
-      regions.returns,
-    ]);
-    new Float32Array(words, 32, 2).set([gamma, lambda]);
-    const uniform = createBuffer(this.gpu, {
-      label: `${label}.params`,
-      size: words.byteLength,
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-      data: new Uint8Array(words),
+  /**
+   * A bound scan over `data` (regions at the given float offsets): encode() records one dispatch; destroy() frees
+   * the parameters' uniform, which the bound scan owns.
+   */
+  bind(label: string, data: GPUBuffer, numEnvs: number, numSteps: number, regions: GaeRegions, gamma: number, lambda: number): BoundGae {
+    const params = GaeParams.createBuffer(this.gpu, `${label}.params`, {
+      num_envs: numEnvs,
+      num_steps: numSteps,
+      rewards: regions.rewards,
+      values: regions.values,
+      dones: regions.dones,
+      final_values: regions.finalValues,
+      advantages: regions.advantages,
+      returns: regions.returns,
+      gamma,
+      lambda,
     });
-    const group = bindBuffers(this.gpu.device, `${label}.group`, this.pipeline.getBindGroupLayout(0), [uniform, data]);
+    const group = gaeBindings.bindGroup(this.gpu.device, `${label}.group`, this.pipeline.getBindGroupLayout(0), { params, data });
     const grid = gridFor(numEnvs, GAE_WORKGROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension);
     return {
-      uniform,
       encode: (recorder: Recorder) => recorder.dispatch(this.pipeline, group, grid),
+      destroy: () => destroyBuffer(this.gpu, params),
     };
   }
+}
+
+/** A GAE scan bound to one data buffer. */
+export interface BoundGae {
+  /** Records the scan (one dispatch). */
+  encode(recorder: Recorder): void;
+  /** Frees the scan's parameter uniform. */
+  destroy(): void;
 }
 
 export interface GaeInput {
@@ -121,6 +126,6 @@ export async function computeGae(input: GaeInput): Promise<{ advantages: Float32
     return { advantages: out.slice(0, M), returns: out.slice(M) };
   } finally {
     destroyBuffer(gpu, data);
-    destroyBuffer(gpu, bound.uniform);
+    bound.destroy();
   }
 }

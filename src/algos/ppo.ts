@@ -319,7 +319,7 @@ export class Ppo {
     this.stats.destroy();
     this.ring.destroy();
     this.normalizer.destroy();
-    destroyBuffer(this.gpu, this.gae.uniform);
+    this.gae.destroy();
     for (const b of [this.storage, this.store, this.params, this.grads]) destroyBuffer(this.gpu, b);
   }
 }

@@ -8,6 +8,9 @@
  * the compiler's message and line (ShaderCompileError), and never inside a training iteration.
  */
 import { ShaderCompileError, type ShaderMessage } from './errors.js';
+import { bindGroupLayout, type BindingKind, type BindingTable } from './bindings.js';
+
+export { bindGroupLayout, type BindingKind } from './bindings.js';
 
 export interface KernelRequest {
   /** `Owner.role` label of the pipeline, e.g. `Adam.step`. */
@@ -23,26 +26,12 @@ export interface KernelRequest {
    */
   locate?: (line: number) => string | undefined;
   /**
-   * The kinds of the bindings of group 0, in binding order. With them the pipeline gets an explicit layout, so
-   * one bind group serves every entry point of the module (with 'auto', each entry point's layout holds only
-   * the bindings it uses).
+   * The bindings of group 0: the kernel's binding table (bindings.ts), or, for kernels that still list them by
+   * position, their kinds in binding order. With them the pipeline gets an explicit layout, so one bind group
+   * serves every entry point of the module (with 'auto', each entry point's layout holds only the bindings it
+   * uses).
    */
-  bindings?: readonly BindingKind[];
-}
-
-/** 'uniform-dynamic': a uniform bound with a dynamic offset (setBindGroup's dynamicOffsets). */
-export type BindingKind = 'uniform' | 'uniform-dynamic' | 'read-only-storage' | 'storage';
-
-/** The bind group layout for group 0 of a module whose bindings are `kinds`. */
-export function bindGroupLayout(device: GPUDevice, label: string, kinds: readonly BindingKind[]): GPUBindGroupLayout {
-  return device.createBindGroupLayout({
-    label: `${label}.layout`,
-    entries: kinds.map((kind, binding) => ({
-      binding,
-      visibility: GPUShaderStage.COMPUTE,
-      buffer: kind === 'uniform-dynamic' ? { type: 'uniform' as const, hasDynamicOffset: true } : { type: kind },
-    })),
-  });
+  bindings?: Pick<BindingTable, 'kinds'> | readonly BindingKind[];
 }
 
 export class PipelineCache {
@@ -77,7 +66,13 @@ export class PipelineCache {
         layout: request.bindings
           ? this.device.createPipelineLayout({
               label: `${request.label}.pipelineLayout`,
-              bindGroupLayouts: [bindGroupLayout(this.device, request.label, request.bindings)],
+              bindGroupLayouts: [
+                bindGroupLayout(
+                  this.device,
+                  request.label,
+                  'kinds' in request.bindings ? request.bindings.kinds : request.bindings,
+                ),
+              ],
             })
           : 'auto',
         compute: { module, entryPoint: request.entryPoint },

@@ -58,6 +58,12 @@ describe('GAE', () => {
     expect([...got.advantages]).toEqual([1 + 0.5 * 10, 1, 1 + 0.5 * 100]);
   });
 
+  gpuTest('frees every buffer it makes, the bound scan its parameter uniform included', async (gpu) => {
+    const before = gpu.bytesAllocated;
+    await computeGae({ ...randomInput(5, 3, 2), gpu });
+    expect(gpu.bytesAllocated).toBe(before);
+  });
+
   test('rejects inputs of the wrong length or range with the field name', async () => {
     const input = randomInput(3, 4, 1);
     await expect(computeGae({ ...input, values: new Float32Array(5) })).rejects.toThrow(/values has length 5; expected 12/);
