@@ -124,7 +124,7 @@ class Chart {
       {
         width: Math.max(1, figure.clientWidth),
         height: PLOT_HEIGHT,
-        scales: { x: { time: false } },
+        scales: { x: { time: false }, y: { range: yRange } },
         series: [
           { label: 'env steps' },
           ...spec.series.map((s): uPlot.Series => {
@@ -195,6 +195,19 @@ class Chart {
     }
     this.caption.textContent = text;
   }
+}
+
+/**
+ * uPlot's own y range (10% padding, zero kept in view when near), except for flat data, which uPlot would show
+ * on 0..100 when it is all zero: there, ±10% of the value, or ±1 around zero.
+ */
+function yRange(_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax {
+  if (min == null || max == null) return [null, null];
+  if (min === max) {
+    const pad = Math.abs(min) * 0.1 || 1;
+    return [min - pad, max + pad];
+  }
+  return uPlot.rangeNum(min, max, 0.1, true);
 }
 
 /** Width of the y axis: its longest value label, plus ticks and gap, in CSS pixels. */
