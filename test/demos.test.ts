@@ -92,6 +92,25 @@ async function expectLearning(demo: DemoPage, margin: number, timeoutMs: number)
   return { start, end, steps };
 }
 
+/**
+ * The learning curves of #curves: each chart's caption and how many of its canvas pixels are coloured (channels
+ * spread by more than 48: the series' lines and points, not the grey text, grid and frame).
+ */
+async function curves(page: Page): Promise<{ caption: string; colouredPixels: number }[]> {
+  return page.$$eval('#curves figure.curve', (figures) =>
+    figures.map((figure) => {
+      const canvas = figure.querySelector('canvas');
+      const pixels = canvas?.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
+      let colouredPixels = 0;
+      for (let i = 0; i < pixels.length; i += 4) {
+        const [r, g, b, a] = [pixels[i]!, pixels[i + 1]!, pixels[i + 2]!, pixels[i + 3]!];
+        if (a > 128 && Math.max(r, g, b) - Math.min(r, g, b) > 48) colouredPixels++;
+      }
+      return { caption: figure.querySelector('figcaption')?.textContent ?? '', colouredPixels };
+    }),
+  );
+}
+
 /** Saves a screenshot in test-output/demos/; the README's ones (`readme`) also in demos/screenshots/ (see the header). */
 async function screenshot(page: Page, name: string, options: { readme?: boolean } = {}): Promise<string> {
   mkdirSync(OUTPUT, { recursive: true });
@@ -164,6 +183,14 @@ describe('demos in headless Chromium', () => {
       const { start, end, steps } = await expectLearning(demo, 40, 110_000);
       console.log(`train.html CartPole-v1: mean return ${start} -> ${end} by ${steps} env steps`);
       await screenshot(demo.page, 'train', { readme: true });
+
+      // Every learning curve is drawn and its caption reads a latest value.
+      const charts = await curves(demo.page);
+      expect(charts.map((c) => c.caption.split(' — ')[0])).toEqual(['Mean episode return', 'Policy loss', 'Value loss', 'Entropy', 'Approx KL', 'Clip fraction']);
+      for (const chart of charts) {
+        expect(chart.caption, 'a chart caption').toMatch(/ — -?\d/);
+        expect(chart.colouredPixels, `coloured pixels of '${chart.caption}'`).toBeGreaterThan(50);
+      }
 
       // Pause, download the policy and the checkpoint, reset; load the policy back, then the checkpoint, and go on.
       const state = () => demo.page.evaluate(() => document.body.dataset.state);

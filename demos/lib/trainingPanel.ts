@@ -27,7 +27,7 @@ import { LearningCurves } from './curves.js';
 import { DisplayLoop, type ActingPolicy } from './display.js';
 import { downloadBytes, fileNameFor, identifyFile, readFileBytes } from './files.js';
 import { HyperparameterForm, queryOverrides, type EditableConfig } from './hyperparams.js';
-import { formatNumber } from './plot.js';
+import { formatNumber } from './format.js';
 import type { Renderer } from './render/types.js';
 import { StatusLine } from './status.js';
 import { TrainingRun } from './training.js';
