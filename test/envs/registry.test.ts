@@ -77,7 +77,8 @@ describe('registry', () => {
       expect((error as Error).message, JSON.stringify(change)).toMatch(message);
     }
     expect(listEnvs().some((e) => e.id === 'Bad-v0')).toBe(false);
-    expect(() => defineJsEnv({ ...walk, id: 'BadJs-v0', create: 'no' } as never)).toThrow(/defineJsEnv: create is "no"; expected a function/);
+    const { wgsl: _wgsl, ...walkSpec } = walk;
+    expect(() => defineJsEnv({ ...walkSpec, id: 'BadJs-v0', create: 'no' } as never)).toThrow(/defineJsEnv: create is "no"; expected a function/);
   });
 
   test('ids are unique: built-ins cannot be replaced, custom ones only on request', () => {
