@@ -19,7 +19,7 @@ export class UnknownOptionError extends TypeError {
   ) {
     super(
       `${where}: unknown ${noun} '${option}'${suggestion ? `, did you mean '${suggestion}'?` : ''} ` +
-        `(known ${noun}s: ${known.join(', ')})`,
+        `(known ${noun.split(' ')[0]}s: ${known.join(', ')})`,
     );
   }
 }
@@ -35,7 +35,11 @@ export function checkOptionKeys(where: string, options: unknown, known: readonly
     throw new TypeError(`${where}: options is ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}; expected an object with keys among ${known.join(', ')}`);
   }
   const unknown = unknownKey(options, known);
-  if (unknown !== undefined) throw new UnknownOptionError(where, unknown, closestKey(unknown, known), known, noun);
+  if (unknown === undefined) return;
+  if (!Object.hasOwn(options, unknown)) {
+    throw new UnknownOptionError(where, unknown, undefined, known, `${noun} inherited from the object's prototype (only own keys are read):`);
+  }
+  throw new UnknownOptionError(where, unknown, closestKey(unknown, known), known, noun);
 }
 
 /** The first key of `value` (own, then inherited enumerable) that is not one of `known` as an own key; else undefined. */
