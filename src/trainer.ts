@@ -164,7 +164,8 @@ export class Trainer {
     const submit = () =>
       this.exclusive(async () => {
         if (this.destroyed) return;
-        const iteration = ppo.iteration + this.flights.length + 1;
+        // After the last one submitted (a snapshot may already have counted it: ppo.iteration would not tell).
+        const iteration = (this.flights.at(-1)?.iteration ?? ppo.iteration) + 1;
         toSubmit--;
         this.flights.push({ iteration, read: await ppo.submitIteration(iteration, horizon) });
       });
@@ -239,6 +240,8 @@ export class Trainer {
    * Runs `read` with the trainer at rest: after every iteration already submitted has finished and been counted,
    * and with no new iteration submitted until `read` has finished (a training loop, if any, goes on afterwards).
    * saveTrainer, exportPolicy and evaluate read through it, so that what they read belongs to one iteration.
+   * `read` must not itself call saveTrainer, exportPolicy, evaluate, settle or snapshot on this trainer (they
+   * would wait for it to finish).
    */
   snapshot<T>(read: () => Promise<T>, method = 'Trainer.snapshot'): Promise<T> {
     try {

@@ -218,16 +218,22 @@ describe('trainer misuse', () => {
     const trainer = await createTrainer(config, { gpu });
     const saves: Promise<Uint8Array>[] = [];
     const others: Promise<unknown>[] = [];
+    const rates: [number, number][] = [];
     // Started without awaiting them, so they run while the loop submits the next iteration and reads this one.
     const summary = await trainer.train({
       totalSteps: 6 * batch,
-      onIteration: () => {
+      onIteration: (s) => {
+        rates.push([s.iteration, s.learningRate]);
         saves.push(saveTrainer(trainer));
         others.push(exportPolicy(trainer), trainer.evaluate({ episodes: 3 }), trainer.settle());
       },
     });
     saves.push(saveTrainer(trainer));
     expect(summary.totalSteps).toBe(6 * batch);
+    // Every iteration was submitted under its own number: the annealed rate lr (1 - (k - 1) / K), lr = 1e-3 (the
+    // tuned CartPole-v1 default), K = 2^20 / 32 (one iteration moves it by 3e-8; f32 rounding is below 1e-10).
+    expect(rates.map(([k]) => k)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const [k, rate] of rates) expect(Math.abs(rate - 1e-3 * (1 - (k - 1) / 32768)), `iteration ${k}`).toBeLessThan(1e-10);
     await Promise.all(others);
     for (const bytes of await Promise.all(saves)) {
       const file = decodeSafetensors(bytes);
