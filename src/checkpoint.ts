@@ -10,20 +10,28 @@
  *               environments' state and counters, the running episode statistics, the iteration and step counters
  *               and the resolved configuration — a run resumes where it stopped.
  *
- * Loading validates the whole file first (format, version, environment, architecture, every tensor's shape) and
- * throws CheckpointError naming what is wrong; nothing is created or changed until the file has passed.
+ * Loading validates the whole file first (format, version, environment, architecture and its sizes, every
+ * tensor's shape and values, the counters, the configuration) and throws CheckpointError naming what is wrong;
+ * nothing is created or changed until the file has passed. A file comes as a Uint8Array (a Node Buffer, at any
+ * offset of its memory), an ArrayBuffer, or a Blob / fetch Response.
  */
 import { getGpu, type Gpu } from './gpu/device.js';
 import { readBuffer } from './gpu/readback.js';
-import { getEnvDefinition } from './envs/registry.js';
-import type { ActionSpace, EnvSpec } from './envs/spec.js';
+import { getEnvDefinition, isGpuEnvDefinition } from './envs/registry.js';
+import type { EnvSpec } from './envs/spec.js';
+import { EnvInputError } from './envs/errors.js';
+import { validateSpecFields } from './envs/validate.js';
 import { AgentLayout, type AgentArchitecture } from './algos/agent.js';
-import type { TrainerConfig } from './algos/config.js';
+import { ConfigError, CONFIG_KEYS, resolveConfig, type TrainerConfig } from './algos/config.js';
+import { Ppo } from './algos/ppo.js';
 import { createBuffer, destroyBuffer } from './gpu/buffers.js';
-import { initialNormStats } from '../shaders/normalize.js';
+import { initialNormStats, normWords } from '../shaders/normalize.js';
+import { Control } from '../shaders/adam.js';
+import { RING_WORDS } from '../shaders/iterationStats.js';
 import { CpuPolicy } from './cpuPolicy.js';
 import { GpuPolicy } from './policy.js';
-import { decodeSafetensors, encodeSafetensors, SafetensorsError, type Tensor } from './safetensors.js';
+import { checkOptionKeys } from './options.js';
+import { decodeSafetensors, encodeSafetensors, fileBytes, SafetensorsError, type Tensor } from './safetensors.js';
 import { Trainer } from './trainer.js';
 
 export const POLICY_FORMAT = 'webgpu-rl/policy';
@@ -58,9 +66,30 @@ function policyTensors(agent: AgentLayout, flat: Float32Array): Map<string, Tens
   return tensors;
 }
 
-/** The inference part of a trainer's policy, as a safetensors file. */
-export async function exportPolicy(trainer: Trainer): Promise<Uint8Array<ArrayBuffer>> {
-  await trainer.settle();
+/** A policy or checkpoint file: its bytes (a Uint8Array or Node Buffer, an ArrayBuffer), or a Blob / fetch Response. */
+export type FileInput = Uint8Array | ArrayBuffer | Blob | Response;
+
+/** The bytes of a file input (a Blob or Response is read; a Response that is not ok is refused naming its status). */
+async function readInput(input: FileInput, where: string): Promise<Uint8Array> {
+  if (typeof Response !== 'undefined' && input instanceof Response) {
+    if (!input.ok) throw new CheckpointError(`${where}: the response for ${input.url || 'the file'} has status ${input.status} ${input.statusText}; expected 200`);
+    return new Uint8Array(await input.arrayBuffer());
+  }
+  if (typeof Blob !== 'undefined' && input instanceof Blob) return new Uint8Array(await input.arrayBuffer());
+  try {
+    return fileBytes(input as Uint8Array | ArrayBuffer, where);
+  } catch (error) {
+    if (error instanceof SafetensorsError) throw new CheckpointError(`${error.message}, a Blob or a Response`);
+    throw error;
+  }
+}
+
+/** The inference part of a trainer's policy, as a safetensors file (taken between two training iterations). */
+export function exportPolicy(trainer: Trainer): Promise<Uint8Array<ArrayBuffer>> {
+  return trainer.snapshot(() => policyFile(trainer), 'exportPolicy');
+}
+
+async function policyFile(trainer: Trainer): Promise<Uint8Array<ArrayBuffer>> {
   const flat = await trainer.algorithm.readParameters();
   const tensors = policyTensors(trainer.algorithm.agent, flat);
   const metadata: Record<string, string> = {
@@ -90,8 +119,8 @@ interface ObsNormalization {
 /** The observation statistics of a policy file, checked, or undefined when the policy does not normalise. */
 function readObsNormalization(header: Header): ObsNormalization | undefined {
   if (header.metadata.obs_normalization === undefined) return undefined;
-  const { clip_obs: clipObs } = parseJson<{ clip_obs: number }>(header.metadata, 'obs_normalization');
-  if (!(typeof clipObs === 'number' && clipObs > 0)) throw new CheckpointError(`the file's obs_normalization metadata is malformed: ${header.metadata.obs_normalization}`);
+  const clipObs = parseJson<{ clip_obs?: unknown } | null>(header.metadata, 'obs_normalization')?.clip_obs;
+  if (!(typeof clipObs === 'number' && Number.isFinite(clipObs) && clipObs > 0)) throw new CheckpointError(`the file's obs_normalization metadata is malformed: ${header.metadata.obs_normalization}`);
   const O = header.spec.observationSize;
   const get = (name: string) => {
     const tensor = header.tensors.get(name);
@@ -106,9 +135,12 @@ function readObsNormalization(header: Header): ObsNormalization | undefined {
   return { mean: get('obs_norm.mean'), variance: get('obs_norm.var'), clipObs };
 }
 
-/** The full training state, as a safetensors file (see the header). */
-export async function saveTrainer(trainer: Trainer): Promise<Uint8Array<ArrayBuffer>> {
-  await trainer.settle();
+/** The full training state, as a safetensors file (see the header; taken between two training iterations). */
+export function saveTrainer(trainer: Trainer): Promise<Uint8Array<ArrayBuffer>> {
+  return trainer.snapshot(() => checkpointFile(trainer), 'saveTrainer');
+}
+
+async function checkpointFile(trainer: Trainer): Promise<Uint8Array<ArrayBuffer>> {
   const ppo = trainer.algorithm;
   const flat = await ppo.readParameters();
   const tensors = new Map<string, Tensor>();
@@ -142,6 +174,10 @@ interface Header {
   metadata: Record<string, string>;
 }
 
+/** The largest hidden width and number of hidden layers a file may declare (the configuration's bounds). */
+const MAX_HIDDEN_WIDTH = 1024;
+const MAX_HIDDEN_LAYERS = 64;
+
 /** Reads and checks format, version, environment and architecture; returns the parsed header. */
 function readHeader(bytes: Uint8Array, format: string, expectedEnv?: string): Header {
   let file;
@@ -162,24 +198,39 @@ function readHeader(bytes: Uint8Array, format: string, expectedEnv?: string): He
   if (metadata.format_version !== FORMAT_VERSION) {
     throw new CheckpointError(`the file's format_version is ${JSON.stringify(metadata.format_version)}; this engine reads version ${FORMAT_VERSION}`);
   }
-  const spec = parseJson<EnvSpec>(metadata, 'env');
-  const architecture = parseJson<AgentArchitecture>(metadata, 'architecture');
-  if (typeof spec?.id !== 'string' || !Number.isInteger(spec.observationSize) || !isActionSpace(spec.action)) {
-    throw new CheckpointError(`the file's env metadata is malformed: ${metadata.env}`);
-  }
+  const spec = readSpec(metadata);
   if (expectedEnv !== undefined && spec.id !== expectedEnv) {
     throw new CheckpointError(`the file holds a policy for '${spec.id}', not for '${expectedEnv}'`);
   }
-  if (
-    !Array.isArray(architecture?.hidden) ||
-    !architecture.hidden.every((w) => Number.isInteger(w) && w > 0) ||
-    !['tanh', 'relu'].includes(architecture.activation) ||
-    architecture.observationSize !== spec.observationSize ||
-    JSON.stringify(architecture.action) !== JSON.stringify(spec.action)
-  ) {
-    throw new CheckpointError(`the file's architecture metadata is malformed or disagrees with its env: ${metadata.architecture}`);
-  }
+  const architecture = readArchitecture(metadata, spec);
   return { spec, architecture, tensors, metadata };
+}
+
+/** The env metadata, checked as a definition's fields are (finite bounds, sizes, limits). */
+function readSpec(metadata: Record<string, string>): EnvSpec {
+  const raw = parseJson<unknown>(metadata, 'env');
+  try {
+    return validateSpecFields("the file's env metadata", raw);
+  } catch (error) {
+    if (error instanceof EnvInputError) throw new CheckpointError(`the file's env metadata is malformed: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The architecture metadata: agreeing with the env metadata, its widths and depth within the configuration's bounds. */
+function readArchitecture(metadata: Record<string, string>, spec: EnvSpec): AgentArchitecture {
+  const architecture = parseJson<Partial<AgentArchitecture> | null>(metadata, 'architecture');
+  const malformed = (why: string) => new CheckpointError(`the file's architecture metadata ${why}: ${metadata.architecture!.slice(0, 200)}`);
+  if (typeof architecture !== 'object' || architecture === null || Array.isArray(architecture)) throw malformed('is not an object');
+  const { hidden, activation } = architecture;
+  if (!Array.isArray(hidden) || hidden.length === 0 || hidden.length > MAX_HIDDEN_LAYERS || !hidden.every((w) => Number.isInteger(w) && w > 0 && w <= MAX_HIDDEN_WIDTH)) {
+    throw malformed(`has hidden ${JSON.stringify(hidden)}; expected 1 to ${MAX_HIDDEN_LAYERS} layer widths in 1..${MAX_HIDDEN_WIDTH}`);
+  }
+  if (activation !== 'tanh' && activation !== 'relu') throw malformed(`has activation ${JSON.stringify(activation)}; expected 'tanh' or 'relu'`);
+  if (architecture.observationSize !== spec.observationSize || JSON.stringify(architecture.action) !== JSON.stringify(spec.action)) {
+    throw malformed('disagrees with its env metadata (observation size or action space)');
+  }
+  return { observationSize: spec.observationSize, action: spec.action, hidden: [...hidden], activation };
 }
 
 function parseJson<T>(metadata: Record<string, string>, key: string): T {
@@ -191,14 +242,25 @@ function parseJson<T>(metadata: Record<string, string>, key: string): T {
   }
 }
 
-function isActionSpace(action: unknown): action is ActionSpace {
-  const a = action as ActionSpace;
-  if (a?.type === 'discrete') return Number.isInteger(a.n) && a.n > 0;
-  return a?.type === 'box' && Number.isInteger(a.size) && Array.isArray(a.low) && Array.isArray(a.high);
+/** A counter of the metadata: a decimal integer in [min, max] (`fallback` when absent and allowed). */
+function readCounter(metadata: Record<string, string>, key: string, min: number, max: number, fallback?: number): number {
+  const text = metadata[key];
+  if (text === undefined) {
+    if (fallback !== undefined) return fallback;
+    throw new CheckpointError(`the file has no '${key}' metadata`);
+  }
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new CheckpointError(`the file's '${key}' metadata is ${JSON.stringify(text.slice(0, 40))}; expected an integer in [${min}, ${max}]`);
+  }
+  return value;
 }
 
-/** Checks that every view named `names` is present with the table's shape; fills `flat`. */
-function fillFromTensors(agent: AgentLayout, tensors: Map<string, Tensor>, flat: Float32Array, include: (name: string) => boolean): void {
+/**
+ * Checks the shapes of every tensor of the views `include` selects against the architecture before anything is
+ * allocated for them (so a header declaring huge layers fails here, not in an allocation).
+ */
+function checkTensorShapes(agent: AgentLayout, tensors: Map<string, Tensor>, include: (name: string) => boolean): void {
   for (const view of agent.table.views) {
     if (!include(view.name)) continue;
     const tensor = tensors.get(view.name);
@@ -206,11 +268,22 @@ function fillFromTensors(agent: AgentLayout, tensors: Map<string, Tensor>, flat:
     if (tensor.dtype !== 'F32' || tensor.shape.join(',') !== view.shape.join(',')) {
       throw new CheckpointError(`tensor '${view.name}' is ${tensor.dtype} [${tensor.shape.join(', ')}]; the architecture in the header needs F32 [${view.shape.join(', ')}]`);
     }
+  }
+}
+
+/** Checks that every view `include` selects is present with the table's shape and finite; fills `flat`. */
+function fillFromTensors(agent: AgentLayout, tensors: Map<string, Tensor>, include: (name: string) => boolean): Float32Array {
+  checkTensorShapes(agent, tensors, include);
+  const flat = new Float32Array(agent.table.size);
+  for (const view of agent.table.views) {
+    if (!include(view.name)) continue;
+    const tensor = tensors.get(view.name)!;
     for (let i = 0; i < tensor.data.length; i++) {
       if (!Number.isFinite(tensor.data[i])) throw new CheckpointError(`tensor '${view.name}' holds a non-finite value at index ${i}`);
     }
     flat.set(tensor.data as Float32Array, view.offset);
   }
+  return flat;
 }
 
 export interface LoadPolicyOptions {
@@ -225,25 +298,32 @@ export interface LoadPolicyOptions {
 
 export type LoadedPolicy = (GpuPolicy | CpuPolicy) & { readonly trainedSteps: number };
 
-/** A policy file as a CpuPolicy (plain JavaScript, synchronous actSync) or a GpuPolicy (default), after validating all of it. */
-export function loadPolicy(bytes: Uint8Array, options: LoadPolicyOptions & { backend: 'cpu' }): Promise<CpuPolicy & { readonly trainedSteps: number }>;
-export function loadPolicy(bytes: Uint8Array, options?: LoadPolicyOptions & { backend?: 'gpu' }): Promise<GpuPolicy & { readonly trainedSteps: number }>;
-export function loadPolicy(bytes: Uint8Array, options?: LoadPolicyOptions): Promise<LoadedPolicy>;
-export async function loadPolicy(bytes: Uint8Array, options: LoadPolicyOptions = {}): Promise<LoadedPolicy> {
-  const header = readHeader(bytes, POLICY_FORMAT, options.env);
+/**
+ * A policy file as a CpuPolicy (plain JavaScript, synchronous actSync) or a GpuPolicy (default), after validating
+ * all of it. `file`: its bytes (Uint8Array or Node Buffer at any offset, ArrayBuffer) or a Blob / fetch Response.
+ */
+export function loadPolicy(file: FileInput, options: LoadPolicyOptions & { backend: 'cpu' }): Promise<CpuPolicy & { readonly trainedSteps: number }>;
+export function loadPolicy(file: FileInput, options?: LoadPolicyOptions & { backend?: 'gpu' }): Promise<GpuPolicy & { readonly trainedSteps: number }>;
+export function loadPolicy(file: FileInput, options?: LoadPolicyOptions): Promise<LoadedPolicy>;
+export async function loadPolicy(file: FileInput, options: LoadPolicyOptions = {}): Promise<LoadedPolicy> {
+  checkOptionKeys('loadPolicy(file, options)', options, ['backend', 'env', 'gpu', 'seed']);
+  const backend = options.backend ?? 'gpu';
+  if (backend !== 'gpu' && backend !== 'cpu') throw new TypeError(`loadPolicy(file, options): backend is ${JSON.stringify(backend)}; expected 'gpu' or 'cpu'`);
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new RangeError(`loadPolicy(file, options): seed is ${seed}; expected an integer in [0, 2^32)`);
+  const header = readHeader(await readInput(file, 'loadPolicy'), POLICY_FORMAT, options.env);
   const agent = new AgentLayout(header.architecture);
-  const flat = new Float32Array(agent.table.size);
-  fillFromTensors(agent, header.tensors, flat, (name) => name.startsWith('actor'));
-  const trainedSteps = Number(header.metadata.trained_steps ?? 0);
+  const flat = fillFromTensors(agent, header.tensors, (name) => name.startsWith('actor'));
+  const trainedSteps = readCounter(header.metadata, 'trained_steps', 0, Number.MAX_SAFE_INTEGER, 0);
   const normalization = readObsNormalization(header);
-  if ((options.backend ?? 'gpu') === 'cpu') {
+  if (backend === 'cpu') {
     const layers = agent.actor.map((layer) => ({
       ...layer.shape,
       weight: flat.slice(layer.weight.offset, layer.weight.offset + layer.weight.size),
       bias: flat.slice(layer.bias.offset, layer.bias.offset + layer.bias.size),
     }));
     const logstd = agent.logstd ? flat.slice(agent.logstd.offset, agent.logstd.offset + agent.logstd.size) : undefined;
-    return Object.assign(new CpuPolicy(header.spec, layers, logstd, options.seed ?? 0, normalization), { trainedSteps });
+    return Object.assign(new CpuPolicy(header.spec, layers, logstd, seed, normalization), { trainedSteps });
   }
   const gpu = options.gpu ?? (await getGpu());
   const params = createBuffer(gpu, { label: 'LoadedPolicy.params', size: agent.table.byteSize, data: flat });
@@ -251,63 +331,136 @@ export async function loadPolicy(bytes: Uint8Array, options: LoadPolicyOptions =
   normalization?.mean.forEach((m, d) => (stats[3 * d + 1] = m));
   normalization?.variance.forEach((v, d) => (stats[3 * d + 2] = v));
   const norm = createBuffer(gpu, { label: 'LoadedPolicy.obsNorm', size: stats.byteLength, data: stats });
-  // The policy reads these buffers but does not own them (a trainer's policy reads the trainer's): free them with it.
-  const release = () => {
-    destroyBuffer(gpu, params);
-    destroyBuffer(gpu, norm);
-  };
   let policy: GpuPolicy;
   try {
-    policy = await GpuPolicy.create(gpu, header.spec, agent, { params, norm }, normalization ? { clipObs: normalization.clipObs } : undefined, options.seed ?? 0);
+    policy = await GpuPolicy.create(gpu, header.spec, agent, { params, norm }, normalization ? { clipObs: normalization.clipObs } : undefined, seed);
   } catch (error) {
-    release();
+    destroyBuffer(gpu, params);
+    destroyBuffer(gpu, norm);
     throw error;
   }
-  const destroyPolicy = policy.destroy.bind(policy);
-  return Object.assign(policy, {
-    trainedSteps,
-    destroy() {
-      destroyPolicy();
-      release();
-    },
-  });
+  // The policy reads these buffers but does not own them (a trainer's policy reads the trainer's): here it does.
+  policy.own(params, norm);
+  return Object.assign(policy, { trainedSteps });
 }
 
-/** Rebuilds a trainer from saveTrainer's bytes: same configuration, parameters, optimizer, environments, counters. */
-export async function loadTrainer(bytes: Uint8Array, options: { gpu?: Gpu } = {}): Promise<Trainer> {
-  const header = readHeader(bytes, CHECKPOINT_FORMAT);
-  const config = parseJson<TrainerConfig>(header.metadata, 'config');
-  if (config.env !== header.spec.id) throw new CheckpointError(`the file's config is for '${config.env}' but its env metadata for '${header.spec.id}'`);
-  const definition = getEnvDefinition(config.env);
-  if (definition.observationSize !== header.spec.observationSize || JSON.stringify(definition.action) !== JSON.stringify(header.spec.action)) {
-    throw new CheckpointError(`the registered environment '${config.env}' has other spaces than the checkpoint's (observation ${definition.observationSize} vs ${header.spec.observationSize})`);
+/** The persistent tensors that must hold finite values, and the extra bound some of them have. */
+function checkPersistentValues(name: string, data: Float32Array | Uint32Array, maxEpisodeSteps: number): void {
+  const fail = (index: number, expected: string) =>
+    new CheckpointError(`the file's tensor '${name}' holds ${data[index]} at index ${index}; expected ${expected}`);
+  if (data instanceof Float32Array) {
+    // The control block's words from skip on are u32 flags stored bit for bit (see Control in shaders/adam.ts).
+    const floats = name === 'optimizer.control' ? Control.skip : data.length;
+    for (let i = 0; i < floats; i++) if (!Number.isFinite(data[i]!)) throw fail(i, 'a finite number');
   }
-  // Validate every tensor before building anything on the GPU.
+  if (name === 'optimizer.control') {
+    const step = data[Control.step]!;
+    if (!Number.isInteger(step) || step < 0) throw fail(Control.step, "a whole number of Adam steps (>= 0)");
+    if (data[Control.lr]! < 0) throw fail(Control.lr, 'a learning rate >= 0');
+  }
+  if (name === 'optimizer.moments') {
+    // [m; v]: the second moments (the second half) are averages of squares.
+    for (let i = data.length / 2; i < data.length; i++) if (data[i]! < 0) throw fail(i, "a second moment >= 0 (Adam's v)");
+  }
+  if (name === 'normalizer.stats') {
+    // (count, mean, var) triplets: counts > 0, variances >= 0.
+    for (let i = 0; i < data.length; i += 3) {
+      if (!(data[i]! > 0)) throw fail(i, 'a count > 0');
+      if (data[i + 2]! < 0) throw fail(i + 2, 'a variance >= 0');
+    }
+  }
+  if (name === 'env.episode_steps' || name === 'js.episode_steps') {
+    for (let i = 0; i < data.length; i++) if (data[i]! >= maxEpisodeSteps) throw fail(i, `a step count below the episode limit ${maxEpisodeSteps}`);
+  }
+}
+
+/** The file's configuration, complete and valid, agreeing with its env and architecture metadata. */
+function readConfig(header: Header): TrainerConfig {
+  const config = parseJson<Record<string, unknown> | null>(header.metadata, 'config');
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new CheckpointError(`the file's config metadata is not an object: ${header.metadata.config!.slice(0, 80)}`);
+  if (config.env !== header.spec.id) throw new CheckpointError(`the file's config is for ${JSON.stringify(config.env)} but its env metadata for '${header.spec.id}'`);
+  let resolved: TrainerConfig;
+  try {
+    resolved = resolveConfig(config as Partial<TrainerConfig> & { env: string }, header.spec.action.type === 'box');
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CheckpointError(`the file's config is invalid: ${error.message}`);
+    throw error;
+  }
+  // Every key written out: a key left out would take today's default, which need not be the run's.
+  for (const key of Object.keys(CONFIG_KEYS)) {
+    if (!Object.hasOwn(config, key)) throw new CheckpointError(`the file's config has no '${key}' (a checkpoint holds every key; this engine's default would be ${JSON.stringify(resolved[key as keyof TrainerConfig])})`);
+  }
+  const { hidden, activation } = header.architecture;
+  if (JSON.stringify(resolved.hidden_sizes) !== JSON.stringify(hidden) || resolved.activation !== activation) {
+    throw new CheckpointError(
+      `the file's config (hidden_sizes ${JSON.stringify(resolved.hidden_sizes)}, activation '${resolved.activation}') disagrees with its ` +
+        `architecture metadata (hidden ${JSON.stringify(hidden)}, activation '${activation}')`,
+    );
+  }
+  return resolved;
+}
+
+export interface LoadTrainerOptions {
+  gpu?: Gpu;
+}
+
+/**
+ * Rebuilds a trainer from saveTrainer's file: same configuration, parameters, optimizer, environments, counters.
+ * Everything is checked before the trainer is built (configuration, sizes, counters, finite values). `file`: its
+ * bytes (Uint8Array or Node Buffer at any offset, ArrayBuffer) or a Blob / fetch Response.
+ */
+export async function loadTrainer(file: FileInput, options: LoadTrainerOptions = {}): Promise<Trainer> {
+  checkOptionKeys('loadTrainer(file, options)', options, ['gpu']);
+  const header = readHeader(await readInput(file, 'loadTrainer'), CHECKPOINT_FORMAT);
+  const config = readConfig(header);
+  const definition = getEnvDefinition(config.env);
+  const registered = { observationSize: definition.observationSize, action: definition.action, maxEpisodeSteps: definition.maxEpisodeSteps };
+  const saved = { observationSize: header.spec.observationSize, action: header.spec.action, maxEpisodeSteps: header.spec.maxEpisodeSteps };
+  if (JSON.stringify(registered) !== JSON.stringify(saved)) {
+    throw new CheckpointError(
+      `the registered environment '${config.env}' has other spaces than the checkpoint's (observation ${definition.observationSize} vs ${header.spec.observationSize}, ` +
+        `action ${JSON.stringify(definition.action)} vs ${JSON.stringify(header.spec.action)}, maxEpisodeSteps ${definition.maxEpisodeSteps} vs ${header.spec.maxEpisodeSteps})`,
+    );
+  }
+  // Every tensor, counter and value is checked before anything is built on the GPU.
   const agent = new AgentLayout(header.architecture);
-  const flat = new Float32Array(agent.table.size);
-  fillFromTensors(agent, header.tensors, flat, () => true);
+  const flat = fillFromTensors(agent, header.tensors, () => true);
+  const entries = Ppo.persistentLayout(config, definition);
+  for (const entry of entries) {
+    const tensor = header.tensors.get(entry.name);
+    if (!tensor || tensor.dtype !== entry.dtype || tensor.data.length !== entry.count) {
+      throw new CheckpointError(`the file's tensor '${entry.name}' is ${tensor ? `${tensor.dtype} [${tensor.shape.join(', ')}]` : 'missing'}; expected ${entry.dtype} [${entry.count}]`);
+    }
+    checkPersistentValues(entry.name, tensor.data, definition.maxEpisodeSteps);
+  }
+  const batch = config.num_envs * config.num_steps;
+  const iteration = readCounter(header.metadata, 'iteration', 0, Math.floor(Number.MAX_SAFE_INTEGER / batch));
+  const globalStep = readCounter(header.metadata, 'global_step', 0, Number.MAX_SAFE_INTEGER);
+  if (globalStep !== iteration * batch) {
+    throw new CheckpointError(`the file's global_step is ${globalStep}; after iteration ${iteration} of num_envs x num_steps = ${batch} steps it must be ${iteration * batch}`);
+  }
+  const solvedAtStep = header.metadata.solved_at_step === undefined ? null : parseJson<unknown>(header.metadata, 'solved_at_step');
+  if (solvedAtStep !== null && !(Number.isInteger(solvedAtStep) && (solvedAtStep as number) > 0 && (solvedAtStep as number) <= globalStep && (solvedAtStep as number) % batch === 0)) {
+    throw new CheckpointError(`the file's solved_at_step is ${header.metadata.solved_at_step}; expected null or a multiple of ${batch} in [${batch}, ${globalStep}]`);
+  }
+  const host = new Map([...header.tensors].filter(([name]) => name.startsWith('js.')).map(([name, t]) => [name, t.data]));
+  if (host.size > 0 && isGpuEnvDefinition(definition)) throw new CheckpointError(`the file holds JavaScript environment state (${[...host.keys()].join(', ')}) but '${config.env}' is a GPU environment`);
+  const n = config.num_envs;
+  const expected: Record<string, number> = { 'js.obs': n * header.spec.observationSize, 'js.running_return': n, 'js.running_length': n, 'js.episode_steps': n };
+  if (host.has('js.env_state')) expected['js.env_state'] = n * ((definition as { stateSize?: number }).stateSize ?? 0);
+  for (const [name, length] of Object.entries(expected)) {
+    const data = host.get(name);
+    if (host.size > 0 && data?.length !== length) throw new CheckpointError(`the file's tensor '${name}' has ${data?.length ?? 'no'} values; expected ${length} (num_envs ${n})`);
+    if (data) checkPersistentValues(name, data, definition.maxEpisodeSteps);
+  }
   const trainer = await Trainer.create(config, options.gpu);
   try {
     const ppo = trainer.algorithm;
-    const entries = ppo.persistentBuffers();
-    for (const entry of entries) {
-      const tensor = header.tensors.get(entry.name);
-      if (!tensor || tensor.dtype !== entry.dtype || tensor.data.length !== entry.count) {
-        throw new CheckpointError(`the file's tensor '${entry.name}' is ${tensor ? `${tensor.dtype} [${tensor.shape.join(', ')}]` : 'missing'}; expected ${entry.dtype} [${entry.count}]`);
-      }
-    }
     ppo.writeParameters(flat);
-    for (const entry of entries) trainer.gpu.write(entry.buffer, 0, header.tensors.get(entry.name)!.data);
-    ppo.iteration = Number(header.metadata.iteration ?? 0);
-    ppo.globalStep = Number(header.metadata.global_step ?? 0);
-    trainer.solvedAtStep = JSON.parse(header.metadata.solved_at_step ?? 'null') as number | null;
-    const host = new Map([...header.tensors].filter(([name]) => name.startsWith('js.')).map(([name, t]) => [name, t.data]));
-    const n = config.num_envs;
-    const expected: Record<string, number> = { 'js.obs': n * header.spec.observationSize, 'js.running_return': n, 'js.running_length': n, 'js.episode_steps': n };
-    for (const [name, length] of Object.entries(expected)) {
-      const data = host.get(name);
-      if (host.size > 0 && data?.length !== length) throw new CheckpointError(`the file's tensor '${name}' has ${data?.length ?? 'no'} values; expected ${length} (num_envs ${n})`);
-    }
+    for (const entry of ppo.persistentBuffers()) trainer.gpu.write(entry.buffer, 0, header.tensors.get(entry.name)!.data);
+    ppo.iteration = iteration;
+    ppo.globalStep = globalStep;
+    trainer.solvedAtStep = solvedAtStep as number | null;
     if (ppo.restoreHostState(host)) ppo.markStarted();
     return trainer;
   } catch (error) {

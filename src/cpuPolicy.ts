@@ -7,7 +7,8 @@
 import { rngHost, RngStream } from '../shaders/rng.js';
 import type { Activation } from '../shaders/activations.js';
 import type { EnvSpec } from './envs/spec.js';
-import { validateObservations, type ActOptions, type Actions } from './policy.js';
+import { checkActOptions, validateObservations, type ActOptions, type Actions } from './policy.js';
+import { DestroyedError } from './destroyed.js';
 
 export interface CpuLayer {
   inputs: number;
@@ -20,6 +21,7 @@ export interface CpuLayer {
 export class CpuPolicy {
   private calls = 0;
   private readonly buffers: Float64Array[];
+  private destroyed = false;
 
   constructor(
     readonly spec: EnvSpec,
@@ -35,6 +37,7 @@ export class CpuPolicy {
 
   /** The actor's output (logits or means) for one observation. */
   head(obs: ArrayLike<number>, offset = 0): Float64Array {
+    this.assertAlive('CpuPolicy.head');
     const input = this.buffers[0]!;
     const norm = this.normalization;
     for (let i = 0; i < input.length; i++) {
@@ -56,8 +59,9 @@ export class CpuPolicy {
 
   /** Actions for one observation or a row-major batch, as GpuPolicy.act but synchronous. */
   actSync(obs: Float32Array | number[], options: ActOptions = {}): Actions {
+    this.assertAlive('CpuPolicy.actSync');
+    const deterministic = checkActOptions('CpuPolicy.actSync', options);
     const values = validateObservations(this.spec, obs);
-    const deterministic = options.deterministic ?? true;
     const size = this.spec.observationSize;
     const rows = values.length / size;
     const counter = this.calls++ >>> 0;
@@ -106,11 +110,19 @@ export class CpuPolicy {
   /** The same as actSync, as a promise (so CPU and GPU policies can be used alike). */
   act(obs: Float32Array | number[], options: ActOptions = {}): Promise<Actions> {
     try {
+      this.assertAlive('CpuPolicy.act');
       return Promise.resolve(this.actSync(obs, options));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  destroy(): void {}
+  /** Later calls throw DestroyedError (as a GpuPolicy's do, so both kinds behave alike); twice is safe. */
+  destroy(): void {
+    this.destroyed = true;
+  }
+
+  private assertAlive(method: string): void {
+    if (this.destroyed) throw new DestroyedError(method, 'the policy was destroyed');
+  }
 }

@@ -16,6 +16,8 @@ export * from './envs/index.js';
 
 // Training.
 export { createTrainer, Trainer, SOLVED_WINDOW, type TrainOptions, type TrainSummary, type EvaluateOptions } from './trainer.js';
+export { DestroyedError } from './destroyed.js';
+export { UnknownOptionError } from './options.js';
 export { CONFIG_KEYS, CLEANRL_DEFAULTS, CLEANRL_CONTINUOUS_DEFAULTS, TUNED, ConfigError, type TrainerConfig, type Algo } from './algos/config.js';
 export { TrainingDivergedError, type IterationReport } from './algos/ppo.js';
 export { computeGae, type GaeInput } from './algos/gae.js';
@@ -35,7 +37,9 @@ export {
   CHECKPOINT_FORMAT,
   FORMAT_VERSION,
   type LoadPolicyOptions,
+  type LoadTrainerOptions,
   type LoadedPolicy,
+  type FileInput,
 } from './checkpoint.js';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError, type Tensor } from './safetensors.js';
 

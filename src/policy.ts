@@ -10,6 +10,8 @@ import { gridFor, Recorder } from './gpu/recorder.js';
 import type { EnvSpec } from './envs/spec.js';
 import { POLICY_PARAMS_WORDS, POLICY_WORKGROUP, policyWgsl } from '../shaders/policy.js';
 import { actionWidth, type AgentLayout } from './algos/agent.js';
+import { DestroyedError } from './destroyed.js';
+import { checkOptionKeys } from './options.js';
 
 export interface ActOptions {
   /** argmax / mean (default true) or a sample of the policy. */
@@ -27,6 +29,13 @@ export class GpuPolicy {
   private readonly uniform: GPUBuffer;
   private calls = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  /** act() calls and holds not finished yet: the buffers are freed only once there are none. */
+  private pending = 0;
+  private destroyed = false;
+  private released = false;
+  /** Buffers this policy owns besides its own (a loaded policy's parameters), freed with it. */
+  private readonly owned: GPUBuffer[] = [];
+  private readonly idleWaiters: (() => void)[] = [];
 
   private constructor(
     readonly gpu: Gpu,
@@ -75,10 +84,52 @@ export class GpuPolicy {
    * Calls are served in order.
    */
   act(obs: Float32Array | number[], options: ActOptions = {}): Promise<Actions> {
+    this.assertAlive('GpuPolicy.act');
+    const deterministic = checkActOptions('GpuPolicy.act', options);
     const input = validateObservations(this.spec, obs);
-    const run = this.queue.then(() => this.run(input, options.deterministic ?? true));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.hold(() => {
+      const run = this.queue.then(() => this.run(input, deterministic));
+      this.queue = run.catch(() => undefined);
+      return run;
+    }, 'GpuPolicy.act');
+  }
+
+  /**
+   * Runs `op`, which reads this policy's buffers, keeping them allocated until it has finished even if destroy()
+   * is called meanwhile (act and evaluatePolicy go through it).
+   */
+  async hold<T>(op: () => Promise<T>, method = 'GpuPolicy.hold'): Promise<T> {
+    this.assertAlive(method);
+    this.pending++;
+    try {
+      return await op();
+    } finally {
+      this.pending--;
+      if (this.pending === 0) {
+        if (this.destroyed) this.release();
+        for (const resolve of this.idleWaiters.splice(0)) resolve();
+      }
+    }
+  }
+
+  /** True when no act() call or hold is running. */
+  get idle(): boolean {
+    return this.pending === 0;
+  }
+
+  /** Resolves once no act() call or hold is running. */
+  whenIdle(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Frees `buffers` together with this policy's own (a loaded policy's copies of the parameters). */
+  own(...buffers: GPUBuffer[]): void {
+    this.owned.push(...buffers);
+  }
+
+  private assertAlive(method: string): void {
+    if (this.destroyed) throw new DestroyedError(method, 'the policy (or the trainer it belongs to) was destroyed');
   }
 
   private async run(obs: Float32Array, deterministic: boolean): Promise<Actions> {
@@ -123,10 +174,28 @@ export class GpuPolicy {
     for (const b of [this.observations, this.actions, this.staging]) destroyBuffer(this.gpu, b);
   }
 
+  /** Frees the GPU memory (once running act() calls have finished); later calls throw DestroyedError; twice is safe. */
   destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    if (this.pending === 0) this.release();
+  }
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
     this.releaseBuffers();
     destroyBuffer(this.gpu, this.uniform);
+    for (const buffer of this.owned) destroyBuffer(this.gpu, buffer);
   }
+}
+
+/** Checks act()'s options; returns `deterministic` (default true). */
+export function checkActOptions(where: string, options: ActOptions): boolean {
+  checkOptionKeys(where, options, ['deterministic']);
+  const deterministic = options?.deterministic ?? true;
+  if (typeof deterministic !== 'boolean') throw new TypeError(`${where}(obs, options): deterministic is ${String(deterministic)}; expected true or false`);
+  return deterministic;
 }
 
 /** Checks an observation batch: a Float32Array or number array whose length is a positive multiple of obsSize, finite. */

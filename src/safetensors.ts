@@ -55,8 +55,22 @@ export function encodeSafetensors(tensors: Map<string, Tensor> | Record<string, 
   return out;
 }
 
-export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
-  if (!(bytes instanceof Uint8Array)) throw new SafetensorsError(`expected the file's bytes as a Uint8Array, got ${Object.prototype.toString.call(bytes)}`);
+/**
+ * The bytes of a file given as an ArrayBuffer or any view of one (a Uint8Array, a Node Buffer — often a window
+ * into a larger shared pool — a DataView): a plain Uint8Array over exactly the file's bytes, never copied.
+ */
+export function fileBytes(input: ArrayBuffer | ArrayBufferView, where = 'decodeSafetensors'): Uint8Array {
+  if (input instanceof ArrayBuffer) return new Uint8Array(input);
+  if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  throw new SafetensorsError(`${where}: expected the file's bytes as a Uint8Array (a Node Buffer is one) or an ArrayBuffer, got ${Object.prototype.toString.call(input)}`);
+}
+
+/**
+ * Decodes a file from its bytes (a Uint8Array or Buffer, at any offset in its ArrayBuffer, or an ArrayBuffer).
+ * Every tensor's data is a copy of its own bytes, independent of `input`.
+ */
+export function decodeSafetensors(input: Uint8Array | ArrayBuffer): SafetensorsFile {
+  const bytes = fileBytes(input);
   if (bytes.length < 8) throw new SafetensorsError(`file is ${bytes.length} bytes; a safetensors file starts with an 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
@@ -101,8 +115,10 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
       throw new SafetensorsError(`tensor '${name}' has shape [${(info.shape as number[]).join(', ')}] (${count * 4} bytes) but ${end - begin} bytes of data`);
     }
     ranges.push([begin, end, name]);
+    // A copy into a fresh, aligned ArrayBuffer of exactly the tensor's bytes (`bytes` is a plain Uint8Array, so
+    // slice copies; a Buffer's slice would share the file's memory).
     const copy = bytes.slice(dataStart + begin, dataStart + end);
-    const data = info.dtype === 'F32' ? new Float32Array(copy.buffer) : new Uint32Array(copy.buffer);
+    const data = info.dtype === 'F32' ? new Float32Array(copy.buffer, 0, count) : new Uint32Array(copy.buffer, 0, count);
     tensors.set(name, { dtype: info.dtype, shape: [...(info.shape as number[])], data });
   }
   ranges.sort((a, b) => a[0] - b[0]);

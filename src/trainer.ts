@@ -8,14 +8,24 @@
  *   trainer.policy.act(obs, { deterministic })      inference
  *
  * One iteration is in flight while the previous one's statistics are read, so the GPU never waits for the CPU.
+ *
+ * Misuse is refused: one train() / iterations() loop at a time (a second one rejects at once); saveTrainer,
+ * exportPolicy and evaluate during training run between two submissions, after the iterations in flight have
+ * finished and been counted (a consistent snapshot; training goes on after them); after destroy() every method
+ * throws DestroyedError, and destroy() during training stops it (train() rejects with DestroyedError).
  */
 import { getGpu, type AdapterDescription, type Gpu } from './gpu/device.js';
+import { maxStorageBytes } from './gpu/buffers.js';
 import { createEnv } from './envs/create.js';
-import { GpuVecEnv } from './envs/gpuEnv.js';
+import { envCapacity, GpuVecEnv } from './envs/gpuEnv.js';
 import { allocateStepResult, JsVecEnv } from './envs/jsEnv.js';
-import { getEnvDefinition } from './envs/registry.js';
+import { getEnvDefinition, isGpuEnvDefinition, type EnvDefinition } from './envs/registry.js';
 import type { EnvSpec } from './envs/spec.js';
-import { resolveConfig, type TrainerConfig } from './algos/config.js';
+import { ConfigError, resolveConfig, type TrainerConfig } from './algos/config.js';
+import { actionWidth, AgentLayout } from './algos/agent.js';
+import { RolloutLayout } from './algos/storage.js';
+import { DestroyedError } from './destroyed.js';
+import { checkOptionKeys } from './options.js';
 import { Evaluator, type EvaluationResult } from './algos/evaluate.js';
 import { IterationStats } from './algos/iterationStats.js';
 import { Ppo, type IterationReport } from './algos/ppo.js';
@@ -65,8 +75,18 @@ export class Trainer {
   private startTime: number | undefined;
   private lastRecent: number | null = null;
   private evaluator: Evaluator | undefined;
-  /** The iteration submitted but not yet reported: one is in flight while the previous one's statistics are read. */
-  private inFlight: { iteration: number; read: () => Promise<Float32Array>; report?: IterationReport } | undefined;
+  /**
+   * Iterations submitted and not yet taken by the training loop, oldest first (at most two: one is in flight while
+   * the previous one's statistics are read). Each is counted (report()) exactly once, in order, by whoever first
+   * needs it: the loop, or a snapshot that waits for it.
+   */
+  private flights: Flight[] = [];
+  /** A train() / iterations() loop is running. */
+  private training = false;
+  private destroyed = false;
+  /** Operations that must not interleave (a submission, a snapshot, the release of the memory) run one at a time. */
+  private exclusiveTail: Promise<void> = Promise.resolve();
+  private exclusivePending = 0;
 
   private constructor(
     readonly gpu: Gpu,
@@ -84,6 +104,7 @@ export class Trainer {
     const definition = getEnvDefinition(config.env);
     const resolved = resolveConfig(config, definition.action.type === 'box');
     const device = gpu ?? (await getGpu());
+    checkBatchFits(device, resolved, definition);
     const env = await createEnv(resolved.env, { numEnvs: resolved.num_envs, seed: resolved.seed, gpu: device });
     const algorithm = await Ppo.create(device, env, resolved);
     const policy = await GpuPolicy.create(
@@ -113,54 +134,132 @@ export class Trainer {
 
   /**
    * Trains for `totalSteps` environment steps (whole iterations). The iteration after the one being reported is
-   * already submitted; `settle()` waits for it and counts it, so that counters and GPU state agree.
+   * already submitted; breaking out of the loop waits for it and counts it, so that counters and GPU state agree.
+   * Rejects at once when another train() / iterations() loop of this trainer is running.
    */
   async *iterations(options: Pick<TrainOptions, 'totalSteps'> = {}): AsyncGenerator<IterationReport> {
+    this.assertAlive('Trainer.iterations');
+    checkOptionKeys('Trainer.iterations', options, ['totalSteps']);
+    this.assertNotTraining('iterations');
+    this.training = true;
+    try {
+      yield* this.loop(options.totalSteps);
+    } finally {
+      this.training = false;
+    }
+  }
+
+  private async *loop(requested: number | undefined): AsyncGenerator<IterationReport> {
     const ppo = this.algorithm;
-    await this.settle();
     const remaining = this.config.total_timesteps - ppo.globalStep;
-    const totalSteps = options.totalSteps ?? remaining;
-    if (options.totalSteps === undefined && remaining < ppo.batchSize) {
+    const totalSteps = requested ?? remaining;
+    if (requested === undefined && remaining < ppo.batchSize) {
       throw new RangeError(`train: the planned total_timesteps (${this.config.total_timesteps}) are done; pass totalSteps to train further`);
     }
     if (!Number.isInteger(totalSteps) || totalSteps <= 0) throw new RangeError(`train totalSteps is ${totalSteps}; expected a positive integer`);
     let toSubmit = ppo.iterationsFor(totalSteps);
     const horizon = this.plannedIterations;
     this.startTime ??= performance.now();
-    const submit = async (iteration: number) => {
-      toSubmit--;
-      this.inFlight = { iteration, read: await ppo.submitIteration(iteration, horizon) };
-    };
-    await submit(ppo.iteration + 1);
+    // Submissions take turns with snapshots: none is encoded while saveTrainer, exportPolicy or evaluate reads.
+    const submit = () =>
+      this.exclusive(async () => {
+        if (this.destroyed) return;
+        // After the last one submitted (a snapshot may already have counted it: ppo.iteration would not tell).
+        const iteration = (this.flights.at(-1)?.iteration ?? ppo.iteration) + 1;
+        toSubmit--;
+        this.flights.push({ iteration, read: await ppo.submitIteration(iteration, horizon) });
+      });
     let failure: unknown;
     try {
-      while (this.inFlight) {
-        const flight = this.inFlight;
+      await submit();
+      while (this.flights.length > 0) {
+        this.assertAlive('Trainer.train', 'training stopped');
+        const flight = this.flights[0]!;
         // The next iteration goes to the GPU before this one's statistics are read.
-        if (toSubmit > 0) await submit(flight.iteration + 1);
-        else this.inFlight = undefined;
-        const report = flight.report ?? this.report(await flight.read());
+        if (toSubmit > 0) await submit();
+        const report = await this.outcome(flight);
+        this.flights.shift();
+        this.assertAlive('Trainer.train', `training stopped after iteration ${report.iteration}`);
         yield report;
       }
     } catch (error) {
       failure = error;
       throw error;
     } finally {
-      // Stopped early: the iteration already submitted still ran; count it (its own health report is dropped
-      // when an error is already on its way: the first failing iteration is the one to name).
-      try {
-        await this.settle();
-      } catch (error) {
-        if (failure === undefined) throw error;
+      // Stopped early: the iterations already submitted still ran; count them (their own health reports are
+      // dropped when an error is already on its way: the first failing iteration is the one to name).
+      let drainFailure: unknown;
+      for (const flight of [...this.flights]) {
+        try {
+          await this.outcome(flight);
+        } catch (error) {
+          drainFailure ??= error;
+        }
       }
-      this.inFlight = undefined;
+      this.flights = [];
+      if (failure === undefined && drainFailure !== undefined && !this.destroyed) throw drainFailure;
     }
   }
 
-  /** Waits for the iteration in flight, if any, and counts it (saveTrainer and exportPolicy call this first). */
-  async settle(): Promise<void> {
-    const flight = this.inFlight;
-    if (flight && !flight.report) flight.report = this.report(await flight.read());
+  /** The statistics of a submitted iteration, read and counted once (whoever asks first). */
+  private outcome(flight: Flight): Promise<IterationReport> {
+    flight.outcome ??= flight.read().then((words) => this.report(words));
+    return flight.outcome;
+  }
+
+  /** Waits until every submitted iteration has finished and been counted; their failures are the loop's to report. */
+  private async quiesce(): Promise<void> {
+    for (const flight of [...this.flights]) await this.outcome(flight).catch(() => undefined);
+  }
+
+  /** Runs `op` after every earlier exclusive operation has finished. */
+  private exclusive<T>(op: () => Promise<T>): Promise<T> {
+    this.exclusivePending++;
+    const run = this.exclusiveTail.then(op);
+    this.exclusiveTail = run.then(
+      () => void this.exclusivePending--,
+      () => void this.exclusivePending--,
+    );
+    return run;
+  }
+
+  private assertAlive(method: string, detail?: string): void {
+    if (this.destroyed) throw new DestroyedError(method, detail ?? `the trainer's GPU memory is freed`);
+  }
+
+  private assertNotTraining(method: string): void {
+    if (this.training) {
+      throw new Error(
+        `Trainer.${method}(): this trainer is already training (a train() or iterations() loop is running); wait for it ` +
+          'to end (or break out of the iterations() loop) before starting another',
+      );
+    }
+  }
+
+  /**
+   * Runs `read` with the trainer at rest: after every iteration already submitted has finished and been counted,
+   * and with no new iteration submitted until `read` has finished (a training loop, if any, goes on afterwards).
+   * saveTrainer, exportPolicy and evaluate read through it, so that what they read belongs to one iteration.
+   * `read` must not itself call saveTrainer, exportPolicy, evaluate, settle or snapshot on this trainer (they
+   * would wait for it to finish).
+   */
+  snapshot<T>(read: () => Promise<T>, method = 'Trainer.snapshot'): Promise<T> {
+    try {
+      this.assertAlive(method);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.exclusive(async () => {
+      this.assertAlive(method);
+      await this.quiesce();
+      this.assertAlive(method);
+      return read();
+    });
+  }
+
+  /** Waits for the iterations in flight, if any, and counts them. */
+  settle(): Promise<void> {
+    return this.snapshot(async () => undefined, 'Trainer.settle');
   }
 
   private report(words: Float32Array): IterationReport {
@@ -189,9 +288,15 @@ export class Trainer {
   }
 
   async train(options: TrainOptions = {}): Promise<TrainSummary> {
+    this.assertAlive('Trainer.train');
+    checkOptionKeys('Trainer.train', options, ['totalSteps', 'onIteration']);
+    if (options.onIteration !== undefined && typeof options.onIteration !== 'function') {
+      throw new TypeError(`Trainer.train(): onIteration is ${typeof options.onIteration}; expected a function (stats) => void | boolean`);
+    }
+    this.assertNotTraining('train');
     const startStep = this.globalStep;
     const start = performance.now();
-    for await (const stats of this.iterations(options)) {
+    for await (const stats of this.iterations({ totalSteps: options.totalSteps })) {
       if ((await options.onIteration?.(stats)) === false) break;
     }
     const wallSeconds = (performance.now() - start) / 1000;
@@ -224,13 +329,20 @@ export class Trainer {
    * one readback); on JavaScript ones by stepping a fresh batch with policy.act until each episode has ended.
    */
   async evaluate(options: EvaluateOptions = {}): Promise<EvaluationResult> {
+    this.assertAlive('Trainer.evaluate');
+    checkOptionKeys('Trainer.evaluate', options, ['episodes', 'deterministic', 'seed']);
     const episodes = options.episodes ?? 100;
     if (!Number.isInteger(episodes) || episodes <= 0) throw new RangeError(`evaluate episodes is ${episodes}; expected a positive integer`);
     const deterministic = options.deterministic ?? true;
+    if (typeof deterministic !== 'boolean') throw new TypeError(`evaluate deterministic is ${String(deterministic)}; expected true or false`);
     const seed = options.seed ?? (this.config.seed + 1_000_003) >>> 0;
-    if (this.env instanceof JsVecEnv) return this.evaluateJs(episodes, deterministic, seed);
-    this.evaluator ??= await Evaluator.create(this.gpu, (this.env as GpuVecEnv).definition, this.algorithm.agent, this.policy.normalization);
-    return this.evaluator.run(this.algorithm.params, this.algorithm.normalizer.stats, episodes, deterministic, seed);
+    if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new RangeError(`evaluate seed is ${seed}; expected an integer in [0, 2^32)`);
+    // Between two iterations: the parameters and statistics it reads belong to one iteration.
+    return this.snapshot(async () => {
+      if (this.env instanceof JsVecEnv) return this.evaluateJs(episodes, deterministic, seed);
+      this.evaluator ??= await Evaluator.create(this.gpu, (this.env as GpuVecEnv).definition, this.algorithm.agent, this.policy.normalization);
+      return this.evaluator.run(this.algorithm.params, this.algorithm.normalizer.stats, episodes, deterministic, seed);
+    }, 'Trainer.evaluate');
   }
 
   private async evaluateJs(episodes: number, deterministic: boolean, seed: number): Promise<EvaluationResult> {
@@ -260,14 +372,104 @@ export class Trainer {
     return { returns, lengths, mean, std, episodes, deterministic };
   }
 
+  /**
+   * Frees the trainer's GPU memory; every later call throws DestroyedError; a second call does nothing. During
+   * training (or a snapshot, or policy.act calls) the memory is freed once the work in flight has finished, and
+   * the training loop stops before its next iteration: train() rejects with DestroyedError.
+   */
   destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
     this.policy.destroy();
-    this.algorithm.destroy();
-    this.env.destroy();
+    const release = () => {
+      this.algorithm.destroy();
+      this.env.destroy();
+    };
+    if (!this.training && this.exclusivePending === 0 && this.flights.length === 0 && this.policy.idle) {
+      release();
+      return;
+    }
+    void this.exclusive(async () => {
+      await this.quiesce();
+      await this.policy.whenIdle();
+      release();
+    });
   }
 }
 
+interface Flight {
+  iteration: number;
+  /** Maps the iteration's statistics block (call once). */
+  read: () => Promise<Float32Array>;
+  /** Its report, once someone asked for it (see Trainer.outcome). */
+  outcome?: Promise<IterationReport>;
+}
+
+/**
+ * Checks, before anything is allocated, that the environments and the rollout of `config` fit the device's
+ * buffer limits; a ConfigError names the key that is too large and the largest values that fit.
+ */
+export function checkBatchFits(gpu: Gpu, config: TrainerConfig, definition: EnvDefinition): void {
+  const limits = gpu.limits;
+  const n = config.num_envs;
+  const t = config.num_steps;
+  const minibatches = config.num_minibatches;
+  if (isGpuEnvDefinition(definition)) {
+    const capacity = envCapacity(limits, definition);
+    if (n > capacity.numEnvs) {
+      throw new ConfigError(
+        'num_envs',
+        n,
+        `at most ${capacity.numEnvs} on this device: buffer ${capacity.buffer} takes ${capacity.bytesPerEnv} bytes per environment ` +
+          `and the device's ${capacity.limitName} is ${capacity.limit} bytes`,
+      );
+    }
+  }
+  const agent = new AgentLayout({ observationSize: definition.observationSize, action: definition.action, hidden: config.hidden_sizes, activation: config.activation });
+  const bytes = (numEnvs: number, numSteps: number) =>
+    new RolloutLayout({
+      numEnvs,
+      numSteps,
+      obsSize: definition.observationSize,
+      actionWidth: actionWidth(definition.action),
+      policyOutputs: agent.policyOutputs,
+      keepOldDist: config.algo === 'ppo-penalty',
+    }).bytes;
+  const limit = maxStorageBytes(limits);
+  const limitName = limits.maxStorageBufferBindingSize <= limits.maxBufferSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
+  const needed = bytes(n, t);
+  if (needed <= limit) return;
+  // The largest value of one key (the other fixed) whose rollout fits and whose batch num_minibatches divides.
+  const largest = (upTo: number, fits: (v: number) => boolean, divides: (v: number) => boolean): number => {
+    let low = 0;
+    let high = upTo;
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if (fits(mid)) low = mid;
+      else high = mid - 1;
+    }
+    while (low > 0 && !divides(low)) low--;
+    return low;
+  };
+  const steps = largest(t, (v) => bytes(n, v) <= limit, (v) => (n * v) % minibatches === 0);
+  const envs = largest(n, (v) => bytes(v, t) <= limit, (v) => (v * t) % minibatches === 0);
+  const options = [
+    ...(steps > 0 ? [`num_steps <= ${steps} at num_envs ${n}`] : []),
+    ...(envs > 0 ? [`num_envs <= ${envs} at num_steps ${t}`] : []),
+  ];
+  const perSample = needed / (n * t);
+  throw new ConfigError(
+    steps > 0 ? 'num_steps' : 'num_envs',
+    steps > 0 ? t : n,
+    `a value whose rollout fits the device: num_envs x num_steps = ${n} x ${t} = ${n * t} samples need ${needed} bytes of rollout ` +
+      `storage (about ${perSample.toFixed(0)} per sample), over the device's ${limitName} of ${limit} bytes; ` +
+      (options.length > 0 ? `use ${options.join(' or ')}` : 'use fewer environments and fewer steps') +
+      (minibatches > 1 ? ` (values that num_minibatches ${minibatches} divides the batch of)` : ''),
+  );
+}
+
 /** Validates the configuration and builds a trainer (see Trainer). */
-export function createTrainer(config: Partial<TrainerConfig> & { env: string }, options: { gpu?: Gpu } = {}): Promise<Trainer> {
+export async function createTrainer(config: Partial<TrainerConfig> & { env: string }, options: { gpu?: Gpu } = {}): Promise<Trainer> {
+  checkOptionKeys('createTrainer(config, options)', options, ['gpu']);
   return Trainer.create(config, options.gpu);
 }

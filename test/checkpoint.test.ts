@@ -10,7 +10,7 @@
  *  - loadTrainer resumes a run: after a save at iteration k, the resumed trainer's next iterations report exactly
  *    what the uninterrupted trainer's do.
  */
-import { describe, expect } from 'vitest';
+import { describe, expect, vi } from 'vitest';
 import { RngStream, rngHost } from '../shaders/rng.js';
 import {
   CheckpointError,
@@ -359,4 +359,175 @@ describe('checkpoint: loadTrainer resumes a run', () => {
       expect(after.map(comparable)).toEqual(reference.slice(k).map(comparable));
     });
   }
+});
+
+describe('checkpoint: file inputs', () => {
+  /** A tiny network, so that its policy file is small enough for Node's shared Buffer pool. */
+  const TINY: Partial<TrainerConfig> & { env: string } = { env: 'CartPole-v1', num_envs: 4, num_steps: 8, num_minibatches: 2, update_epochs: 1, hidden_sizes: [4], seed: 8 };
+
+  gpuTest('Buffers at an offset of shared memory, Uint8Array subarrays, ArrayBuffers, Blobs and Responses', async (gpu) => {
+    const { readFileSync, writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const trainer = await trained(TINY, 1, gpu);
+    const policy = await exportPolicy(trainer);
+    const checkpoint = await saveTrainer(trainer);
+    expect(policy.length).toBeLessThan(4096); // Buffer.from copies a file this small into the shared pool
+    Buffer.from('shift the pool');
+    const pooled = Buffer.from(policy);
+    expect(pooled.byteOffset, 'a pooled Buffer starts inside a larger ArrayBuffer').not.toBe(0);
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.length);
+    const directory = mkdtempSync(join(tmpdir(), 'webgpu-rl-'));
+    writeFileSync(join(directory, 'policy.safetensors'), policy);
+    writeFileSync(join(directory, 'trainer.safetensors'), checkpoint);
+    const fromDisk = readFileSync(join(directory, 'policy.safetensors'));
+    const checkpointFromDisk = readFileSync(join(directory, 'trainer.safetensors'));
+    rmSync(directory, { recursive: true });
+    // An odd offset inside a larger array: not even 4-byte aligned.
+    const padded = new Uint8Array(policy.length + 7);
+    padded.set(policy, 3);
+    const subarray = padded.subarray(3, 3 + policy.length);
+
+    // decodeSafetensors: each tensor holds exactly its own values, whatever the input.
+    const reference = decodeSafetensors(policy);
+    for (const input of [pooled, fromDisk, subarray, policy.slice().buffer]) {
+      const file = decodeSafetensors(input);
+      for (const [name, tensor] of reference.tensors) {
+        const got = file.tensors.get(name)!;
+        expect(got.data.length, name).toBe(tensor.data.length);
+        expect(got.data.buffer.byteLength, `${name} owns a copy of its bytes only`).toBe(tensor.data.byteLength);
+        expect(Array.from(got.data), name).toEqual(Array.from(tensor.data));
+      }
+    }
+
+    const obs = observations(seededRandom(31), 64, 4, [2, 2, 0.2, 2]);
+    const expected = Array.from(await trainer.policy.act(obs));
+    const inputs: [string, () => Parameters<typeof loadPolicy>[0]][] = [
+      ['pooled Buffer', () => pooled],
+      ['readFileSync Buffer', () => fromDisk],
+      ['Uint8Array subarray', () => subarray],
+      ['ArrayBuffer', () => policy.slice().buffer],
+      ['Blob', () => new Blob([policy])],
+      ['Response', () => new Response(policy)],
+    ];
+    for (const [kind, input] of inputs) {
+      const cpu = await loadPolicy(input(), { backend: 'cpu' });
+      expect(Array.from(cpu.actSync(obs)), kind).toEqual(expected);
+      const onGpu = await loadPolicy(input(), { gpu });
+      expect(Array.from(await onGpu.act(obs)), kind).toEqual(expected);
+      onGpu.destroy();
+    }
+    for (const input of [checkpointFromDisk, new Response(checkpoint)]) {
+      const restored = await loadTrainer(input, { gpu });
+      expect(restored.globalStep).toBe(trainer.globalStep);
+      restored.destroy();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 0)); // environments free their buffers after pending calls
+    await expectRefused(gpu, () => loadPolicy(new Response('Not Found', { status: 404, statusText: 'Not Found' }), { gpu }), /status 404/);
+    await expectRefused(gpu, () => loadPolicy('policy.safetensors' as never, { gpu }), /expected the file's bytes as a Uint8Array .* or an ArrayBuffer, got \[object String\]/);
+    trainer.destroy();
+  });
+});
+
+describe('checkpoint: every value is checked before anything is built', () => {
+  /** Expects a refusal that never reached Trainer.create. */
+  async function expectRefusedBeforeBuild(gpu: Gpu, bytes: Uint8Array, message: RegExp): Promise<void> {
+    const { Trainer } = await import('../src/trainer.js');
+    const create = vi.spyOn(Trainer, 'create');
+    try {
+      await expectRefused(gpu, () => loadTrainer(bytes, { gpu }), message);
+      expect(create, 'Trainer.create was called for a file that is refused').not.toHaveBeenCalled();
+    } finally {
+      create.mockRestore();
+    }
+  }
+
+  gpuTest('counters finite, integral and in range; malformed metadata is a CheckpointError', async (gpu) => {
+    const trainer = await trained(CARTPOLE, 2, gpu);
+    const checkpoint = await saveTrainer(trainer);
+    for (const [key, value, message] of [
+      ['iteration', 'abc', /'iteration' metadata is "abc"; expected an integer in \[0, /],
+      ['iteration', '1.5', /'iteration' metadata is "1.5"/],
+      ['iteration', '-1', /'iteration' metadata is "-1"/],
+      ['iteration', '1e400', /'iteration' metadata is "1e400"/],
+      ['global_step', '999', /global_step is 999; after iteration 2 of num_envs x num_steps = 128 steps it must be 256/],
+      ['solved_at_step', '{', /'solved_at_step' metadata is not JSON/],
+      ['solved_at_step', '100', /solved_at_step is 100; expected null or a multiple of 128 in \[128, 256\]/],
+      ['config', '{"env":', /'config' metadata is not JSON/],
+      ['architecture', '[', /'architecture' metadata is not JSON/],
+    ] as const) {
+      await expectRefusedBeforeBuild(gpu, rewrite(checkpoint, (f) => (f.metadata[key] = value)), message);
+    }
+    const policy = await exportPolicy(trainer);
+    await expectRefused(gpu, () => loadPolicy(rewrite(policy, (f) => (f.metadata.trained_steps = 'NaN')), { gpu }), /'trained_steps' metadata is "NaN"/);
+    await expectRefused(gpu, () => loadPolicy(rewrite(policy, (f) => (f.metadata.obs_normalization = 'null')), { gpu }), /obs_normalization metadata is malformed/);
+    trainer.destroy();
+  });
+
+  gpuTest('Adam moments, normaliser statistics and environment states finite', async (gpu) => {
+    const trainer = await trained(CARTPOLE, 1, gpu);
+    const checkpoint = await saveTrainer(trainer);
+    const poke = (name: string, index: number, value: number) =>
+      rewrite(checkpoint, (f) => {
+        const data = f.tensors.get(name)!.data;
+        data[index] = value;
+      });
+    await expectRefusedBeforeBuild(gpu, poke('optimizer.moments', 5, Number.NaN), /tensor 'optimizer\.moments' holds NaN at index 5; expected a finite number/);
+    const size = trainer.algorithm.agent.table.size;
+    await expectRefusedBeforeBuild(gpu, poke('optimizer.moments', size + 1, -1), /'optimizer\.moments' holds -1 at index \d+; expected a second moment >= 0/);
+    await expectRefusedBeforeBuild(gpu, poke('optimizer.control', 1, 2.5), /'optimizer\.control' holds 2\.5 at index 1; expected a whole number of Adam steps/);
+    await expectRefusedBeforeBuild(gpu, poke('normalizer.stats', 2, Number.POSITIVE_INFINITY), /'normalizer\.stats' holds Infinity at index 2/);
+    await expectRefusedBeforeBuild(gpu, poke('normalizer.stats', 5, -0.5), /'normalizer\.stats' holds -0\.5 at index 5; expected a variance >= 0/);
+    await expectRefusedBeforeBuild(gpu, poke('env.state', 3, Number.NaN), /'env\.state' holds NaN at index 3/);
+    await expectRefusedBeforeBuild(gpu, poke('env.episode_steps', 0, 500), /'env\.episode_steps' holds 500 at index 0; expected a step count below the episode limit 500/);
+    await expectRefusedBeforeBuild(gpu, poke('ppo.state', 0, Number.NEGATIVE_INFINITY), /'ppo\.state' holds -Infinity/);
+    trainer.destroy();
+  });
+
+  gpuTest('architecture sizes bounded: a clear CheckpointError, not an allocation failure', async (gpu) => {
+    const trainer = await trained(CARTPOLE, 1, gpu);
+    const policy = await exportPolicy(trainer);
+    const checkpoint = await saveTrainer(trainer);
+    const huge = (bytes: Uint8Array, edit: (a: Record<string, unknown>) => void) =>
+      rewrite(bytes, (f) => {
+        const architecture = JSON.parse(f.metadata.architecture!) as Record<string, unknown>;
+        edit(architecture);
+        f.metadata.architecture = JSON.stringify(architecture);
+      });
+    await expectRefused(gpu, () => loadPolicy(huge(policy, (a) => (a.hidden = [1e9])), { gpu }), /architecture metadata has hidden \[1000000000\]; expected 1 to 64 layer widths in 1\.\.1024/);
+    await expectRefused(gpu, () => loadPolicy(huge(policy, (a) => (a.hidden = new Array(1000).fill(64))), { backend: 'cpu' }), /expected 1 to 64 layer widths/);
+    const wideEnv = rewrite(policy, (f) => {
+      f.metadata.env = f.metadata.env!.replace('"observationSize":4', '"observationSize":2000000000');
+      f.metadata.architecture = f.metadata.architecture!.replace('"observationSize":4', '"observationSize":2000000000');
+    });
+    await expectRefused(gpu, () => loadPolicy(wideEnv, { backend: 'cpu' }), /tensor 'actor\.0\.weight' is F32 \[4, 64\]; the architecture in the header needs F32 \[2000000000, 64\]/);
+    const badBox = rewrite(policy, (f) => (f.metadata.env = f.metadata.env!.replace('"maxEpisodeSteps":500', '"maxEpisodeSteps":-3')));
+    await expectRefused(gpu, () => loadPolicy(badBox, { backend: 'cpu' }), /env metadata is malformed: .*maxEpisodeSteps is -3/);
+    await expectRefusedBeforeBuild(gpu, huge(checkpoint, (a) => (a.hidden = [4096, 4096])), /expected 1 to 64 layer widths in 1\.\.1024/);
+    trainer.destroy();
+  });
+
+  gpuTest("a config that differs from the trainer it would build, or from the file's own metadata, is refused before building", async (gpu) => {
+    const trainer = await trained(CARTPOLE, 1, gpu);
+    const checkpoint = await saveTrainer(trainer);
+    const config = (edit: (c: Record<string, unknown>) => void) =>
+      rewrite(checkpoint, (f) => {
+        const parsed = JSON.parse(f.metadata.config!) as Record<string, unknown>;
+        edit(parsed);
+        f.metadata.config = JSON.stringify(parsed);
+      });
+    // Sizes the tensors were not saved for.
+    await expectRefusedBeforeBuild(gpu, config((c) => (c.num_envs = 16)), /tensor 'normalizer\.lanes' is F32 \[\d+\]; expected F32 \[\d+\]/);
+    await expectRefusedBeforeBuild(gpu, config((c) => (c.hidden_sizes = [32, 32])), /config \(hidden_sizes \[32,32\], activation 'tanh'\) disagrees with its architecture metadata \(hidden \[64,64\]/);
+    await expectRefusedBeforeBuild(gpu, config((c) => (c.activation = 'relu')), /disagrees with its architecture metadata/);
+    // A key left out would be filled with today's default, which need not be the run's.
+    await expectRefusedBeforeBuild(gpu, config((c) => delete c.learning_rate), /config has no 'learning_rate'/);
+    await expectRefusedBeforeBuild(gpu, config((c) => (c.clip_coef = -1)), /config is invalid: trainer config 'clip_coef' is -1/);
+    // Inherited names and __proto__ are refused like unknown keys, never merged.
+    const withProto = rewrite(checkpoint, (f) => (f.metadata.config = f.metadata.config!.replace('{', '{"__proto__":{"num_envs":1},')));
+    await expectRefusedBeforeBuild(gpu, withProto, /trainer config '__proto__' is .*no such key/);
+    await expectRefusedBeforeBuild(gpu, config((c) => Object.assign(c, { constructor: 'x' })), /trainer config 'constructor' is "x"; expected no such key/);
+    await expectRefusedBeforeBuild(gpu, config((c) => (c.env = 'Acrobot-v1')), /config is for "Acrobot-v1" but its env metadata for 'CartPole-v1'/);
+    trainer.destroy();
+  });
 });

@@ -5,7 +5,9 @@
 import { describe, expect, test } from 'vitest';
 import { createTrainer, TrainingDivergedError } from '../src/index.js';
 import { ConfigError, resolveConfig } from '../src/algos/config.js';
-import { defineGpuEnv } from '../src/envs/registry.js';
+import { defineGpuEnv, getEnvDefinition } from '../src/envs/registry.js';
+import { checkBatchFits } from '../src/trainer.js';
+import type { Gpu } from '../src/gpu/device.js';
 import { UnknownEnvError } from '../src/envs/errors.js';
 import { gpuTest } from './helpers/gpu.js';
 
@@ -171,5 +173,228 @@ describe('JavaScript environments', () => {
     expect(a.episodes).toBeGreaterThan(0);
     original.destroy();
     resumed.destroy();
+  });
+});
+
+describe('trainer counters are measured', () => {
+  gpuTest('a hidden extra submit or readback inside an iteration shows in the summary', async (gpu) => {
+    const { readBuffer } = await import('../src/gpu/readback.js');
+    const trainer = await createTrainer({ env: 'CartPole-v1', num_envs: 4, num_steps: 8, num_minibatches: 2, update_epochs: 1 }, { gpu });
+    expect((await trainer.train({ totalSteps: 2 * 32 })).gpu).toMatchObject({ submitsPerIteration: 1, readbacksPerIteration: 1 });
+    // One empty submit and one single-buffer read (a submit and a map) slipped into the update's encoding.
+    const update = trainer.algorithm.update;
+    const encode = update.encode.bind(update);
+    const extra: Promise<unknown>[] = [];
+    update.encode = (recorder) => {
+      gpu.device.queue.submit([]);
+      extra.push(readBuffer(gpu, trainer.algorithm.params, 16));
+      encode(recorder);
+    };
+    const summary = await trainer.train({ totalSteps: 2 * 32 });
+    await Promise.all(extra);
+    expect(summary.gpu).toMatchObject({ submitsPerIteration: 3, readbacksPerIteration: 2 });
+    trainer.destroy();
+  });
+});
+
+describe('trainer misuse', () => {
+  const config = { env: 'CartPole-v1', num_envs: 4, num_steps: 8, num_minibatches: 2, update_epochs: 2, total_timesteps: 1 << 20 };
+  const batch = 32;
+
+  gpuTest('a second train() or iterations() while training rejects at once; the first one finishes', async (gpu) => {
+    const trainer = await createTrainer(config, { gpu });
+    const first = trainer.train({ totalSteps: 4 * batch });
+    await expect(trainer.train({ totalSteps: batch })).rejects.toThrow(/Trainer\.train\(\): this trainer is already training/);
+    await expect(trainer.iterations({ totalSteps: batch }).next()).rejects.toThrow(/Trainer\.iterations\(\): this trainer is already training/);
+    expect((await first).totalSteps).toBe(4 * batch);
+    // Once it has ended, training again works.
+    expect((await trainer.train({ totalSteps: batch })).totalSteps).toBe(batch);
+    expect(trainer.globalStep).toBe(5 * batch);
+    trainer.destroy();
+  });
+
+  gpuTest('saveTrainer, exportPolicy and evaluate during training are consistent snapshots and never fail train()', async (gpu) => {
+    const { saveTrainer, exportPolicy, decodeSafetensors } = await import('../src/index.js');
+    const trainer = await createTrainer(config, { gpu });
+    const saves: Promise<Uint8Array>[] = [];
+    const others: Promise<unknown>[] = [];
+    const rates: [number, number][] = [];
+    // Started without awaiting them, so they run while the loop submits the next iteration and reads this one.
+    const summary = await trainer.train({
+      totalSteps: 6 * batch,
+      onIteration: (s) => {
+        rates.push([s.iteration, s.learningRate]);
+        saves.push(saveTrainer(trainer));
+        others.push(exportPolicy(trainer), trainer.evaluate({ episodes: 3 }), trainer.settle());
+      },
+    });
+    saves.push(saveTrainer(trainer));
+    expect(summary.totalSteps).toBe(6 * batch);
+    // Every iteration was submitted under its own number: the annealed rate lr (1 - (k - 1) / K), lr = 1e-3 (the
+    // tuned CartPole-v1 default), K = 2^20 / 32 (one iteration moves it by 3e-8; f32 rounding is below 1e-10).
+    expect(rates.map(([k]) => k)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const [k, rate] of rates) expect(Math.abs(rate - 1e-3 * (1 - (k - 1) / 32768)), `iteration ${k}`).toBeLessThan(1e-10);
+    await Promise.all(others);
+    for (const bytes of await Promise.all(saves)) {
+      const file = decodeSafetensors(bytes);
+      const iteration = Number(file.metadata.iteration);
+      // Parameters, Adam and counters of one iteration: Adam's step count is iterations x epochs x minibatches.
+      expect(file.metadata.global_step).toBe(String(iteration * batch));
+      expect(file.tensors.get('optimizer.control')!.data[1], `iteration ${iteration}`).toBe(iteration * 2 * 2);
+    }
+    trainer.destroy();
+  });
+
+  gpuTest('after destroy() every method throws DestroyedError; destroy twice is safe', async (gpu) => {
+    const { DestroyedError, saveTrainer, exportPolicy, loadPolicy } = await import('../src/index.js');
+    const trainer = await createTrainer(config, { gpu });
+    await trainer.train({ totalSteps: batch });
+    const file = await exportPolicy(trainer);
+    const before = gpu.bytesAllocated;
+    const policy = trainer.policy;
+    trainer.destroy();
+    trainer.destroy();
+    expect(gpu.bytesAllocated).toBeLessThan(before);
+    const obs = new Float32Array([0, 0, 0.01, 0]);
+    const destroyed = /this object was destroyed/;
+    await expect(trainer.train({ totalSteps: batch })).rejects.toThrow(DestroyedError);
+    await expect(trainer.iterations({ totalSteps: batch }).next()).rejects.toThrow(DestroyedError);
+    await expect(trainer.evaluate({ episodes: 2 })).rejects.toThrow(DestroyedError);
+    await expect(trainer.settle()).rejects.toThrow(DestroyedError);
+    await expect(exportPolicy(trainer)).rejects.toThrow(/exportPolicy\(\): this object was destroyed/);
+    await expect(saveTrainer(trainer)).rejects.toThrow(/saveTrainer\(\): this object was destroyed/);
+    expect(() => policy.act(obs)).toThrow(/GpuPolicy\.act\(\): this object was destroyed/);
+    // Loaded policies, on both backends.
+    const onGpu = await loadPolicy(file, { gpu });
+    const onCpu = await loadPolicy(file, { backend: 'cpu' });
+    await onGpu.act(obs);
+    onGpu.destroy();
+    onGpu.destroy();
+    onCpu.destroy();
+    onCpu.destroy();
+    expect(() => onGpu.act(obs)).toThrow(destroyed);
+    expect(() => onCpu.actSync(obs)).toThrow(/CpuPolicy\.actSync\(\): this object was destroyed/);
+    await expect(onCpu.act(obs)).rejects.toThrow(DestroyedError);
+    expect(() => onCpu.head(obs)).toThrow(DestroyedError);
+  });
+
+  gpuTest('destroy() during training stops it: train() rejects with DestroyedError and all memory is freed', async (gpu) => {
+    const { DestroyedError } = await import('../src/index.js');
+    const before = gpu.bytesAllocated;
+    const trainer = await createTrainer(config, { gpu });
+    const seen: number[] = [];
+    // From inside the loop (an iteration in flight), and from outside while it runs, with an act() pending.
+    const inside = trainer.train({
+      totalSteps: 50 * batch,
+      onIteration: (s) => {
+        seen.push(s.iteration);
+        if (s.iteration === 2) trainer.destroy();
+      },
+    });
+    const error = await inside.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DestroyedError);
+    expect((error as Error).message).toMatch(/Trainer\.train\(\): this object was destroyed.*training stopped/);
+    expect(seen).toEqual([1, 2]);
+
+    const other = await createTrainer(config, { gpu });
+    const outside = other.train({ totalSteps: 50 * batch });
+    const act = other.policy.act(new Float32Array(4 * 3));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    other.destroy();
+    expect((await act).length).toBe(3);
+    await expect(outside).rejects.toThrow(DestroyedError);
+    // The memory is freed once the work in flight has finished (a macrotask later at most).
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(gpu.bytesAllocated).toBe(before);
+  });
+});
+
+describe('options objects are checked like the config', () => {
+  test('inherited names and __proto__ in a config (object or parsed file) are refused', () => {
+    const refused = (config: unknown, message: RegExp) => {
+      expect(() => resolveConfig(config as never, false)).toThrow(ConfigError);
+      expect(() => resolveConfig(config as never, false)).toThrow(message);
+    };
+    refused(JSON.parse('{"env":"CartPole-v1","__proto__":{"num_envs":2}}'), /trainer config '__proto__' is .*; expected no such key/);
+    refused(Object.assign({ env: 'CartPole-v1' }, { constructor: 'x' }), /trainer config 'constructor' is "x"; expected no such key/);
+    refused({ env: 'CartPole-v1', toString: 1 }, /trainer config 'toString' is 1; expected no such key/);
+    refused(Object.assign(Object.create({ num_envs: 2 }), { env: 'CartPole-v1' }), /trainer config 'num_envs' is 2; expected no such key \(inherited from the prototype/);
+    expect(resolveConfig(JSON.parse('{"env":"CartPole-v1","num_envs":2}'), false).num_envs).toBe(2);
+  });
+
+  gpuTest('createTrainer, train, iterations, evaluate, act and loadPolicy options', async (gpu) => {
+    const { exportPolicy, loadPolicy, UnknownOptionError } = await import('../src/index.js');
+    await expect(createTrainer({ env: 'CartPole-v1' }, { gpus: gpu } as never)).rejects.toThrow(
+      /createTrainer\(config, options\): unknown option 'gpus', did you mean 'gpu'\?/,
+    );
+    const trainer = await createTrainer({ env: 'CartPole-v1', num_envs: 4, num_steps: 8, num_minibatches: 2, update_epochs: 1 }, { gpu });
+    await expect(trainer.train({ totalStep: 32 } as never)).rejects.toThrow(/Trainer\.train: unknown option 'totalStep', did you mean 'totalSteps'\?/);
+    await expect(trainer.train({ onIteration: true } as never)).rejects.toThrow(/onIteration is boolean; expected a function/);
+    await expect(trainer.iterations({ totalsteps: 32 } as never).next()).rejects.toThrow(/Trainer\.iterations: unknown option 'totalsteps', did you mean 'totalSteps'\?/);
+    await expect(trainer.evaluate({ episode: 3 } as never)).rejects.toThrow(/Trainer\.evaluate: unknown option 'episode', did you mean 'episodes'\?/);
+    await expect(trainer.evaluate({ deterministic: 'yes' } as never)).rejects.toThrow(/deterministic is yes; expected true or false/);
+    const obs = new Float32Array(4);
+    expect(() => trainer.policy.act(obs, { determinstic: false } as never)).toThrow(/GpuPolicy\.act: unknown option 'determinstic', did you mean 'deterministic'\?/);
+    expect(() => trainer.policy.act(obs, { deterministic: 0 } as never)).toThrow(/deterministic is 0; expected true or false/);
+    const file = await exportPolicy(trainer);
+    await expect(loadPolicy(file, { backnd: 'cpu' } as never)).rejects.toThrow(UnknownOptionError);
+    await expect(loadPolicy(file, { backnd: 'cpu' } as never)).rejects.toThrow(/loadPolicy\(file, options\): unknown option 'backnd', did you mean 'backend'\?/);
+    await expect(loadPolicy(file, { backend: 'wasm' } as never)).rejects.toThrow(/backend is "wasm"; expected 'gpu' or 'cpu'/);
+    const cpu = await loadPolicy(file, { backend: 'cpu' });
+    expect(() => cpu.actSync(obs, { Deterministic: true } as never)).toThrow(/CpuPolicy\.actSync: unknown option 'Deterministic', did you mean 'deterministic'\?/);
+    trainer.destroy();
+  });
+});
+
+describe('num_envs x num_steps too large', () => {
+  const cartPole = () => getEnvDefinition('CartPole-v1');
+  /** A device whose storage bindings hold 1 MiB. */
+  const small = { limits: { maxStorageBufferBindingSize: 1 << 20, maxBufferSize: 1 << 30 } } as unknown as Gpu;
+
+  test('names num_steps with the largest values that fit, num_minibatches still dividing the batch', () => {
+    const config = resolveConfig({ env: 'CartPole-v1', num_envs: 6, num_steps: 10_000, num_minibatches: 4 }, false);
+    const error = (() => {
+      try {
+        checkBatchFits(small, config, cartPole());
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.key).toBe('num_steps');
+    const match = /use num_steps <= (\d+) at num_envs 6 or num_envs <= (\d+) at num_steps 10000 \(values that num_minibatches 4 divides the batch of\)/.exec(error.message);
+    expect(match, error.message).not.toBeNull();
+    expect(error.message).toMatch(/6 x 10000 = 60000 samples need \d+ bytes of rollout storage .* over the device's maxStorageBufferBindingSize of 1048576 bytes/);
+    const steps = Number(match![1]);
+    // The advice fits and is the largest that does: the next value num_minibatches accepts does not fit.
+    const fits = (numSteps: number) => {
+      try {
+        checkBatchFits(small, resolveConfig({ ...config, num_steps: numSteps }, false), cartPole());
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(fits(steps)).toBe(true);
+    expect((6 * steps) % 4).toBe(0);
+    expect(fits(steps + 2)).toBe(false);
+  });
+
+  test('names num_envs when not even one step of them fits', () => {
+    const config = resolveConfig({ env: 'CartPole-v1', num_envs: 50_000, num_steps: 4, num_minibatches: 1 }, false);
+    expect(() => checkBatchFits(small, config, cartPole())).toThrow(/trainer config 'num_envs' is 50000; expected at most \d+ on this device: buffer GpuVecEnv\.\w+/);
+    const fewer = resolveConfig({ env: 'CartPole-v1', num_envs: 20_000, num_steps: 4, num_minibatches: 1 }, false);
+    expect(() => checkBatchFits(small, fewer, cartPole())).toThrow(/trainer config 'num_envs' is 20000; expected a value whose rollout fits the device: .* use num_envs <= \d+ at num_steps 4$/);
+  });
+
+  gpuTest('createTrainer refuses it on the real device before allocating anything', async (gpu) => {
+    const before = gpu.bytesAllocated;
+    const error = await createTrainer({ env: 'CartPole-v1', num_envs: 16, num_steps: 2 ** 22, num_minibatches: 1 }, { gpu }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).key).toBe('num_steps');
+    // Not even one environment fits 4194304 steps: only num_steps is advised.
+    expect((error as Error).message).toMatch(/16 x 4194304 = 67108864 samples need \d+ bytes of rollout storage.*; use num_steps <= \d+ at num_envs 16$/);
+    expect(gpu.bytesAllocated).toBe(before);
   });
 });

@@ -4,6 +4,7 @@
  * once; the README's hyperparameter table is generated from these descriptions.
  */
 import type { Activation } from '../../shaders/activations.js';
+import { closestKey, unknownKey } from '../options.js';
 
 export type Algo = 'ppo' | 'ppo-penalty';
 
@@ -229,12 +230,18 @@ function describe(value: unknown): string {
 
 /** Rejects unknown keys (naming the known ones) and invalid values; returns the merged configuration. */
 export function resolveConfig(user: Partial<TrainerConfig> & { env: string }, continuous: boolean): TrainerConfig {
-  if (typeof user !== 'object' || user === null) throw new ConfigError('(config)', user, 'an object such as { env: "CartPole-v1" }');
-  for (const key of Object.keys(user)) {
-    if (!(key in CONFIG_KEYS)) {
-      const hint = closestKey(key);
-      throw new ConfigError(key, (user as Record<string, unknown>)[key], `no such key${hint ? ` (did you mean '${hint}'?)` : ''}; known keys: ${Object.keys(CONFIG_KEYS).join(', ')}`);
-    }
+  if (typeof user !== 'object' || user === null || Array.isArray(user)) throw new ConfigError('(config)', user, 'an object such as { env: "CartPole-v1" }');
+  // Own keys only: `constructor`, `__proto__` and keys inherited from a prototype are unknown keys too.
+  const known = Object.keys(CONFIG_KEYS);
+  const key = unknownKey(user, known);
+  if (key !== undefined) {
+    const hint = closestKey(key, known);
+    const inherited = !Object.hasOwn(user, key);
+    throw new ConfigError(
+      key,
+      (user as Record<string, unknown>)[key],
+      `${inherited ? 'no such key (inherited from the prototype, not the config\'s own)' : `no such key${hint ? ` (did you mean '${hint}'?)` : ''}`}; known keys: ${known.join(', ')}`,
+    );
   }
   const merged = { ...defaultsFor(user.env, continuous), ...stripUndefined(user) } as TrainerConfig;
   for (const [key, spec] of Object.entries(CONFIG_KEYS) as [keyof TrainerConfig, KeySpec][]) {
@@ -247,33 +254,6 @@ export function resolveConfig(user: Partial<TrainerConfig> & { env: string }, co
   }
   if (batch >= 2 ** 31) throw new ConfigError('num_steps', merged.num_steps, `a value that keeps num_envs x num_steps below 2^31 (it is ${batch})`);
   return merged;
-}
-
-/** The known key nearest to a misspelt one (same letters ignoring case and separators, or at most 2 edits away). */
-function closestKey(key: string): string | undefined {
-  const squash = (s: string) => s.replace(/[_-]/g, '').toLowerCase();
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const known of Object.keys(CONFIG_KEYS)) {
-    const distance = squash(known) === squash(key) ? 0 : editDistance(known, key);
-    if (distance < bestDistance) {
-      best = known;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

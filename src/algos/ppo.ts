@@ -18,7 +18,10 @@ import { readFloat32, ReadbackRing } from '../gpu/readback.js';
 import { Recorder } from '../gpu/recorder.js';
 import { GpuVecEnv } from '../envs/gpuEnv.js';
 import type { JsVecEnv } from '../envs/jsEnv.js';
-import { STATS_WORDS } from '../../shaders/iterationStats.js';
+import { RING_WORDS, STATS_WORDS } from '../../shaders/iterationStats.js';
+import { laneRows, normWords } from '../../shaders/normalize.js';
+import { Control } from '../../shaders/adam.js';
+import type { EnvSpec } from '../envs/spec.js';
 import { actionWidth, AgentLayout } from './agent.js';
 import type { TrainerConfig } from './config.js';
 import { Gae } from './gae.js';
@@ -61,6 +64,13 @@ export class TrainingDivergedError extends Error {
   }
 }
 
+/** One GPU buffer a checkpoint holds: its tensor name, type and length. */
+export interface PersistentEntry {
+  name: string;
+  dtype: 'F32' | 'U32';
+  count: number;
+}
+
 export class Ppo {
   readonly agent: AgentLayout;
   readonly layout: RolloutLayout;
@@ -86,6 +96,14 @@ export class Ppo {
   private started = false;
   /** Dispatches of the last iteration submitted (the summary's dispatchesPerIteration). */
   lastDispatches = 0;
+  /**
+   * queue.submit and mapAsync calls of the last iteration whose statistics were read (the summary's
+   * submitsPerIteration and readbacksPerIteration), counted on the device while the iteration was submitted and
+   * while its statistics were mapped (see Gpu.calls): 1 and 1 on GPU environments, T + 1 and T + 1 with
+   * JavaScript ones. Work of other code on the same device while an iteration is being submitted counts too.
+   */
+  submitsPerIteration = 0;
+  readbacksPerIteration = 0;
 
   private constructor(
     private readonly gpu: Gpu,
@@ -211,6 +229,7 @@ export class Ppo {
       frac * c.learning_rate,
     );
     const stepBase = (iteration - 1) * c.num_steps;
+    const before = { ...this.gpu.calls };
     let read!: () => Promise<ArrayBuffer>;
     // GAE, the update and the statistics, after the rollout in the same command buffer.
     const learn = async (recorder: Recorder) => {
@@ -240,16 +259,18 @@ export class Ppo {
         await learn(recorder);
       });
     }
-    return async () => new Float32Array(await read());
-  }
-
-  /** Submits and readbacks per iteration: 1 and 1 on GPU environments; T + 1 and T + 1 with JavaScript ones. */
-  get submitsPerIteration(): number {
-    return this.rollout instanceof JsRollout ? this.rollout.submitsPerIteration : 1;
-  }
-
-  get readbacksPerIteration(): number {
-    return this.rollout instanceof JsRollout ? this.rollout.readbacksPerIteration + 1 : 1;
+    const submits = this.gpu.calls.submits - before.submits;
+    const maps = this.gpu.calls.mapAsyncs - before.mapAsyncs;
+    return async () => {
+      // read() calls mapAsync before its first await: the difference counts exactly the statistics' own maps.
+      const mapsBefore = this.gpu.calls.mapAsyncs;
+      const bytes = read();
+      const statsMaps = this.gpu.calls.mapAsyncs - mapsBefore;
+      const words = new Float32Array(await bytes);
+      this.submitsPerIteration = submits;
+      this.readbacksPerIteration = maps + statsMaps;
+      return words;
+    };
   }
 
   /** Checks the health flags of an iteration's statistics; throws TrainingDivergedError. */
@@ -266,25 +287,50 @@ export class Ppo {
    * Every GPU buffer whose contents a resumed run needs, by checkpoint name: parameters, Adam's moments and
    * control block, PPO's state (beta), the environments' state and counters, the running episode statistics.
    */
-  persistentBuffers(): { name: string; buffer: GPUBuffer; dtype: 'F32' | 'U32'; count: number }[] {
-    const n = this.config.num_envs;
-    const size = this.agent.table.size;
-    const common: { name: string; buffer: GPUBuffer; dtype: 'F32' | 'U32'; count: number }[] = [
-      { name: 'optimizer.moments', buffer: this.update.adam.moments, dtype: 'F32', count: 2 * size },
-      { name: 'optimizer.control', buffer: this.update.adam.control, dtype: 'F32', count: 8 },
-      { name: 'ppo.state', buffer: this.update.state, dtype: 'F32', count: 4 },
-      { name: 'stats.recent_episodes', buffer: this.stats.ring, dtype: 'F32', count: this.stats.ringWords },
-      { name: 'normalizer.stats', buffer: this.normalizer.stats, dtype: 'F32', count: this.normalizer.statsWords },
-      { name: 'normalizer.lanes', buffer: this.normalizer.lanes, dtype: 'F32', count: this.normalizer.lanesWords },
+  persistentBuffers(): (PersistentEntry & { buffer: GPUBuffer })[] {
+    const buffers: Record<string, GPUBuffer> = {
+      'optimizer.moments': this.update.adam.moments,
+      'optimizer.control': this.update.adam.control,
+      'ppo.state': this.update.state,
+      'stats.recent_episodes': this.stats.ring,
+      'normalizer.stats': this.normalizer.stats,
+      'normalizer.lanes': this.normalizer.lanes,
+    };
+    if (this.env instanceof GpuVecEnv && this.rollout instanceof Rollout) {
+      Object.assign(buffers, {
+        'env.state': this.env.buffers.state,
+        'env.episode_steps': this.env.buffers.episodeSteps,
+        'env.episode_index': this.env.buffers.episodeIndex,
+        'stats.episode_tracker': this.rollout.tracker,
+      });
+    }
+    return Ppo.persistentLayout(this.config, this.env.definition).map((entry) => ({ ...entry, buffer: buffers[entry.name]! }));
+  }
+
+  /**
+   * The names, types and sizes of persistentBuffers() for a configuration, without building anything (a
+   * checkpoint is checked against them before its trainer is built). A JavaScript environment's state lives in
+   * the game's own objects: see hostState().
+   */
+  static persistentLayout(config: TrainerConfig, definition: EnvSpec & { stateSize?: number; wgsl?: string }): PersistentEntry[] {
+    const n = config.num_envs;
+    const obs = definition.observationSize;
+    const agent = new AgentLayout({ observationSize: obs, action: definition.action, hidden: config.hidden_sizes, activation: config.activation });
+    const common: PersistentEntry[] = [
+      { name: 'optimizer.moments', dtype: 'F32', count: 2 * agent.table.size },
+      { name: 'optimizer.control', dtype: 'F32', count: Control.words },
+      { name: 'ppo.state', dtype: 'F32', count: 4 },
+      { name: 'stats.recent_episodes', dtype: 'F32', count: RING_WORDS },
+      { name: 'normalizer.stats', dtype: 'F32', count: normWords(obs) },
+      { name: 'normalizer.lanes', dtype: 'F32', count: laneRows(obs) * n },
     ];
-    // A JavaScript environment's state lives in the game's own objects: see hostState().
-    if (!(this.env instanceof GpuVecEnv) || !(this.rollout instanceof Rollout)) return common;
+    if (typeof definition.wgsl !== 'string') return common;
     return [
       ...common,
-      { name: 'env.state', buffer: this.env.buffers.state, dtype: 'F32', count: this.env.definition.stateSize * n },
-      { name: 'env.episode_steps', buffer: this.env.buffers.episodeSteps, dtype: 'U32', count: n },
-      { name: 'env.episode_index', buffer: this.env.buffers.episodeIndex, dtype: 'U32', count: n },
-      { name: 'stats.episode_tracker', buffer: this.rollout.tracker, dtype: 'F32', count: 2 * n },
+      { name: 'env.state', dtype: 'F32', count: definition.stateSize! * n },
+      { name: 'env.episode_steps', dtype: 'U32', count: n },
+      { name: 'env.episode_index', dtype: 'U32', count: n },
+      { name: 'stats.episode_tracker', dtype: 'F32', count: 2 * n },
     ];
   }
 

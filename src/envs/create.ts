@@ -8,6 +8,7 @@ import { GpuVecEnv } from './gpuEnv.js';
 import { JsVecEnv } from './jsEnv.js';
 import { getEnvDefinition, isGpuEnvDefinition } from './registry.js';
 import { requirePositiveInteger, requireSeed } from './validate.js';
+import { checkOptionKeys } from '../options.js';
 
 export interface CreateEnvOptions {
   /** Number of environment instances stepped together. */
@@ -24,6 +25,7 @@ export async function createEnv(id: string, options: CreateEnvOptions): Promise<
   if (typeof options !== 'object' || options === null) {
     throw new EnvInputError(where, 'options', describeValue(options), '{ numEnvs, seed?, gpu? }');
   }
+  checkOptionKeys(where, options, ['numEnvs', 'seed', 'gpu']);
   const numEnvs = requirePositiveInteger(where, 'numEnvs', options.numEnvs);
   const seed = requireSeed(where, options.seed ?? 0);
   if (!isGpuEnvDefinition(definition)) return new JsVecEnv(definition, { numEnvs, seed });

@@ -6,6 +6,7 @@
 import { BUILTIN_ENVS } from './builtins/index.js';
 import { EnvInputError, UnknownEnvError, describeValue } from './errors.js';
 import { requirePositiveInteger, validateSpecFields } from './validate.js';
+import { checkOptionKeys } from '../options.js';
 import type { JsEnvDefinition, JsEnvDefinitionInput } from './jsEnv.js';
 import type { EnvSpec, GpuEnvDefinition } from './spec.js';
 
@@ -54,10 +55,37 @@ function validateStateFields(where: string, def: Record<string, unknown>, requir
   return { stateSize, stateNames: [...names] };
 }
 
-function register(where: string, entry: Entry, options: DefineOptions): void {
+/** The keys of a definition, shared by both kinds; each kind adds its code (wgsl or create). */
+const SPEC_KEYS = ['id', 'observationSize', 'action', 'maxEpisodeSteps', 'rewardThreshold', 'stateSize', 'stateNames'] as const;
+const GPU_KEYS = [...SPEC_KEYS, 'wgsl'];
+const JS_KEYS = [...SPEC_KEYS, 'create'];
+
+/** Checks the second argument of defineGpuEnv / defineJsEnv; returns whether to replace. */
+function checkDefineOptions(where: string, options: unknown): boolean {
+  checkOptionKeys(`${where}(definition, options)`, options, ['replace']);
+  const replace = (options as DefineOptions | undefined)?.replace ?? false;
+  if (typeof replace !== 'boolean') throw new EnvInputError(where, 'options.replace', describeValue(replace), 'true or false');
+  return replace;
+}
+
+/** Refuses a key of the definition that neither kind knows (`replace` belongs in the options, not here). */
+function checkDefinitionKeys(where: string, definition: unknown, known: readonly string[]): void {
+  if (typeof definition !== 'object' || definition === null) return; // validateSpecFields names it
+  if (Object.hasOwn(definition, 'replace')) {
+    throw new EnvInputError(where, 'replace', describeValue((definition as { replace: unknown }).replace), `no such key in a definition; pass it as the second argument: ${where}(definition, { replace: true })`);
+  }
+  checkOptionKeys(`${where}(definition)`, definition, known, 'key');
+}
+
+/**
+ * Registers under the definition's id. An id already taken is refused unless `replace` is true and the entry
+ * there is custom (of either kind: a GPU environment may replace a JavaScript one and the reverse); built-ins are
+ * never replaced. Trainers and batches made before keep the definition they were made with.
+ */
+function register(where: string, entry: Entry, replace: boolean): void {
   const id = entry.definition.id;
   const existing = entries.get(id);
-  if (existing && (existing.builtin || !options.replace)) {
+  if (existing && (existing.builtin || !replace)) {
     throw new EnvInputError(
       where,
       'id',
@@ -107,15 +135,19 @@ function validateJsDefinition(where: string, value: unknown): JsEnvDefinition {
  * error then comes as ShaderCompileError with the line numbers of this `wgsl` text.
  */
 export function defineGpuEnv(definition: GpuEnvDefinitionInput, options: DefineOptions = {}): GpuEnvDefinition {
+  const replace = checkDefineOptions('defineGpuEnv', options);
+  checkDefinitionKeys('defineGpuEnv', definition, GPU_KEYS);
   const valid = validateGpuDefinition('defineGpuEnv', definition);
-  register('defineGpuEnv', { kind: 'gpu', builtin: false, definition: valid }, options);
+  register('defineGpuEnv', { kind: 'gpu', builtin: false, definition: valid }, replace);
   return valid;
 }
 
 /** Registers a JavaScript environment (a batched game over arrays, see JsEnvBatch) and returns its definition. */
 export function defineJsEnv(definition: JsEnvDefinitionInput, options: DefineOptions = {}): JsEnvDefinition {
+  const replace = checkDefineOptions('defineJsEnv', options);
+  checkDefinitionKeys('defineJsEnv', definition, JS_KEYS);
   const valid = validateJsDefinition('defineJsEnv', definition);
-  register('defineJsEnv', { kind: 'js', builtin: false, definition: valid }, options);
+  register('defineJsEnv', { kind: 'js', builtin: false, definition: valid }, replace);
   return valid;
 }
 
@@ -141,5 +173,5 @@ export function getEnvDefinition(id: string): EnvDefinition {
 
 for (const builtin of BUILTIN_ENVS) {
   const valid = validateGpuDefinition(`built-in ${builtin.id}`, builtin);
-  register('built-ins', { kind: 'gpu', builtin: true, definition: valid }, {});
+  register('built-ins', { kind: 'gpu', builtin: true, definition: valid }, false);
 }

@@ -42,6 +42,11 @@ export class Gpu {
   readonly pipelines: PipelineCache;
   /** Bytes of all buffers created through this object and not yet destroyed. */
   bytesAllocated = 0;
+  /**
+   * Calls of the device's queue.submit and of mapAsync on its buffers (created after this object), counted from
+   * its creation: a training iteration reports the submits and readbacks it really made as differences of these.
+   */
+  readonly calls = { submits: 0, mapAsyncs: 0 };
   private lost = false;
   private placeholderBuffer: GPUBuffer | undefined;
 
@@ -52,10 +57,35 @@ export class Gpu {
     readonly hasTimestamps: boolean,
   ) {
     this.pipelines = new PipelineCache(device);
+    this.countCalls(device);
     device.lost.then((info) => {
       this.lost = true;
       if (info.reason !== 'destroyed') console.error(`webgpu-rl: GPU device lost: ${info.message}`);
     });
+  }
+
+  /**
+   * Wraps the device's queue.submit and createBuffer (on these objects, not their prototypes) so that every submit
+   * and every mapAsync of a buffer created from now on is counted in `calls`.
+   */
+  private countCalls(device: GPUDevice): void {
+    const calls = this.calls;
+    const queue = device.queue;
+    const submit = queue.submit;
+    queue.submit = function (this: GPUQueue, ...args: Parameters<GPUQueue['submit']>) {
+      calls.submits++;
+      return submit.apply(this, args);
+    };
+    const createBuffer = device.createBuffer;
+    device.createBuffer = function (this: GPUDevice, ...args: Parameters<GPUDevice['createBuffer']>) {
+      const buffer = createBuffer.apply(this, args);
+      const mapAsync = buffer.mapAsync;
+      buffer.mapAsync = function (this: GPUBuffer, ...mapArgs: Parameters<GPUBuffer['mapAsync']>) {
+        calls.mapAsyncs++;
+        return mapAsync.apply(this, mapArgs);
+      };
+      return buffer;
+    };
   }
 
   get limits(): GPUSupportedLimits {

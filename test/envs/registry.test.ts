@@ -77,7 +77,8 @@ describe('registry', () => {
       expect((error as Error).message, JSON.stringify(change)).toMatch(message);
     }
     expect(listEnvs().some((e) => e.id === 'Bad-v0')).toBe(false);
-    expect(() => defineJsEnv({ ...walk, id: 'BadJs-v0', create: 'no' } as never)).toThrow(/defineJsEnv: create is "no"; expected a function/);
+    const { wgsl: _wgsl, ...walkSpec } = walk;
+    expect(() => defineJsEnv({ ...walkSpec, id: 'BadJs-v0', create: 'no' } as never)).toThrow(/defineJsEnv: create is "no"; expected a function/);
   });
 
   test('ids are unique: built-ins cannot be replaced, custom ones only on request', () => {
@@ -160,5 +161,67 @@ describe('custom GPU environments', () => {
     expect(Array.from(new Uint32Array(await readBuffer(gpu, env.buffers.episodeSteps)))).toEqual(Array.from(steps));
     expect(Array.from(new Uint32Array(await readBuffer(gpu, env.buffers.episodeIndex)))).toEqual(Array.from(episode));
     env.destroy();
+  });
+});
+
+describe('options and definitions are checked like the config', () => {
+  test('createEnv: an unknown option names the nearest known one', async () => {
+    await expect(createEnv('CartPole-v1', { nmEnvs: 5 } as never)).rejects.toThrow(
+      "createEnv('CartPole-v1'): unknown option 'nmEnvs', did you mean 'numEnvs'? (known options: numEnvs, seed, gpu)",
+    );
+    await expect(createEnv('CartPole-v1', { numEnvs: 2, sed: 1 } as never)).rejects.toThrow(/unknown option 'sed', did you mean 'seed'\?/);
+    // Inherited keys are unknown keys too.
+    await expect(createEnv('CartPole-v1', Object.create({ numEnvs: 2 }) as never)).rejects.toThrow(
+      "createEnv('CartPole-v1'): unknown option inherited from the object's prototype (only own keys are read): 'numEnvs'",
+    );
+  });
+
+  test('definitions of both kinds: unknown keys, and replace given in the wrong place', () => {
+    const { wgsl: _wgsl, ...spec } = walk;
+    const create = () => ({ reset() {}, step() {} });
+    expect(() => defineGpuEnv({ ...walk, id: 'Keys-v0', stateSise: 1 } as never)).toThrow(
+      /defineGpuEnv\(definition\): unknown key 'stateSise', did you mean 'stateSize'\?/,
+    );
+    expect(() => defineJsEnv({ ...spec, id: 'Keys-v0', create, maxEpisodeStep: 9 } as never)).toThrow(
+      /defineJsEnv\(definition\): unknown key 'maxEpisodeStep', did you mean 'maxEpisodeSteps'\?/,
+    );
+    expect(() => defineJsEnv({ ...walk, id: 'Keys-v0', create } as never)).toThrow(/defineJsEnv\(definition\): unknown key 'wgsl'/);
+    for (const [define, definition] of [
+      [defineGpuEnv, { ...walk, id: 'Keys-v0' }],
+      [defineJsEnv, { ...spec, id: 'Keys-v0', create }],
+    ] as const) {
+      const name = define.name;
+      expect(() => define({ ...definition, replace: true } as never)).toThrow(new RegExp(`${name}: replace is boolean true; expected no such key in a definition; pass it as the second argument`));
+      expect(() => define(definition as never, { replce: true } as never)).toThrow(new RegExp(`${name}\\(definition, options\\): unknown option 'replce', did you mean 'replace'\\?`));
+      expect(() => define(definition as never, { replace: 'yes' } as never)).toThrow(new RegExp(`${name}: options.replace is "yes"; expected true or false`));
+    }
+    expect(listEnvs().some((e) => e.id === 'Keys-v0')).toBe(false);
+  });
+
+  test('replace works the same way in defineGpuEnv and defineJsEnv, across kinds too', () => {
+    const { wgsl: _wgsl, ...spec } = walk;
+    const create = () => ({ reset() {}, step() {} });
+    const gpuDefinition = (steps: number) => ({ ...walk, id: 'Replaced-v0', maxEpisodeSteps: steps });
+    const jsDefinition = (steps: number) => ({ ...spec, id: 'Replaced-v0', maxEpisodeSteps: steps, create });
+    const steps = () => listEnvs().find((e) => e.id === 'Replaced-v0');
+    defineJsEnv(jsDefinition(3));
+    // Taken: refused by both without replace (and with replace: false), naming the kind registered.
+    expect(() => defineJsEnv(jsDefinition(4))).toThrow(/id is "Replaced-v0"; expected an id not registered yet \(pass \{ replace: true \} to replace the JavaScript environment/);
+    expect(() => defineGpuEnv(gpuDefinition(4), { replace: false })).toThrow(/replace the JavaScript environment registered under it/);
+    expect(steps()).toMatchObject({ kind: 'js', maxEpisodeSteps: 3 });
+    // Replaced by both with replace: true, whatever the kind there.
+    defineJsEnv(jsDefinition(5), { replace: true });
+    expect(steps()).toMatchObject({ kind: 'js', maxEpisodeSteps: 5 });
+    defineGpuEnv(gpuDefinition(6), { replace: true });
+    expect(steps()).toMatchObject({ kind: 'gpu', maxEpisodeSteps: 6 });
+    expect(() => defineGpuEnv(gpuDefinition(7))).toThrow(/replace the GPU environment registered under it/);
+    defineGpuEnv(gpuDefinition(7), { replace: true });
+    expect(steps()).toMatchObject({ kind: 'gpu', maxEpisodeSteps: 7 });
+    defineJsEnv(jsDefinition(8), { replace: true });
+    expect(steps()).toMatchObject({ kind: 'js', maxEpisodeSteps: 8 });
+    expect(listEnvs().filter((e) => e.id === 'Replaced-v0')).toHaveLength(1);
+    // Built-ins are never replaced, by either.
+    expect(() => defineGpuEnv({ ...walk, id: 'CartPole-v1' }, { replace: true })).toThrow(/an id not taken by a built-in environment/);
+    expect(() => defineJsEnv({ ...spec, id: 'CartPole-v1', create }, { replace: true })).toThrow(/an id not taken by a built-in environment/);
   });
 });
