@@ -270,6 +270,19 @@ describe('webgpu-rl CLI', () => {
     expect(JSON.parse(readFileSync(summaryPath, 'utf8'))).toMatchObject({ totalSteps: 192, resumedFromStep: 64, iterations: 3 });
   });
 
+  gpuTest("a resumed trainer's reports rate this session's steps; its summary counts the whole run", async (gpu) => {
+    const { checkpoint } = await trainedFixture();
+    const trainer = await loadTrainer(new Uint8Array(readFileSync(checkpoint)), { gpu });
+    const reports: { steps: number; sps: number; wallSeconds: number }[] = [];
+    const summary = await trainer.train({ totalSteps: 128, onIteration: (s) => void reports.push({ steps: s.globalStep, sps: s.sps, wallSeconds: s.wallSeconds }) });
+    trainer.destroy();
+    expect(reports.map((r) => r.steps)).toEqual([128, 192]);
+    // sps x wallSeconds is the steps since this trainer started: 64 and 128, not the run's 128 and 192.
+    for (const r of reports) expect(r.sps * r.wallSeconds).toBeCloseTo(r.steps - 64, 6);
+    expect(summary).toMatchObject({ totalSteps: 192, resumedFromStep: 64, iterations: 3 });
+    expect(summary.sps * summary.wallSeconds).toBeCloseTo(128, 6);
+  });
+
   gpuTest('a file of the wrong kind is refused in the CLI\'s words, naming the command that reads it', async () => {
     const { checkpoint, policy } = await trainedFixture();
     const [evalCheckpoint, resumePolicy] = await Promise.all([webgpuRl('eval', '--policy', checkpoint), webgpuRl('train', '--resume', policy)]);
