@@ -14,8 +14,12 @@
 import { isRelayedChild, relay } from './cli/relay.js';
 
 const command = process.argv[2];
-if ((command === 'train' || command === 'eval') && !isRelayedChild()) {
-  process.exitCode = await relay();
+// Dawn prints those warnings for Vulkan adapters; on Windows a detached child would also open a console window.
+if ((command === 'train' || command === 'eval') && !isRelayedChild() && process.platform !== 'win32') {
+  process.exitCode = await relay().catch((error: Error) => {
+    process.stderr.write(`webgpu-rl: could not start the training process: ${error.message}\n`);
+    return 1;
+  });
 } else {
   const { main } = await import('./cli/program.js');
   await main(process.argv);

@@ -148,35 +148,38 @@ describe('webgpu-rl CLI', () => {
     });
   });
 
-  gpuTest('SIGINT during training finishes the iteration, writes checkpoint, policy and summary ("interrupted": true), exits 130', async () => {
-    const checkpoint = join(dir, 'interrupted.ckpt');
-    const policy = join(dir, 'interrupted.policy');
-    const summaryPath = join(dir, 'interrupted.json');
-    // Planned far longer than the test waits; the signal goes to the launcher, which forwards it to the trainer.
-    const run = start(['train', '--num-envs', '4', '--total-steps', '1000000', '--config', small, '--checkpoint', checkpoint, '--save', policy, '--json', summaryPath]);
-    await run.waitFor(/^\d+\/\d+ steps \|/m);
-    run.kill('SIGINT');
-    const result = await run.done;
-    expect(result.code, result.stderr).toBe(130);
-    expect(result.stderr).toMatch(/SIGINT: stopping after the work in flight/);
-    expect(result.stderr).toMatch(/interrupted: trained \d+ steps .*wrote the checkpoint to '.*interrupted.ckpt', the policy to '.*interrupted.policy', the summary to '.*interrupted.json'/);
-    const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
-    expect(summary).toMatchObject({ interrupted: true, diverged: null, evalReturnMean: null });
-    expect(summary.totalSteps % 64).toBe(0);
-    expect(summary.totalSteps).toBeGreaterThan(0);
-    expect(summary.totalSteps).toBeLessThan(1_000_000);
-    // The checkpoint and the policy are of the same step as the summary.
-    const info = readCheckpointInfo(new Uint8Array(readFileSync(checkpoint)));
-    expect(info.globalStep).toBe(summary.totalSteps);
-    const loaded = await loadPolicy(new Uint8Array(readFileSync(policy)), { backend: 'cpu' });
-    expect(loaded.trainedSteps).toBe(summary.totalSteps);
+  gpuTest('SIGINT or SIGTERM during training finishes the iteration, writes checkpoint, policy and summary ("interrupted": true), exits 130 or 143', async () => {
+    const stop = async (signal: NodeJS.Signals, exitCode: number) => {
+      const checkpoint = join(dir, `${signal}.ckpt`);
+      const policy = join(dir, `${signal}.policy`);
+      const summaryPath = join(dir, `${signal}.json`);
+      // Planned far longer than the test waits; the signal goes to the launcher, which forwards it to the trainer.
+      const run = start(['train', '--num-envs', '4', '--total-steps', '1000000', '--config', small, '--checkpoint', checkpoint, '--save', policy, '--json', summaryPath]);
+      await run.waitFor(/^\d+\/\d+ steps \|/m);
+      run.kill(signal);
+      const result = await run.done;
+      expect(result.code, result.stderr).toBe(exitCode);
+      expect(result.stderr).toContain(`${signal}: stopping after the work in flight`);
+      expect(result.stderr).toMatch(new RegExp(`interrupted: trained \\d+ steps .*wrote the checkpoint to '.*${signal}.ckpt', the policy to '.*${signal}.policy', the summary to '.*${signal}.json'`));
+      const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
+      expect(summary).toMatchObject({ interrupted: true, diverged: null, evalReturnMean: null });
+      expect(summary.totalSteps % 64).toBe(0);
+      expect(summary.totalSteps).toBeGreaterThan(0);
+      expect(summary.totalSteps).toBeLessThan(1_000_000);
+      // The checkpoint and the policy are of the same step as the summary.
+      const info = readCheckpointInfo(new Uint8Array(readFileSync(checkpoint)));
+      expect(info.globalStep).toBe(summary.totalSteps);
+      const loaded = await loadPolicy(new Uint8Array(readFileSync(policy)), { backend: 'cpu' });
+      expect(loaded.trainedSteps).toBe(summary.totalSteps);
+    };
+    await Promise.all([stop('SIGINT', 130), stop('SIGTERM', 143)]);
     expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 
   gpuTest('a second SIGINT exits at once, showing the cursor the progress bar hid and writing nothing', async () => {
     const policy = join(dir, 'never-written.policy');
     const big = join(dir, 'big.json');
-    // Iterations of 16 x 1024 steps: seconds each on a software adapter, so the second signal lands mid-iteration.
+    // Long iterations (16 x 1024 steps, four epochs), so that the second signal lands while one is in flight.
     writeFileSync(big, JSON.stringify({ num_steps: 1024, update_epochs: 4, num_minibatches: 4 }));
     // Run as the launcher runs its child when its stderr is a terminal 80 columns wide: the bar is drawn.
     const run = start(['train', '--num-envs', '16', '--total-steps', '1000000', '--config', big, '--save', policy], { WEBGPU_RL_STDERR_COLUMNS: '80' });
@@ -268,7 +271,7 @@ describe('webgpu-rl CLI', () => {
     expect(resumed.stderr).toMatch(/^64\/128 steps \|/m);
     expect(resumed.stderr).toMatch(/trained 128 steps in .*, 192 in the run/);
     expect(JSON.parse(readFileSync(summaryPath, 'utf8'))).toMatchObject({ totalSteps: 192, resumedFromStep: 64, iterations: 3 });
-  });
+  }, 240_000);
 
   gpuTest("a resumed trainer's reports rate this session's steps; its summary counts the whole run", async (gpu) => {
     const { checkpoint } = await trainedFixture();

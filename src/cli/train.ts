@@ -46,6 +46,9 @@ function checkOutputs(flags: TrainFlags): void {
       if (outputs[i]![1] === outputs[j]![1]) throw new Error(`${outputs[i]![0]} and ${outputs[j]![0]} both name '${outputs[i]![1]}'; give each its own file`);
     }
   }
+  for (const [flag, path] of outputs) {
+    if (flag !== '--checkpoint' && path === flags.resume) throw new Error(`${flag} '${path}' is the checkpoint given to --resume; it would be overwritten: give ${flag} another file`);
+  }
   if (flags.checkpointEvery !== undefined && flags.checkpoint === undefined) {
     throw new Error('--checkpoint-every needs --checkpoint FILE (where to write the checkpoint)');
   }
