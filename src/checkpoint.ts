@@ -468,3 +468,29 @@ export async function loadTrainer(file: FileInput, options: LoadTrainerOptions =
     throw error;
   }
 }
+
+/** What a checkpoint holds besides its tensors: read and checked without building anything (no GPU). */
+export interface CheckpointInfo {
+  spec: EnvSpec;
+  architecture: AgentArchitecture;
+  /** The resolved configuration the run was trained with. */
+  config: TrainerConfig;
+  /** Completed iterations and environment steps at the time of the save. */
+  iteration: number;
+  globalStep: number;
+}
+
+/** The metadata of saveTrainer's bytes (format, version, environment, architecture, configuration, counters). */
+export function readCheckpointInfo(bytes: Uint8Array): CheckpointInfo {
+  const header = readHeader(bytes, CHECKPOINT_FORMAT);
+  const config = parseJson<TrainerConfig>(header.metadata, 'config');
+  if (typeof config !== 'object' || config === null || config.env !== header.spec.id) {
+    throw new CheckpointError(`the file's config is not a configuration for its env '${header.spec.id}': ${header.metadata.config!.slice(0, 80)}`);
+  }
+  const counter = (key: string): number => {
+    const value = Number(header.metadata[key] ?? 0);
+    if (!Number.isSafeInteger(value) || value < 0) throw new CheckpointError(`the file's '${key}' metadata is ${JSON.stringify(header.metadata[key])}; expected a non-negative integer`);
+    return value;
+  };
+  return { spec: header.spec, architecture: header.architecture, config, iteration: counter('iteration'), globalStep: counter('global_step') };
+}

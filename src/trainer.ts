@@ -45,9 +45,15 @@ export interface TrainSummary {
   env: string;
   algo: string;
   seed: number;
+  /** Environment steps of the whole run so far, counting those before the checkpoint a resumed trainer was loaded from. */
   totalSteps: number;
+  /** The step this trainer started training at: a resumed run's checkpoint step; null for a run that started at 0. */
+  resumedFromStep: number | null;
+  /** Iterations of the whole run so far. */
   iterations: number;
+  /** Seconds of this train() call. */
   wallSeconds: number;
+  /** Environment steps of this train() call per second of it. */
   sps: number;
   /** First step at which the mean of the last 20 training episodes reached the reward threshold, else null. */
   solvedAtStep: number | null;
@@ -73,6 +79,8 @@ export class Trainer {
   /** Set when the mean of the last 20 training episodes first reached the threshold. */
   solvedAtStep: number | null = null;
   private startTime: number | undefined;
+  /** The step at which this trainer first trained (a loaded trainer's checkpoint step): the base of its SPS. */
+  private startStep: number | undefined;
   private lastRecent: number | null = null;
   private evaluator: Evaluator | undefined;
   /**
@@ -264,6 +272,7 @@ export class Trainer {
 
   private report(words: Float32Array): IterationReport {
     const ppo = this.algorithm;
+    this.startStep ??= ppo.globalStep;
     ppo.iteration += 1;
     ppo.globalStep += ppo.batchSize;
     const stats = IterationStats.decode(words);
@@ -283,7 +292,7 @@ export class Trainer {
       episodicLength: stats.episodes > 0 ? stats.lengthSum / stats.episodes : null,
       recentReturn,
       wallSeconds,
-      sps: wallSeconds > 0 ? ppo.globalStep / wallSeconds : 0,
+      sps: wallSeconds > 0 ? (ppo.globalStep - this.startStep) / wallSeconds : 0,
     };
   }
 
@@ -303,12 +312,15 @@ export class Trainer {
     return this.summary(this.globalStep - startStep, wallSeconds);
   }
 
+  /** The run so far; `steps` and `wallSeconds` are those of the train() call being summarised (its SPS). */
   summary(steps: number, wallSeconds: number): TrainSummary {
+    const startStep = this.startStep ?? this.globalStep;
     return {
       env: this.config.env,
       algo: this.config.algo,
       seed: this.config.seed,
-      totalSteps: steps,
+      totalSteps: this.globalStep,
+      resumedFromStep: startStep > 0 ? startStep : null,
       iterations: this.algorithm.iteration,
       wallSeconds,
       sps: wallSeconds > 0 ? steps / wallSeconds : 0,

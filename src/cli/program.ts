@@ -1,0 +1,113 @@
+/**
+ * The commands and flags (commander): train, eval, envs. Errors are printed as one line `webgpu-rl: message`
+ * with exit code 1; a stop by signal exits with 128 + the signal's number (interrupt.ts).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import { listEnvs } from '../envs/registry.js';
+import { removeTemporaryFiles } from './atomicFile.js';
+import { evaluate, type EvalFlags } from './evaluate.js';
+import { Interrupt } from './interrupt.js';
+import { adoptLauncherTerminal, isRelayedChild } from './relay.js';
+import { train, type TrainFlags } from './train.js';
+
+/**
+ * The version in the package's package.json. It is found by walking up from this file, because the file runs both
+ * from src/cli/ (tsx) and from dist/src/cli/ (built), at different depths.
+ */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'webgpu-rl' && pkg.version) return pkg.version;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return 'unknown';
+    dir = parent;
+  }
+}
+
+function integer(name: string, min = 0) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got '${value}'`);
+    return n;
+  };
+}
+
+const RESUME_HELP = `
+On --resume the run keeps its checkpoint's configuration: --env, --algo, --seed, --num-envs and --config keys
+that contradict it are refused. Only the run's length may change: --total-steps is the run's total, counting the
+checkpoint's steps (the learning-rate schedule keeps spanning the checkpoint's total_timesteps; steps beyond it
+train at the schedule's last rate). Progress, SPS and ETA count this session's steps.
+
+SIGINT (Ctrl-C) or SIGTERM: the iteration in flight finishes, --checkpoint, --save and --json are written (the
+summary with "interrupted": true) and the exit code is 130 (SIGINT) or 143 (SIGTERM); a second Ctrl-C exits at
+once. Every file is written to a temporary name and renamed, so an existing file is never left half-written.`;
+
+export async function main(argv: string[]): Promise<void> {
+  if (isRelayedChild()) adoptLauncherTerminal();
+  const interrupt = new Interrupt();
+  interrupt.onExit(removeTemporaryFiles);
+  interrupt.install((signal) => {
+    process.stderr.write(`\nwebgpu-rl: ${signal}: stopping after the work in flight, then writing what was asked for (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to exit at once)\n`);
+  });
+  const setExit = (code: number) => {
+    process.exitCode = code;
+  };
+
+  const program = new Command('webgpu-rl')
+    .description('Reinforcement learning whose hot loop runs in WebGPU compute shaders (WGSL).')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .showHelpAfterError();
+
+  program
+    .command('train')
+    .description('train a policy with PPO on the GPU, then evaluate it deterministically')
+    .option('--env <id>', 'environment id (default CartPole-v1)')
+    .option('--algo <algo>', "'ppo' (PPO-Clip) or 'ppo-penalty'")
+    .option('--total-steps <n>', "environment steps of the run (with --resume: the run's new total, counting the checkpoint's)", integer('--total-steps', 1))
+    .option('--seed <s>', 'seed', integer('--seed'))
+    .option('--num-envs <n>', 'environments in parallel', integer('--num-envs', 1))
+    .option('--config <file>', 'JSON file of trainer config keys (CleanRL names); flags override it')
+    .option('--json <file>', 'write the run summary as JSON')
+    .option('--save <file>', 'write the trained policy (safetensors)')
+    .option('--checkpoint <file>', 'write the full training state at the end (safetensors)')
+    .option('--checkpoint-every <n>', 'also write --checkpoint every N iterations while training', integer('--checkpoint-every', 1))
+    .option('--resume <file>', 'continue the run of a checkpoint written with --checkpoint')
+    .option('--eval-episodes <n>', 'episodes of the final deterministic evaluation', integer('--eval-episodes', 1), 100)
+    .addHelpText('after', RESUME_HELP)
+    .action(async (flags: TrainFlags) => setExit(await train(flags, interrupt)));
+
+  program
+    .command('eval')
+    .description('evaluate a saved policy on its environment, on the GPU (deterministic actions unless --sample)')
+    .requiredOption('--policy <file>', 'policy file written by train --save')
+    .option('--episodes <n>', 'episodes', integer('--episodes', 1), 100)
+    .option('--sample', 'sample actions from the policy instead of the deterministic argmax / mean')
+    .option('--deterministic', 'argmax / mean actions: the default, accepted for compatibility')
+    .option('--seed <s>', 'seed of the evaluation environments', integer('--seed'), 0)
+    .option('--json <file>', 'write the result as JSON')
+    .action(async (flags: EvalFlags) => setExit(await evaluate(flags, interrupt)));
+
+  program
+    .command('envs')
+    .description('list the registered environments')
+    .action(() => {
+      for (const env of listEnvs()) {
+        const action = env.action.type === 'discrete' ? `Discrete(${env.action.n})` : `Box(${env.action.size})`;
+        process.stdout.write(`${env.id.padEnd(28)} obs ${String(env.observationSize).padEnd(3)} ${action.padEnd(12)} limit ${String(env.maxEpisodeSteps).padEnd(5)} threshold ${env.rewardThreshold ?? '-'}\n`);
+      }
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    process.stderr.write(`webgpu-rl: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
