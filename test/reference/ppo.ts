@@ -65,6 +65,30 @@ export interface LossTerms {
   kl: number;
 }
 
+type TermSums = Omit<LossTerms, 'loss'>;
+
+function emptySums(): TermSums {
+  return { policyLoss: 0, valueLoss: 0, entropy: 0, oldApproxKl: 0, approxKl: 0, clipFraction: 0, kl: 0 };
+}
+
+/** One sample's terms into the sums; CleanRL's KL estimators and clip fraction from its log-ratio. */
+function addTerms(sums: TermSums, sample: { policyLoss: number; valueLoss: number; entropy: number; logratio: number; kl: number }, clipCoef: number): void {
+  const ratio = Math.exp(sample.logratio);
+  sums.policyLoss += sample.policyLoss;
+  sums.valueLoss += sample.valueLoss;
+  sums.entropy += sample.entropy;
+  sums.oldApproxKl += -sample.logratio;
+  sums.approxKl += ratio - 1 - sample.logratio;
+  sums.clipFraction += Math.abs(ratio - 1) > clipCoef ? 1 : 0;
+  sums.kl += sample.kl;
+}
+
+/** The minibatch means and the total loss L = pg - ent_coef H + vf_coef V. */
+function meanTerms(sums: TermSums, B: number, config: LossConfig): LossTerms {
+  const terms = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / B])) as TermSums;
+  return { ...terms, loss: terms.policyLoss - config.entCoef * terms.entropy + config.vfCoef * terms.valueLoss };
+}
+
 /** CleanRL's minibatch loss (means over the samples) at parameters theta. */
 export function ppoLoss(theta: ArrayLike<number>, agent: AgentLayout, samples: LossSample[], config: LossConfig): LossTerms {
   const B = samples.length;
@@ -72,7 +96,7 @@ export function ppoLoss(theta: ArrayLike<number>, agent: AgentLayout, samples: L
   const mean = advantages.reduce((a, b) => a + b, 0) / B;
   const std = B > 1 ? Math.sqrt(advantages.reduce((a, b) => a + (b - mean) ** 2, 0) / (B - 1)) : 0;
   const action = agent.architecture.action;
-  const sums = { policyLoss: 0, valueLoss: 0, entropy: 0, oldApproxKl: 0, approxKl: 0, clipFraction: 0, kl: 0 };
+  const sums = emptySums();
   for (const sample of samples) {
     const head = mlpForward(theta, agent.actor, sample.obs);
     const value = mlpForward(theta, agent.critic, sample.obs)[0]!;
@@ -112,25 +136,9 @@ export function ppoLoss(theta: ArrayLike<number>, agent: AgentLayout, samples: L
     const unclipped = (value - sample.ret) ** 2;
     const clippedValue = sample.oldValue + Math.min(Math.max(value - sample.oldValue, -config.clipCoef), config.clipCoef);
     const valueLoss = config.clipVloss ? 0.5 * Math.max(unclipped, (clippedValue - sample.ret) ** 2) : 0.5 * unclipped;
-    sums.policyLoss += pg;
-    sums.valueLoss += valueLoss;
-    sums.entropy += entropy;
-    sums.oldApproxKl += -logratio;
-    sums.approxKl += ratio - 1 - logratio;
-    sums.clipFraction += Math.abs(ratio - 1) > config.clipCoef ? 1 : 0;
-    sums.kl += kl;
+    addTerms(sums, { policyLoss: pg, valueLoss, entropy, logratio, kl }, config.clipCoef);
   }
-  const m = (v: number) => v / B;
-  const terms = {
-    policyLoss: m(sums.policyLoss),
-    valueLoss: m(sums.valueLoss),
-    entropy: m(sums.entropy),
-    oldApproxKl: m(sums.oldApproxKl),
-    approxKl: m(sums.approxKl),
-    clipFraction: m(sums.clipFraction),
-    kl: m(sums.kl),
-  };
-  return { ...terms, loss: terms.policyLoss - config.entCoef * terms.entropy + config.vfCoef * terms.valueLoss };
+  return meanTerms(sums, B, config);
 }
 
 /** Forward keeping every layer's output: ys[0] = x, ys[l + 1] = f_l(ys[l] W_l + b_l). */
@@ -186,7 +194,7 @@ export function ppoLossGradient(theta: ArrayLike<number>, agent: AgentLayout, sa
   const action = agent.architecture.action;
   const penalty = config.algo === 'penalty';
   const beta = penalty ? config.beta : 0;
-  const sums = { policyLoss: 0, valueLoss: 0, entropy: 0, oldApproxKl: 0, approxKl: 0, clipFraction: 0, kl: 0 };
+  const sums = emptySums();
   for (const sample of samples) {
     const actorYs = mlpActivations(theta, agent.actor, sample.obs);
     const criticYs = mlpActivations(theta, agent.critic, sample.obs);
@@ -270,25 +278,9 @@ export function ppoLossGradient(theta: ArrayLike<number>, agent: AgentLayout, sa
     });
     mlpBackward(theta, agent.actor, actorYs, dHead, gradient);
     mlpBackward(theta, agent.critic, criticYs, [(config.vfCoef * dValue) / B], gradient);
-    sums.policyLoss += pg;
-    sums.valueLoss += valueLoss;
-    sums.entropy += entropy;
-    sums.oldApproxKl += -logratio;
-    sums.approxKl += ratio - 1 - logratio;
-    sums.clipFraction += Math.abs(ratio - 1) > config.clipCoef ? 1 : 0;
-    sums.kl += kl;
+    addTerms(sums, { policyLoss: pg, valueLoss, entropy, logratio, kl }, config.clipCoef);
   }
-  const m = (v: number) => v / B;
-  const terms = {
-    policyLoss: m(sums.policyLoss),
-    valueLoss: m(sums.valueLoss),
-    entropy: m(sums.entropy),
-    oldApproxKl: m(sums.oldApproxKl),
-    approxKl: m(sums.approxKl),
-    clipFraction: m(sums.clipFraction),
-    kl: m(sums.kl),
-  };
-  return { terms: { ...terms, loss: terms.policyLoss - config.entCoef * terms.entropy + config.vfCoef * terms.valueLoss }, gradient };
+  return { terms: meanTerms(sums, B, config), gradient };
 }
 
 /** GAE(lambda), reset at episode ends, bootstrapped from V(s_T) and from V(final obs) on truncation; time-major [t][n]. */
