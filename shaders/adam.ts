@@ -17,29 +17,43 @@
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { reduceOpWgsl, workgroupReduceWgsl } from './reductions.js';
 import { linearIndexWgsl } from './common.js';
+import { uniformStruct } from '../src/gpu/uniforms.js';
 
 export const ADAM_WORKGROUP = 256;
 
-/** The control block, in 32-bit words (storage buffer, read_write by prepare). */
+/**
+ * The control block (a storage buffer, read_write by prepare): the learning rate, the step count t, the last
+ * gradient norm and clip factor, and two flags. Bound by name (`storage(ControlBlock)` or `readOnlyStorage`) by
+ * every kernel that reads the skip flag.
+ */
+export const ControlBlock = uniformStruct('Control', {
+  lr: 'f32',
+  step: 'f32',
+  grad_norm: 'f32',
+  clip_scale: 'f32',
+  /** Nonzero skips prepare and update (PPO's early stop at target_kl). */
+  skip: 'u32',
+  /** Set by prepare when the gradient norm is NaN or infinite; sticky. */
+  nonfinite: 'u32',
+});
+
+const wordOf = (field: keyof typeof ControlBlock.fields) => ControlBlock.layout.find((f) => f.name === field)!.offset / 4;
+
+/** The control block's fields as 32-bit word indices (for partial writes and readbacks), and its size in words. */
 export const Control = {
-  lr: 0,
-  step: 1,
-  gradNorm: 2,
-  clipScale: 3,
+  lr: wordOf('lr'),
+  step: wordOf('step'),
+  gradNorm: wordOf('grad_norm'),
+  clipScale: wordOf('clip_scale'),
   /** u32: nonzero skips prepare and update (PPO's early stop at target_kl). */
-  skip: 4,
+  skip: wordOf('skip'),
   /** u32: set by prepare when the gradient norm is NaN or infinite; sticky. */
-  nonfinite: 5,
-  words: 8,
+  nonfinite: wordOf('nonfinite'),
+  words: ControlBlock.byteSize / 4,
 } as const;
 
-/** WGSL of the control block (shared with the kernels that read the skip flag). */
-export const controlStruct = /* wgsl */ `
-struct Control {
-  lr: f32, step: f32, grad_norm: f32, clip_scale: f32,
-  skip: u32, nonfinite: u32, unused0: u32, unused1: u32,
-}
-`;
+/** WGSL of the control block, for kernels that do not yet bind it through a table. */
+export const controlStruct = ControlBlock.wgsl;
 
 const adamHyperStruct = /* wgsl */ `
 struct AdamHyper { beta1: f32, beta2: f32, eps: f32, max_grad_norm: f32, count: u32, norm_count: u32, norm_is_partial: u32, unused: u32 }
