@@ -18,6 +18,7 @@ import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { reduceOpWgsl, workgroupReduceWgsl } from './reductions.js';
 import { linearIndexWgsl } from './common.js';
 import { uniformStruct } from '../src/gpu/uniforms.js';
+import { bindingTable, readOnlyStorage, storage, uniform } from '../src/gpu/bindings.js';
 
 export const ADAM_WORKGROUP = 256;
 
@@ -55,11 +56,18 @@ export const Control = {
 /** WGSL of the control block, for kernels that do not yet bind it through a table. */
 export const controlStruct = ControlBlock.wgsl;
 
-const adamHyperStruct = /* wgsl */ `
-struct AdamHyper { beta1: f32, beta2: f32, eps: f32, max_grad_norm: f32, count: u32, norm_count: u32, norm_is_partial: u32, unused: u32 }
-`;
-
-export const HYPER_WORDS = 8;
+/** Adam's constants: the betas, eps, the clipping norm (<= 0: none), the parameter count and the norm's input. */
+export const AdamHyper = uniformStruct('AdamHyper', {
+  beta1: 'f32',
+  beta2: 'f32',
+  eps: 'f32',
+  max_grad_norm: 'f32',
+  count: 'u32',
+  /** Floats in norm_input for prepare: the gradients (count) or the sum-of-squares partials. */
+  norm_count: 'u32',
+  /** 1 when norm_input holds sum-of-squares partials, 0 when it holds the gradients. */
+  norm_is_partial: 'u32',
+});
 
 /** f32 is NaN or infinite (WGSL has no isnan; compilers may fold x != x). */
 export const nonFiniteWgsl = /* wgsl */ `
@@ -68,10 +76,17 @@ fn is_non_finite(x: f32) -> bool {
 }
 `;
 
-/**
- * Bindings: 0 hyper (uniform), 1 grads or sum-of-squares partials (read), 2 control (read_write),
- * 3 params (read_write), 4 moments m then v, 2 x count floats (read_write).
- */
+/** One table for both entry points: prepare reads the norm's input, update the gradients, as norm_input. */
+export const adamBindings = bindingTable({
+  hyper: uniform(AdamHyper),
+  /** The gradients, or (prepare on large models) the sum-of-squares partials. */
+  norm_input: readOnlyStorage('array<f32>'),
+  control: storage(ControlBlock),
+  params: storage('array<f32>'),
+  /** m then v, 2 x count floats. */
+  moments: storage('array<f32>'),
+});
+
 export function adamWgsl(): string {
   const WG = ADAM_WORKGROUP;
   return wgsl/* wgsl */ `
@@ -79,14 +94,7 @@ ${reduceOpWgsl('sum')}
 ${workgroupReduceWgsl(WG)}
 ${nonFiniteWgsl}
 ${linearIndexWgsl}
-${controlStruct}
-${adamHyperStruct}
-@group(0) @binding(0) var<uniform> hyper: AdamHyper;
-@group(0) @binding(1) var<storage, read> norm_input: array<f32>;
-@group(0) @binding(2) var<storage, read_write> control: Control;
-@group(0) @binding(3) var<storage, read_write> params: array<f32>;
-@group(0) @binding(4) var<storage, read_write> moments: array<f32>;
-
+${adamBindings.wgsl}
 @compute @workgroup_size(${WG})
 fn prepare(@builtin(local_invocation_index) lane: u32) {
   var acc = 0.0;
