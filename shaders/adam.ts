@@ -53,9 +53,6 @@ export const Control = {
   words: ControlBlock.byteSize / 4,
 } as const;
 
-/** WGSL of the control block, for kernels that do not yet bind it through a table. */
-export const controlStruct = ControlBlock.wgsl;
-
 /** Adam's constants: the betas, eps, the clipping norm (<= 0: none), the parameter count and the norm's input. */
 export const AdamHyper = uniformStruct('AdamHyper', {
   beta1: 'f32',
