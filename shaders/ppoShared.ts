@@ -96,6 +96,3 @@ export function hyperValues(h: HyperFields): StructValues<typeof Hyper.fields> {
     num_records: h.numRecords,
   };
 }
-
-/** WGSL of the Hyper block, for kernels that do not yet bind it through a table. */
-export const hyperStruct = Hyper.wgsl;
