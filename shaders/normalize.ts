@@ -14,6 +14,7 @@
  * Welford sums of its raw observations and of G over the rollout; the merge kernel then folds them into the
  * running statistics (Chan et al.'s parallel update), one invocation per dimension.
  */
+import { readOnlyStorage, storage } from '../src/gpu/bindings.js';
 
 export const NORM_EPSILON = 1e-8;
 export const NORM_INITIAL_COUNT = 1e-4;
@@ -59,6 +60,12 @@ fn norm_obs(raw: ptr<function, array<f32, ${O}>>, out: ptr<function, array<f32, 
  *   lane_reward(n, num_envs, r, terminated) -> f32   update G, accumulate it, return the normalised reward
  *   lane_clear(n, num_envs)              restart the lane's sums (G is kept)
  */
+/** Binding-table entries of a kernel that includes normLanesWgsl: the frozen statistics and the lanes. */
+export const normLanesBindings = {
+  norm: readOnlyStorage('array<f32>'),
+  lanes: storage('array<f32>'),
+};
+
 export function normLanesWgsl(obsSize: number, clipReward: number, gamma: number): string {
   const O = obsSize;
   return /* wgsl */ `

@@ -18,6 +18,7 @@
  */
 import { linearIndexWgsl } from '../common.js';
 import { RngStream } from '../rng.js';
+import { storage, type BufferResource } from '../../src/gpu/bindings.js';
 
 /** Invocations per workgroup of the batched kernels (one environment each). */
 export const ENV_WORKGROUP_SIZE = 64;
@@ -28,6 +29,21 @@ export const ENV_FLAG_TRUNCATED = 2;
 
 /** Largest maxEpisodeSteps: the step count shares a u32 with the 4-bit stream id in the step generator. */
 export const MAX_EPISODE_STEPS_LIMIT = 2 ** 28;
+
+/**
+ * The environment storage as binding-table entries under the names `envStorageWgsl` uses: a kernel that includes
+ * it spreads these into its table and binds `envStorageResources(buffers)`.
+ */
+export const envStorageBindings = {
+  engine_state: storage('array<f32>'),
+  engine_episode_steps: storage('array<u32>'),
+  engine_episode_index: storage('array<u32>'),
+};
+
+/** The environment's storage buffers under their binding names (see envStorageBindings). */
+export function envStorageResources(buffers: { state: GPUBuffer; episodeSteps: GPUBuffer; episodeIndex: GPUBuffer }): Record<keyof typeof envStorageBindings, BufferResource> {
+  return { engine_state: buffers.state, engine_episode_steps: buffers.episodeSteps, engine_episode_index: buffers.episodeIndex };
+}
 
 /** Binding numbers of the three environment storage buffers, for kernels that include `envStorageWgsl`. */
 export interface EnvStorageBindings {
