@@ -28,8 +28,3 @@ export const RolloutStore = uniformStruct('RolloutStore', {
 
 /** The `store` binding of a kernel that reads the rollout storage. */
 export const rolloutStoreBinding = uniform(RolloutStore);
-
-/** `store` at @group(0) @binding(binding), for kernels that do not yet declare their bindings with a table. */
-export function rolloutStoreWgsl(binding: number): string {
-  return `${RolloutStore.wgsl}@group(0) @binding(${binding}) var<uniform> store: RolloutStore;\n`;
-}
