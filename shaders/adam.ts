@@ -17,35 +17,54 @@
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { reduceOpWgsl, workgroupReduceWgsl } from './reductions.js';
 import { linearIndexWgsl } from './common.js';
+import { uniformStruct } from '../src/gpu/uniforms.js';
+import { bindingTable, readOnlyStorage, storage, uniform } from '../src/gpu/bindings.js';
 
 export const ADAM_WORKGROUP = 256;
 
-/** The control block, in 32-bit words (storage buffer, read_write by prepare). */
+/**
+ * The control block (a storage buffer, read_write by prepare): the learning rate, the step count t, the last
+ * gradient norm and clip factor, and two flags. Bound by name (`storage(ControlBlock)` or `readOnlyStorage`) by
+ * every kernel that reads the skip flag.
+ */
+export const ControlBlock = uniformStruct('Control', {
+  lr: 'f32',
+  step: 'f32',
+  grad_norm: 'f32',
+  clip_scale: 'f32',
+  /** Nonzero skips prepare and update (PPO's early stop at target_kl). */
+  skip: 'u32',
+  /** Set by prepare when the gradient norm is NaN or infinite; sticky. */
+  nonfinite: 'u32',
+});
+
+const wordOf = (field: keyof typeof ControlBlock.fields) => ControlBlock.layout.find((f) => f.name === field)!.offset / 4;
+
+/** The control block's fields as 32-bit word indices (for partial writes and readbacks), and its size in words. */
 export const Control = {
-  lr: 0,
-  step: 1,
-  gradNorm: 2,
-  clipScale: 3,
+  lr: wordOf('lr'),
+  step: wordOf('step'),
+  gradNorm: wordOf('grad_norm'),
+  clipScale: wordOf('clip_scale'),
   /** u32: nonzero skips prepare and update (PPO's early stop at target_kl). */
-  skip: 4,
+  skip: wordOf('skip'),
   /** u32: set by prepare when the gradient norm is NaN or infinite; sticky. */
-  nonfinite: 5,
-  words: 8,
+  nonfinite: wordOf('nonfinite'),
+  words: ControlBlock.byteSize / 4,
 } as const;
 
-/** WGSL of the control block (shared with the kernels that read the skip flag). */
-export const controlStruct = /* wgsl */ `
-struct Control {
-  lr: f32, step: f32, grad_norm: f32, clip_scale: f32,
-  skip: u32, nonfinite: u32, unused0: u32, unused1: u32,
-}
-`;
-
-const adamHyperStruct = /* wgsl */ `
-struct AdamHyper { beta1: f32, beta2: f32, eps: f32, max_grad_norm: f32, count: u32, norm_count: u32, norm_is_partial: u32, unused: u32 }
-`;
-
-export const HYPER_WORDS = 8;
+/** Adam's constants: the betas, eps, the clipping norm (<= 0: none), the parameter count and the norm's input. */
+export const AdamHyper = uniformStruct('AdamHyper', {
+  beta1: 'f32',
+  beta2: 'f32',
+  eps: 'f32',
+  max_grad_norm: 'f32',
+  count: 'u32',
+  /** Floats in norm_input for prepare: the gradients (count) or the sum-of-squares partials. */
+  norm_count: 'u32',
+  /** 1 when norm_input holds sum-of-squares partials, 0 when it holds the gradients. */
+  norm_is_partial: 'u32',
+});
 
 /** f32 is NaN or infinite (WGSL has no isnan; compilers may fold x != x). */
 export const nonFiniteWgsl = /* wgsl */ `
@@ -54,10 +73,17 @@ fn is_non_finite(x: f32) -> bool {
 }
 `;
 
-/**
- * Bindings: 0 hyper (uniform), 1 grads or sum-of-squares partials (read), 2 control (read_write),
- * 3 params (read_write), 4 moments m then v, 2 x count floats (read_write).
- */
+/** One table for both entry points: prepare reads the norm's input, update the gradients, as norm_input. */
+export const adamBindings = bindingTable({
+  hyper: uniform(AdamHyper),
+  /** The gradients, or (prepare on large models) the sum-of-squares partials. */
+  norm_input: readOnlyStorage('array<f32>'),
+  control: storage(ControlBlock),
+  params: storage('array<f32>'),
+  /** m then v, 2 x count floats. */
+  moments: storage('array<f32>'),
+});
+
 export function adamWgsl(): string {
   const WG = ADAM_WORKGROUP;
   return wgsl/* wgsl */ `
@@ -65,14 +91,7 @@ ${reduceOpWgsl('sum')}
 ${workgroupReduceWgsl(WG)}
 ${nonFiniteWgsl}
 ${linearIndexWgsl}
-${controlStruct}
-${adamHyperStruct}
-@group(0) @binding(0) var<uniform> hyper: AdamHyper;
-@group(0) @binding(1) var<storage, read> norm_input: array<f32>;
-@group(0) @binding(2) var<storage, read_write> control: Control;
-@group(0) @binding(3) var<storage, read_write> params: array<f32>;
-@group(0) @binding(4) var<storage, read_write> moments: array<f32>;
-
+${adamBindings.wgsl}
 @compute @workgroup_size(${WG})
 fn prepare(@builtin(local_invocation_index) lane: u32) {
   var acc = 0.0;

@@ -5,33 +5,37 @@
  */
 import { actorCriticWgsl, type ActorCriticSpec } from './actorCritic.js';
 import { RngStream } from './rng.js';
-import { envStorageBindingsWgsl, envStorageWgsl } from './envs/batch.js';
+import { envStorageBindings, envStorageWgsl } from './envs/batch.js';
+import { bindingTable, readOnlyStorage, storage, uniform } from '../src/gpu/bindings.js';
+import { uniformStruct } from '../src/gpu/uniforms.js';
 
 export const EVALUATE_WORKGROUP = 64;
-/** Uniform words: episodes, deterministic, seed, max episode steps. */
-export const EVALUATE_PARAMS_WORDS = 4;
+
+/** The evaluation's run: episodes (one per environment), deterministic (1: argmax / mean), seed, time limit. */
+export const EvaluateRun = uniformStruct('EvaluateRun', { episodes: 'u32', deterministic: 'u32', seed: 'u32', max_episode_steps: 'u32' });
+
+export const evaluateBindings = bindingTable({
+  run: uniform(EvaluateRun),
+  /** The agent's parameters. */
+  params: readOnlyStorage('array<f32>'),
+  ...envStorageBindings,
+  /** [2][episodes]: returns, then lengths. */
+  results: storage('array<f32>'),
+  /** Normalisation statistics. */
+  norm: readOnlyStorage('array<f32>'),
+});
 
 export interface EvaluateKernelSpec extends Omit<ActorCriticSpec, 'critic'> {
   /** The environment's composed WGSL (src/envs/compose.ts). */
   envCode: string;
 }
 
-/**
- * Bindings: 0 params (uniform), 1 agent parameters (read), 2-4 environment storage, 5 results (rw, [2][episodes]:
- * returns, then lengths), 6 normalisation statistics (read).
- */
 export function evaluateWgsl(spec: EvaluateKernelSpec): string {
   const discrete = spec.action.type === 'discrete';
   return /* wgsl */ `
 ${spec.envCode}
 ${envStorageWgsl}
-struct Params { episodes: u32, deterministic: u32, seed: u32, max_episode_steps: u32 }
-@group(0) @binding(0) var<uniform> run: Params;
-@group(0) @binding(1) var<storage, read> params: array<f32>;
-${envStorageBindingsWgsl({ group: 0, state: 2, episodeSteps: 3, episodeIndex: 4 })}
-@group(0) @binding(5) var<storage, read_write> results: array<f32>;
-@group(0) @binding(6) var<storage, read> norm: array<f32>;
-${actorCriticWgsl(spec)}
+${evaluateBindings.wgsl}${actorCriticWgsl(spec)}
 
 @compute @workgroup_size(${EVALUATE_WORKGROUP})
 fn evaluate(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {

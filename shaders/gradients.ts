@@ -19,8 +19,9 @@
  * and was the slowest kernel of Chrome's update. Named scalars instead of the array were faster still on
  * SwiftShader (248 ms) but 25% slower on lavapipe.
  */
-import { controlStruct } from './adam.js';
-import { slotStruct } from './ppoShared.js';
+import { ControlBlock } from './adam.js';
+import { slotBinding } from './ppoShared.js';
+import { bindingTable, readOnlyStorage, storage } from '../src/gpu/bindings.js';
 
 export interface GradientKernelSpec {
   /** src/algos/scratch.ts GradientTiling. */
@@ -30,6 +31,16 @@ export interface GradientKernelSpec {
   recordWords: number;
   doneIndex: number;
 }
+
+export const gradientBindings = bindingTable({
+  slot: slotBinding,
+  /** The task table: struct Task, nine u32 each (src/algos/scratch.ts). */
+  tasks: readOnlyStorage('array<Task>'),
+  scratch: readOnlyStorage('array<f32>'),
+  control: readOnlyStorage(ControlBlock),
+  grads: storage('array<f32>'),
+  records: storage('array<f32>'),
+});
 
 /** Invocations per workgroup of the direct tiling (lanes = 1). */
 export const DIRECT_WORKGROUP = 64;
@@ -41,10 +52,6 @@ export function gradientWorkgroups(spec: Pick<GradientKernelSpec, 'tiling' | 'ta
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-/**
- * Bindings: 0 slot (uniform, dynamic), 1 tasks (read, u32 x 9 each), 2 scratch (read), 3 control (read),
- * 4 grads (rw), 5 records (rw).
- */
 export function gradientWgsl(spec: GradientKernelSpec): string {
   const { tileK: TK, tileJ: TJ, lanes: LANES } = spec.tiling;
   const T = TK * TJ;
@@ -110,19 +117,11 @@ ${range(T)
   }
 }`;
   return /* wgsl */ `
-${controlStruct}
-${slotStruct}
 struct Task {
   input_row: u32, delta_row: u32, inputs: u32, outputs: u32,
   k0: u32, j0: u32, weight_offset: u32, bias_offset: u32, destination: u32,
 }
-@group(0) @binding(0) var<uniform> slot: Slot;
-@group(0) @binding(1) var<storage, read> tasks: array<Task>;
-@group(0) @binding(2) var<storage, read> scratch: array<f32>;
-@group(0) @binding(3) var<storage, read> control: Control;
-@group(0) @binding(4) var<storage, read_write> grads: array<f32>;
-@group(0) @binding(5) var<storage, read_write> records: array<f32>;
-
+${gradientBindings.wgsl}
 fn emit(task: Task, k: u32, j: u32, total: f32) {
   if (j >= task.outputs || k > task.inputs) { return; }
   if (task.destination == 1u) {

@@ -15,9 +15,10 @@
  *   health:     non-finite gradient (Adam's sticky flag), non-finite parameters, non-finite losses
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
-import { controlStruct, nonFiniteWgsl } from './adam.js';
-import { hyperStruct } from './ppoShared.js';
-import { rolloutStoreWgsl } from './rolloutStore.js';
+import { ControlBlock, nonFiniteWgsl } from './adam.js';
+import { hyperBinding } from './ppoShared.js';
+import { rolloutStoreBinding } from './rolloutStore.js';
+import { bindingTable, readOnlyStorage, storage } from '../src/gpu/bindings.js';
 
 export const STATS_WORKGROUP = 64;
 export const RING = 20;
@@ -66,32 +67,33 @@ export interface StatsKernelSpec {
   penalty: boolean;
 }
 
-/**
- * Bindings: 0 hyper (uniform), 1 rollout (read), 2 records (read), 3 control (read), 4 params (read),
- * 5 ppo_state (read: [0] beta), 6 ring (rw), 7 stats (rw), 8 the storage's layout (uniform),
- * 9 (PPO-Penalty only) kl_result (read: [0] d).
- */
+const statsEntries = {
+  hyper: hyperBinding,
+  rollout: readOnlyStorage('array<f32>'),
+  records: readOnlyStorage('array<f32>'),
+  control: readOnlyStorage(ControlBlock),
+  params: readOnlyStorage('array<f32>'),
+  /** [0] = β. */
+  ppo_state: readOnlyStorage('array<f32>'),
+  /** The persistent ring of recent episodes (RING_WORDS). */
+  ring: storage('array<f32>'),
+  /** The statistics block (STATS_WORDS). */
+  stats: storage('array<f32>'),
+  store: rolloutStoreBinding,
+};
+
+/** The statistics kernel's bindings for PPO-Clip. */
+export const statsBindings = bindingTable(statsEntries);
+/** For PPO-Penalty: also the KL pass's result, [0] = d. */
+export const statsPenaltyBindings = bindingTable({ ...statsEntries, kl_result: readOnlyStorage('array<f32>') });
+
 export function iterationStatsWgsl(spec: StatsKernelSpec): string {
   const WG = STATS_WORKGROUP;
   const field = (name: StatField) => STAT_FIELDS.indexOf(name);
   const rec = (index: number) => `records[r * ${spec.recordWords}u + ${index}u]`;
   return wgsl/* wgsl */ `
-${rolloutStoreWgsl(8)}
-${controlStruct}
-${hyperStruct}
 ${nonFiniteWgsl}
-@group(0) @binding(0) var<uniform> hyper: Hyper;
-@group(0) @binding(1) var<storage, read> rollout: array<f32>;
-@group(0) @binding(2) var<storage, read> records: array<f32>;
-@group(0) @binding(3) var<storage, read> control: Control;
-@group(0) @binding(4) var<storage, read> params: array<f32>;
-@group(0) @binding(5) var<storage, read> ppo_state: array<f32>;
-@group(0) @binding(6) var<storage, read_write> ring: array<f32>;
-@group(0) @binding(7) var<storage, read_write> stats: array<f32>;
-#if ${spec.penalty}
-@group(0) @binding(9) var<storage, read> kl_result: array<f32>;
-#endif
-
+${(spec.penalty ? statsPenaltyBindings : statsBindings).wgsl}
 // One partial per lane, combined by lane 0 after a single barrier: barriers and loops around them are what
 // CPU adapters pay most for (each barrier splits the compiled kernel), and these sums are tiny.
 var<workgroup> lane_episodes: array<vec4f, ${WG}>;

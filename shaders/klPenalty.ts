@@ -21,10 +21,11 @@ import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { activationLibraryWgsl } from './activations.js';
 import { categoricalKlWgsl, categoricalWgsl, gaussianKlWgsl } from './distributions.js';
 import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from './mlpInline.js';
-import { hyperStruct } from './ppoShared.js';
+import { hyperBinding } from './ppoShared.js';
 import { reduceOpWgsl, REDUCE_WORKGROUP, workgroupReduceWgsl } from './reductions.js';
-import { rolloutStoreWgsl } from './rolloutStore.js';
+import { rolloutStoreBinding } from './rolloutStore.js';
 import type { ActionSpace } from '../src/envs/spec.js';
+import { bindingTable, readOnlyStorage, storage } from '../src/gpu/bindings.js';
 
 export const KL_WORKGROUP = 64;
 /** Default bound on kl_partial's workgroups (and so on the partial sums kl_finish adds up). */
@@ -52,14 +53,31 @@ export interface KlPartialSpec {
   maxPartials: number;
 }
 
-/** Bindings: 0 params (read), 1 rollout (read), 2 partials (rw, [P]), 3 the storage's layout (uniform). */
+export const klPartialBindings = bindingTable({
+  params: readOnlyStorage('array<f32>'),
+  rollout: readOnlyStorage('array<f32>'),
+  /** One sum per workgroup, [P]. */
+  partials: storage('array<f32>'),
+  store: rolloutStoreBinding,
+});
+
+export const klFinishBindings = bindingTable({
+  /** kl_target. */
+  hyper: hyperBinding,
+  partials: readOnlyStorage('array<f32>'),
+  /** [0] = β, adapted in place. */
+  ppo_state: storage('array<f32>'),
+  /** [0] = d. */
+  result: storage('array<f32>'),
+  store: rolloutStoreBinding,
+});
+
 export function klPartialWgsl(spec: KlPartialSpec): string {
   const discrete = spec.action.type === 'discrete';
   const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
   const O = spec.obsSize;
   const WG = KL_WORKGROUP;
   return wgsl/* wgsl */ `
-${rolloutStoreWgsl(3)}
 ${activationLibraryWgsl}
 ${mlpInlineWgsl('actor', spec.actor)}
 ${mlpRunWgsl('actor', spec.actor)}
@@ -72,11 +90,7 @@ ${gaussianKlWgsl(A)}
 ${reduceOpWgsl('sum')}
 ${workgroupReduceWgsl(WG)}
 ${partialCountWgsl(spec.maxPartials)}
-
-@group(0) @binding(0) var<storage, read> params: array<f32>;
-@group(0) @binding(1) var<storage, read> rollout: array<f32>;
-@group(0) @binding(2) var<storage, read_write> partials: array<f32>;
-
+${klPartialBindings.wgsl}
 // KL[π_old(·|s) ‖ π_θ(·|s)] of rollout sample s.
 fn sample_kl(s: u32) -> f32 {
   var x: array<f32, ${O}>;
@@ -113,24 +127,13 @@ fn kl_partial(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id)
 `;
 }
 
-/**
- * Bindings: 0 hyper (uniform: kl_target), 1 partials (read), 2 ppo_state (rw: [0] = β), 3 result (rw: [0] = d),
- * 4 the storage's layout (uniform).
- */
 export function klFinishWgsl(maxPartials: number): string {
   const WG = REDUCE_WORKGROUP;
   return /* wgsl */ `
-${rolloutStoreWgsl(4)}
-${hyperStruct}
 ${reduceOpWgsl('sum')}
 ${workgroupReduceWgsl(WG)}
 ${partialCountWgsl(maxPartials)}
-
-@group(0) @binding(0) var<uniform> hyper: Hyper;
-@group(0) @binding(1) var<storage, read> partials: array<f32>;
-@group(0) @binding(2) var<storage, read_write> ppo_state: array<f32>;
-@group(0) @binding(3) var<storage, read_write> result: array<f32>;
-
+${klFinishBindings.wgsl}
 @compute @workgroup_size(${WG})
 fn kl_finish(@builtin(local_invocation_index) lane: u32) {
   let count = partial_count();

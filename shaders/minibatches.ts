@@ -12,10 +12,11 @@
  */
 import { rngWgsl } from './rng.js';
 import { epochKeyWgsl, permutationWgsl } from './permutation.js';
-import { controlStruct } from './adam.js';
-import { slotStruct, hyperStruct } from './ppoShared.js';
+import { ControlBlock } from './adam.js';
+import { hyperBinding, slotBinding } from './ppoShared.js';
 import { reduceOpWgsl, workgroupReduceWgsl } from './reductions.js';
-import { rolloutStoreWgsl } from './rolloutStore.js';
+import { rolloutStoreBinding } from './rolloutStore.js';
+import { bindingTable, readOnlyStorage, storage } from '../src/gpu/bindings.js';
 
 export const MINIBATCH_WORKGROUP = 256;
 
@@ -25,10 +26,19 @@ export interface MinibatchKernelSpec {
   doneIndex: number;
 }
 
-/**
- * Bindings: 0 slot (uniform, dynamic offset), 1 hyper (uniform), 2 rollout (read), 3 perm (rw, u32 [batch]),
- * 4 mb_adv (rw, [numMinibatches][2]), 5 control (rw), 6 records (read), 7 the storage's layout (uniform).
- */
+export const minibatchBindings = bindingTable({
+  slot: slotBinding,
+  hyper: hyperBinding,
+  rollout: readOnlyStorage('array<f32>'),
+  /** The epoch's sample order, u32 [batch]. */
+  perm: storage('array<u32>'),
+  /** Per-minibatch advantage (mean, std), [numMinibatches][2]. */
+  mb_adv: storage('array<f32>'),
+  control: storage(ControlBlock),
+  records: readOnlyStorage('array<f32>'),
+  store: rolloutStoreBinding,
+});
+
 export function minibatchWgsl(spec: MinibatchKernelSpec): string {
   const WG = MINIBATCH_WORKGROUP;
   return /* wgsl */ `
@@ -37,19 +47,7 @@ ${permutationWgsl}
 ${epochKeyWgsl}
 ${reduceOpWgsl('sum')}
 ${workgroupReduceWgsl(WG)}
-${controlStruct}
-${slotStruct}
-${hyperStruct}
-${rolloutStoreWgsl(7)}
-
-@group(0) @binding(0) var<uniform> slot: Slot;
-@group(0) @binding(1) var<uniform> hyper: Hyper;
-@group(0) @binding(2) var<storage, read> rollout: array<f32>;
-@group(0) @binding(3) var<storage, read_write> perm: array<u32>;
-@group(0) @binding(4) var<storage, read_write> mb_adv: array<f32>;
-@group(0) @binding(5) var<storage, read_write> control: Control;
-@group(0) @binding(6) var<storage, read> records: array<f32>;
-
+${minibatchBindings.wgsl}
 @compute @workgroup_size(${WG})
 fn epoch_main(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: vec3u) {
   let mb = wid.x;

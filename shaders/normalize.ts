@@ -14,6 +14,8 @@
  * Welford sums of its raw observations and of G over the rollout; the merge kernel then folds them into the
  * running statistics (Chan et al.'s parallel update), one invocation per dimension.
  */
+import { bindingTable, readOnlyStorage, storage, uniform } from '../src/gpu/bindings.js';
+import { uniformStruct } from '../src/gpu/uniforms.js';
 
 export const NORM_EPSILON = 1e-8;
 export const NORM_INITIAL_COUNT = 1e-4;
@@ -59,6 +61,12 @@ fn norm_obs(raw: ptr<function, array<f32, ${O}>>, out: ptr<function, array<f32, 
  *   lane_reward(n, num_envs, r, terminated) -> f32   update G, accumulate it, return the normalised reward
  *   lane_clear(n, num_envs)              restart the lane's sums (G is kept)
  */
+/** Binding-table entries of a kernel that includes normLanesWgsl: the frozen statistics and the lanes. */
+export const normLanesBindings = {
+  norm: readOnlyStorage('array<f32>'),
+  lanes: storage('array<f32>'),
+};
+
 export function normLanesWgsl(obsSize: number, clipReward: number, gamma: number): string {
   const O = obsSize;
   return /* wgsl */ `
@@ -98,21 +106,25 @@ fn lane_reward(n: u32, num_envs: u32, reward: f32, terminated: bool) -> f32 {
 
 export const NORM_MERGE_WORKGROUP = 64;
 
+/** The merge's size: the environments whose lanes it folds. */
+export const NormMergeDims = uniformStruct('NormMergeDims', { num_envs: 'u32' });
+
+export const normMergeBindings = bindingTable({
+  dims: uniform(NormMergeDims),
+  lanes: readOnlyStorage('array<f32>'),
+  norm: storage('array<f32>'),
+});
+
 /**
  * The merge (one invocation per dimension d: the O observation components, then the return): with every lane's
  * count c_n, mean m_n and M2_n,
  *   batch count C = sum c_n, batch mean = sum c_n m_n / C, batch M2 = sum M2_n + sum c_n (m_n - mean)²
  * then Chan's update of the running (count, mean, var) triplet of d with (C, batch mean, batch M2 / C).
- * Bindings: 0 dims { num_envs } (uniform), 1 lanes (read), 2 norm (rw).
  */
 export function normMergeWgsl(obsSize: number): string {
   const O = obsSize;
   return /* wgsl */ `
-struct Dims { num_envs: u32, unused0: u32, unused1: u32, unused2: u32 }
-@group(0) @binding(0) var<uniform> dims: Dims;
-@group(0) @binding(1) var<storage, read> lanes: array<f32>;
-@group(0) @binding(2) var<storage, read_write> norm: array<f32>;
-
+${normMergeBindings.wgsl}
 @compute @workgroup_size(${NORM_MERGE_WORKGROUP})
 fn merge(@builtin(global_invocation_id) gid: vec3u) {
   let d = gid.x;

@@ -7,28 +7,33 @@
  */
 import { actorCriticWgsl, type ActorCriticSpec } from './actorCritic.js';
 import { rngWgsl, RngStream } from './rng.js';
+import { bindingTable, readOnlyStorage, storage, uniform } from '../src/gpu/bindings.js';
+import { uniformStruct } from '../src/gpu/uniforms.js';
 
 export const POLICY_WORKGROUP = 64;
-/** Uniform words: batch, deterministic, seed, counter. */
-export const POLICY_PARAMS_WORDS = 4;
+
+/** One call: its batch, deterministic (1: argmax / mean), the seed and the call counter (sampling). */
+export const PolicyRun = uniformStruct('PolicyRun', { batch: 'u32', deterministic: 'u32', seed: 'u32', counter: 'u32' });
 
 export type PolicyKernelSpec = Omit<ActorCriticSpec, 'critic'>;
 
-/**
- * Bindings: 0 params (uniform), 1 agent parameters (read), 2 observations (read), 3 actions (rw),
- * 4 normalisation statistics (read).
- */
+export const policyBindings = bindingTable({
+  run: uniform(PolicyRun),
+  /** The agent's parameters. */
+  params: readOnlyStorage('array<f32>'),
+  /** [batch][obs], row-major. */
+  observations: readOnlyStorage('array<f32>'),
+  /** [batch][actionWidth], row-major. */
+  actions: storage('array<f32>'),
+  /** Normalisation statistics. */
+  norm: readOnlyStorage('array<f32>'),
+});
+
 export function policyWgsl(spec: PolicyKernelSpec): string {
   const O = spec.obsSize;
   return /* wgsl */ `
 ${rngWgsl}
-struct Params { batch: u32, deterministic: u32, seed: u32, counter: u32 }
-@group(0) @binding(0) var<uniform> run: Params;
-@group(0) @binding(1) var<storage, read> params: array<f32>;
-@group(0) @binding(2) var<storage, read> observations: array<f32>;
-@group(0) @binding(3) var<storage, read_write> actions: array<f32>;
-@group(0) @binding(4) var<storage, read> norm: array<f32>;
-${actorCriticWgsl(spec)}
+${policyBindings.wgsl}${actorCriticWgsl(spec)}
 
 @compute @workgroup_size(${POLICY_WORKGROUP})
 fn act(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {

@@ -13,22 +13,36 @@
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { actorCriticWgsl, type CollectorSpec } from './actorCritic.js';
 import { rngWgsl, RngStream } from './rng.js';
-import { rolloutStoreWgsl } from './rolloutStore.js';
-import { normLanesWgsl } from './normalize.js';
+import { rolloutStoreBinding } from './rolloutStore.js';
+import { normLanesBindings, normLanesWgsl } from './normalize.js';
+import { bindingTable, readOnlyStorage, storage, uniform } from '../src/gpu/bindings.js';
+import { uniformStruct } from '../src/gpu/uniforms.js';
 
 export const POLICY_STEP_WORKGROUP = 64;
-/** Uniform words: t, step_base, seed, unused. */
-export const POLICY_STEP_PARAMS_WORDS = 4;
+
+/** The step: t, the global step of t = 0 (step_base) and the seed, for the action generator. */
+export const PolicyStepRun = uniformStruct('PolicyStepRun', { t: 'u32', step_base: 'u32', seed: 'u32' });
 
 export type PolicyStepKernelSpec = CollectorSpec;
 
-/**
- * Bindings: 0 params {t, step_base, seed} (uniform), 1 agent parameters (read), 2 upload (read: obs_t [N][O],
- * then finalObs_{t-1} [N][O], then bootstrap flags [N] (1 where step t-1 truncated without terminating), then
- * reward_{t-1} [N], then terminated_{t-1} [N]), 3 rollout storage (rw), 4 actions out (rw, [N][actionWidth], f32),
- * 5 the storage's layout (uniform), 6 running normalisation statistics (read), 7 normalisation lanes (rw).
- * The reward of step t-1 is written here (normalised when norm_reward), the other CPU-side records by the host.
- */
+/** The reward of step t-1 is written here (normalised when norm_reward), the other CPU-side records by the host. */
+export const policyStepBindings = bindingTable({
+  run: uniform(PolicyStepRun),
+  /** The agent's parameters. */
+  params: readOnlyStorage('array<f32>'),
+  /**
+   * obs_t [N][O], then finalObs_{t-1} [N][O], then bootstrap flags [N] (1 where step t-1 truncated without
+   * terminating), then reward_{t-1} [N], then terminated_{t-1} [N].
+   */
+  upload: readOnlyStorage('array<f32>'),
+  rollout: storage('array<f32>'),
+  /** [N][actionWidth], f32. */
+  actions_out: storage('array<f32>'),
+  store: rolloutStoreBinding,
+  /** Running normalisation statistics (read) and lanes (rw). */
+  ...normLanesBindings,
+});
+
 export function policyStepWgsl(spec: PolicyStepKernelSpec): string {
   const discrete = spec.action.type === 'discrete';
   const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
@@ -36,17 +50,9 @@ export function policyStepWgsl(spec: PolicyStepKernelSpec): string {
   const normalizes = spec.normObs || spec.normReward;
   return wgsl/* wgsl */ `
 ${rngWgsl}
-${rolloutStoreWgsl(5)}
-@group(0) @binding(6) var<storage, read> norm: array<f32>;
-@group(0) @binding(7) var<storage, read_write> lanes: array<f32>;
+${policyStepBindings.wgsl}
 ${normLanesWgsl(O, spec.clipReward, spec.gamma)}
 ${actorCriticWgsl(spec)}
-struct Params { t: u32, step_base: u32, seed: u32, unused: u32 }
-@group(0) @binding(0) var<uniform> run: Params;
-@group(0) @binding(1) var<storage, read> params: array<f32>;
-@group(0) @binding(2) var<storage, read> upload: array<f32>;
-@group(0) @binding(3) var<storage, read_write> rollout: array<f32>;
-@group(0) @binding(4) var<storage, read_write> actions_out: array<f32>;
 
 @compute @workgroup_size(${POLICY_STEP_WORKGROUP})
 fn policy_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {

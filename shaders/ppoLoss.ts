@@ -20,10 +20,11 @@ import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { activationLibraryWgsl } from './activations.js';
 import { categoricalWgsl, gaussianWgsl } from './distributions.js';
 import { mlpInlineWgsl, mlpTiledWgsl, type InlineLayer } from './mlpInline.js';
-import { controlStruct } from './adam.js';
-import { slotStruct, hyperStruct } from './ppoShared.js';
+import { ControlBlock } from './adam.js';
+import { hyperBinding, slotBinding } from './ppoShared.js';
 import type { ActionSpace } from '../src/envs/spec.js';
-import { rolloutStoreWgsl } from './rolloutStore.js';
+import { rolloutStoreBinding } from './rolloutStore.js';
+import { bindingTable, readOnlyStorage, storage } from '../src/gpu/bindings.js';
 
 export const LOSS_WORKGROUP = 64;
 /** Outputs per register tile of the network code. */
@@ -98,11 +99,21 @@ function backwardCode(net: string, layers: InlineLayer[], activationRows: number
   return lines.join('\n');
 }
 
-/**
- * Bindings: 0 slot (uniform, dynamic), 1 hyper (uniform), 2 params (read), 3 rollout (read), 4 perm (read),
- * 5 mb_adv (read), 6 control (read), 7 scratch (rw), 8 ppo_state (read: [0] = beta), 9 the storage's layout
- * (uniform). The scratch row stride is slot.scratch_stride.
- */
+export const lossBindings = bindingTable({
+  slot: slotBinding,
+  hyper: hyperBinding,
+  params: readOnlyStorage('array<f32>'),
+  rollout: readOnlyStorage('array<f32>'),
+  perm: readOnlyStorage('array<u32>'),
+  mb_adv: readOnlyStorage('array<f32>'),
+  control: readOnlyStorage(ControlBlock),
+  /** Rows of the chunk's samples; the row stride is slot.scratch_stride. */
+  scratch: storage('array<f32>'),
+  /** [0] = beta. */
+  ppo_state: readOnlyStorage('array<f32>'),
+  store: rolloutStoreBinding,
+});
+
 export function ppoLossWgsl(spec: LossKernelSpec): string {
   const discrete = spec.action.type === 'discrete';
   const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
@@ -114,7 +125,6 @@ export function ppoLossWgsl(spec: LossKernelSpec): string {
   const st = spec.stat;
   const statRow = (index: number) => `scratch[(${spec.rows.stats + index}u) * CHUNK + i]`;
   return wgsl/* wgsl */ `
-${rolloutStoreWgsl(9)}
 ${activationLibraryWgsl}
 ${mlpInlineWgsl('actor', spec.actor)}
 ${mlpInlineWgsl('critic', spec.critic)}
@@ -125,20 +135,7 @@ ${categoricalWgsl(A)}
 #else
 ${gaussianWgsl(A)}
 #endif
-${controlStruct}
-${slotStruct}
-${hyperStruct}
-
-@group(0) @binding(0) var<uniform> slot: Slot;
-@group(0) @binding(1) var<uniform> hyper: Hyper;
-@group(0) @binding(2) var<storage, read> params: array<f32>;
-@group(0) @binding(3) var<storage, read> rollout: array<f32>;
-@group(0) @binding(4) var<storage, read> perm: array<u32>;
-@group(0) @binding(5) var<storage, read> mb_adv: array<f32>;
-@group(0) @binding(6) var<storage, read> control: Control;
-@group(0) @binding(7) var<storage, read_write> scratch: array<f32>;
-@group(0) @binding(8) var<storage, read> ppo_state: array<f32>;
-
+${lossBindings.wgsl}
 // The loss of one sample (rollout sample s, scratch column i) from the networks' outputs: writes dL/d head and
 // dL/d value (already / MB), the sample's statistic rows and, for Gaussian policies, its log-std gradient row.
 fn sample_loss(i: u32, s: u32, head: ptr<function, array<f32, ${A}>>, value: f32, d_head: ptr<function, array<f32, ${A}>>, d_value: ptr<function, array<f32, 1>>) {

@@ -5,45 +5,51 @@
  * holds every (epoch, minibatch, chunk) of an iteration, so the whole update is encoded once with no per-dispatch
  * uploads. Hyper: the hyperparameters and the iteration number, written by the host once per iteration.
  */
+import { dynamicUniform, uniform } from '../src/gpu/bindings.js';
+import { uniformStruct, type StructValues } from '../src/gpu/uniforms.js';
 
+/** Bytes between slots: the minimum dynamic-offset alignment WebGPU guarantees. */
 export const SLOT_STRIDE = 256;
-export const SLOT_WORDS = 8;
-export const HYPER_WORDS = 16;
 
-export const slotStruct = /* wgsl */ `
-struct Slot {
-  epoch: u32,
-  minibatch: u32,
-  record: u32,       // epoch * num_minibatches + minibatch: index of this minibatch's statistics record
-  chunk_start: u32,  // first sample of this chunk within the minibatch
-  chunk_size: u32,
-  accumulate: u32,   // 1 for every chunk after a minibatch's first: add to the gradient instead of overwriting
-  scratch_stride: u32, // row stride of the scratch: the largest chunk
-  unused: u32,
-}
-`;
+export const Slot = uniformStruct('Slot', {
+  epoch: 'u32',
+  minibatch: 'u32',
+  /** epoch * num_minibatches + minibatch: index of this minibatch's statistics record. */
+  record: 'u32',
+  /** First sample of this chunk within the minibatch. */
+  chunk_start: 'u32',
+  chunk_size: 'u32',
+  /** 1 for every chunk after a minibatch's first: add to the gradient instead of overwriting. */
+  accumulate: 'u32',
+  /** Row stride of the scratch: the largest chunk. */
+  scratch_stride: 'u32',
+});
 
-export const hyperStruct = /* wgsl */ `
-struct Hyper {
-  clip_coef: f32, ent_coef: f32, vf_coef: f32, target_kl: f32,
-  norm_adv: u32, clip_vloss: u32, iteration: u32, seed: u32,
-  inv_minibatch: f32, kl_target: f32, minibatch_size: u32, num_minibatches: u32,
-  unused0: u32,
-  half_bits: u32,    // Feistel half-width of the batch (shaders/permutation.ts)
-  num_records: u32,  // update_epochs x num_minibatches
-  unused: u32,
-}
-`;
+export type SlotValues = StructValues<typeof Slot.fields>;
 
-export interface SlotFields {
-  epoch: number;
-  minibatch: number;
-  record: number;
-  chunkStart: number;
-  chunkSize: number;
-  accumulate: boolean;
-  scratchStride: number;
-}
+export const Hyper = uniformStruct('Hyper', {
+  clip_coef: 'f32',
+  ent_coef: 'f32',
+  vf_coef: 'f32',
+  target_kl: 'f32',
+  norm_adv: 'u32',
+  clip_vloss: 'u32',
+  iteration: 'u32',
+  seed: 'u32',
+  inv_minibatch: 'f32',
+  kl_target: 'f32',
+  minibatch_size: 'u32',
+  num_minibatches: 'u32',
+  /** Feistel half-width of the batch (shaders/permutation.ts). */
+  half_bits: 'u32',
+  /** update_epochs x num_minibatches. */
+  num_records: 'u32',
+});
+
+/** `slot`: the dispatch's slot, bound as a one-slot range that each dispatch's dynamic offset moves. */
+export const slotBinding = dynamicUniform(Slot);
+/** `hyper`: the iteration's hyperparameters. */
+export const hyperBinding = uniform(Hyper);
 
 export interface HyperFields {
   clipCoef: number;
@@ -64,22 +70,29 @@ export interface HyperFields {
   numRecords: number;
 }
 
-export function packSlots(slots: SlotFields[]): Uint32Array<ArrayBuffer> {
-  const words = new Uint32Array((slots.length * SLOT_STRIDE) / 4);
-  slots.forEach((slot, i) =>
-    words.set(
-      [slot.epoch, slot.minibatch, slot.record, slot.chunkStart, slot.chunkSize, slot.accumulate ? 1 : 0, slot.scratchStride],
-      (i * SLOT_STRIDE) / 4,
-    ),
-  );
-  return words;
+/** Every slot of an iteration in one buffer, slot i at byte i * SLOT_STRIDE. */
+export function writeSlots(slots: readonly SlotValues[]): ArrayBuffer {
+  const bytes = new ArrayBuffer(slots.length * SLOT_STRIDE);
+  slots.forEach((slot, i) => Slot.write(slot, bytes, i * SLOT_STRIDE));
+  return bytes;
 }
 
-export function packHyper(h: HyperFields): ArrayBuffer {
-  const words = new ArrayBuffer(HYPER_WORDS * 4);
-  new Float32Array(words, 0, 4).set([h.clipCoef, h.entCoef, h.vfCoef, h.targetKl]);
-  new Uint32Array(words, 16, 4).set([h.normAdv ? 1 : 0, h.clipVloss ? 1 : 0, h.iteration >>> 0, h.seed >>> 0]);
-  new Float32Array(words, 32, 2).set([h.invMinibatch, h.klTarget]);
-  new Uint32Array(words, 40, 6).set([h.minibatchSize, h.numMinibatches, 0, h.halfBits, h.numRecords, 0]);
-  return words;
+/** The Hyper block's values (iteration and seed taken modulo 2^32). */
+export function hyperValues(h: HyperFields): StructValues<typeof Hyper.fields> {
+  return {
+    clip_coef: h.clipCoef,
+    ent_coef: h.entCoef,
+    vf_coef: h.vfCoef,
+    target_kl: h.targetKl,
+    norm_adv: h.normAdv ? 1 : 0,
+    clip_vloss: h.clipVloss ? 1 : 0,
+    iteration: h.iteration >>> 0,
+    seed: h.seed >>> 0,
+    inv_minibatch: h.invMinibatch,
+    kl_target: h.klTarget,
+    minibatch_size: h.minibatchSize,
+    num_minibatches: h.numMinibatches,
+    half_bits: h.halfBits,
+    num_records: h.numRecords,
+  };
 }

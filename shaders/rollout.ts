@@ -15,9 +15,11 @@
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { actorCriticWgsl, type CollectorSpec } from './actorCritic.js';
 import { RngStream } from './rng.js';
-import { envStorageBindingsWgsl, envStorageWgsl } from './envs/batch.js';
-import { rolloutStoreWgsl } from './rolloutStore.js';
-import { normLanesWgsl } from './normalize.js';
+import { envStorageBindings, envStorageWgsl } from './envs/batch.js';
+import { rolloutStoreBinding } from './rolloutStore.js';
+import { normLanesBindings, normLanesWgsl } from './normalize.js';
+import { bindingTable, readOnlyStorage, storage, uniform } from '../src/gpu/bindings.js';
+import { uniformStruct } from '../src/gpu/uniforms.js';
 
 export const ROLLOUT_WORKGROUP = 64;
 
@@ -28,16 +30,26 @@ export interface RolloutKernelSpec extends CollectorSpec {
   maxEpisodeSteps: number;
 }
 
-/** Uniform: seed, step_base (global step of t = 0, for the action generator). */
-export const ROLLOUT_PARAMS_WORDS = 4;
+/** The rollout's run: the seed and step_base, the global step of t = 0 (for the action generator). */
+export const RolloutRun = uniformStruct('RolloutRun', { seed: 'u32', step_base: 'u32' });
 
 /**
- * Bindings: 0 params {seed, step_base} (uniform), 1 agent parameters (read), 2-4 the environment's storage
- * (state, episode steps, episode index: shaders/envs/batch.ts, whose step/reset helpers this kernel uses),
- * 5 rollout storage (rw), 6 episode tracker (rw, f32 [2][N]: running return, running length), 7 the storage's
- * layout (uniform, shaders/rolloutStore.ts), 8 running normalisation statistics (read), 9 normalisation lanes (rw).
- * The stored observations and rewards are the normalised ones (what the update learns from); episode returns are raw.
+ * The environment's storage is shaders/envs/batch.ts's, whose step/reset helpers this kernel uses. The stored
+ * observations and rewards are the normalised ones (what the update learns from); episode returns are raw.
  */
+export const rolloutBindings = bindingTable({
+  run: uniform(RolloutRun),
+  /** The agent's parameters. */
+  params: readOnlyStorage('array<f32>'),
+  ...envStorageBindings,
+  rollout: storage('array<f32>'),
+  /** Running episode return and length, f32 [2][N]. */
+  tracker: storage('array<f32>'),
+  store: rolloutStoreBinding,
+  /** Running normalisation statistics (read) and lanes (rw). */
+  ...normLanesBindings,
+});
+
 export function rolloutWgsl(spec: RolloutKernelSpec): string {
   const discrete = spec.action.type === 'discrete';
   const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
@@ -45,20 +57,11 @@ export function rolloutWgsl(spec: RolloutKernelSpec): string {
   const normalizes = spec.normObs || spec.normReward;
   return wgsl/* wgsl */ `
 ${spec.envCode}
-${rolloutStoreWgsl(7)}
-@group(0) @binding(8) var<storage, read> norm: array<f32>;
-@group(0) @binding(9) var<storage, read_write> lanes: array<f32>;
+${rolloutBindings.wgsl}
 ${normLanesWgsl(O, spec.clipReward, spec.gamma)}
 ${actorCriticWgsl(spec)}
 
 ${envStorageWgsl}
-struct Params { seed: u32, step_base: u32, unused0: u32, unused1: u32 }
-@group(0) @binding(0) var<uniform> run: Params;
-@group(0) @binding(1) var<storage, read> params: array<f32>;
-${envStorageBindingsWgsl({ group: 0, state: 2, episodeSteps: 3, episodeIndex: 4 })}
-@group(0) @binding(5) var<storage, read_write> rollout: array<f32>;
-@group(0) @binding(6) var<storage, read_write> tracker: array<f32>;
-
 @compute @workgroup_size(${ROLLOUT_WORKGROUP})
 fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let n = gid.x + gid.y * nwg.x * ${ROLLOUT_WORKGROUP}u;

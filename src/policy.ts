@@ -4,11 +4,10 @@
  * what the environment receives: Int32Array of indices (discrete), Float32Array clipped to the box (continuous).
  */
 import type { Gpu } from './gpu/device.js';
-import { bindBuffers } from './gpu/bind.js';
 import { createBuffer, destroyBuffer } from './gpu/buffers.js';
 import { gridFor, Recorder } from './gpu/recorder.js';
 import type { EnvSpec } from './envs/spec.js';
-import { POLICY_PARAMS_WORDS, POLICY_WORKGROUP, policyWgsl } from '../shaders/policy.js';
+import { policyBindings, PolicyRun, POLICY_WORKGROUP, policyWgsl } from '../shaders/policy.js';
 import { actionWidth, type AgentLayout } from './algos/agent.js';
 import { DestroyedError } from './destroyed.js';
 import { checkOptionKeys } from './options.js';
@@ -49,11 +48,7 @@ export class GpuPolicy {
     private readonly pipeline: GPUComputePipeline,
     private readonly seed: number,
   ) {
-    this.uniform = createBuffer(gpu, {
-      label: 'GpuPolicy.params',
-      size: POLICY_PARAMS_WORDS * 4,
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    });
+    this.uniform = PolicyRun.createBuffer(gpu, 'GpuPolicy.params', { batch: 0, deterministic: 0, seed: 0, counter: 0 });
   }
 
   /**
@@ -73,7 +68,7 @@ export class GpuPolicy {
       label: 'GpuPolicy.act',
       key: `GpuPolicy\n${code}`,
       entryPoint: 'act',
-      bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'storage', 'read-only-storage'],
+      bindings: policyBindings,
       build: () => code,
     });
     return new GpuPolicy(gpu, spec, agent, buffers.params, buffers.norm, normalization, pipeline, seed);
@@ -137,7 +132,7 @@ export class GpuPolicy {
     const width = actionWidth(this.spec.action);
     this.ensureCapacity(batch);
     this.gpu.write(this.observations!, 0, obs);
-    this.gpu.write(this.uniform, 0, new Uint32Array([batch, deterministic ? 1 : 0, this.seed >>> 0, this.calls++ >>> 0]));
+    PolicyRun.writeTo(this.gpu, this.uniform, { batch, deterministic: deterministic ? 1 : 0, seed: this.seed >>> 0, counter: this.calls++ >>> 0 });
     const recorder = new Recorder(this.gpu, 'GpuPolicy.encoder');
     recorder.dispatch(this.pipeline, this.group!, gridFor(batch, POLICY_WORKGROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension));
     recorder.copy(this.actions!, 0, this.staging!, 0, batch * width * 4);
@@ -160,13 +155,13 @@ export class GpuPolicy {
       size: capacity * width * 4,
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     });
-    this.group = bindBuffers(this.gpu.device, 'GpuPolicy.group', this.pipeline.getBindGroupLayout(0), [
-      this.uniform,
-      this.params,
-      this.observations,
-      this.actions,
-      this.norm,
-    ]);
+    this.group = policyBindings.bindGroup(this.gpu.device, 'GpuPolicy.group', this.pipeline.getBindGroupLayout(0), {
+      run: this.uniform,
+      params: this.params,
+      observations: this.observations,
+      actions: this.actions,
+      norm: this.norm,
+    });
     this.capacity = capacity;
   }
 

@@ -18,6 +18,8 @@
  */
 import { linearIndexWgsl } from '../common.js';
 import { RngStream } from '../rng.js';
+import { bindingTable, readOnlyStorage, storage, uniform, type BufferResource } from '../../src/gpu/bindings.js';
+import { uniformStruct } from '../../src/gpu/uniforms.js';
 
 /** Invocations per workgroup of the batched kernels (one environment each). */
 export const ENV_WORKGROUP_SIZE = 64;
@@ -29,26 +31,24 @@ export const ENV_FLAG_TRUNCATED = 2;
 /** Largest maxEpisodeSteps: the step count shares a u32 with the 4-bit stream id in the step generator. */
 export const MAX_EPISODE_STEPS_LIMIT = 2 ** 28;
 
-/** Binding numbers of the three environment storage buffers, for kernels that include `envStorageWgsl`. */
-export interface EnvStorageBindings {
-  group: number;
-  state: number;
-  episodeSteps: number;
-  episodeIndex: number;
-}
+/**
+ * The environment storage as binding-table entries under the names `envStorageWgsl` uses: a kernel that includes
+ * it spreads these into its table and binds `envStorageResources(buffers)`.
+ */
+export const envStorageBindings = {
+  engine_state: storage('array<f32>'),
+  engine_episode_steps: storage('array<u32>'),
+  engine_episode_index: storage('array<u32>'),
+};
 
-/** Declarations of the environment storage buffers under the names `envStorageWgsl` uses. */
-export function envStorageBindingsWgsl(b: EnvStorageBindings): string {
-  return /* wgsl */ `
-@group(${b.group}) @binding(${b.state}) var<storage, read_write> engine_state: array<f32>;
-@group(${b.group}) @binding(${b.episodeSteps}) var<storage, read_write> engine_episode_steps: array<u32>;
-@group(${b.group}) @binding(${b.episodeIndex}) var<storage, read_write> engine_episode_index: array<u32>;
-`;
+/** The environment's storage buffers under their binding names (see envStorageBindings). */
+export function envStorageResources(buffers: { state: GPUBuffer; episodeSteps: GPUBuffer; episodeIndex: GPUBuffer }): Record<keyof typeof envStorageBindings, BufferResource> {
+  return { engine_state: buffers.state, engine_episode_steps: buffers.episodeSteps, engine_episode_index: buffers.episodeIndex };
 }
 
 /**
  * Per-environment load, store, reset and step (with time limit and auto-reset). Needs the composed environment
- * (composeEnv) before it and the declarations of envStorageBindingsWgsl anywhere in the module.
+ * (composeEnv) before it and the bindings of envStorageBindings in the module's table.
  */
 export const envStorageWgsl = /* wgsl */ `
 const ENGINE_RNG_ENV_RESET: u32 = ${RngStream.envReset}u;
@@ -122,26 +122,25 @@ fn engine_step_env(n: u32, num_envs: u32, seed: u32, max_episode_steps: u32, act
 export const ENV_RESET_ENTRY = 'engine_reset_kernel';
 export const ENV_STEP_ENTRY = 'engine_step_kernel';
 
-/** Binding numbers of the typed-array kernels (group 0). */
-export const ENV_BATCH_BINDINGS = {
-  params: 0,
-  state: 1,
-  episodeSteps: 2,
-  episodeIndex: 3,
-  actions: 4,
-  out: 5,
-  flags: 6,
-} as const;
+/** The typed-array kernels' batch: its size, seed and time limit. */
+export const EngineParams = uniformStruct('EngineParams', { num_envs: 'u32', seed: 'u32', max_episode_steps: 'u32' });
 
-/** Bytes of the uniform block `EngineParams`. */
-export const ENV_PARAMS_BYTES = 16;
+/** The typed-array kernels' bindings (one table for both entry points); `discrete` selects the actions' type. */
+export function envBatchBindings(discrete: boolean) {
+  return bindingTable({
+    engine_params: uniform(EngineParams),
+    ...envStorageBindings,
+    engine_actions: readOnlyStorage(discrete ? 'array<u32>' : 'array<f32>'),
+    engine_out: storage('array<f32>'),
+    engine_flags: storage('array<u32>'),
+  });
+}
 
 /**
  * The reset and step kernels of the typed-array VecEnv, appended to `composedCode` (composeEnv(def).code).
  * `discrete` selects the actions layout.
  */
 export function envBatchWgsl(composedCode: string, discrete: boolean): string {
-  const b = ENV_BATCH_BINDINGS;
   const loadAction = discrete
     ? 'let action: EnvAction = engine_actions[n];'
     : `var action: EnvAction;
@@ -150,18 +149,7 @@ export function envBatchWgsl(composedCode: string, discrete: boolean): string {
   }`;
   return /* wgsl */ `${composedCode}
 ${linearIndexWgsl}
-struct EngineParams {
-  num_envs: u32,
-  seed: u32,
-  max_episode_steps: u32,
-  unused: u32,
-}
-@group(0) @binding(${b.params}) var<uniform> engine_params: EngineParams;
-${envStorageBindingsWgsl({ group: 0, state: b.state, episodeSteps: b.episodeSteps, episodeIndex: b.episodeIndex })}
-@group(0) @binding(${b.actions}) var<storage, read> engine_actions: array<${discrete ? 'u32' : 'f32'}>;
-@group(0) @binding(${b.out}) var<storage, read_write> engine_out: array<f32>;
-@group(0) @binding(${b.flags}) var<storage, read_write> engine_flags: array<u32>;
-${envStorageWgsl}
+${envBatchBindings(discrete).wgsl}${envStorageWgsl}
 fn engine_write_obs(section: u32, n: u32, obs: ptr<function, EnvObs>) {
   let base = section * engine_params.num_envs * ENV_OBS_SIZE + n * ENV_OBS_SIZE;
   for (var k = 0u; k < ENV_OBS_SIZE; k += 1u) {

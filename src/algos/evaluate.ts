@@ -3,14 +3,14 @@
  * them, in a batch of environments of its own (seeded apart from training's), one readback of the results.
  */
 import type { Gpu } from '../gpu/device.js';
-import { bindBuffers } from '../gpu/bind.js';
 import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import { readFloat32 } from '../gpu/readback.js';
 import { gridFor, Recorder } from '../gpu/recorder.js';
 import { composeEnv, envLineLocator } from '../envs/compose.js';
 import { GpuVecEnv } from '../envs/gpuEnv.js';
 import type { GpuEnvDefinition } from '../envs/spec.js';
-import { EVALUATE_PARAMS_WORDS, EVALUATE_WORKGROUP, evaluateWgsl } from '../../shaders/evaluate.js';
+import { evaluateBindings, EvaluateRun, EVALUATE_WORKGROUP, evaluateWgsl } from '../../shaders/evaluate.js';
+import { envStorageResources } from '../../shaders/envs/batch.js';
 import type { AgentLayout } from './agent.js';
 
 export interface EvaluationResult {
@@ -38,7 +38,7 @@ export class Evaluator {
       label: 'Evaluator.episodes',
       key: `Evaluator\n${code}`,
       entryPoint: 'evaluate',
-      bindings: ['uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'read-only-storage'],
+      bindings: evaluateBindings,
       build: () => code,
       locate: envLineLocator(definition, composed),
     });
@@ -52,23 +52,21 @@ export class Evaluator {
   async run(params: GPUBuffer, norm: GPUBuffer, episodes: number, deterministic: boolean, seed: number): Promise<EvaluationResult> {
     if (!Number.isInteger(episodes) || episodes <= 0) throw new RangeError(`evaluate episodes is ${episodes}; expected a positive integer`);
     const env = await GpuVecEnv.create(this.gpu, this.definition, { numEnvs: episodes, seed });
-    const uniform = createBuffer(this.gpu, {
-      label: 'Evaluator.params',
-      size: EVALUATE_PARAMS_WORDS * 4,
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-      data: new Uint32Array([episodes, deterministic ? 1 : 0, seed >>> 0, this.definition.maxEpisodeSteps]),
+    const uniform = EvaluateRun.createBuffer(this.gpu, 'Evaluator.params', {
+      episodes,
+      deterministic: deterministic ? 1 : 0,
+      seed: seed >>> 0,
+      max_episode_steps: this.definition.maxEpisodeSteps,
     });
     const results = createBuffer(this.gpu, { label: 'Evaluator.results', size: 2 * episodes * 4 });
     try {
-      const group = bindBuffers(this.gpu.device, 'Evaluator.group', this.pipeline.getBindGroupLayout(0), [
-        uniform,
+      const group = evaluateBindings.bindGroup(this.gpu.device, 'Evaluator.group', this.pipeline.getBindGroupLayout(0), {
+        run: uniform,
         params,
-        env.buffers.state,
-        env.buffers.episodeSteps,
-        env.buffers.episodeIndex,
+        ...envStorageResources(env.buffers),
         results,
         norm,
-      ]);
+      });
       const recorder = new Recorder(this.gpu, 'Evaluator.encoder');
       recorder.dispatch(this.pipeline, group, gridFor(episodes, EVALUATE_WORKGROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension));
       recorder.submit();

@@ -4,10 +4,9 @@
  * d from the KL pass (src/algos/klPenalty.ts, `klResult`), which must be encoded before it.
  */
 import type { Gpu } from '../gpu/device.js';
-import { bindBuffers } from '../gpu/bind.js';
 import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import type { Recorder } from '../gpu/recorder.js';
-import { iterationStatsWgsl, RING_WORDS, STAT_FIELDS, STATS_WORDS, type StatField } from '../../shaders/iterationStats.js';
+import { iterationStatsWgsl, RING_WORDS, STAT_FIELDS, statsBindings, statsPenaltyBindings, STATS_WORDS, type StatField } from '../../shaders/iterationStats.js';
 import { RECORD_DONE, RECORD_WORDS, Stat } from './scratch.js';
 
 export type IterationGpuStats = Record<StatField, number>;
@@ -39,18 +38,21 @@ export class IterationStats {
   ) {
     this.block = createBuffer(gpu, { label: 'IterationStats.block', size: STATS_WORDS * 4 });
     this.ring = createBuffer(gpu, { label: 'IterationStats.recentEpisodes', size: RING_WORDS * 4 });
-    this.group = bindBuffers(gpu.device, 'IterationStats.group', pipeline.getBindGroupLayout(0), [
-      buffers.hyper,
-      buffers.storage,
-      buffers.records,
-      buffers.control,
-      buffers.params,
-      buffers.state,
-      this.ring,
-      this.block,
-      buffers.store,
-      ...(buffers.klResult ? [buffers.klResult] : []),
-    ]);
+    const layout = pipeline.getBindGroupLayout(0);
+    const shared = {
+      hyper: buffers.hyper,
+      rollout: buffers.storage,
+      records: buffers.records,
+      control: buffers.control,
+      params: buffers.params,
+      ppo_state: buffers.state,
+      ring: this.ring,
+      stats: this.block,
+      store: buffers.store,
+    };
+    this.group = buffers.klResult
+      ? statsPenaltyBindings.bindGroup(gpu.device, 'IterationStats.group', layout, { ...shared, kl_result: buffers.klResult })
+      : statsBindings.bindGroup(gpu.device, 'IterationStats.group', layout, shared);
   }
 
   static async create(
@@ -75,18 +77,7 @@ export class IterationStats {
       label: 'IterationStats.reduce',
       key: `IterationStats\n${code}`,
       entryPoint: 'stats_main',
-      bindings: [
-        'uniform',
-        'read-only-storage',
-        'read-only-storage',
-        'read-only-storage',
-        'read-only-storage',
-        'read-only-storage',
-        'storage',
-        'storage',
-        'uniform',
-        ...(options.penalty ? (['read-only-storage'] as const) : []),
-      ],
+      bindings: options.penalty ? statsPenaltyBindings : statsBindings,
       build: () => code,
     });
     return new IterationStats(gpu, pipeline, buffers);

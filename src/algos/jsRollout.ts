@@ -6,12 +6,11 @@
  * update and the statistics are the same kernels.
  */
 import type { Gpu } from '../gpu/device.js';
-import { bindBuffers } from '../gpu/bind.js';
 import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import { gridFor, Recorder } from '../gpu/recorder.js';
 import { allocateStepResult, type JsVecEnv } from '../envs/jsEnv.js';
 import type { StepResult } from '../envs/spec.js';
-import { POLICY_STEP_PARAMS_WORDS, POLICY_STEP_WORKGROUP, policyStepWgsl } from '../../shaders/policyStep.js';
+import { POLICY_STEP_WORKGROUP, policyStepBindings, PolicyStepRun, policyStepWgsl } from '../../shaders/policyStep.js';
 import { actionWidth, type AgentLayout } from './agent.js';
 import type { RolloutLayout } from './storage.js';
 import { collectorSpec, type CollectorConfig } from './rollout.js';
@@ -57,8 +56,17 @@ export class JsRollout {
     this.upload = createBuffer(gpu, { label: 'JsRollout.upload', size: this.hostUpload.byteLength });
     this.actionsOut = createBuffer(gpu, { label: 'JsRollout.actions', size: n * width * 4 });
     this.staging = createBuffer(gpu, { label: 'JsRollout.actionsReadback', size: n * width * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    this.uniform = createBuffer(gpu, { label: 'JsRollout.params', size: POLICY_STEP_PARAMS_WORDS * 4, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.group = bindBuffers(gpu.device, 'JsRollout.group', pipeline.getBindGroupLayout(0), [this.uniform, params, this.upload, storage, this.actionsOut, store, normalizer.stats, normalizer.lanes]);
+    this.uniform = PolicyStepRun.createBuffer(gpu, 'JsRollout.params', { t: 0, step_base: 0, seed: 0 });
+    this.group = policyStepBindings.bindGroup(gpu.device, 'JsRollout.group', pipeline.getBindGroupLayout(0), {
+      run: this.uniform,
+      params,
+      upload: this.upload,
+      rollout: storage,
+      actions_out: this.actionsOut,
+      store,
+      norm: normalizer.stats,
+      lanes: normalizer.lanes,
+    });
     this.grid = gridFor(n, POLICY_STEP_WORKGROUP, gpu.limits.maxComputeWorkgroupsPerDimension);
     this.dones = new Float32Array(M);
     this.episodeReturns = new Float32Array(M);
@@ -83,7 +91,7 @@ export class JsRollout {
       label: 'JsRollout.policyStep',
       key: `JsRollout\n${code}`,
       entryPoint: 'policy_step',
-      bindings: ['uniform', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'uniform', 'read-only-storage', 'storage'],
+      bindings: policyStepBindings,
       build: () => code,
     });
     return new JsRollout(gpu, pipeline, env, layout, buffers.params, buffers.storage, buffers.store, buffers.normalizer);
@@ -110,7 +118,7 @@ export class JsRollout {
     for (let t = 0; t <= T; t++) {
       this.hostUpload.set(this.result.obs, 0);
       this.gpu.write(this.upload, 0, this.hostUpload);
-      this.gpu.write(this.uniform, 0, new Uint32Array([t, stepBase >>> 0, seed >>> 0, 0]));
+      PolicyStepRun.writeTo(this.gpu, this.uniform, { t, step_base: stepBase >>> 0, seed: seed >>> 0 });
       const recorder = new Recorder(this.gpu, `JsRollout.step${t}`);
       recorder.dispatch(this.pipeline, this.group, this.grid);
       if (t === T) {

@@ -5,10 +5,9 @@
  * d < kl_target / 1.5. Two dispatches, no readback; `result[0]` holds d for the iteration's statistics.
  */
 import type { Gpu } from '../gpu/device.js';
-import { bindBuffers } from '../gpu/bind.js';
 import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import type { Recorder } from '../gpu/recorder.js';
-import { KL_MAX_PARTIALS, klFinishWgsl, klPartialCount, klPartialWgsl } from '../../shaders/klPenalty.js';
+import { KL_MAX_PARTIALS, klFinishBindings, klFinishWgsl, klPartialBindings, klPartialCount, klPartialWgsl } from '../../shaders/klPenalty.js';
 import type { AgentLayout } from './agent.js';
 import type { RolloutLayout } from './storage.js';
 
@@ -49,19 +48,19 @@ export class KlPenalty {
     this.partialCount = klPartialCount(layout.samples, maxPartials);
     this.partials = createBuffer(gpu, { label: 'KlPenalty.partials', size: this.partialCount * 4 });
     this.result = createBuffer(gpu, { label: 'KlPenalty.result', size: 16 });
-    this.partialGroup = bindBuffers(gpu.device, 'KlPenalty.partialGroup', pipelines.partial.getBindGroupLayout(0), [
-      buffers.params,
-      buffers.storage,
-      this.partials,
-      buffers.store,
-    ]);
-    this.finishGroup = bindBuffers(gpu.device, 'KlPenalty.finishGroup', pipelines.finish.getBindGroupLayout(0), [
-      buffers.hyper,
-      this.partials,
-      buffers.state,
-      this.result,
-      buffers.store,
-    ]);
+    this.partialGroup = klPartialBindings.bindGroup(gpu.device, 'KlPenalty.partialGroup', pipelines.partial.getBindGroupLayout(0), {
+      params: buffers.params,
+      rollout: buffers.storage,
+      partials: this.partials,
+      store: buffers.store,
+    });
+    this.finishGroup = klFinishBindings.bindGroup(gpu.device, 'KlPenalty.finishGroup', pipelines.finish.getBindGroupLayout(0), {
+      hyper: buffers.hyper,
+      partials: this.partials,
+      ppo_state: buffers.state,
+      result: this.result,
+      store: buffers.store,
+    });
   }
 
   static async create(gpu: Gpu, agent: AgentLayout, layout: RolloutLayout, buffers: KlPenaltyBuffers, options: KlPenaltyOptions = {}): Promise<KlPenalty> {
@@ -87,14 +86,14 @@ export class KlPenalty {
         label: 'KlPenalty.partial',
         key: `KlPenaltyPartial\n${partialCode}`,
         entryPoint: 'kl_partial',
-        bindings: ['read-only-storage', 'read-only-storage', 'storage', 'uniform'],
+        bindings: klPartialBindings,
         build: () => partialCode,
       }),
       gpu.pipelines.pipeline({
         label: 'KlPenalty.finish',
         key: `KlPenaltyFinish\n${finishCode}`,
         entryPoint: 'kl_finish',
-        bindings: ['uniform', 'read-only-storage', 'storage', 'storage', 'uniform'],
+        bindings: klFinishBindings,
         build: () => finishCode,
       }),
     ]);

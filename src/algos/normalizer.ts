@@ -4,10 +4,9 @@
  * rollout accumulates, folded into the statistics by one dispatch per iteration.
  */
 import type { Gpu } from '../gpu/device.js';
-import { bindBuffers } from '../gpu/bind.js';
 import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import type { Recorder } from '../gpu/recorder.js';
-import { initialNormStats, laneRows, NORM_MERGE_WORKGROUP, normMergeWgsl, normWords } from '../../shaders/normalize.js';
+import { initialNormStats, laneRows, NORM_MERGE_WORKGROUP, normMergeBindings, NormMergeDims, normMergeWgsl, normWords } from '../../shaders/normalize.js';
 
 export class Normalizer {
   /** Running (count, mean, var) per observation component, then of the discounted return. */
@@ -29,13 +28,12 @@ export class Normalizer {
     this.lanesWords = laneRows(obsSize) * numEnvs;
     this.stats = createBuffer(gpu, { label: 'Normalizer.stats', size: normWords(obsSize) * 4, data: initialNormStats(obsSize) });
     this.lanes = createBuffer(gpu, { label: 'Normalizer.lanes', size: laneRows(obsSize) * numEnvs * 4 });
-    this.dims = createBuffer(gpu, {
-      label: 'Normalizer.dims',
-      size: 16,
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-      data: new Uint32Array([numEnvs, 0, 0, 0]),
+    this.dims = NormMergeDims.createBuffer(gpu, 'Normalizer.dims', { num_envs: numEnvs });
+    this.group = normMergeBindings.bindGroup(gpu.device, 'Normalizer.mergeGroup', pipeline.getBindGroupLayout(0), {
+      dims: this.dims,
+      lanes: this.lanes,
+      norm: this.stats,
     });
-    this.group = bindBuffers(gpu.device, 'Normalizer.mergeGroup', pipeline.getBindGroupLayout(0), [this.dims, this.lanes, this.stats]);
   }
 
   static async create(gpu: Gpu, obsSize: number, numEnvs: number): Promise<Normalizer> {
@@ -44,7 +42,7 @@ export class Normalizer {
       label: 'Normalizer.merge',
       key: `Normalizer\n${code}`,
       entryPoint: 'merge',
-      bindings: ['uniform', 'read-only-storage', 'storage'],
+      bindings: normMergeBindings,
       build: () => code,
     });
     return new Normalizer(gpu, pipeline, obsSize, numEnvs);

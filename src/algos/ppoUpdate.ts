@@ -11,16 +11,14 @@
  * with no readback; each dispatch finds its epoch/minibatch/chunk through a dynamic uniform offset.
  */
 import type { Gpu } from '../gpu/device.js';
-import { bindBuffers } from '../gpu/bind.js';
 import { createBuffer, destroyBuffer, maxStorageBytes } from '../gpu/buffers.js';
-import type { BindingKind } from '../gpu/pipelines.js';
 import { gridFor, type Recorder } from '../gpu/recorder.js';
 import { Control } from '../../shaders/adam.js';
-import { minibatchWgsl } from '../../shaders/minibatches.js';
-import { LOSS_WORKGROUP, lossSamplesFor, ppoLossWgsl } from '../../shaders/ppoLoss.js';
-import { gradientWgsl, gradientWorkgroups } from '../../shaders/gradients.js';
+import { minibatchBindings, minibatchWgsl } from '../../shaders/minibatches.js';
+import { LOSS_WORKGROUP, lossBindings, lossSamplesFor, ppoLossWgsl } from '../../shaders/ppoLoss.js';
+import { gradientBindings, gradientWgsl, gradientWorkgroups } from '../../shaders/gradients.js';
 import { feistelHalfBits } from '../../shaders/permutation.js';
-import { HYPER_WORDS, packHyper, packSlots, SLOT_STRIDE, SLOT_WORDS, type HyperFields, type SlotFields } from '../../shaders/ppoShared.js';
+import { Hyper, hyperValues, Slot, SLOT_STRIDE, writeSlots, type HyperFields, type SlotValues } from '../../shaders/ppoShared.js';
 import { Adam } from '../nn/adam.js';
 import type { AgentLayout } from './agent.js';
 import { gradientTilingFor, RECORD_DONE, RECORD_WORDS, ScratchLayout, Stat, type GradientTiling } from './scratch.js';
@@ -68,7 +66,7 @@ export class PpoUpdate {
   private readonly epochGroup: GPUBindGroup;
   private readonly lossGroup: GPUBindGroup;
   private readonly gradientGroup: GPUBindGroup;
-  private readonly slotFields: SlotFields[] = [];
+  private readonly slotValues: SlotValues[] = [];
 
   private constructor(
     private readonly gpu: Gpu,
@@ -98,22 +96,21 @@ export class PpoUpdate {
       for (let minibatch = 0; minibatch < numMinibatches; minibatch++) {
         for (let c = 0; c < this.chunksPerMinibatch; c++) {
           const chunkStart = c * chunk;
-          this.slotFields.push({
+          this.slotValues.push({
             epoch,
             minibatch,
             record: epoch * numMinibatches + minibatch,
-            chunkStart,
-            chunkSize: Math.min(chunk, this.minibatchSize - chunkStart),
-            accumulate: c > 0,
-            scratchStride: chunk,
+            chunk_start: chunkStart,
+            chunk_size: Math.min(chunk, this.minibatchSize - chunkStart),
+            accumulate: c > 0 ? 1 : 0,
+            scratch_stride: chunk,
           });
         }
       }
     }
-    const uniform = (label: string, data: ArrayBufferView) =>
-      createBuffer(gpu, { label, size: data.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, data });
-    this.slots = uniform('PpoUpdate.slots', packSlots(this.slotFields));
-    this.hyper = uniform('PpoUpdate.hyper', new Uint8Array(HYPER_WORDS * 4));
+    const slotBytes = new Uint8Array(writeSlots(this.slotValues));
+    this.slots = createBuffer(gpu, { label: 'PpoUpdate.slots', size: slotBytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, data: slotBytes });
+    this.hyper = createBuffer(gpu, { label: 'PpoUpdate.hyper', size: Hyper.byteSize, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.perm = createBuffer(gpu, { label: 'PpoUpdate.permutation', size: batch * 4 });
     this.minibatchAdvantages = createBuffer(gpu, { label: 'PpoUpdate.minibatchAdvantages', size: 2 * numMinibatches * 4 });
     this.scratchBuffer = createBuffer(gpu, { label: 'PpoUpdate.scratch', size: scratch.rows * chunk * 4 });
@@ -121,38 +118,38 @@ export class PpoUpdate {
     this.state = createBuffer(gpu, { label: 'PpoUpdate.state', size: 16, data: new Float32Array([settings.initBeta, 0, 0, 0]) });
     const taskWords = ScratchLayout.taskWords(tasks);
     this.tasks = createBuffer(gpu, { label: 'PpoUpdate.tasks', size: taskWords.byteLength, data: taskWords });
-    const slot = { buffer: this.slots, offset: 0, size: SLOT_WORDS * 4 };
+    const slot = { buffer: this.slots, offset: 0, size: Slot.byteSize };
     const device = gpu.device;
-    this.epochGroup = bindBuffers(device, 'PpoUpdate.epochGroup', pipelines.epoch.getBindGroupLayout(0), [
+    this.epochGroup = minibatchBindings.bindGroup(device, 'PpoUpdate.epochGroup', pipelines.epoch.getBindGroupLayout(0), {
       slot,
-      this.hyper,
-      storage,
-      this.perm,
-      this.minibatchAdvantages,
-      adam.control,
-      this.records,
+      hyper: this.hyper,
+      rollout: storage,
+      perm: this.perm,
+      mb_adv: this.minibatchAdvantages,
+      control: adam.control,
+      records: this.records,
       store,
-    ]);
-    this.lossGroup = bindBuffers(device, 'PpoUpdate.lossGroup', pipelines.loss.getBindGroupLayout(0), [
+    });
+    this.lossGroup = lossBindings.bindGroup(device, 'PpoUpdate.lossGroup', pipelines.loss.getBindGroupLayout(0), {
       slot,
-      this.hyper,
+      hyper: this.hyper,
       params,
-      storage,
-      this.perm,
-      this.minibatchAdvantages,
-      adam.control,
-      this.scratchBuffer,
-      this.state,
+      rollout: storage,
+      perm: this.perm,
+      mb_adv: this.minibatchAdvantages,
+      control: adam.control,
+      scratch: this.scratchBuffer,
+      ppo_state: this.state,
       store,
-    ]);
-    this.gradientGroup = bindBuffers(device, 'PpoUpdate.gradientGroup', pipelines.gradient.getBindGroupLayout(0), [
+    });
+    this.gradientGroup = gradientBindings.bindGroup(device, 'PpoUpdate.gradientGroup', pipelines.gradient.getBindGroupLayout(0), {
       slot,
-      this.tasks,
-      this.scratchBuffer,
-      adam.control,
+      tasks: this.tasks,
+      scratch: this.scratchBuffer,
+      control: adam.control,
       grads,
-      this.records,
-    ]);
+      records: this.records,
+    });
   }
 
   static async create(
@@ -204,27 +201,26 @@ export class PpoUpdate {
       recordWords: RECORD_WORDS,
       doneIndex: RECORD_DONE,
     });
-    const kinds = (...rest: BindingKind[]): BindingKind[] => ['uniform-dynamic', ...rest];
     const [epoch, loss, gradient, adam] = await Promise.all([
       gpu.pipelines.pipeline({
         label: 'PpoUpdate.epoch',
         key: `PpoEpoch\n${epochCode}`,
         entryPoint: 'epoch_main',
-        bindings: kinds('uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'read-only-storage', 'uniform'),
+        bindings: minibatchBindings,
         build: () => epochCode,
       }),
       gpu.pipelines.pipeline({
         label: 'PpoUpdate.loss',
         key: `PpoLoss\n${lossCode}`,
         entryPoint: 'loss_main',
-        bindings: kinds('uniform', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'read-only-storage', 'uniform'),
+        bindings: lossBindings,
         build: () => lossCode,
       }),
       gpu.pipelines.pipeline({
         label: 'PpoUpdate.gradient',
         key: `PpoGradient\n${gradientCode}`,
         entryPoint: 'gradient_main',
-        bindings: kinds('read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage'),
+        bindings: gradientBindings,
         build: () => gradientCode,
       }),
       Adam.create(gpu, 'PpoUpdate.adam', params, grads, agent.table.size, {
@@ -247,7 +243,7 @@ export class PpoUpdate {
       halfBits: feistelHalfBits(this.layout.samples),
       numRecords: numMinibatches * updateEpochs,
     };
-    this.gpu.write(this.hyper, 0, new Uint8Array(packHyper(fields)));
+    Hyper.writeTo(this.gpu, this.hyper, hyperValues(fields));
     this.gpu.write(this.adam.control, Control.lr * 4, new Float32Array([learningRate]));
     this.gpu.write(this.adam.control, Control.skip * 4, new Uint32Array([0]));
   }
@@ -277,7 +273,7 @@ export class PpoUpdate {
     for (let c = 0; c < perMinibatch; c++) {
       const index = (epoch * this.settings.numMinibatches + minibatch) * perMinibatch + c;
       const offsets = [index * SLOT_STRIDE];
-      recorder.dispatch(this.pipelines.loss, this.lossGroup, gridFor(Math.ceil(this.slotFields[index]!.chunkSize / this.lossSamples), LOSS_WORKGROUP, maxPerDim), offsets);
+      recorder.dispatch(this.pipelines.loss, this.lossGroup, gridFor(Math.ceil(this.slotValues[index]!.chunk_size / this.lossSamples), LOSS_WORKGROUP, maxPerDim), offsets);
       recorder.dispatch(this.pipelines.gradient, this.gradientGroup, [this.gradientWorkgroups], offsets);
     }
   }

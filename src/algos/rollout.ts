@@ -3,12 +3,12 @@
  * shader's header). Holds the running episode return/length per environment across iterations.
  */
 import type { Gpu } from '../gpu/device.js';
-import { bindBuffers } from '../gpu/bind.js';
 import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import { gridFor, type Recorder } from '../gpu/recorder.js';
 import { composeEnv, envLineLocator } from '../envs/compose.js';
 import type { GpuVecEnv } from '../envs/gpuEnv.js';
-import { ROLLOUT_PARAMS_WORDS, ROLLOUT_WORKGROUP, rolloutWgsl } from '../../shaders/rollout.js';
+import { ROLLOUT_WORKGROUP, rolloutBindings, RolloutRun, rolloutWgsl } from '../../shaders/rollout.js';
+import { envStorageResources } from '../../shaders/envs/batch.js';
 import type { CollectorSpec } from '../../shaders/actorCritic.js';
 import type { AgentLayout } from './agent.js';
 import type { RolloutLayout } from './storage.js';
@@ -47,23 +47,17 @@ export class Rollout {
     normalizer: Normalizer,
   ) {
     this.tracker = createBuffer(gpu, { label: 'Rollout.episodeTracker', size: 2 * env.numEnvs * 4 });
-    this.uniform = createBuffer(gpu, {
-      label: 'Rollout.params',
-      size: ROLLOUT_PARAMS_WORDS * 4,
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    });
-    this.group = bindBuffers(gpu.device, 'Rollout.group', pipeline.getBindGroupLayout(0), [
-      this.uniform,
+    this.uniform = RolloutRun.createBuffer(gpu, 'Rollout.params', { seed: 0, step_base: 0 });
+    this.group = rolloutBindings.bindGroup(gpu.device, 'Rollout.group', pipeline.getBindGroupLayout(0), {
+      run: this.uniform,
       params,
-      env.buffers.state,
-      env.buffers.episodeSteps,
-      env.buffers.episodeIndex,
-      storage,
-      this.tracker,
+      ...envStorageResources(env.buffers),
+      rollout: storage,
+      tracker: this.tracker,
       store,
-      normalizer.stats,
-      normalizer.lanes,
-    ]);
+      norm: normalizer.stats,
+      lanes: normalizer.lanes,
+    });
     this.grid = gridFor(env.numEnvs, ROLLOUT_WORKGROUP, gpu.limits.maxComputeWorkgroupsPerDimension);
   }
 
@@ -89,7 +83,7 @@ export class Rollout {
       label: 'Rollout.collect',
       key: `Rollout\n${code}`,
       entryPoint: 'rollout_main',
-      bindings: ['uniform', 'read-only-storage', 'storage', 'storage', 'storage', 'storage', 'storage', 'uniform', 'read-only-storage', 'storage'],
+      bindings: rolloutBindings,
       build: () => code,
       locate: (line) => envLineLocator(def, composed)(line),
     });
@@ -98,7 +92,7 @@ export class Rollout {
 
   /** Records the collection of one rollout; `stepBase` is the global step of its first step (action noise). */
   encode(recorder: Recorder, seed: number, stepBase: number): void {
-    this.gpu.write(this.uniform, 0, new Uint32Array([seed >>> 0, stepBase >>> 0, 0, 0]));
+    RolloutRun.writeTo(this.gpu, this.uniform, { seed: seed >>> 0, step_base: stepBase >>> 0 });
     recorder.dispatch(this.pipeline, this.group, this.grid);
   }
 

@@ -21,7 +21,8 @@
 import type { Gpu } from '../gpu/device.js';
 import { createBuffer, maxStorageBytes } from '../gpu/buffers.js';
 import { BufferTooLargeError } from '../gpu/errors.js';
-import { STORE_FIELDS, STORE_WORDS } from '../../shaders/rolloutStore.js';
+import { RolloutStore } from '../../shaders/rolloutStore.js';
+import type { StructValues } from '../gpu/uniforms.js';
 
 export interface StorageShape {
   numEnvs: number;
@@ -87,10 +88,9 @@ export class RolloutLayout {
     return this.floats * 4;
   }
 
-  /** The uniform block the kernels read the layout from (shaders/rolloutStore.ts), as u32 words. */
-  storeWords(): Uint32Array<ArrayBuffer> {
-    const words = new Uint32Array(STORE_WORDS);
-    const values: Record<(typeof STORE_FIELDS)[number], number> = {
+  /** The uniform block the kernels read the layout from (shaders/rolloutStore.ts). */
+  storeValues(): StructValues<typeof RolloutStore.fields> {
+    return {
       num_envs: this.shape.numEnvs,
       num_steps: this.shape.numSteps,
       m: this.samples,
@@ -107,13 +107,11 @@ export class RolloutLayout {
       returns: this.offsets.returns,
       old_dist: this.offsets.oldDist,
     };
-    STORE_FIELDS.forEach((name, i) => (words[i] = values[name]));
-    return words;
   }
 
   /** The layout's uniform buffer (one per trainer, bound by every kernel that reads the storage). */
   allocateUniform(gpu: Gpu, label: string): GPUBuffer {
-    return createBuffer(gpu, { label, size: STORE_WORDS * 4, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, data: this.storeWords() });
+    return RolloutStore.createBuffer(gpu, label, this.storeValues());
   }
 
   /**

@@ -16,14 +16,15 @@ import { destroyBuffer, maxStorageBytes } from '../gpu/buffers.js';
 import { readBuffer } from '../gpu/readback.js';
 import { Recorder, gridFor } from '../gpu/recorder.js';
 import {
-  ENV_BATCH_BINDINGS,
   ENV_FLAG_TERMINATED,
   ENV_FLAG_TRUNCATED,
-  ENV_PARAMS_BYTES,
   ENV_RESET_ENTRY,
   ENV_STEP_ENTRY,
   ENV_WORKGROUP_SIZE,
+  envBatchBindings,
   envBatchWgsl,
+  envStorageResources,
+  EngineParams,
 } from '../../shaders/envs/batch.js';
 import { composeEnv, envLineLocator } from './compose.js';
 import { EnvInputError } from './errors.js';
@@ -63,9 +64,11 @@ export interface EnvCapacity {
 /** Compiles (once per device and WGSL text) the reset and step kernels of an environment. */
 export async function compileEnvKernels(gpu: Gpu, definition: GpuEnvDefinition): Promise<GpuEnvKernels> {
   const composed = composeEnv(definition);
-  const code = envBatchWgsl(composed.code, definition.action.type === 'discrete');
+  const discrete = definition.action.type === 'discrete';
+  const code = envBatchWgsl(composed.code, discrete);
   const common = {
     key: `GpuVecEnv\n${code}`,
+    bindings: envBatchBindings(discrete),
     build: () => code,
     locate: envLineLocator(definition, composed),
   };
@@ -109,6 +112,7 @@ export class GpuVecEnv implements VecEnv {
   private readonly out: GPUBuffer;
   private readonly flags: GPUBuffer;
   private readonly staging: GPUBuffer;
+  private readonly bindings: ReturnType<typeof envBatchBindings>;
   private readonly resetGroup: GPUBindGroup;
   private readonly stepGroups = new Map<GPUBuffer, GPUBindGroup>();
   private readonly grid: [number, number];
@@ -153,12 +157,7 @@ export class GpuVecEnv implements VecEnv {
     const { id, observationSize, action, maxEpisodeSteps, rewardThreshold } = definition;
     this.spec = { id, observationSize, action, maxEpisodeSteps, rewardThreshold };
 
-    this.params = gpu.buffer({
-      label: 'GpuVecEnv.params',
-      size: ENV_PARAMS_BYTES,
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-      data: new Uint32Array([n, this.seed, maxEpisodeSteps, 0]),
-    });
+    this.params = EngineParams.createBuffer(gpu, 'GpuVecEnv.params', { num_envs: n, seed: this.seed, max_episode_steps: maxEpisodeSteps });
     this.buffers = {
       state: gpu.buffer({ label: 'GpuVecEnv.state', size: definition.stateSize * n * 4 }),
       episodeSteps: gpu.buffer({ label: 'GpuVecEnv.episodeSteps', size: n * 4 }),
@@ -176,19 +175,20 @@ export class GpuVecEnv implements VecEnv {
       size: (this.outFloats + n) * 4,
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     });
-    const b = ENV_BATCH_BINDINGS;
-    this.resetGroup = gpu.device.createBindGroup({
-      label: 'GpuVecEnv.resetBindGroup',
-      layout: kernels.reset.getBindGroupLayout(0),
-      entries: [
-        { binding: b.params, resource: { buffer: this.params } },
-        { binding: b.state, resource: { buffer: this.buffers.state } },
-        { binding: b.episodeSteps, resource: { buffer: this.buffers.episodeSteps } },
-        { binding: b.episodeIndex, resource: { buffer: this.buffers.episodeIndex } },
-        { binding: b.out, resource: { buffer: this.out } },
-      ],
-    });
+    this.bindings = envBatchBindings(action.type === 'discrete');
+    // The reset kernel reads no actions and writes no flags; its group binds the env's own buffers there.
+    this.resetGroup = this.bindGroup('GpuVecEnv.resetBindGroup', kernels.reset, this.actions);
     this.grid = gridFor(n, ENV_WORKGROUP_SIZE, gpu.limits.maxComputeWorkgroupsPerDimension);
+  }
+
+  private bindGroup(label: string, pipeline: GPUComputePipeline, actions: GPUBuffer): GPUBindGroup {
+    return this.bindings.bindGroup(this.gpu.device, label, pipeline.getBindGroupLayout(0), {
+      engine_params: this.params,
+      ...envStorageResources(this.buffers),
+      engine_actions: actions,
+      engine_out: this.out,
+      engine_flags: this.flags,
+    });
   }
 
   /** Floats of the out buffer: obs and finalObs [numEnvs x observationSize] each, then reward [numEnvs]. */
@@ -217,20 +217,7 @@ export class GpuVecEnv implements VecEnv {
   private stepGroup(actions: GPUBuffer): GPUBindGroup {
     let group = this.stepGroups.get(actions);
     if (!group) {
-      const b = ENV_BATCH_BINDINGS;
-      group = this.gpu.device.createBindGroup({
-        label: 'GpuVecEnv.stepBindGroup',
-        layout: this.kernels.step.getBindGroupLayout(0),
-        entries: [
-          { binding: b.params, resource: { buffer: this.params } },
-          { binding: b.state, resource: { buffer: this.buffers.state } },
-          { binding: b.episodeSteps, resource: { buffer: this.buffers.episodeSteps } },
-          { binding: b.episodeIndex, resource: { buffer: this.buffers.episodeIndex } },
-          { binding: b.actions, resource: { buffer: actions } },
-          { binding: b.out, resource: { buffer: this.out } },
-          { binding: b.flags, resource: { buffer: this.flags } },
-        ],
-      });
+      group = this.bindGroup('GpuVecEnv.stepBindGroup', this.kernels.step, actions);
       this.stepGroups.set(actions, group);
     }
     return group;

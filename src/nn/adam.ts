@@ -4,14 +4,10 @@
  * Two dispatches a step (three when the model is large enough for a two-pass norm); no readback.
  */
 import type { Gpu } from '../gpu/device.js';
-import { bindBuffers } from '../gpu/bind.js';
 import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
-import type { BindingKind } from '../gpu/pipelines.js';
 import { gridFor, type Recorder } from '../gpu/recorder.js';
-import { ADAM_WORKGROUP, adamWgsl, Control, HYPER_WORDS } from '../../shaders/adam.js';
+import { ADAM_WORKGROUP, adamBindings, AdamHyper, adamWgsl, Control } from '../../shaders/adam.js';
 import { Reduction, SINGLE_PASS_LIMIT, PARTIAL_WORKGROUPS, type ReductionPlan } from './reduction.js';
-
-const BINDINGS: readonly BindingKind[] = ['uniform', 'read-only-storage', 'storage', 'storage', 'storage'];
 
 export interface AdamConfig {
   learningRate: number;
@@ -57,18 +53,19 @@ export class Adam {
       normCount = PARTIAL_WORKGROUPS;
       normIsPartial = 1;
     }
-    const words = new ArrayBuffer(HYPER_WORDS * 4);
-    new Float32Array(words, 0, 4).set([config.beta1, config.beta2, config.eps, config.maxGradNorm]);
-    new Uint32Array(words, 16, 3).set([count, normCount, normIsPartial]);
-    this.hyper = createBuffer(gpu, {
-      label: `${label}.hyper`,
-      size: HYPER_WORDS * 4,
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-      data: new Uint8Array(words),
+    this.hyper = AdamHyper.createBuffer(gpu, `${label}.hyper`, {
+      beta1: config.beta1,
+      beta2: config.beta2,
+      eps: config.eps,
+      max_grad_norm: config.maxGradNorm,
+      count,
+      norm_count: normCount,
+      norm_is_partial: normIsPartial,
     });
     const layout = preparePipeline.getBindGroupLayout(0);
-    this.prepareGroup = bindBuffers(gpu.device, `${label}.prepareGroup`, layout, [this.hyper, normInput, this.control, params, this.moments]);
-    this.updateGroup = bindBuffers(gpu.device, `${label}.updateGroup`, layout, [this.hyper, grads, this.control, params, this.moments]);
+    const shared = { hyper: this.hyper, control: this.control, params, moments: this.moments };
+    this.prepareGroup = adamBindings.bindGroup(gpu.device, `${label}.prepareGroup`, layout, { ...shared, norm_input: normInput });
+    this.updateGroup = adamBindings.bindGroup(gpu.device, `${label}.updateGroup`, layout, { ...shared, norm_input: grads });
   }
 
   /** Adam over `count` floats of `params`, reading gradients of the same layout from `grads`. */
@@ -82,7 +79,7 @@ export class Adam {
     };
     validate(full);
     const request = (entryPoint: string) =>
-      gpu.pipelines.pipeline({ label: `Adam.${entryPoint}`, key: 'Adam', entryPoint, bindings: BINDINGS, build: adamWgsl });
+      gpu.pipelines.pipeline({ label: `Adam.${entryPoint}`, key: 'Adam', entryPoint, bindings: adamBindings, build: adamWgsl });
     const [prepare, update, sumsq] = await Promise.all([request('prepare'), request('update'), Reduction.create(gpu, 'sumsq')]);
     return new Adam(gpu, label, count, full, prepare, update, params, grads, sumsq);
   }

@@ -12,7 +12,7 @@ import { Recorder } from '../../src/gpu/recorder.js';
 import { AgentLayout, actionWidth } from '../../src/algos/agent.js';
 import { RolloutLayout } from '../../src/algos/storage.js';
 import { KlPenalty } from '../../src/algos/klPenalty.js';
-import { HYPER_WORDS, packHyper } from '../../shaders/ppoShared.js';
+import { Hyper, hyperValues } from '../../shaders/ppoShared.js';
 import type { ActionSpace } from '../../src/envs/spec.js';
 import { createTrainer } from '../../src/index.js';
 import type { IterationReport } from '../../src/algos/ppo.js';
@@ -82,11 +82,10 @@ async function runKlPass(gpu: Gpu, fixture: Fixture, beta: number, klTarget: num
   const storage = gpu.buffer({ label: 'KlPenaltyTest.storage', size: layout.bytes, data });
   const params = gpu.buffer({ label: 'KlPenaltyTest.params', size: agent.table.byteSize, data: theta });
   const store = layout.allocateUniform(gpu, 'KlPenaltyTest.layout');
-  const hyperWords = packHyper({
+  const hyper = Hyper.createBuffer(gpu, 'KlPenaltyTest.hyper', hyperValues({
     clipCoef: 0.2, entCoef: 0, vfCoef: 0.5, targetKl: -1, normAdv: true, clipVloss: true, iteration: 1, seed: 1,
     invMinibatch: 1, klTarget, minibatchSize: layout.samples, numMinibatches: 1, halfBits: 0, numRecords: 1,
-  });
-  const hyper = gpu.buffer({ label: 'KlPenaltyTest.hyper', size: HYPER_WORDS * 4, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, data: new Uint8Array(hyperWords) });
+  }));
   const state = gpu.buffer({ label: 'KlPenaltyTest.state', size: 16, data: new Float32Array([beta, 0, 0, 0]) });
   const pass = await KlPenalty.create(gpu, agent, layout, { params, storage, store, hyper, state }, maxPartials === undefined ? {} : { maxPartials });
   const recorder = new Recorder(gpu, 'KlPenaltyTest.encoder');

@@ -1,8 +1,8 @@
 /** Reductions (any length) and Adam with global-norm clipping against float64 references. */
-import { describe, expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { Reduction } from '../../src/nn/reduction.js';
 import { Adam } from '../../src/nn/adam.js';
-import { Control } from '../../shaders/adam.js';
+import { Control, ControlBlock } from '../../shaders/adam.js';
 import { Recorder } from '../../src/gpu/recorder.js';
 import { readFloat32, readUint32 } from '../../src/gpu/readback.js';
 import { gpuTest } from '../helpers/gpu.js';
@@ -87,5 +87,20 @@ describe('Adam', () => {
     adam.destroy();
     params.destroy();
     grads.destroy();
+  });
+});
+
+describe('Adam control block', () => {
+  // Checkpoints store the block as 8 raw words (optimizer.control): its word layout is a file format.
+  test('keeps the checkpoint word layout: lr, step, grad_norm, clip_scale, skip, nonfinite in 8 words', () => {
+    expect(ControlBlock.layout.map((f) => [f.name, f.type, f.offset / 4])).toEqual([
+      ['lr', 'f32', 0],
+      ['step', 'f32', 1],
+      ['grad_norm', 'f32', 2],
+      ['clip_scale', 'f32', 3],
+      ['skip', 'u32', 4],
+      ['nonfinite', 'u32', 5],
+    ]);
+    expect(Control).toEqual({ lr: 0, step: 1, gradNorm: 2, clipScale: 3, skip: 4, nonfinite: 5, words: 8 });
   });
 });
