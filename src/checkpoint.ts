@@ -24,7 +24,6 @@ import { validateSpecFields } from './envs/validate.js';
 import { AgentLayout, type AgentArchitecture } from './algos/agent.js';
 import { ConfigError, CONFIG_KEYS, resolveConfig, type TrainerConfig } from './algos/config.js';
 import { Ppo } from './algos/ppo.js';
-import { createBuffer, destroyBuffer } from './gpu/buffers.js';
 import { initialNormStats, normWords } from '../shaders/normalize.js';
 import { Control } from '../shaders/adam.js';
 import { RING_WORDS } from '../shaders/iterationStats.js';
@@ -326,17 +325,17 @@ export async function loadPolicy(file: FileInput, options: LoadPolicyOptions = {
     return Object.assign(new CpuPolicy(header.spec, layers, logstd, seed, normalization), { trainedSteps });
   }
   const gpu = options.gpu ?? (await getGpu());
-  const params = createBuffer(gpu, { label: 'LoadedPolicy.params', size: agent.table.byteSize, data: flat });
+  const params = gpu.buffer({ label: 'LoadedPolicy.params', size: agent.table.byteSize, data: flat });
   const stats = initialNormStats(header.spec.observationSize);
   normalization?.mean.forEach((m, d) => (stats[3 * d + 1] = m));
   normalization?.variance.forEach((v, d) => (stats[3 * d + 2] = v));
-  const norm = createBuffer(gpu, { label: 'LoadedPolicy.obsNorm', size: stats.byteLength, data: stats });
+  const norm = gpu.buffer({ label: 'LoadedPolicy.obsNorm', size: stats.byteLength, data: stats });
   let policy: GpuPolicy;
   try {
     policy = await GpuPolicy.create(gpu, header.spec, agent, { params, norm }, normalization ? { clipObs: normalization.clipObs } : undefined, seed);
   } catch (error) {
-    destroyBuffer(gpu, params);
-    destroyBuffer(gpu, norm);
+    gpu.destroyBuffer(params);
+    gpu.destroyBuffer(norm);
     throw error;
   }
   // The policy reads these buffers but does not own them (a trainer's policy reads the trainer's): here it does.

@@ -4,7 +4,6 @@
  * what the environment receives: Int32Array of indices (discrete), Float32Array clipped to the box (continuous).
  */
 import type { Gpu } from './gpu/device.js';
-import { createBuffer, destroyBuffer } from './gpu/buffers.js';
 import { gridFor, Recorder } from './gpu/recorder.js';
 import type { EnvSpec } from './envs/spec.js';
 import { policyBindings, PolicyRun, POLICY_WORKGROUP, policyWgsl } from '../shaders/policy.js';
@@ -148,9 +147,9 @@ export class GpuPolicy {
     this.releaseBuffers();
     const capacity = Math.max(batch, 64);
     const width = actionWidth(this.spec.action);
-    this.observations = createBuffer(this.gpu, { label: 'GpuPolicy.observations', size: capacity * this.spec.observationSize * 4 });
-    this.actions = createBuffer(this.gpu, { label: 'GpuPolicy.actions', size: capacity * width * 4 });
-    this.staging = createBuffer(this.gpu, {
+    this.observations = this.gpu.buffer({ label: 'GpuPolicy.observations', size: capacity * this.spec.observationSize * 4 });
+    this.actions = this.gpu.buffer({ label: 'GpuPolicy.actions', size: capacity * width * 4 });
+    this.staging = this.gpu.buffer({
       label: 'GpuPolicy.staging',
       size: capacity * width * 4,
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
@@ -166,7 +165,7 @@ export class GpuPolicy {
   }
 
   private releaseBuffers(): void {
-    for (const b of [this.observations, this.actions, this.staging]) destroyBuffer(this.gpu, b);
+    for (const b of [this.observations, this.actions, this.staging]) this.gpu.destroyBuffer(b);
   }
 
   /** Frees the GPU memory (once running act() calls have finished); later calls throw DestroyedError; twice is safe. */
@@ -180,8 +179,8 @@ export class GpuPolicy {
     if (this.released) return;
     this.released = true;
     this.releaseBuffers();
-    destroyBuffer(this.gpu, this.uniform);
-    for (const buffer of this.owned) destroyBuffer(this.gpu, buffer);
+    this.gpu.destroyBuffer(this.uniform);
+    for (const buffer of this.owned) this.gpu.destroyBuffer(buffer);
   }
 }
 

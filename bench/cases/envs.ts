@@ -13,7 +13,6 @@ import { GpuVecEnv } from '../../src/envs/gpuEnv.js';
 import { getEnvDefinition, isGpuEnvDefinition } from '../../src/envs/registry.js';
 import type { GpuEnvDefinition } from '../../src/envs/spec.js';
 import { Recorder } from '../../src/gpu/recorder.js';
-import { destroyBuffer } from '../../src/gpu/buffers.js';
 import { REFERENCE_ENVS, type ReferenceEnv, type ReferenceOutcome } from '../../test/reference/envs/index.js';
 import { gpuIdle, measure, rateResult, type BenchContext, type CaseResult } from '../harness.js';
 
@@ -168,7 +167,7 @@ export async function benchEnvs(context: BenchContext): Promise<CaseResult[]> {
           `${id} x ${numEnvs}: GPU ${Math.round(gpuResult.median)} steps/s, CPU float64 reference ${Math.round(cpuResult.median)} steps/s`,
         );
       } finally {
-        buffers.forEach((buffer) => destroyBuffer(gpu, buffer));
+        buffers.forEach((buffer) => gpu.destroyBuffer(buffer));
         env.destroy();
       }
     }

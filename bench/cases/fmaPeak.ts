@@ -57,9 +57,9 @@ export async function benchFmaPeak(context: BenchContext): Promise<FmaPeak> {
   for (const shape of quick ? SHAPES.slice(0, 2) : SHAPES) {
     const module = gpu.device.createShaderModule({ label: 'FmaPeak.module', code: fmaPeakWgsl(shape) });
     const pipeline = await gpu.device.createComputePipelineAsync({ label: 'FmaPeak.pipeline', layout: 'auto', compute: { module, entryPoint: 'main' } });
-    const out = gpu.device.createBuffer({ label: 'FmaPeak.out', size: 256, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-    const uniform = gpu.device.createBuffer({ label: 'FmaPeak.params', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    const staging = gpu.device.createBuffer({ label: 'FmaPeak.staging', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const out = gpu.buffer({ label: 'FmaPeak.out', size: 256, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    const uniform = gpu.buffer({ label: 'FmaPeak.params', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const staging = gpu.buffer({ label: 'FmaPeak.staging', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     try {
       // Validate on a short run: lane 0 against the host recurrence.
       const checkTrips = 4;
@@ -88,9 +88,7 @@ export async function benchFmaPeak(context: BenchContext): Promise<FmaPeak> {
       context.log(`FMA peak, vec4 x ${shape.chains} chains x unroll ${shape.unroll}, workgroup ${shape.workgroup}: ${result.median.toFixed(2)} GFLOP/s`);
       if (!best || result.median > best.gflops) best = { result, gflops: result.median };
     } finally {
-      out.destroy();
-      uniform.destroy();
-      staging.destroy();
+      for (const buffer of [out, uniform, staging]) gpu.destroyBuffer(buffer);
     }
   }
   return best!;

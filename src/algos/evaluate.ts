@@ -3,7 +3,6 @@
  * them, in a batch of environments of its own (seeded apart from training's), one readback of the results.
  */
 import type { Gpu } from '../gpu/device.js';
-import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import { readFloat32 } from '../gpu/readback.js';
 import { gridFor, Recorder } from '../gpu/recorder.js';
 import { composeEnv, envLineLocator } from '../envs/compose.js';
@@ -58,7 +57,7 @@ export class Evaluator {
       seed: seed >>> 0,
       max_episode_steps: this.definition.maxEpisodeSteps,
     });
-    const results = createBuffer(this.gpu, { label: 'Evaluator.results', size: 2 * episodes * 4 });
+    const results = this.gpu.buffer({ label: 'Evaluator.results', size: 2 * episodes * 4 });
     try {
       const group = evaluateBindings.bindGroup(this.gpu.device, 'Evaluator.group', this.pipeline.getBindGroupLayout(0), {
         run: uniform,
@@ -78,8 +77,8 @@ export class Evaluator {
       return { returns, lengths, mean, std, episodes, deterministic };
     } finally {
       env.destroy();
-      destroyBuffer(this.gpu, uniform);
-      destroyBuffer(this.gpu, results);
+      this.gpu.destroyBuffer(uniform);
+      this.gpu.destroyBuffer(results);
     }
   }
 }

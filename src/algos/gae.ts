@@ -5,7 +5,6 @@
  */
 import type { Gpu } from '../gpu/device.js';
 import { getGpu } from '../gpu/device.js';
-import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import { readFloat32 } from '../gpu/readback.js';
 import { gridFor, Recorder } from '../gpu/recorder.js';
 import { GAE_WORKGROUP, GaeParams, gaeBindings, gaeWgsl } from '../../shaders/gae.js';
@@ -58,7 +57,7 @@ export class Gae {
     const grid = gridFor(numEnvs, GAE_WORKGROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension);
     return {
       encode: (recorder: Recorder) => recorder.dispatch(this.pipeline, group, grid),
-      destroy: () => destroyBuffer(this.gpu, params),
+      destroy: () => this.gpu.destroyBuffer(params),
     };
   }
 }
@@ -116,7 +115,7 @@ export async function computeGae(input: GaeInput): Promise<{ advantages: Float32
   packed.set(input.lastValues, regions.values + M);
   for (let s = 0; s < M; s++) packed[regions.dones + s] = (input.terminated[s] ? 1 : 0) + (input.truncated[s] ? 2 : 0);
   packed.set(input.finalValues, regions.finalValues);
-  const data = createBuffer(gpu, { label: 'computeGae.data', size: packed.byteLength, data: packed });
+  const data = gpu.buffer({ label: 'computeGae.data', size: packed.byteLength, data: packed });
   const bound = gae.bind('computeGae', data, numEnvs, T, regions, gamma, lambda);
   try {
     const recorder = new Recorder(gpu, 'computeGae.encoder');
@@ -125,7 +124,7 @@ export async function computeGae(input: GaeInput): Promise<{ advantages: Float32
     const out = await readFloat32(gpu, data, 2 * M, regions.advantages);
     return { advantages: out.slice(0, M), returns: out.slice(M) };
   } finally {
-    destroyBuffer(gpu, data);
+    gpu.destroyBuffer(data);
     bound.destroy();
   }
 }

@@ -4,7 +4,6 @@
  * d from the KL pass (src/algos/klPenalty.ts, `klResult`), which must be encoded before it.
  */
 import type { Gpu } from '../gpu/device.js';
-import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import type { Recorder } from '../gpu/recorder.js';
 import { iterationStatsWgsl, RING_WORDS, STAT_FIELDS, statsBindings, statsPenaltyBindings, STATS_WORDS, type StatField } from '../../shaders/iterationStats.js';
 import { RECORD_DONE, RECORD_WORDS, Stat } from './scratch.js';
@@ -36,8 +35,8 @@ export class IterationStats {
     private readonly pipeline: GPUComputePipeline,
     buffers: IterationStatsBuffers,
   ) {
-    this.block = createBuffer(gpu, { label: 'IterationStats.block', size: STATS_WORDS * 4 });
-    this.ring = createBuffer(gpu, { label: 'IterationStats.recentEpisodes', size: RING_WORDS * 4 });
+    this.block = gpu.buffer({ label: 'IterationStats.block', size: STATS_WORDS * 4 });
+    this.ring = gpu.buffer({ label: 'IterationStats.recentEpisodes', size: RING_WORDS * 4 });
     const layout = pipeline.getBindGroupLayout(0);
     const shared = {
       hyper: buffers.hyper,
@@ -95,7 +94,7 @@ export class IterationStats {
   }
 
   destroy(): void {
-    destroyBuffer(this.gpu, this.block);
-    destroyBuffer(this.gpu, this.ring);
+    this.gpu.destroyBuffer(this.block);
+    this.gpu.destroyBuffer(this.ring);
   }
 }

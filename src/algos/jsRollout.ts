@@ -6,7 +6,6 @@
  * update and the statistics are the same kernels.
  */
 import type { Gpu } from '../gpu/device.js';
-import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import { gridFor, Recorder } from '../gpu/recorder.js';
 import { allocateStepResult, type JsVecEnv } from '../envs/jsEnv.js';
 import type { StepResult } from '../envs/spec.js';
@@ -53,9 +52,9 @@ export class JsRollout {
     const width = actionWidth(env.spec.action);
     const M = layout.samples;
     this.hostUpload = new Float32Array(2 * n * o + 3 * n);
-    this.upload = createBuffer(gpu, { label: 'JsRollout.upload', size: this.hostUpload.byteLength });
-    this.actionsOut = createBuffer(gpu, { label: 'JsRollout.actions', size: n * width * 4 });
-    this.staging = createBuffer(gpu, { label: 'JsRollout.actionsReadback', size: n * width * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.upload = gpu.buffer({ label: 'JsRollout.upload', size: this.hostUpload.byteLength });
+    this.actionsOut = gpu.buffer({ label: 'JsRollout.actions', size: n * width * 4 });
+    this.staging = gpu.buffer({ label: 'JsRollout.actionsReadback', size: n * width * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.uniform = PolicyStepRun.createBuffer(gpu, 'JsRollout.params', { t: 0, step_base: 0, seed: 0 });
     this.group = policyStepBindings.bindGroup(gpu.device, 'JsRollout.group', pipeline.getBindGroupLayout(0), {
       run: this.uniform,
@@ -200,6 +199,6 @@ export class JsRollout {
   }
 
   destroy(): void {
-    for (const b of [this.upload, this.actionsOut, this.staging, this.uniform]) destroyBuffer(this.gpu, b);
+    for (const b of [this.upload, this.actionsOut, this.staging, this.uniform]) this.gpu.destroyBuffer(b);
   }
 }

@@ -5,7 +5,6 @@
  * d < kl_target / 1.5. Two dispatches, no readback; `result[0]` holds d for the iteration's statistics.
  */
 import type { Gpu } from '../gpu/device.js';
-import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import type { Recorder } from '../gpu/recorder.js';
 import { KL_MAX_PARTIALS, klFinishBindings, klFinishWgsl, klPartialBindings, klPartialCount, klPartialWgsl } from '../../shaders/klPenalty.js';
 import type { AgentLayout } from './agent.js';
@@ -46,8 +45,8 @@ export class KlPenalty {
     buffers: KlPenaltyBuffers,
   ) {
     this.partialCount = klPartialCount(layout.samples, maxPartials);
-    this.partials = createBuffer(gpu, { label: 'KlPenalty.partials', size: this.partialCount * 4 });
-    this.result = createBuffer(gpu, { label: 'KlPenalty.result', size: 16 });
+    this.partials = gpu.buffer({ label: 'KlPenalty.partials', size: this.partialCount * 4 });
+    this.result = gpu.buffer({ label: 'KlPenalty.result', size: 16 });
     this.partialGroup = klPartialBindings.bindGroup(gpu.device, 'KlPenalty.partialGroup', pipelines.partial.getBindGroupLayout(0), {
       params: buffers.params,
       rollout: buffers.storage,
@@ -107,7 +106,7 @@ export class KlPenalty {
   }
 
   destroy(): void {
-    destroyBuffer(this.gpu, this.partials);
-    destroyBuffer(this.gpu, this.result);
+    this.gpu.destroyBuffer(this.partials);
+    this.gpu.destroyBuffer(this.result);
   }
 }

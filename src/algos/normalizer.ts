@@ -4,7 +4,6 @@
  * rollout accumulates, folded into the statistics by one dispatch per iteration.
  */
 import type { Gpu } from '../gpu/device.js';
-import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import type { Recorder } from '../gpu/recorder.js';
 import { initialNormStats, laneRows, NORM_MERGE_WORKGROUP, normMergeBindings, NormMergeDims, normMergeWgsl, normWords } from '../../shaders/normalize.js';
 
@@ -26,8 +25,8 @@ export class Normalizer {
   ) {
     this.statsWords = normWords(obsSize);
     this.lanesWords = laneRows(obsSize) * numEnvs;
-    this.stats = createBuffer(gpu, { label: 'Normalizer.stats', size: normWords(obsSize) * 4, data: initialNormStats(obsSize) });
-    this.lanes = createBuffer(gpu, { label: 'Normalizer.lanes', size: laneRows(obsSize) * numEnvs * 4 });
+    this.stats = gpu.buffer({ label: 'Normalizer.stats', size: normWords(obsSize) * 4, data: initialNormStats(obsSize) });
+    this.lanes = gpu.buffer({ label: 'Normalizer.lanes', size: laneRows(obsSize) * numEnvs * 4 });
     this.dims = NormMergeDims.createBuffer(gpu, 'Normalizer.dims', { num_envs: numEnvs });
     this.group = normMergeBindings.bindGroup(gpu.device, 'Normalizer.mergeGroup', pipeline.getBindGroupLayout(0), {
       dims: this.dims,
@@ -54,6 +53,6 @@ export class Normalizer {
   }
 
   destroy(): void {
-    for (const b of [this.stats, this.lanes, this.dims]) destroyBuffer(this.gpu, b);
+    for (const b of [this.stats, this.lanes, this.dims]) this.gpu.destroyBuffer(b);
   }
 }

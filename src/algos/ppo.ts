@@ -13,7 +13,6 @@
  *       stats:    episode returns, losses, KL, clip fraction, explained variance  (shaders/iterationStats.ts)
  */
 import type { Gpu } from '../gpu/device.js';
-import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import { readFloat32, ReadbackRing } from '../gpu/readback.js';
 import { Recorder } from '../gpu/recorder.js';
 import { GpuVecEnv } from '../envs/gpuEnv.js';
@@ -128,8 +127,8 @@ export class Ppo {
     this.batchSize = config.num_envs * config.num_steps;
     this.storage = this.layout.allocate(gpu, 'Ppo.rolloutStorage');
     this.store = this.layout.allocateUniform(gpu, 'Ppo.rolloutLayout');
-    this.params = createBuffer(gpu, { label: 'Ppo.params', size: this.agent.table.byteSize, data: this.agent.initialParameters(config.seed) });
-    this.grads = createBuffer(gpu, { label: 'Ppo.grads', size: this.agent.table.byteSize });
+    this.params = gpu.buffer({ label: 'Ppo.params', size: this.agent.table.byteSize, data: this.agent.initialParameters(config.seed) });
+    this.grads = gpu.buffer({ label: 'Ppo.grads', size: this.agent.table.byteSize });
   }
 
   static async create(gpu: Gpu, env: GpuVecEnv | JsVecEnv, config: TrainerConfig): Promise<Ppo> {
@@ -366,6 +365,6 @@ export class Ppo {
     this.ring.destroy();
     this.normalizer.destroy();
     this.gae.destroy();
-    for (const b of [this.storage, this.store, this.params, this.grads]) destroyBuffer(this.gpu, b);
+    for (const b of [this.storage, this.store, this.params, this.grads]) this.gpu.destroyBuffer(b);
   }
 }

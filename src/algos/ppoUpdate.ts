@@ -11,7 +11,7 @@
  * with no readback; each dispatch finds its epoch/minibatch/chunk through a dynamic uniform offset.
  */
 import type { Gpu } from '../gpu/device.js';
-import { createBuffer, destroyBuffer, maxStorageBytes } from '../gpu/buffers.js';
+import { maxStorageBytes } from '../gpu/buffers.js';
 import { gridFor, type Recorder } from '../gpu/recorder.js';
 import { Control } from '../../shaders/adam.js';
 import { minibatchBindings, minibatchWgsl } from '../../shaders/minibatches.js';
@@ -109,15 +109,15 @@ export class PpoUpdate {
       }
     }
     const slotBytes = new Uint8Array(writeSlots(this.slotValues));
-    this.slots = createBuffer(gpu, { label: 'PpoUpdate.slots', size: slotBytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, data: slotBytes });
-    this.hyper = createBuffer(gpu, { label: 'PpoUpdate.hyper', size: Hyper.byteSize, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.perm = createBuffer(gpu, { label: 'PpoUpdate.permutation', size: batch * 4 });
-    this.minibatchAdvantages = createBuffer(gpu, { label: 'PpoUpdate.minibatchAdvantages', size: 2 * numMinibatches * 4 });
-    this.scratchBuffer = createBuffer(gpu, { label: 'PpoUpdate.scratch', size: scratch.rows * chunk * 4 });
-    this.records = createBuffer(gpu, { label: 'PpoUpdate.records', size: updateEpochs * numMinibatches * RECORD_WORDS * 4 });
-    this.state = createBuffer(gpu, { label: 'PpoUpdate.state', size: 16, data: new Float32Array([settings.initBeta, 0, 0, 0]) });
+    this.slots = gpu.buffer({ label: 'PpoUpdate.slots', size: slotBytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, data: slotBytes });
+    this.hyper = gpu.buffer({ label: 'PpoUpdate.hyper', size: Hyper.byteSize, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.perm = gpu.buffer({ label: 'PpoUpdate.permutation', size: batch * 4 });
+    this.minibatchAdvantages = gpu.buffer({ label: 'PpoUpdate.minibatchAdvantages', size: 2 * numMinibatches * 4 });
+    this.scratchBuffer = gpu.buffer({ label: 'PpoUpdate.scratch', size: scratch.rows * chunk * 4 });
+    this.records = gpu.buffer({ label: 'PpoUpdate.records', size: updateEpochs * numMinibatches * RECORD_WORDS * 4 });
+    this.state = gpu.buffer({ label: 'PpoUpdate.state', size: 16, data: new Float32Array([settings.initBeta, 0, 0, 0]) });
     const taskWords = ScratchLayout.taskWords(tasks);
-    this.tasks = createBuffer(gpu, { label: 'PpoUpdate.tasks', size: taskWords.byteLength, data: taskWords });
+    this.tasks = gpu.buffer({ label: 'PpoUpdate.tasks', size: taskWords.byteLength, data: taskWords });
     const slot = { buffer: this.slots, offset: 0, size: Slot.byteSize };
     const device = gpu.device;
     this.epochGroup = minibatchBindings.bindGroup(device, 'PpoUpdate.epochGroup', pipelines.epoch.getBindGroupLayout(0), {
@@ -291,7 +291,7 @@ export class PpoUpdate {
 
   destroy(): void {
     this.adam.destroy();
-    for (const b of [this.perm, this.minibatchAdvantages, this.scratchBuffer, this.records, this.state, this.slots, this.hyper, this.tasks]) destroyBuffer(this.gpu, b);
+    for (const b of [this.perm, this.minibatchAdvantages, this.scratchBuffer, this.records, this.state, this.slots, this.hyper, this.tasks]) this.gpu.destroyBuffer(b);
   }
 }
 

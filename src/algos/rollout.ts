@@ -3,7 +3,6 @@
  * shader's header). Holds the running episode return/length per environment across iterations.
  */
 import type { Gpu } from '../gpu/device.js';
-import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import { gridFor, type Recorder } from '../gpu/recorder.js';
 import { composeEnv, envLineLocator } from '../envs/compose.js';
 import type { GpuVecEnv } from '../envs/gpuEnv.js';
@@ -46,7 +45,7 @@ export class Rollout {
     store: GPUBuffer,
     normalizer: Normalizer,
   ) {
-    this.tracker = createBuffer(gpu, { label: 'Rollout.episodeTracker', size: 2 * env.numEnvs * 4 });
+    this.tracker = gpu.buffer({ label: 'Rollout.episodeTracker', size: 2 * env.numEnvs * 4 });
     this.uniform = RolloutRun.createBuffer(gpu, 'Rollout.params', { seed: 0, step_base: 0 });
     this.group = rolloutBindings.bindGroup(gpu.device, 'Rollout.group', pipeline.getBindGroupLayout(0), {
       run: this.uniform,
@@ -97,7 +96,7 @@ export class Rollout {
   }
 
   destroy(): void {
-    destroyBuffer(this.gpu, this.tracker);
-    destroyBuffer(this.gpu, this.uniform);
+    this.gpu.destroyBuffer(this.tracker);
+    this.gpu.destroyBuffer(this.uniform);
   }
 }

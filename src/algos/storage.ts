@@ -19,7 +19,7 @@
  *                  PPO-Penalty only (its exact KL)
  */
 import type { Gpu } from '../gpu/device.js';
-import { createBuffer, maxStorageBytes } from '../gpu/buffers.js';
+import { maxStorageBytes } from '../gpu/buffers.js';
 import { BufferTooLargeError } from '../gpu/errors.js';
 import { RolloutStore } from '../../shaders/rolloutStore.js';
 import type { StructValues } from '../gpu/uniforms.js';
@@ -130,6 +130,6 @@ export class RolloutLayout {
         `at this num_envs)`;
       throw error;
     }
-    return createBuffer(gpu, { label, size: this.bytes });
+    return gpu.buffer({ label, size: this.bytes });
   }
 }

@@ -12,7 +12,7 @@
  * Creating one reads nothing back; the kernels are compiled (and a compile error raised) in GpuVecEnv.create.
  */
 import type { Gpu } from '../gpu/device.js';
-import { destroyBuffer, maxStorageBytes } from '../gpu/buffers.js';
+import { maxStorageBytes } from '../gpu/buffers.js';
 import { readBuffer } from '../gpu/readback.js';
 import { Recorder, gridFor } from '../gpu/recorder.js';
 import {
@@ -333,7 +333,7 @@ export class GpuVecEnv implements VecEnv {
     this.destroyed = true;
     void this.tail.then(() => {
       for (const buffer of [this.params, this.actions, this.out, this.flags, this.staging, ...Object.values(this.buffers)]) {
-        destroyBuffer(this.gpu, buffer);
+        this.gpu.destroyBuffer(buffer);
       }
     });
   }

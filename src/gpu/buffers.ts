@@ -1,9 +1,9 @@
 /**
- * Buffer creation: every buffer carries a label `Owner.role`, is checked against the device's limits with an error
- * that names it, and is counted in `Gpu.bytesAllocated` (reported as `gpu.bufferBytes` in training summaries).
+ * Buffer requests and the checks made on them: every buffer carries a label `Owner.role` and is checked against the
+ * device's limits with an error that names it. Buffers are made and destroyed by `Gpu.buffer` / `Gpu.destroyBuffer`
+ * (device.ts), which count their bytes in `Gpu.bytesAllocated`.
  */
 import { BufferTooLargeError } from './errors.js';
-import type { Gpu } from './device.js';
 
 export interface BufferRequest {
   /** `Owner.role`, e.g. `Adam.moments`. */
@@ -16,41 +16,13 @@ export interface BufferRequest {
   data?: ArrayBufferView;
 }
 
-const sizes = new WeakMap<GPUBuffer, number>();
-
 export function storageUsage(): GPUBufferUsageFlags {
   return GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 }
 
-export function createBuffer(gpu: Gpu, request: BufferRequest): GPUBuffer {
-  const usage = request.usage ?? storageUsage();
-  const size = Math.max(4, Math.ceil(Math.max(request.size, request.data?.byteLength ?? 0) / 4) * 4);
-  checkBufferSize(gpu.limits, request.label, size, usage);
-  const buffer = gpu.device.createBuffer({
-    label: request.label,
-    size,
-    usage,
-    mappedAtCreation: request.data !== undefined,
-  });
-  if (request.data) {
-    const bytes = new Uint8Array(request.data.buffer, request.data.byteOffset, request.data.byteLength);
-    new Uint8Array(buffer.getMappedRange()).set(bytes);
-    buffer.unmap();
-  }
-  sizes.set(buffer, size);
-  gpu.bytesAllocated += size;
-  return buffer;
-}
-
-/** Destroys a buffer made by createBuffer and takes it off the byte count. */
-export function destroyBuffer(gpu: Gpu, buffer: GPUBuffer | undefined): void {
-  if (!buffer) return;
-  const size = sizes.get(buffer);
-  if (size !== undefined) {
-    gpu.bytesAllocated -= size;
-    sizes.delete(buffer);
-  }
-  buffer.destroy();
+/** A request's size rounded up to a multiple of 4 (at least 4, and at least its initial data). */
+export function paddedSize(request: BufferRequest): number {
+  return Math.max(4, Math.ceil(Math.max(request.size, request.data?.byteLength ?? 0) / 4) * 4);
 }
 
 /** Throws BufferTooLargeError when `size` is over what the device allows for a buffer of this usage. */

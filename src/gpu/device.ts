@@ -8,7 +8,7 @@
  */
 import { WebGpuUnavailableError } from './errors.js';
 import { PipelineCache } from './pipelines.js';
-import { createBuffer, type BufferRequest } from './buffers.js';
+import { checkBufferSize, paddedSize, storageUsage, type BufferRequest } from './buffers.js';
 
 /** What the adapter says about itself; reported with every benchmark and training summary. */
 export interface AdapterDescription {
@@ -49,6 +49,8 @@ export class Gpu {
   readonly calls = { submits: 0, mapAsyncs: 0 };
   private lost = false;
   private placeholderBuffer: GPUBuffer | undefined;
+  /** Padded size of each live buffer made by `buffer`, for the byte count. */
+  private readonly bufferSizes = new WeakMap<GPUBuffer, number>();
 
   constructor(
     readonly device: GPUDevice,
@@ -96,9 +98,39 @@ export class Gpu {
     return this.lost;
   }
 
-  /** Creates a labelled buffer, checked against the device limits; see buffers.ts. */
+  /**
+   * Creates a labelled buffer, checked against the device limits (checkBufferSize), filled with `request.data` when
+   * given, and counted in `bytesAllocated` until `destroyBuffer`. The one way this engine makes a buffer.
+   */
   buffer(request: BufferRequest): GPUBuffer {
-    return createBuffer(this, request);
+    const usage = request.usage ?? storageUsage();
+    const size = paddedSize(request);
+    checkBufferSize(this.limits, request.label, size, usage);
+    const buffer = this.device.createBuffer({
+      label: request.label,
+      size,
+      usage,
+      mappedAtCreation: request.data !== undefined,
+    });
+    if (request.data) {
+      const bytes = new Uint8Array(request.data.buffer, request.data.byteOffset, request.data.byteLength);
+      new Uint8Array(buffer.getMappedRange()).set(bytes);
+      buffer.unmap();
+    }
+    this.bufferSizes.set(buffer, size);
+    this.bytesAllocated += size;
+    return buffer;
+  }
+
+  /** Destroys a buffer made by `buffer` and takes it off the byte count; `undefined` is a no-op. */
+  destroyBuffer(buffer: GPUBuffer | undefined): void {
+    if (!buffer) return;
+    const size = this.bufferSizes.get(buffer);
+    if (size !== undefined) {
+      this.bytesAllocated -= size;
+      this.bufferSizes.delete(buffer);
+    }
+    buffer.destroy();
   }
 
   /** Queues a write of `data` into `buffer` at `offset` bytes (ordered before the next submit; no wait). */

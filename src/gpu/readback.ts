@@ -5,7 +5,6 @@
  * reads this one. A slot is free again once its contents have been copied out.
  */
 import type { Gpu } from './device.js';
-import { createBuffer, destroyBuffer } from './buffers.js';
 import type { Recorder } from './recorder.js';
 
 interface Slot {
@@ -27,7 +26,7 @@ export class ReadbackRing {
     depth = 3,
   ) {
     this.slots = Array.from({ length: depth }, (_, i) => ({
-      buffer: createBuffer(gpu, {
+      buffer: gpu.buffer({
         label: `${label}.staging${i}`,
         size: byteSize,
         usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
@@ -62,7 +61,7 @@ export class ReadbackRing {
   }
 
   destroy(): void {
-    for (const slot of this.slots) destroyBuffer(this.gpu, slot.buffer);
+    for (const slot of this.slots) this.gpu.destroyBuffer(slot.buffer);
   }
 }
 
@@ -71,7 +70,7 @@ export class ReadbackRing {
  * Not for use inside a training iteration.
  */
 export async function readBuffer(gpu: Gpu, source: GPUBuffer, size = source.size, sourceOffset = 0): Promise<ArrayBuffer> {
-  const staging = createBuffer(gpu, {
+  const staging = gpu.buffer({
     label: `${source.label}.readback`,
     size,
     usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
@@ -83,7 +82,7 @@ export async function readBuffer(gpu: Gpu, source: GPUBuffer, size = source.size
     await staging.mapAsync(GPUMapMode.READ);
     return staging.getMappedRange().slice(0, size);
   } finally {
-    destroyBuffer(gpu, staging);
+    gpu.destroyBuffer(staging);
   }
 }
 

@@ -6,7 +6,6 @@
  * time on the CPU around `queue.onSubmittedWorkDone()`.
  */
 import type { Gpu } from './device.js';
-import { createBuffer, destroyBuffer } from './buffers.js';
 import { readBuffer } from './readback.js';
 import type { Recorder } from './recorder.js';
 
@@ -27,7 +26,7 @@ export class GpuTimer {
   ) {
     if (!gpu.hasTimestamps) return;
     this.querySet = gpu.device.createQuerySet({ label: `${label}.queries`, type: 'timestamp', count: capacity * 2 });
-    this.resolveBuffer = createBuffer(gpu, {
+    this.resolveBuffer = gpu.buffer({
       label: `${label}.resolve`,
       size: capacity * 16,
       usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
@@ -64,6 +63,6 @@ export class GpuTimer {
 
   destroy(): void {
     this.querySet?.destroy();
-    destroyBuffer(this.gpu, this.resolveBuffer);
+    this.gpu.destroyBuffer(this.resolveBuffer);
   }
 }

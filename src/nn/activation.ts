@@ -5,7 +5,6 @@
  */
 import type { Gpu } from '../gpu/device.js';
 import { bindBuffers } from '../gpu/bind.js';
-import { createBuffer } from '../gpu/buffers.js';
 import { gridFor, type Recorder } from '../gpu/recorder.js';
 import { ELEMENTWISE_WORKGROUP, elementwiseWgsl, type Activation } from '../../shaders/activations.js';
 
@@ -42,7 +41,7 @@ export class ActivationKernels {
 
   private encode(recorder: Recorder, pipeline: GPUComputePipeline, role: string, input: GPUBuffer, upstream: GPUBuffer, output: GPUBuffer, count: number): void {
     if (!Number.isInteger(count) || count < 0) throw new RangeError(`Activation.${role} count is ${count}; expected a non-negative integer`);
-    const dims = createBuffer(this.gpu, {
+    const dims = this.gpu.buffer({
       label: `Activation.${this.activation}.${role}Dims`,
       size: 16,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,

@@ -4,7 +4,6 @@
  * Two dispatches a step (three when the model is large enough for a two-pass norm); no readback.
  */
 import type { Gpu } from '../gpu/device.js';
-import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import { gridFor, type Recorder } from '../gpu/recorder.js';
 import { ADAM_WORKGROUP, adamBindings, AdamHyper, adamWgsl, Control } from '../../shaders/adam.js';
 import { Reduction, SINGLE_PASS_LIMIT, PARTIAL_WORKGROUPS, type ReductionPlan } from './reduction.js';
@@ -40,14 +39,14 @@ export class Adam {
     grads: GPUBuffer,
     sumsq: Reduction,
   ) {
-    this.control = createBuffer(gpu, { label: `${label}.control`, size: Control.words * 4, data: initialControl(config.learningRate) });
-    this.moments = createBuffer(gpu, { label: `${label}.moments`, size: 2 * count * 4 });
+    this.control = gpu.buffer({ label: `${label}.control`, size: Control.words * 4, data: initialControl(config.learningRate) });
+    this.moments = gpu.buffer({ label: `${label}.moments`, size: 2 * count * 4 });
     let normInput = grads;
     let normCount = count;
     let normIsPartial = 0;
     if (count > SINGLE_PASS_LIMIT) {
       // Large models: sum-of-squares partials first (one float per workgroup), prepare combines them.
-      const partials = createBuffer(gpu, { label: `${label}.normPartials`, size: PARTIAL_WORKGROUPS * 4 });
+      const partials = gpu.buffer({ label: `${label}.normPartials`, size: PARTIAL_WORKGROUPS * 4 });
       this.normPass = sumsq.partialsOnly(`${label}.norm`, grads, 0, count, partials);
       normInput = partials;
       normCount = PARTIAL_WORKGROUPS;
@@ -108,9 +107,9 @@ export class Adam {
   }
 
   destroy(): void {
-    destroyBuffer(this.gpu, this.control);
-    destroyBuffer(this.gpu, this.moments);
-    destroyBuffer(this.gpu, this.hyper);
+    this.gpu.destroyBuffer(this.control);
+    this.gpu.destroyBuffer(this.moments);
+    this.gpu.destroyBuffer(this.hyper);
   }
 }
 

@@ -9,7 +9,6 @@
  *   per layer forward and at most two per layer backward. Activations are feature-major [width][capacity].
  */
 import type { Gpu } from '../gpu/device.js';
-import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import type { Recorder } from '../gpu/recorder.js';
 import type { Activation } from '../../shaders/activations.js';
 import type { DenseDims, DenseShape, DenseTiling } from '../../shaders/matmul.js';
@@ -118,7 +117,7 @@ export class MlpRunner {
   ) {
     const widths = [layers[0]!.shape.inputs, ...layers.map((layer) => layer.shape.outputs)];
     const activation = (l: number, role: string) =>
-      createBuffer(gpu, { label: `${label}.${role}${l}`, size: widths[l]! * capacity * 4 });
+      gpu.buffer({ label: `${label}.${role}${l}`, size: widths[l]! * capacity * 4 });
     this.input = activation(0, 'activation');
     this.activations = [this.input, ...layers.map((_, l) => activation(l + 1, 'activation'))];
     // dL/da[l] for l = 1..L; dL/da[0] (the input) is never needed.
@@ -195,8 +194,8 @@ export class MlpRunner {
   }
 
   destroy(): void {
-    for (const buffer of [...this.activations, ...this.activationGrads.slice(1)]) destroyBuffer(this.gpu, buffer);
-    for (const binding of this.bindings) destroyBuffer(this.gpu, binding.dims);
+    for (const buffer of [...this.activations, ...this.activationGrads.slice(1)]) this.gpu.destroyBuffer(buffer);
+    for (const binding of this.bindings) this.gpu.destroyBuffer(binding.dims);
   }
 }
 

@@ -4,7 +4,6 @@
  */
 import type { Gpu } from '../gpu/device.js';
 import { bindBuffers } from '../gpu/bind.js';
-import { createBuffer } from '../gpu/buffers.js';
 import type { BindingKind } from '../gpu/pipelines.js';
 import type { Recorder } from '../gpu/recorder.js';
 import { REDUCE_WORKGROUP, reductionWgsl, type ReduceOp } from '../../shaders/reductions.js';
@@ -44,7 +43,7 @@ export class Reduction {
   /** Only the first pass: PARTIAL_WORKGROUPS mapped partial results into partials[0..PARTIAL_WORKGROUPS). */
   partialsOnly(label: string, input: GPUBuffer, inputOffset: number, count: number, partials: GPUBuffer): ReductionPlan {
     const group = bindBuffers(this.gpu.device, `${label}.partialGroup`, this.partial.getBindGroupLayout(0), [
-      createBuffer(this.gpu, {
+      this.gpu.buffer({
         label: `${label}.partialDims`,
         size: 16,
         usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
@@ -63,7 +62,7 @@ export class Reduction {
   plan(label: string, input: GPUBuffer, inputOffset: number, count: number, output: GPUBuffer, outputOffset: number): ReductionPlan {
     const layout = this.finish.getBindGroupLayout(0);
     const uniform = (role: string, words: number[]) =>
-      createBuffer(this.gpu, {
+      this.gpu.buffer({
         label: `${label}.${role}`,
         size: 16,
         usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
@@ -77,7 +76,7 @@ export class Reduction {
       ]);
       return { count, encode: (recorder) => recorder.dispatch(this.finish, group, [1]) };
     }
-    const partials = createBuffer(this.gpu, { label: `${label}.partials`, size: PARTIAL_WORKGROUPS * 4 });
+    const partials = this.gpu.buffer({ label: `${label}.partials`, size: PARTIAL_WORKGROUPS * 4 });
     const partialGroup = bindBuffers(this.gpu.device, `${label}.partialGroup`, layout, [
       uniform('partialDims', [count, inputOffset, 0, 1]),
       input,

@@ -6,7 +6,6 @@
  */
 import type { Gpu } from '../gpu/device.js';
 import { bindBuffers } from '../gpu/bind.js';
-import { createBuffer, destroyBuffer } from '../gpu/buffers.js';
 import type { BindingKind } from '../gpu/pipelines.js';
 import { ReadbackRing, readFloat32 } from '../gpu/readback.js';
 import { gridFor, Recorder } from '../gpu/recorder.js';
@@ -50,8 +49,8 @@ export class Regressor {
     this.layers = addMlp(this.table, 'mlp', config);
     const initial = new Float32Array(this.table.size);
     initMlp(initial, this.layers, { seed: options.seed, outputGain: 1 });
-    this.params = createBuffer(gpu, { label: 'Regressor.params', size: this.table.byteSize, data: initial });
-    this.grads = createBuffer(gpu, { label: 'Regressor.grads', size: this.table.byteSize });
+    this.params = gpu.buffer({ label: 'Regressor.params', size: this.table.byteSize, data: initial });
+    this.grads = gpu.buffer({ label: 'Regressor.grads', size: this.table.byteSize });
   }
 
   static async create(gpu: Gpu, config: MlpConfig, options: RegressorOptions): Promise<Regressor> {
@@ -60,10 +59,10 @@ export class Regressor {
     self.runner = await MlpRunner.create(gpu, 'Regressor.mlp', self.layers, self.params, self.grads, capacity);
     self.adam = await Adam.create(gpu, 'Regressor.adam', self.params, self.grads, self.table.size, options);
     self.lossPipeline = await gpu.pipelines.pipeline({ label: 'Regressor.mse', key: 'Regression', entryPoint: 'mse', bindings: BINDINGS, build: mseWgsl });
-    self.target = createBuffer(gpu, { label: 'Regressor.target', size: config.outputs * capacity * 4 });
-    self.terms = createBuffer(gpu, { label: 'Regressor.lossTerms', size: config.outputs * capacity * 4 });
-    self.loss = createBuffer(gpu, { label: 'Regressor.loss', size: 16 });
-    self.dims = createBuffer(gpu, { label: 'Regressor.lossDims', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    self.target = gpu.buffer({ label: 'Regressor.target', size: config.outputs * capacity * 4 });
+    self.terms = gpu.buffer({ label: 'Regressor.lossTerms', size: config.outputs * capacity * 4 });
+    self.loss = gpu.buffer({ label: 'Regressor.loss', size: 16 });
+    self.dims = gpu.buffer({ label: 'Regressor.lossDims', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     self.lossGroup = bindBuffers(gpu.device, 'Regressor.lossGroup', self.lossPipeline.getBindGroupLayout(0), [
       self.dims,
       self.runner.output,
@@ -157,6 +156,6 @@ export class Regressor {
     this.runner.destroy();
     this.adam.destroy();
     this.ring.destroy();
-    for (const b of [this.params, this.grads, this.target, this.terms, this.loss, this.dims]) destroyBuffer(this.gpu, b);
+    for (const b of [this.params, this.grads, this.target, this.terms, this.loss, this.dims]) this.gpu.destroyBuffer(b);
   }
 }

@@ -6,7 +6,6 @@
 import { describe, expect, test } from 'vitest';
 import { bindingTable, dynamicUniform, readOnlyStorage, storage, uniform } from '../../src/gpu/bindings.js';
 import { uniformStruct, type StructValues } from '../../src/gpu/uniforms.js';
-import { destroyBuffer } from '../../src/gpu/buffers.js';
 import { readUint32, readFloat32 } from '../../src/gpu/readback.js';
 import { Recorder } from '../../src/gpu/recorder.js';
 import { gpuTest } from '../helpers/gpu.js';
@@ -140,8 +139,8 @@ describe('binding tables', () => {
         /binding 'params' \(uniform\) gets buffer 'BindingsTest.data' without UNIFORM usage/,
       );
     } finally {
-      destroyBuffer(gpu, params);
-      destroyBuffer(gpu, data);
+      gpu.destroyBuffer(params);
+      gpu.destroyBuffer(data);
     }
   });
 });
@@ -193,8 +192,8 @@ describe('layouts against the compiler', () => {
       });
       expect([...got]).toEqual(expected);
     } finally {
-      destroyBuffer(gpu, params);
-      destroyBuffer(gpu, out);
+      gpu.destroyBuffer(params);
+      gpu.destroyBuffer(out);
     }
   });
 
@@ -249,7 +248,7 @@ fn main() {
       }
       expectClose(got, expected, { atol: 1e-6, rtol: 1e-6 }, 'out');
     } finally {
-      for (const b of [slotBuffer, inputBuffer, out]) destroyBuffer(gpu, b);
+      for (const b of [slotBuffer, inputBuffer, out]) gpu.destroyBuffer(b);
     }
   });
 });
