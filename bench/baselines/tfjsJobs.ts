@@ -11,7 +11,7 @@
 import { resolveConfig, type TrainerConfig } from '../../src/algos/config.js';
 import { getEnvDefinition } from '../../src/envs/registry.js';
 import { now, summarize, type Timing } from '../harness.js';
-import type { SolveParams } from '../cases/solve.js';
+import type { SolveParams } from '../cases/solveParams.js';
 import { TfjsPpo } from './tfjsPpo.js';
 import type { LoadedTfjs, TfjsBackend } from './tfjsSetup.js';
 

@@ -18,24 +18,7 @@ import { getEnvDefinition } from '../../src/envs/registry.js';
 import { now, type CaseResult } from '../harness.js';
 import { BENCH_ENV_IDS } from './envs.js';
 import { tfjsFailure, type SuiteContext } from './ppo.js';
-
-export interface SolveParams {
-  env: string;
-  runner: string;
-  seed?: number;
-  numEnvs: number;
-  numSteps: number;
-  totalSteps: number;
-  rewardThreshold: number | null;
-  solvedAtStep: number | null;
-  secondsToSolve: number | null;
-  finalRecentReturn: number | null;
-  evalMean: number;
-  evalStd: number;
-  evalEpisodes: number;
-  sps: number;
-  [key: string]: unknown;
-}
+import type { SolveParams } from './solveParams.js';
 
 function solveResult(name: string, params: SolveParams, seconds: number): CaseResult {
   return { name, params, unit: 's (whole default run)', median: seconds, min: seconds, max: seconds, reps: 1 };

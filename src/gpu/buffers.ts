@@ -16,6 +16,15 @@ export interface BufferRequest {
   data?: ArrayBufferView;
 }
 
+/**
+ * What the users of a buffer need of the runtime: make a labelled, counted buffer and queue a write into one.
+ * `Gpu` (device.ts) is the implementation; modules that device.ts itself imports take this instead of `Gpu`.
+ */
+export interface BufferMaker {
+  buffer(request: BufferRequest): GPUBuffer;
+  write(buffer: GPUBuffer, offset: number, data: ArrayBufferView): void;
+}
+
 export function storageUsage(): GPUBufferUsageFlags {
   return GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 }

@@ -8,7 +8,7 @@
  */
 import { WebGpuUnavailableError } from './errors.js';
 import { PipelineCache } from './pipelines.js';
-import { checkBufferSize, paddedSize, storageUsage, type BufferRequest } from './buffers.js';
+import { checkBufferSize, paddedSize, storageUsage, type BufferMaker, type BufferRequest } from './buffers.js';
 
 /** What the adapter says about itself; reported with every benchmark and training summary. */
 export interface AdapterDescription {
@@ -38,7 +38,7 @@ const WANTED_LIMITS = [
 /** Where Debian's Chromium keeps its SwiftShader Vulkan driver (the Node fallback). */
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-export class Gpu {
+export class Gpu implements BufferMaker {
   readonly pipelines: PipelineCache;
   /** Bytes of all buffers created through this object and not yet destroyed. */
   bytesAllocated = 0;

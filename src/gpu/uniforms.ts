@@ -24,7 +24,7 @@
  * library parses WGSL text at run time to find the layout, while here the field list is the source of both the
  * WGSL and the layout, which takes a table of four rows, not a parser.
  */
-import type { Gpu } from './device.js';
+import type { BufferMaker } from './buffers.js';
 
 const SCALARS = ['u32', 'i32', 'f32'] as const;
 type Scalar = (typeof SCALARS)[number];
@@ -78,9 +78,9 @@ export interface UniformStruct<F extends FieldList = FieldList> {
    */
   write(values: StructValues<F>, target?: ArrayBuffer, byteOffset?: number): ArrayBuffer;
   /** Writes `values` into `buffer` at `byteOffset` through the queue (ordered before the next submit). */
-  writeTo(gpu: Gpu, buffer: GPUBuffer, values: StructValues<F>, byteOffset?: number): void;
+  writeTo(gpu: BufferMaker, buffer: GPUBuffer, values: StructValues<F>, byteOffset?: number): void;
   /** A uniform buffer of byteSize holding `values` (UNIFORM | COPY_DST, labelled `label`). */
-  createBuffer(gpu: Gpu, label: string, values: StructValues<F>): GPUBuffer;
+  createBuffer(gpu: BufferMaker, label: string, values: StructValues<F>): GPUBuffer;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
