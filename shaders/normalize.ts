@@ -25,12 +25,6 @@ export function normWords(obsSize: number): number {
   return 3 * (obsSize + 1);
 }
 
-export function initialNormStats(obsSize: number): Float32Array<ArrayBuffer> {
-  const words = new Float32Array(normWords(obsSize));
-  for (let d = 0; d <= obsSize; d++) words.set([NORM_INITIAL_COUNT, 0, 1], 3 * d);
-  return words;
-}
-
 /**
  * Per-environment lane accumulators, feature-major [rows][numEnvs]: row 0 count, rows 1..O mean, O+1..2O M2 of the
  * raw observations; row 2O+1 mean, 2O+2 M2 of G (same count); row 2O+3 G itself (persistent across rollouts).

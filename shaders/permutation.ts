@@ -15,7 +15,8 @@
  * (seed, iteration, epoch, round) share a round key: epochs of one iteration and neighbouring iterations are
  * independent permutations. The round function of half-word R is F_r(R) = pcg4d(K_r ^ (R, 0, 0, 0)).x.
  */
-import { rngHost, RngStream } from './rng.js';
+import { RngStream } from './rng.js';
+import { rngHost } from '../src/rng.js';
 
 /** Half the number of bits of the Feistel domain for `count` indices. */
 export function feistelHalfBits(count: number): number {

@@ -11,7 +11,8 @@
  *    what the uninterrupted trainer's do.
  */
 import { describe, expect, vi } from 'vitest';
-import { RngStream, rngHost } from '../shaders/rng.js';
+import { RngStream } from '../shaders/rng.js';
+import { rngHost } from '../src/rng.js';
 import {
   CheckpointError,
   CpuPolicy,

@@ -1,6 +1,7 @@
 /** The counter-based generator: the WGSL and the host implementation agree bit for bit, and draws look uniform. */
 import { describe, expect, test } from 'vitest';
-import { rngWgsl, rngHost, RngStream } from '../shaders/rng.js';
+import { rngWgsl, RngStream } from '../shaders/rng.js';
+import { rngHost } from '../src/rng.js';
 import { gpuTest } from './helpers/gpu.js';
 import { readUint32, readFloat32 } from '../src/gpu/readback.js';
 import { Recorder } from '../src/gpu/recorder.js';

@@ -8,7 +8,8 @@
  * Resets draw from the engine's counter-based generator (stream envReset, index n, counter = episode), so the
  * first states are the GPU environments' first states from the same seed.
  */
-import { RngStream, rngHost } from '../../shaders/rng.js';
+import { RngStream } from '../../shaders/rng.js';
+import { rngHost } from '../../src/rng.js';
 import { getEnvDefinition } from '../../src/envs/registry.js';
 import { REFERENCE_ENVS, type ReferenceEnv, type ReferenceOutcome } from '../../test/reference/envs/index.js';
 

@@ -8,7 +8,8 @@
  * auto-reset, over a flat float64 state array, same actions.
  * Each size is validated first: one step of the GPU environment from its reset matches the reference.
  */
-import { RngStream, rngHost } from '../../shaders/rng.js';
+import { RngStream } from '../../shaders/rng.js';
+import { rngHost } from '../../src/rng.js';
 import { GpuVecEnv } from '../../src/envs/gpuEnv.js';
 import { getEnvDefinition, isGpuEnvDefinition } from '../../src/envs/registry.js';
 import type { GpuEnvDefinition } from '../../src/envs/spec.js';

@@ -5,7 +5,14 @@
  */
 import type { Gpu } from '../gpu/device.js';
 import type { Recorder } from '../gpu/recorder.js';
-import { initialNormStats, laneRows, NORM_MERGE_WORKGROUP, normMergeBindings, NormMergeDims, normMergeWgsl, normWords } from '../../shaders/normalize.js';
+import { laneRows, NORM_INITIAL_COUNT, NORM_MERGE_WORKGROUP, normMergeBindings, NormMergeDims, normMergeWgsl, normWords } from '../../shaders/normalize.js';
+
+/** The statistics before any data, O + 1 triplets (count, mean, var) = (NORM_INITIAL_COUNT, 0, 1): RunningMeanStd's start. */
+export function initialNormStats(obsSize: number): Float32Array<ArrayBuffer> {
+  const words = new Float32Array(normWords(obsSize));
+  for (let d = 0; d <= obsSize; d++) words.set([NORM_INITIAL_COUNT, 0, 1], 3 * d);
+  return words;
+}
 
 export class Normalizer {
   /** Running (count, mean, var) per observation component, then of the discounted return. */

@@ -45,7 +45,7 @@ export interface JsEnvBatch {
 
 export interface JsEnvCreateOptions {
   numEnvs: number;
-  /** A u32; the counter-based generator (rngHost of shaders/rng.ts) keyed by it makes runs reproducible. */
+  /** A u32; the counter-based generator (rngHost of src/rng.ts) keyed by it makes runs reproducible. */
   seed: number;
   spec: EnvSpec;
 }

@@ -7,7 +7,8 @@
  * R's diagonal, and scale by the gain. Our weights are stored [inputs][outputs] (the transpose of PyTorch's), which
  * keeps them orthogonal. Computed in float64 on the CPU with the counter-based host generator, once per model.
  */
-import { HostRng, rngHost, RngStream } from '../../shaders/rng.js';
+import { RngStream } from '../../shaders/rng.js';
+import { HostRng, rngHost } from '../rng.js';
 
 /**
  * A [inputs][outputs] row-major orthogonal matrix times `gain`: orthonormal columns when inputs >= outputs,

@@ -9,7 +9,8 @@
  * the exact first state of their next episode.
  */
 import { expect } from 'vitest';
-import { RngStream, rngHost } from '../../shaders/rng.js';
+import { RngStream } from '../../shaders/rng.js';
+import { rngHost } from '../../src/rng.js';
 import type { Gpu } from '../../src/gpu/device.js';
 import { GpuVecEnv } from '../../src/envs/gpuEnv.js';
 import type { GpuEnvDefinition } from '../../src/envs/spec.js';

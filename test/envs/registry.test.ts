@@ -4,7 +4,8 @@
  * the trainer's fused kernels rely on (checked bit for bit on a custom environment that draws in its step).
  */
 import { describe, expect, test } from 'vitest';
-import { RngStream, rngHost } from '../../shaders/rng.js';
+import { RngStream } from '../../shaders/rng.js';
+import { rngHost } from '../../src/rng.js';
 import { createEnv } from '../../src/envs/create.js';
 import { EnvInputError, UnknownEnvError } from '../../src/envs/errors.js';
 import { GpuVecEnv } from '../../src/envs/gpuEnv.js';

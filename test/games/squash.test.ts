@@ -9,7 +9,8 @@
  * may legitimately take the other branch: those few states are counted, not compared.
  */
 import { describe, expect } from 'vitest';
-import { RngStream, rngHost } from '../../shaders/rng.js';
+import { RngStream } from '../../shaders/rng.js';
+import { rngHost } from '../../src/rng.js';
 import { createEnv, GpuVecEnv, listEnvs } from '../../src/index.js';
 import { readBuffer } from '../../src/gpu/readback.js';
 import {

@@ -1,5 +1,5 @@
 /** Acrobot-v1 in float64: Gymnasium's AcrobotEnv (book dynamics, rk4 over [0, dt], wrap, bound; no torque noise). */
-import type { HostRng } from '../../../shaders/rng.js';
+import type { HostRng } from '../../../src/rng.js';
 import { actionIndex, type ReferenceEnv, type ReferenceOutcome } from './types.js';
 
 const pi = Math.PI;

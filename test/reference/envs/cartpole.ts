@@ -1,5 +1,5 @@
 /** CartPole-v1 in float64: Gymnasium's CartPoleEnv.step/reset (Euler integrator, default reward). */
-import type { HostRng } from '../../../shaders/rng.js';
+import type { HostRng } from '../../../src/rng.js';
 import { actionIndex, type ReferenceEnv, type ReferenceOutcome } from './types.js';
 
 const gravity = 9.8;

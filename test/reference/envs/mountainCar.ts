@@ -1,5 +1,5 @@
 /** MountainCar-v0 in float64: Gymnasium's MountainCarEnv (goal_velocity 0). */
-import type { HostRng } from '../../../shaders/rng.js';
+import type { HostRng } from '../../../src/rng.js';
 import { actionIndex, type ReferenceEnv, type ReferenceOutcome } from './types.js';
 import { uniformLikeWgsl } from './uniform.js';
 

@@ -1,5 +1,5 @@
 /** MountainCarContinuous-v0 in float64: Gymnasium's Continuous_MountainCarEnv (goal 0.45, power 0.0015). */
-import type { HostRng } from '../../../shaders/rng.js';
+import type { HostRng } from '../../../src/rng.js';
 import { actionValue, type ReferenceEnv, type ReferenceOutcome } from './types.js';
 import { uniformLikeWgsl } from './uniform.js';
 

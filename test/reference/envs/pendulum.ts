@@ -1,5 +1,5 @@
 /** Pendulum-v1 in float64: Gymnasium's PendulumEnv (g = 10). */
-import type { HostRng } from '../../../shaders/rng.js';
+import type { HostRng } from '../../../src/rng.js';
 import { actionValue, type ReferenceEnv, type ReferenceOutcome } from './types.js';
 
 const max_speed = 8;

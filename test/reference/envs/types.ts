@@ -2,7 +2,7 @@
  * The shape of the float64 references of the built-in environments: straight transcriptions of Gymnasium's
  * Python, stepping one environment in place (no allocation per step, so the benchmark's CPU baseline is fair).
  */
-import type { HostRng } from '../../../shaders/rng.js';
+import type { HostRng } from '../../../src/rng.js';
 
 export interface ReferenceOutcome {
   reward: number;

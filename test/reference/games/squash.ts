@@ -4,7 +4,7 @@
  * `step` also reports which branches it took (wall, ceiling, return, miss), so a test can tell where a tiny
  * change of the input would change the outcome.
  */
-import type { HostRng } from '../../../shaders/rng.js';
+import type { HostRng } from '../../../src/rng.js';
 import {
   BALL_RADIUS,
   MAX_BOUNCE_SLOPE,
