@@ -2,7 +2,7 @@
  * Learning across seeds: each built-in environment's default run (createTrainer({ env, seed }), train() to its
  * total_timesteps, 100 deterministic evaluation episodes) on several seeds, one after another on one device:
  *
- *   npx tsx bench/seeds.ts [--envs CartPole-v1,Acrobot-v1] [--seeds 1-8 | 1,2,5] [--out bench/results/seeds]
+ *   npx tsx bench/seeds.ts [--envs CartPole-v1,Acrobot-v1] [--seeds 1-8 | 1,2,5] [--out bench/results/seeds/run]
  *
  * Writes OUT.json (every run's numbers) and OUT.md (per environment: solved runs, median steps and seconds to
  * solve, evaluation returns; then one row per run). "Solved" is the trainer's: the mean return of the last 20
@@ -35,7 +35,7 @@ function envList(text: string): string[] {
 const options = new Command('seeds')
   .option('--envs <ids>', 'comma-separated environment ids', envList, [...BENCH_ENV_IDS])
   .option('--seeds <list>', 'seeds: a range (1-8) or a list (1,2,5)', seedList, seedList('1-8'))
-  .option('--out <path>', 'output path without extension', `${RESULTS_DIR}/seeds`)
+  .option('--out <path>', 'output path without extension', `${RESULTS_DIR}/seeds/run`)
   .parse()
   .opts<{ envs: string[]; seeds: number[]; out: string }>();
 
