@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { createServer } from 'vite';
-import { browserExecutable, closeBrowser, launchBrowser, recordPage } from '../test/helpers/browser.js';
+import { browserExecutable, closeBrowser, launchBrowser, recordPage } from '../scripts/browser.js';
 import { parseArgs, type SuiteResult } from './suite.js';
 import { markdownReport } from './report.js';
 import { LoadMonitor, machineInfo, REPO, toJson, writeOutputs } from './write.js';

@@ -8,8 +8,8 @@
  *   rollout, per env step           F (policy and value of the observation)
  *   update, per sample per epoch    3 F (forward, backward to the activations, weight gradients)
  *
- * Bytes are what the engine's kernels move through memory by their layout (src/algos/storage.ts and
- * src/algos/scratch.ts), parameters not counted (they stay in cache):
+ * Bytes are what the engine's kernels move through memory by their layout (src/ppo/storage.ts and
+ * src/ppo/scratch.ts), parameters not counted (they stay in cache):
  *   rollout, per env step           writes obs, action, logp, value, reward, done, final value, episode return and
  *                                   length: (O + a + 7) floats; GAE reads 4 and writes 2 floats per step
  *   update, per sample per epoch    gathers obs, action, logp, value, advantage, return: (O + a + 4) floats; the

@@ -8,7 +8,7 @@
  * running; the split between phases is what this is for.
  */
 import { createTrainer } from '../src/trainer.js';
-import type { TrainerConfig } from '../src/algos/config.js';
+import type { TrainerConfig } from '../src/config.js';
 import type { Gpu } from '../src/gpu/device.js';
 import { Recorder } from '../src/gpu/recorder.js';
 import { GpuTimer } from '../src/gpu/timing.js';

@@ -227,26 +227,6 @@ function envsTable(json: BenchJson): string {
   );
 }
 
-/** The MLP micro-benchmark (bench/cases/mlp.ts): per kernel and batch, the engine's default layout and the best variant. */
-function mlpTable(json: BenchJson): string {
-  const names = ['mlp-forward', 'mlp-backward-input', 'mlp-backward-weights', 'mlp-backward', 'fused-mlp'];
-  const rows: string[][] = [];
-  for (const name of names) {
-    const all = byName(json, name);
-    for (const batch of [...new Set(all.map((c) => num(c.params.batch)))].sort((a, b) => a - b)) {
-      const here = all.filter((c) => num(c.params.batch) === batch);
-      const engine = here.find((c) => c.params.family === 'engine') ?? here[0]!;
-      const best = here.reduce((a, b) => (b.median > a.median ? b : a));
-      const frac = (c: CaseResult) => (c.params.fractionOfPeak !== undefined ? pct(num(c.params.fractionOfPeak)) : '–');
-      rows.push([name, String(batch), String(engine.params.variant), `${fmt(engine.median)} (${spread(engine)})`, frac(engine), `${String(best.params.variant)}: ${fmt(best.median)}`, frac(best)]);
-    }
-  }
-  for (const adam of byName(json, 'adam')) {
-    rows.push(['adam (parameters)', String(adam.params.count), 'engine', `${fmt(adam.median)} Mparam/s (${spread(adam)})`, '–', adam.params.effectiveGBps !== undefined ? `${adam.params.effectiveGBps} GB/s moved` : '', '']);
-  }
-  return markdownTable(['kernel', 'batch', 'engine layout', 'GFLOP/s (spread)', 'of FMA peak', 'best variant', 'of FMA peak'], rows);
-}
-
 function actTable(json: BenchJson): string {
   const rows = json.cases.filter((c) => c.name.startsWith('act.')).map((c) => [c.name, String(c.params.env), String(c.params.observations), `${fmt(c.median)} ${c.unit}`, spread(c)]);
   return markdownTable(['path', 'env', 'observations per call', 'median', 'spread'], rows);
@@ -398,12 +378,6 @@ export function markdownReport(json: BenchJson): string {
     out.push('`createTrainer({ env })` and `train()` with its default total_timesteps (the whole run), then 100 deterministic evaluation episodes; "solved" = mean return of the last 20 training episodes ≥ Gymnasium\'s threshold.');
     out.push('');
     out.push(solveTable(json));
-    out.push('');
-  }
-  if (json.cases.some((c) => c.name.startsWith('mlp-') || c.name === 'fused-mlp')) {
-    out.push('## MLP kernels (bench/cases/mlp.ts)');
-    out.push('');
-    out.push(mlpTable(json));
     out.push('');
   }
   if (byName(json, 'envs.gpu').length) {

@@ -5,8 +5,6 @@
  *
  * Cases, in order (names for --only):
  *   peak    the adapter's FMA peak (bench/cases/fmaPeak.ts), the yardstick of the GFLOP/s fractions
- *   mlp     the MLP micro-benchmark (bench/cases/mlp.ts, `benchMlp`): dense forward/backward and Adam at several
- *           batch sizes as GFLOP/s and fraction of peak; loaded when the file is there (another engineer's case)
  *   envs    environment steps per second of each built-in environment, 1 to 65536 environments (cases/envs.ts)
  *   ppo     PPO training env-steps/s, engine vs TF.js, and the update phase's GFLOP/s (cases/ppo.ts)
  *   solve   wall time and steps to solve each built-in environment with default settings (cases/solve.ts)
@@ -20,22 +18,9 @@ import { benchEnvs } from './cases/envs.js';
 import { benchFmaPeak } from './cases/fmaPeak.js';
 import { benchPpo, type Comparison, type SuiteContext } from './cases/ppo.js';
 import { benchSolve, benchSolveTfjs } from './cases/solve.js';
-import type { BenchContext, CaseResult } from './harness.js';
+import type { CaseResult } from './harness.js';
 
-type CaseFunction = (context: BenchContext) => Promise<CaseResult[]>;
-
-/** bench/cases/mlp.ts's benchMlp, or why it is not there (loaded by URL so the suite runs without the file). */
-async function loadMlpCase(): Promise<CaseFunction | string> {
-  const specifier = './cases/mlp.ts';
-  try {
-    const module = (await import(/* @vite-ignore */ specifier)) as { benchMlp?: CaseFunction };
-    return module.benchMlp ?? 'bench/cases/mlp.ts has no benchMlp export';
-  } catch (error) {
-    return `bench/cases/mlp.ts could not be loaded (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
-  }
-}
-
-export const CASE_NAMES = ['peak', 'mlp', 'envs', 'ppo', 'solve', 'act'] as const;
+export const CASE_NAMES = ['peak', 'envs', 'ppo', 'solve', 'act'] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 
 export type Runtime = 'node' | 'chrome';
@@ -98,18 +83,6 @@ export async function runSuite(gpu: Gpu, options: SuiteOptions): Promise<SuiteRe
     const peak = await benchFmaPeak(context);
     context.peakGflops = peak.gflops;
     return [peak.result];
-  });
-  await timed('mlp', async () => {
-    const benchMlp = await loadMlpCase();
-    if (typeof benchMlp === 'string') {
-      log(`mlp: skipped: ${benchMlp}`);
-      return [];
-    }
-    const mlp = await benchMlp(context);
-    // Its own peak measurement (several kernel shapes): the suite's peak is the best of both.
-    const theirs = mlp.filter((r) => r.name === 'fma-peak').map((r) => r.median);
-    if (theirs.length) context.peakGflops = Math.max(context.peakGflops ?? 0, ...theirs);
-    return mlp;
   });
   await timed('envs', () => benchEnvs(context));
   await timed('ppo', () => benchPpo(context));

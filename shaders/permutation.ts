@@ -16,7 +16,7 @@
  * independent permutations. The round function of half-word R is F_r(R) = pcg4d(K_r ^ (R, 0, 0, 0)).x.
  */
 import { RngStream } from './rng.js';
-import { rngHost } from '../src/rng.js';
+import { rngHost } from './rng.js';
 
 /** Half the number of bits of the Feistel domain for `count` indices. */
 export function feistelHalfBits(count: number): number {
@@ -100,7 +100,7 @@ export function permuteHost(i: number, count: number, half: number, key: Permuta
 }
 
 /**
- * The minibatch order of one epoch as the epoch kernel (shaders/minibatches.ts) computes it: order[j] is the
+ * The minibatch order of one epoch as the epoch kernel (src/ppo/epoch.wgsl.ts) computes it: order[j] is the
  * sample at position j, so minibatch b is order[b MB .. (b + 1) MB).
  */
 export function epochOrderHost(seed: number, iteration: number, epoch: number, count: number): Uint32Array {

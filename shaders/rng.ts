@@ -4,8 +4,9 @@
  * same device gives the same run. The bijection is the pcg4d hash (Jarzynski and Olano, "Hash Functions for GPU
  * Rendering", JCGT 2020): four 32-bit lanes mixed by multiply-add rounds and a xorshift.
  *
- * `rngHost` (src/rng.ts) is the same function on the CPU, bit for bit. A library module: included into kernels,
- * never compiled alone.
+ * `rngHost` and `HostRng` below are the same generator on the CPU, bit for bit (the CPU inference path, JavaScript
+ * environments, parameter initialisation and the float64 references use them). The WGSL is a library: included into
+ * kernels, never compiled alone.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 
@@ -64,3 +65,55 @@ fn rng_normal(rng: ptr<function, Rng>) -> f32 {
   return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 `;
+
+/** The same generator on the CPU, bit for bit (floats derived as in WGSL, then widened to f64). */
+export const rngHost = {
+  pcg4d(input: readonly [number, number, number, number]): [number, number, number, number] {
+    let [x, y, z, w] = input.map((value) => (Math.imul(value >>> 0, 1664525) + 1013904223) >>> 0) as [number, number, number, number];
+    x = (x + Math.imul(y, w)) >>> 0;
+    y = (y + Math.imul(z, x)) >>> 0;
+    z = (z + Math.imul(x, y)) >>> 0;
+    w = (w + Math.imul(y, z)) >>> 0;
+    x = (x ^ (x >>> 16)) >>> 0;
+    y = (y ^ (y >>> 16)) >>> 0;
+    z = (z ^ (z >>> 16)) >>> 0;
+    w = (w ^ (w >>> 16)) >>> 0;
+    x = (x + Math.imul(y, w)) >>> 0;
+    y = (y + Math.imul(z, x)) >>> 0;
+    z = (z + Math.imul(x, y)) >>> 0;
+    w = (w + Math.imul(y, z)) >>> 0;
+    return [x, y, z, w];
+  },
+
+  create(seed: number, stream: number, index: number, counter: number): HostRng {
+    return new HostRng(rngHost.pcg4d([seed, stream, index, counter]));
+  },
+
+  unit(word: number): number {
+    return (word >>> 8) * (1 / 16777216);
+  },
+};
+
+export class HostRng {
+  draws = 0;
+  constructor(readonly key: [number, number, number, number]) {}
+
+  next4(): [number, number, number, number] {
+    const [x, y, z, w] = this.key;
+    const words = rngHost.pcg4d([x, y, z, (w + this.draws) >>> 0]);
+    this.draws += 1;
+    return words;
+  }
+
+  uniform(low: number, high: number): number {
+    const low32 = Math.fround(low);
+    return Math.fround(low32 + Math.fround(Math.fround(Math.fround(high) - low32) * rngHost.unit(this.next4()[0])));
+  }
+
+  normal(): number {
+    const words = this.next4();
+    const u1 = 1 - rngHost.unit(words[0]);
+    const u2 = rngHost.unit(words[1]);
+    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  }
+}

@@ -21,13 +21,13 @@ import { getEnvDefinition, isGpuEnvDefinition } from './envs/registry.js';
 import type { EnvSpec } from './envs/spec.js';
 import { EnvInputError } from './envs/errors.js';
 import { validateSpecFields } from './envs/validate.js';
-import { AgentLayout, type AgentArchitecture } from './algos/agent.js';
-import { ConfigError, CONFIG_KEYS, resolveConfig, type TrainerConfig } from './algos/config.js';
-import { Ppo } from './algos/ppo.js';
-import { initialNormStats } from './algos/normalizer.js';
-import { normWords } from '../shaders/normalize.js';
-import { Control } from '../shaders/adam.js';
-import { RING_WORDS } from '../shaders/iterationStats.js';
+import { AgentLayout, type AgentArchitecture } from './agent/agent.js';
+import { ConfigError, CONFIG_KEYS, resolveConfig, type TrainerConfig } from './config.js';
+import { Ppo } from './ppo/ppo.js';
+import { initialNormStats } from './agent/normalizer.js';
+import { normWords } from './agent/normalizer.wgsl.js';
+import { Control } from './nn/adam.wgsl.js';
+import { RING_WORDS } from './ppo/iterationStats.wgsl.js';
 import { CpuPolicy } from './cpuPolicy.js';
 import { GpuPolicy } from './policy.js';
 import { checkOptionKeys } from './options.js';
@@ -349,7 +349,7 @@ function checkPersistentValues(name: string, data: Float32Array | Uint32Array, m
   const fail = (index: number, expected: string) =>
     new CheckpointError(`the file's tensor '${name}' holds ${data[index]} at index ${index}; expected ${expected}`);
   if (data instanceof Float32Array) {
-    // The control block's words from skip on are u32 flags stored bit for bit (see Control in shaders/adam.ts).
+    // The control block's words from skip on are u32 flags stored bit for bit (see Control in src/nn/adam.wgsl.ts).
     const floats = name === 'optimizer.control' ? Control.skip : data.length;
     for (let i = 0; i < floats; i++) if (!Number.isFinite(data[i]!)) throw fail(i, 'a finite number');
   }

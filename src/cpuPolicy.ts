@@ -4,8 +4,7 @@
  * policy kernel — argmax / mean when deterministic, otherwise a sample drawn with the same counter-based generator
  * (seed, stream action, row, call counter). Synchronous; no allocation per call beyond the returned array.
  */
-import { RngStream } from '../shaders/rng.js';
-import { rngHost } from './rng.js';
+import { RngStream, rngHost } from '../shaders/rng.js';
 import type { Activation } from '../shaders/activations.js';
 import type { EnvSpec } from './envs/spec.js';
 import { checkActOptions, validateObservations, type ActOptions, type Actions } from './policy.js';

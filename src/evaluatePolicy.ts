@@ -1,9 +1,9 @@
 /**
  * Evaluation of a loaded (or live) GPU policy on its own environment: whole episodes on the GPU, one dispatch
- * (src/algos/evaluate.ts). The environment must be a registered GPU environment with the policy's spaces.
+ * (src/agent/evaluate.ts). The environment must be a registered GPU environment with the policy's spaces.
  */
 import { getEnvDefinition, isGpuEnvDefinition } from './envs/registry.js';
-import { Evaluator, type EvaluationResult } from './algos/evaluate.js';
+import { Evaluator, type EvaluationResult } from './agent/evaluate.js';
 import { checkOptionKeys } from './options.js';
 import type { GpuPolicy } from './policy.js';
 

@@ -18,10 +18,10 @@ export * from './envs/index.js';
 export { createTrainer, Trainer, SOLVED_WINDOW, type TrainOptions, type TrainSummary, type EvaluateOptions } from './trainer.js';
 export { DestroyedError } from './destroyed.js';
 export { UnknownOptionError } from './options.js';
-export { CONFIG_KEYS, CLEANRL_DEFAULTS, CLEANRL_CONTINUOUS_DEFAULTS, TUNED, ConfigError, type TrainerConfig, type Algo } from './algos/config.js';
-export { TrainingDivergedError, type IterationReport } from './algos/ppo.js';
-export { computeGae, type GaeInput } from './algos/gae.js';
-export type { EvaluationResult } from './algos/evaluate.js';
+export { CONFIG_KEYS, CLEANRL_DEFAULTS, CLEANRL_CONTINUOUS_DEFAULTS, TUNED, ConfigError, type TrainerConfig, type Algo } from './config.js';
+export { TrainingDivergedError, type IterationReport } from './ppo/ppo.js';
+export { computeGae, type GaeInput } from './ppo/gae.js';
+export type { EvaluationResult } from './agent/evaluate.js';
 
 // Inference, policies and checkpoints.
 export { GpuPolicy, type ActOptions, type Actions } from './policy.js';
@@ -44,5 +44,4 @@ export {
 export { encodeSafetensors, decodeSafetensors, SafetensorsError, type Tensor } from './safetensors.js';
 
 // The lower layers, for custom kernels and tools.
-export { Regressor } from './nn/regressor.js';
 export { ParamTable, type ParamView } from './nn/params.js';

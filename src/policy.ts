@@ -1,13 +1,13 @@
 /**
  * Inference for evaluation and games: `act(obs)` over one observation or a batch, deterministic (argmax / mean)
- * or sampled, on the GPU (owner of shaders/policy.ts: one dispatch and one readback per call). The actions are
+ * or sampled, on the GPU (owner of src/policy.wgsl.ts: one dispatch and one readback per call). The actions are
  * what the environment receives: Int32Array of indices (discrete), Float32Array clipped to the box (continuous).
  */
 import type { Gpu } from './gpu/device.js';
 import { gridFor, Recorder } from './gpu/recorder.js';
 import type { EnvSpec } from './envs/spec.js';
-import { policyBindings, PolicyRun, POLICY_WORKGROUP, policyWgsl } from '../shaders/policy.js';
-import { actionWidth, type AgentLayout } from './algos/agent.js';
+import { policyBindings, PolicyRun, POLICY_WORKGROUP, policyWgsl } from './policy.wgsl.js';
+import { actionWidth, type AgentLayout } from './agent/agent.js';
 import { DestroyedError } from './destroyed.js';
 import { checkOptionKeys } from './options.js';
 
@@ -41,7 +41,7 @@ export class GpuPolicy {
     readonly agent: AgentLayout,
     /** The agent's flat parameters this policy reads (only the actor part is used). */
     readonly params: GPUBuffer,
-    /** Observation statistics (shaders/normalize.ts), read when the policy normalises observations. */
+    /** Observation statistics (src/agent/normalizer.wgsl.ts), read when the policy normalises observations. */
     readonly norm: GPUBuffer,
     readonly normalization: { clipObs: number } | undefined,
     private readonly pipeline: GPUComputePipeline,

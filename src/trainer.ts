@@ -21,14 +21,14 @@ import { envCapacity, GpuVecEnv } from './envs/gpuEnv.js';
 import { allocateStepResult, JsVecEnv } from './envs/jsEnv.js';
 import { getEnvDefinition, isGpuEnvDefinition, type EnvDefinition } from './envs/registry.js';
 import type { EnvSpec } from './envs/spec.js';
-import { ConfigError, resolveConfig, type TrainerConfig } from './algos/config.js';
-import { actionWidth, AgentLayout } from './algos/agent.js';
-import { RolloutLayout } from './algos/storage.js';
+import { ConfigError, resolveConfig, type TrainerConfig } from './config.js';
+import { actionWidth, AgentLayout } from './agent/agent.js';
+import { RolloutLayout } from './ppo/storage.js';
 import { DestroyedError } from './destroyed.js';
 import { checkOptionKeys } from './options.js';
-import { Evaluator, type EvaluationResult } from './algos/evaluate.js';
-import { IterationStats } from './algos/iterationStats.js';
-import { Ppo, type IterationReport } from './algos/ppo.js';
+import { Evaluator, type EvaluationResult } from './agent/evaluate.js';
+import { IterationStats } from './ppo/iterationStats.js';
+import { Ppo, type IterationReport } from './ppo/ppo.js';
 import { GpuPolicy } from './policy.js';
 
 export interface TrainOptions {

@@ -17,7 +17,7 @@ import { stepWork } from '../bench/flops.js';
 import { TfjsPpo } from '../bench/baselines/tfjsPpo.js';
 import { loadTfjs } from '../bench/baselines/tfjsSetup.js';
 import { ReferenceVecEnv } from '../bench/baselines/batchEnv.js';
-import { resolveConfig } from '../src/algos/config.js';
+import { resolveConfig } from '../src/config.js';
 import { gpuTest } from './helpers/gpu.js';
 
 const dirs: string[] = [];

@@ -4,7 +4,7 @@
  * any page error or WebGPU error; skips, saying why, where no browser exists.
  */
 import { describe, expect } from 'vitest';
-import { HostRng, rngHost } from '../src/rng.js';
+import { HostRng, rngHost } from '../shaders/rng.js';
 import { browserTest } from './helpers/browser.js';
 import type { RngKernelResult } from './browser/rng-kernel.js';
 

@@ -11,8 +11,7 @@
  *    what the uninterrupted trainer's do.
  */
 import { describe, expect, vi } from 'vitest';
-import { RngStream } from '../shaders/rng.js';
-import { rngHost } from '../src/rng.js';
+import { RngStream, rngHost } from '../shaders/rng.js';
 import {
   CheckpointError,
   CpuPolicy,

@@ -14,7 +14,7 @@ import { extname, join, normalize } from 'node:path';
 import type { Page } from 'puppeteer';
 import { build } from 'vite';
 import { describe, expect } from 'vitest';
-import { ROOT } from '../src/setup/prepare.mjs';
+import { ROOT } from '../scripts/prepare.mjs';
 import { browserTest, recordPage, type BrowserSession, type PageLog } from './helpers/browser.js';
 
 const OUTPUT = join(ROOT, 'test-output', 'demos');

@@ -14,7 +14,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 
 const ROOT = resolve(__dirname, '..');
-const ROOTS = ['src', 'shaders', 'bench', 'demos'];
+const ROOTS = ['src', 'shaders', 'reference', 'scripts', 'bench', 'demos'];
 const SOURCE = /\.(ts|mts|mjs|js)$/;
 
 type Graph = Map<string, string[]>;
@@ -187,10 +187,30 @@ describe('import graph', () => {
     expect(relativeSpecifiers(text).sort()).toEqual(['../b.js', './a.js', './d.js', './e.js', './f.js', './g.js']);
   });
 
-  test('src/, shaders/, bench/ and demos/ import one another without circles', () => {
+  test('src/, shaders/, reference/, scripts/, bench/ and demos/ import one another without circles', () => {
     const graph = importGraph(ROOTS);
     expect(graph.size).toBeGreaterThan(50);
     const circles = cycles(graph).map((chain) => chain.map((file) => relative(ROOT, file)).join(' -> '));
     expect(circles, `import circles:\n${circles.join('\n')}`).toEqual([]);
+  });
+
+  // The house: shaders/ holds WGSL libraries that stand alone; the library (src/) depends on no test or benchmark
+  // code; the float64 references in reference/ serve test/ and bench/ alike, so neither reaches into the other.
+  test.each([
+    ['shaders', ['src', 'reference', 'test', 'bench', 'demos']],
+    ['src', ['reference', 'test', 'bench', 'demos', 'scripts']],
+    ['reference', ['test', 'bench']],
+    ['bench', ['test']],
+  ])('%s/ imports nothing from %j', (from, forbidden) => {
+    const graph = importGraph([from]);
+    const crossings: string[] = [];
+    for (const [file, targets] of graph) {
+      if (!relative(ROOT, file).startsWith(`${from}/`)) continue;
+      for (const target of targets) {
+        const top = relative(ROOT, target).split('/')[0]!;
+        if ((forbidden as string[]).includes(top)) crossings.push(`${relative(ROOT, file)} -> ${relative(ROOT, target)}`);
+      }
+    }
+    expect(crossings, crossings.join('\n')).toEqual([]);
   });
 });

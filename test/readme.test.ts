@@ -5,10 +5,10 @@
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { withHyperparameterTable } from '../src/setup/readme.js';
+import { withHyperparameterTable } from '../scripts/readme.js';
 import { RESULTS_DIR, writeReadmeSection } from '../bench/write.js';
 
-test('the README hyperparameter table matches src/algos/config.ts (regenerate: npm run readme)', () => {
+test('the README hyperparameter table matches src/config.ts (regenerate: npm run readme)', () => {
   const readme = readFileSync('README.md', 'utf8');
   expect(withHyperparameterTable(readme)).toBe(readme);
 });

@@ -1,7 +1,6 @@
 /** The counter-based generator: the WGSL and the host implementation agree bit for bit, and draws look uniform. */
 import { describe, expect, test } from 'vitest';
-import { rngWgsl, RngStream } from '../shaders/rng.js';
-import { rngHost } from '../src/rng.js';
+import { rngWgsl, RngStream, rngHost } from '../shaders/rng.js';
 import { gpuTest } from './helpers/gpu.js';
 import { readUint32, readFloat32 } from '../src/gpu/readback.js';
 import { Recorder } from '../src/gpu/recorder.js';

@@ -1,5 +1,5 @@
 /**
- * The set-up step's decisions (src/setup/prepare.mjs), checked without installing anything: which apt source
+ * The set-up step's decisions (scripts/prepare.mjs), checked without installing anything: which apt source
  * bookworm-backports is added from, when node_modules counts as stale, which browser is chosen.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import {
   hasBackports,
   parseOsRelease,
   staleDependencies,
-} from '../src/setup/prepare.mjs';
+} from '../scripts/prepare.mjs';
 
 const deb822 = `Types: deb
 # http://snapshot.debian.org/archive/debian/20250520T000000Z

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { createTrainer, TrainingDivergedError } from '../src/index.js';
-import { ConfigError, resolveConfig } from '../src/algos/config.js';
+import { ConfigError, resolveConfig } from '../src/config.js';
 import { defineGpuEnv, getEnvDefinition } from '../src/envs/registry.js';
 import { checkBatchFits } from '../src/trainer.js';
 import type { Gpu } from '../src/gpu/device.js';

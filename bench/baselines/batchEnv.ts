@@ -1,6 +1,6 @@
 /**
  * The environments of the TF.js baseline: a batch of N copies of a built-in environment stepped in plain
- * JavaScript, with Gymnasium's dynamics (the float64 transcriptions in test/reference/envs), Gymnasium's time
+ * JavaScript, with Gymnasium's dynamics (the float64 transcriptions in reference/envs), Gymnasium's time
  * limit, auto-reset (the observation after a finished episode is the next episode's first; the last one is kept
  * in finalObs) and CleanRL's ClipAction for box actions. This is what a JavaScript developer writes next to a
  * TF.js agent: the environment lives on the CPU, so every step needs the actions on the CPU.
@@ -8,10 +8,9 @@
  * Resets draw from the engine's counter-based generator (stream envReset, index n, counter = episode), so the
  * first states are the GPU environments' first states from the same seed.
  */
-import { RngStream } from '../../shaders/rng.js';
-import { rngHost } from '../../src/rng.js';
+import { RngStream, rngHost } from '../../shaders/rng.js';
 import { getEnvDefinition } from '../../src/envs/registry.js';
-import { REFERENCE_ENVS, type ReferenceEnv, type ReferenceOutcome } from '../../test/reference/envs/index.js';
+import { REFERENCE_ENVS, type ReferenceEnv, type ReferenceOutcome } from '../../reference/envs/index.js';
 
 export interface BatchStep {
   reward: Float32Array;

@@ -8,7 +8,7 @@
  *   throughput  whole iterations of one configuration: one warm-up, then a fixed number measured (measureTfjs)
  *   solve       the default CartPole-v1 run, as the engine's solve case (solveTfjs)
  */
-import { resolveConfig, type TrainerConfig } from '../../src/algos/config.js';
+import { resolveConfig, type TrainerConfig } from '../../src/config.js';
 import { getEnvDefinition } from '../../src/envs/registry.js';
 import { now, summarize, type Timing } from '../harness.js';
 import type { SolveParams } from '../cases/solveParams.js';

@@ -28,7 +28,7 @@
  * It runs on any TF.js backend: 'webgpu' (tfjs-backend-webgpu, the engine's adapter) or 'cpu'.
  */
 import type * as TfModule from '@tensorflow/tfjs';
-import type { TrainerConfig } from '../../src/algos/config.js';
+import type { TrainerConfig } from '../../src/config.js';
 import { ReferenceVecEnv } from './batchEnv.js';
 
 export type Tf = typeof TfModule;

@@ -14,7 +14,7 @@ import { createTrainer } from '../../src/trainer.js';
 import { exportPolicy, loadPolicy } from '../../src/checkpoint.js';
 import type { CpuPolicy } from '../../src/cpuPolicy.js';
 import { TfjsPpo } from '../baselines/tfjsPpo.js';
-import { resolveConfig } from '../../src/algos/config.js';
+import { resolveConfig } from '../../src/config.js';
 import { getEnvDefinition } from '../../src/envs/registry.js';
 import { measure, type CaseResult, type Timing } from '../harness.js';
 import type { SuiteContext } from './ppo.js';

@@ -1,6 +1,6 @@
 /**
  * Benchmark case: environment steps per second of each built-in GPU environment at several batch sizes, random
- * actions, against the float64 references (test/reference/envs) stepping the same environments on the CPU in
+ * actions, against the float64 references (reference/envs) stepping the same environments on the CPU in
  * the same run, plus the rate of the typed-array face (one submit and one readback per step) at one size.
  *
  * GPU rate: many step dispatches (16 distinct random action sets, cycled) encoded into one submit, timed on the
@@ -8,13 +8,12 @@
  * auto-reset, over a flat float64 state array, same actions.
  * Each size is validated first: one step of the GPU environment from its reset matches the reference.
  */
-import { RngStream } from '../../shaders/rng.js';
-import { rngHost } from '../../src/rng.js';
+import { RngStream, rngHost } from '../../shaders/rng.js';
 import { GpuVecEnv } from '../../src/envs/gpuEnv.js';
 import { getEnvDefinition, isGpuEnvDefinition } from '../../src/envs/registry.js';
 import type { GpuEnvDefinition } from '../../src/envs/spec.js';
 import { Recorder } from '../../src/gpu/recorder.js';
-import { REFERENCE_ENVS, type ReferenceEnv, type ReferenceOutcome } from '../../test/reference/envs/index.js';
+import { REFERENCE_ENVS, type ReferenceEnv, type ReferenceOutcome } from '../../reference/envs/index.js';
 import { gpuIdle, measure, rateResult, type BenchContext, type CaseResult } from '../harness.js';
 
 export const BENCH_ENV_IDS = ['CartPole-v1', 'Acrobot-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1'] as const;

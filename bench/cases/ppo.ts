@@ -21,8 +21,8 @@
  * follow without timestamp queries inside the engine.
  */
 import { createTrainer } from '../../src/trainer.js';
-import type { TrainerConfig } from '../../src/algos/config.js';
-import { computeGae } from '../../src/algos/gae.js';
+import type { TrainerConfig } from '../../src/config.js';
+import { computeGae } from '../../src/ppo/gae.js';
 import { getEnvDefinition } from '../../src/envs/registry.js';
 import type { Gpu } from '../../src/gpu/device.js';
 import { gaeCpu } from '../baselines/tfjsPpo.js';

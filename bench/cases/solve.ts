@@ -12,7 +12,7 @@
  * One run per environment (reps 1): median = min = max = the whole run's wall seconds.
  */
 import type { Gpu } from '../../src/gpu/device.js';
-import type { TrainerConfig } from '../../src/algos/config.js';
+import type { TrainerConfig } from '../../src/config.js';
 import { createTrainer } from '../../src/trainer.js';
 import { getEnvDefinition } from '../../src/envs/registry.js';
 import { now, type CaseResult } from '../harness.js';

@@ -8,7 +8,7 @@
  * schedule belong to that configuration. Only the run's length may change: --total-steps (or total_timesteps in
  * --config) is the run's total, counting the checkpoint's steps.
  */
-import { resolveConfig, type TrainerConfig } from '../algos/config.js';
+import { resolveConfig, type TrainerConfig } from '../config.js';
 import type { CheckpointInfo } from '../checkpoint.js';
 import { getEnvDefinition } from '../envs/registry.js';
 

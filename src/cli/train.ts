@@ -11,7 +11,7 @@
  *     ones — are still written where --save and --checkpoint point;
  *   - every file goes to a temporary name first and is renamed (atomicFile.ts).
  */
-import { TrainingDivergedError } from '../algos/ppo.js';
+import { TrainingDivergedError } from '../ppo/ppo.js';
 import { exportPolicy, loadTrainer, readCheckpointInfo, saveTrainer, CheckpointError, type CheckpointInfo } from '../checkpoint.js';
 import { createTrainer, type Trainer, type TrainSummary } from '../trainer.js';
 import { checkWritable, writeFileAtomic } from './atomicFile.js';

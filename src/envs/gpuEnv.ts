@@ -1,6 +1,6 @@
 /**
  * GpuVecEnv: a batch of numEnvs instances of a GPU environment, stepped by one kernel invocation per instance.
- * The one owner of the batch kernels of shaders/envs/batch.ts (pipelines `GpuVecEnv.reset`, `GpuVecEnv.step`).
+ * The one owner of the batch kernels of src/envs/gpuEnv.wgsl.ts (pipelines `GpuVecEnv.reset`, `GpuVecEnv.step`).
  *
  * Two faces:
  *  - the typed-array VecEnv (reset, step, setState, getState): one submit and one readback per call, calls run in
@@ -25,7 +25,7 @@ import {
   envBatchWgsl,
   envStorageResources,
   EngineParams,
-} from '../../shaders/envs/batch.js';
+} from './gpuEnv.wgsl.js';
 import { composeEnv, envLineLocator } from './compose.js';
 import { EnvInputError } from './errors.js';
 import { requirePositiveInteger, requireSeed, validateActions, validateState } from './validate.js';
@@ -37,7 +37,7 @@ export interface GpuVecEnvOptions {
   seed?: number;
 }
 
-/** The environment storage the trainer's kernels share (layout in shaders/envs/batch.ts). */
+/** The environment storage the trainer's kernels share (layout in src/envs/gpuEnv.wgsl.ts). */
 export interface GpuEnvBuffers {
   /** f32 [stateSize x numEnvs]: component s of environment n at s * numEnvs + n. */
   state: GPUBuffer;

@@ -3,7 +3,7 @@
  * Each check throws EnvInputError naming the field, the value and what was expected, and changes nothing.
  */
 import { EnvInputError, describeValue } from './errors.js';
-import { MAX_EPISODE_STEPS_LIMIT } from '../../shaders/envs/batch.js';
+import { MAX_EPISODE_STEPS_LIMIT } from './gpuEnv.wgsl.js';
 import type { ActionSpace, EnvSpec } from './spec.js';
 
 export function isPositiveInteger(value: unknown): value is number {

@@ -1,11 +1,11 @@
 /**
- * Owner of shaders/adam.ts: Adam over one flat parameter buffer, with global gradient-norm clipping, its learning
+ * Owner of src/nn/adam.wgsl.ts: Adam over one flat parameter buffer, with global gradient-norm clipping, its learning
  * rate, step count, clip factor and skip flag in a GPU control block (see the shader's header for the maths).
  * Two dispatches a step (three when the model is large enough for a two-pass norm); no readback.
  */
 import type { Gpu } from '../gpu/device.js';
 import { gridFor, type Recorder } from '../gpu/recorder.js';
-import { ADAM_WORKGROUP, adamBindings, AdamHyper, adamWgsl, Control } from '../../shaders/adam.js';
+import { ADAM_WORKGROUP, adamBindings, AdamHyper, adamWgsl, Control } from './adam.wgsl.js';
 import { Reduction, SINGLE_PASS_LIMIT, PARTIAL_WORKGROUPS, type ReductionPlan } from './reduction.js';
 
 export interface AdamConfig {
@@ -19,7 +19,7 @@ export interface AdamConfig {
 }
 
 export class Adam {
-  /** The control block: lr, step, gradNorm, clipScale, skip, nonfinite (see Control in shaders/adam.ts). */
+  /** The control block: lr, step, gradNorm, clipScale, skip, nonfinite (see Control in src/nn/adam.wgsl.ts). */
   readonly control: GPUBuffer;
   /** First and second moments, 2 x count floats, in the parameter layout. */
   readonly moments: GPUBuffer;
@@ -27,6 +27,7 @@ export class Adam {
   private readonly prepareGroup: GPUBindGroup;
   private readonly updateGroup: GPUBindGroup;
   private readonly normPass: ReductionPlan | undefined;
+  private readonly normPartials: GPUBuffer | undefined;
 
   private constructor(
     private readonly gpu: Gpu,
@@ -46,9 +47,9 @@ export class Adam {
     let normIsPartial = 0;
     if (count > SINGLE_PASS_LIMIT) {
       // Large models: sum-of-squares partials first (one float per workgroup), prepare combines them.
-      const partials = gpu.buffer({ label: `${label}.normPartials`, size: PARTIAL_WORKGROUPS * 4 });
-      this.normPass = sumsq.partialsOnly(`${label}.norm`, grads, 0, count, partials);
-      normInput = partials;
+      this.normPartials = gpu.buffer({ label: `${label}.normPartials`, size: PARTIAL_WORKGROUPS * 4 });
+      this.normPass = sumsq.partialsOnly(`${label}.norm`, grads, 0, count, this.normPartials);
+      normInput = this.normPartials;
       normCount = PARTIAL_WORKGROUPS;
       normIsPartial = 1;
     }
@@ -110,6 +111,8 @@ export class Adam {
     this.gpu.destroyBuffer(this.control);
     this.gpu.destroyBuffer(this.moments);
     this.gpu.destroyBuffer(this.hyper);
+    this.normPass?.destroy();
+    if (this.normPartials) this.gpu.destroyBuffer(this.normPartials);
   }
 }
 

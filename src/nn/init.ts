@@ -7,8 +7,7 @@
  * R's diagonal, and scale by the gain. Our weights are stored [inputs][outputs] (the transpose of PyTorch's), which
  * keeps them orthogonal. Computed in float64 on the CPU with the counter-based host generator, once per model.
  */
-import { RngStream } from '../../shaders/rng.js';
-import { HostRng, rngHost } from '../rng.js';
+import { RngStream, HostRng, rngHost } from '../../shaders/rng.js';
 
 /**
  * A [inputs][outputs] row-major orthogonal matrix times `gain`: orthonormal columns when inputs >= outputs,

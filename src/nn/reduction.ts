@@ -1,22 +1,23 @@
 /**
- * Owner of shaders/reductions.ts: sum, sum of squares or max of `count` floats of a buffer, into one float of
- * another, in one pass (one workgroup) for short inputs and two passes (partials, then finish) for long ones.
+ * Sum, sum of squares or max of `count` floats of a buffer, into one float of another: one pass (one workgroup)
+ * for short inputs, two passes (partials, then finish) for long ones. Kernels: reduction.wgsl.ts.
  */
 import type { Gpu } from '../gpu/device.js';
-import { bindBuffers } from '../gpu/bind.js';
-import type { BindingKind } from '../gpu/pipelines.js';
 import type { Recorder } from '../gpu/recorder.js';
-import { REDUCE_WORKGROUP, reductionWgsl, type ReduceOp } from '../../shaders/reductions.js';
+import { REDUCE_WORKGROUP, type ReduceOp } from '../../shaders/reductions.js';
+import { reductionBindings, ReductionDims, reductionWgsl } from './reduction.wgsl.js';
 
-const BINDINGS: readonly BindingKind[] = ['uniform', 'read-only-storage', 'storage'];
+type Dims = Parameters<typeof ReductionDims.createBuffer>[2];
 /** Inputs up to this length are reduced by one workgroup in one pass. */
 export const SINGLE_PASS_LIMIT = 256 * REDUCE_WORKGROUP;
 /** Workgroups of the first pass of a two-pass reduction (partials). */
 export const PARTIAL_WORKGROUPS = 64;
 
+/** A prepared reduction: its dispatches, and the buffers it made (freed by destroy). */
 export interface ReductionPlan {
   count: number;
   encode(recorder: Recorder): void;
+  destroy(): void;
 }
 
 export class Reduction {
@@ -33,7 +34,7 @@ export class Reduction {
         label: `Reduction.${op}.${entryPoint}`,
         key: `Reduction:${op}`,
         entryPoint,
-        bindings: BINDINGS,
+        bindings: reductionBindings,
         build: () => reductionWgsl(op),
       });
     const [partial, finish] = await Promise.all([request('partial'), request('finish')]);
@@ -42,17 +43,13 @@ export class Reduction {
 
   /** Only the first pass: PARTIAL_WORKGROUPS mapped partial results into partials[0..PARTIAL_WORKGROUPS). */
   partialsOnly(label: string, input: GPUBuffer, inputOffset: number, count: number, partials: GPUBuffer): ReductionPlan {
-    const group = bindBuffers(this.gpu.device, `${label}.partialGroup`, this.partial.getBindGroupLayout(0), [
-      this.gpu.buffer({
-        label: `${label}.partialDims`,
-        size: 16,
-        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-        data: new Uint32Array([count, inputOffset, 0, 1]),
-      }),
-      input,
-      partials,
-    ]);
-    return { count, encode: (recorder) => recorder.dispatch(this.partial, group, [PARTIAL_WORKGROUPS]) };
+    const dims = ReductionDims.createBuffer(this.gpu, `${label}.partialDims`, { count, input_offset: inputOffset, output_offset: 0, map_input: 1 });
+    const group = reductionBindings.bindGroup(this.gpu.device, `${label}.partialGroup`, this.partial.getBindGroupLayout(0), { dims, input, output: partials });
+    return {
+      count,
+      encode: (recorder) => recorder.dispatch(this.partial, group, [PARTIAL_WORKGROUPS]),
+      destroy: () => this.gpu.destroyBuffer(dims),
+    };
   }
 
   /**
@@ -61,38 +58,28 @@ export class Reduction {
    */
   plan(label: string, input: GPUBuffer, inputOffset: number, count: number, output: GPUBuffer, outputOffset: number): ReductionPlan {
     const layout = this.finish.getBindGroupLayout(0);
-    const uniform = (role: string, words: number[]) =>
-      this.gpu.buffer({
-        label: `${label}.${role}`,
-        size: 16,
-        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-        data: new Uint32Array(words),
-      });
+    const made: GPUBuffer[] = [];
+    const destroy = () => made.forEach((buffer) => this.gpu.destroyBuffer(buffer));
+    const group = (role: string, dims: Dims, input: GPUBuffer, output: GPUBuffer) => {
+      const uniform = ReductionDims.createBuffer(this.gpu, `${label}.${role}Dims`, dims);
+      made.push(uniform);
+      return reductionBindings.bindGroup(this.gpu.device, `${label}.${role}Group`, layout, { dims: uniform, input, output });
+    };
     if (count <= SINGLE_PASS_LIMIT) {
-      const group = bindBuffers(this.gpu.device, `${label}.finalGroup`, layout, [
-        uniform('dims', [count, inputOffset, outputOffset, 1]),
-        input,
-        output,
-      ]);
-      return { count, encode: (recorder) => recorder.dispatch(this.finish, group, [1]) };
+      const single = group('final', { count, input_offset: inputOffset, output_offset: outputOffset, map_input: 1 }, input, output);
+      return { count, encode: (recorder) => recorder.dispatch(this.finish, single, [1]), destroy };
     }
     const partials = this.gpu.buffer({ label: `${label}.partials`, size: PARTIAL_WORKGROUPS * 4 });
-    const partialGroup = bindBuffers(this.gpu.device, `${label}.partialGroup`, layout, [
-      uniform('partialDims', [count, inputOffset, 0, 1]),
-      input,
-      partials,
-    ]);
-    const finalGroup = bindBuffers(this.gpu.device, `${label}.finalGroup`, layout, [
-      uniform('finalDims', [PARTIAL_WORKGROUPS, 0, outputOffset, 0]),
-      partials,
-      output,
-    ]);
+    made.push(partials);
+    const partialGroup = group('partial', { count, input_offset: inputOffset, output_offset: 0, map_input: 1 }, input, partials);
+    const finalGroup = group('final', { count: PARTIAL_WORKGROUPS, input_offset: 0, output_offset: outputOffset, map_input: 0 }, partials, output);
     return {
       count,
       encode: (recorder) => {
         recorder.dispatch(this.partial, partialGroup, [PARTIAL_WORKGROUPS]);
         recorder.dispatch(this.finish, finalGroup, [1]);
       },
+      destroy,
     };
   }
 }

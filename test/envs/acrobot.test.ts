@@ -10,7 +10,7 @@
  * is accepted (the GPU evaluates the height with f32 cos).
  */
 import { describeEnvSuite } from './suite.js';
-import { acrobotReference, MAX_VEL_1, MAX_VEL_2 } from '../reference/envs/acrobot.js';
+import { acrobotReference, MAX_VEL_1, MAX_VEL_2 } from '../../reference/envs/acrobot.js';
 import { f32Around, terminationCrossing } from './helpers.js';
 
 describeEnvSuite({

@@ -1,10 +1,10 @@
 /**
  * CartPole-v1 on the GPU against the float64 transcription of Gymnasium's cartpole.py.
  * Tolerance atol 1e-5 + rtol 1e-5 per step from the same f32 state: one Euler step is a handful of f32
- * operations (sin, cos of shaders/envs/trig.ts: about 1 ulp) on values of order 1-10, so the f32 result is within ~1e-6.
+ * operations (sin, cos of shaders/trig.ts: about 1 ulp) on values of order 1-10, so the f32 result is within ~1e-6.
  */
 import { describeEnvSuite } from './suite.js';
-import { cartPoleReference, theta_threshold_radians, x_threshold } from '../reference/envs/cartpole.js';
+import { cartPoleReference, theta_threshold_radians, x_threshold } from '../../reference/envs/cartpole.js';
 import { f32Around, terminationCrossing } from './helpers.js';
 
 const X = x_threshold;

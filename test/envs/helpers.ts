@@ -1,5 +1,5 @@
 /**
- * Shared checks of a GPU environment against its float64 reference (test/reference/envs).
+ * Shared checks of a GPU environment against its float64 reference (reference/envs).
  *
  * One step from given f32 states: the GPU's next state (or, for environments whose episode ended, its final
  * observation) must be within tolerance of the reference stepping the same f32 state in float64; the termination
@@ -9,12 +9,11 @@
  * the exact first state of their next episode.
  */
 import { expect } from 'vitest';
-import { RngStream } from '../../shaders/rng.js';
-import { rngHost } from '../../src/rng.js';
+import { RngStream, rngHost } from '../../shaders/rng.js';
 import type { Gpu } from '../../src/gpu/device.js';
 import { GpuVecEnv } from '../../src/envs/gpuEnv.js';
 import type { GpuEnvDefinition } from '../../src/envs/spec.js';
-import type { ReferenceEnv, ReferenceOutcome } from '../reference/envs/types.js';
+import type { ReferenceEnv, ReferenceOutcome } from '../../reference/envs/types.js';
 import { expectClose, type Tolerance } from '../helpers/random.js';
 
 export interface StepCheckOptions {

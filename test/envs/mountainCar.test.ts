@@ -5,7 +5,7 @@
  * the tolerance is far below the size of either term (a 1% error in the force fails).
  */
 import { describeEnvSuite } from './suite.js';
-import { goal_position, mountainCarReference } from '../reference/envs/mountainCar.js';
+import { goal_position, mountainCarReference } from '../../reference/envs/mountainCar.js';
 import { f32Around, terminationCrossing } from './helpers.js';
 
 describeEnvSuite({

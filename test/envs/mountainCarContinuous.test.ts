@@ -5,7 +5,7 @@
  * unclipped: the force is clipped, the reward uses the raw action, as in Gymnasium.
  */
 import { describeEnvSuite } from './suite.js';
-import { goal_position, mountainCarContinuousReference } from '../reference/envs/mountainCarContinuous.js';
+import { goal_position, mountainCarContinuousReference } from '../../reference/envs/mountainCarContinuous.js';
 import { f32Around, terminationCrossing } from './helpers.js';
 
 describeEnvSuite({

@@ -5,7 +5,7 @@
  * Pendulum never terminates; actions beyond [-2, 2] are clipped by the environment (as in Gymnasium).
  */
 import { describeEnvSuite } from './suite.js';
-import { pendulumReference } from '../reference/envs/pendulum.js';
+import { pendulumReference } from '../../reference/envs/pendulum.js';
 
 describeEnvSuite({
   spec: {

@@ -4,8 +4,7 @@
  * the trainer's fused kernels rely on (checked bit for bit on a custom environment that draws in its step).
  */
 import { describe, expect, test } from 'vitest';
-import { RngStream } from '../../shaders/rng.js';
-import { rngHost } from '../../src/rng.js';
+import { RngStream, rngHost } from '../../shaders/rng.js';
 import { createEnv } from '../../src/envs/create.js';
 import { EnvInputError, UnknownEnvError } from '../../src/envs/errors.js';
 import { GpuVecEnv } from '../../src/envs/gpuEnv.js';

@@ -9,7 +9,7 @@ import { GpuVecEnv } from '../../src/envs/gpuEnv.js';
 import { createEnv } from '../../src/envs/create.js';
 import { getEnvDefinition, isGpuEnvDefinition, listEnvs } from '../../src/envs/registry.js';
 import type { EnvSpec, GpuEnvDefinition } from '../../src/envs/spec.js';
-import type { ReferenceEnv, ReferenceOutcome } from '../reference/envs/types.js';
+import type { ReferenceEnv, ReferenceOutcome } from '../../reference/envs/types.js';
 import { gpuTest } from '../helpers/gpu.js';
 import { expectClose, seededRandom, type Tolerance } from '../helpers/random.js';
 import { checkStepAgainstReference, referenceReset, rows } from './helpers.js';

@@ -1,10 +1,10 @@
 /**
- * The built-ins' own sin and cos (shaders/envs/trig.ts) are accurate to about an ulp on this device, whatever its
+ * The built-ins' own sin and cos (shaders/trig.ts) are accurate to about an ulp on this device, whatever its
  * native sin/cos: within 1.5e-7 absolute of Math.sin/Math.cos for |x| <= 64 (the outputs are at most 1, ulp 6e-8),
  * and exactly 0/1 at 0.
  */
 import { describe, expect } from 'vitest';
-import { trigWgsl } from '../../shaders/envs/trig.js';
+import { trigWgsl } from '../../shaders/trig.js';
 import { readFloat32 } from '../../src/gpu/readback.js';
 import { Recorder } from '../../src/gpu/recorder.js';
 import { gpuTest } from '../helpers/gpu.js';

@@ -13,7 +13,7 @@ import { readBuffer } from '../../src/gpu/readback.js';
 import { Recorder } from '../../src/gpu/recorder.js';
 import { gpuTest } from '../helpers/gpu.js';
 import { expectClose, seededRandom } from '../helpers/random.js';
-import { cartPoleReference } from '../reference/envs/cartpole.js';
+import { cartPoleReference } from '../../reference/envs/cartpole.js';
 import { referenceReset } from './helpers.js';
 
 function randomDiscrete(random: () => number, n: number, count: number): Int32Array {

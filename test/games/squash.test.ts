@@ -1,5 +1,5 @@
 /**
- * Squash-v0 (the demos' arcade game, rules in WGSL) against its float64 reference (test/reference/games/squash.ts):
+ * Squash-v0 (the demos' arcade game, rules in WGSL) against its float64 reference (reference/games/squash.ts):
  * one step from thousands of random states, the return and miss rules at the paddle's centre and edges, reset
  * draws bit for bit, the time limit, and whole rallies step for step through the engine's auto-reset.
  *
@@ -9,8 +9,7 @@
  * may legitimately take the other branch: those few states are counted, not compared.
  */
 import { describe, expect } from 'vitest';
-import { RngStream } from '../../shaders/rng.js';
-import { rngHost } from '../../src/rng.js';
+import { RngStream, rngHost } from '../../shaders/rng.js';
 import { createEnv, GpuVecEnv, listEnvs } from '../../src/index.js';
 import { readBuffer } from '../../src/gpu/readback.js';
 import {
@@ -24,7 +23,7 @@ import {
   SPEEDUP,
   SQUASH_ID,
 } from '../../demos/games/squash/rules.js';
-import { Event, squashReference, type SquashOutcome } from '../reference/games/squash.js';
+import { Event, squashReference, type SquashOutcome } from '../../reference/games/squash.js';
 import { gpuTest } from '../helpers/gpu.js';
 import { expectClose, seededRandom, type Tolerance } from '../helpers/random.js';
 

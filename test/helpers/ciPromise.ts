@@ -13,7 +13,7 @@ export function underCi(): boolean {
 /** Skips the test saying why, or under CI fails it naming what the set-up step should have provided. */
 export function skipUnlessCi(context: TestContext, missing: 'a WebGPU adapter' | 'a browser', reason: string): void {
   if (underCi()) {
-    throw new Error(`CI=${process.env.CI}: the set-up step promises ${missing}, but there is none (${reason}); run 'node src/setup/prepare.mjs --strict' to see why`);
+    throw new Error(`CI=${process.env.CI}: the set-up step promises ${missing}, but there is none (${reason}); run 'node scripts/prepare.mjs --strict' to see why`);
   }
   const why = `no ${missing.replace(/^an? /, '')}: ${reason}`;
   console.warn(`skipping '${context.task.name}': ${why}`);

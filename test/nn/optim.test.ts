@@ -2,12 +2,12 @@
 import { describe, expect, test } from 'vitest';
 import { Reduction } from '../../src/nn/reduction.js';
 import { Adam } from '../../src/nn/adam.js';
-import { Control, ControlBlock } from '../../shaders/adam.js';
+import { Control, ControlBlock } from '../../src/nn/adam.wgsl.js';
 import { Recorder } from '../../src/gpu/recorder.js';
 import { readFloat32, readUint32 } from '../../src/gpu/readback.js';
 import { gpuTest } from '../helpers/gpu.js';
 import { expectClose, randomArray, seededRandom } from '../helpers/random.js';
-import { adamStep } from '../reference/nn.js';
+import { adamStep } from '../../reference/nn.js';
 import type { ReduceOp } from '../../shaders/reductions.js';
 
 describe('reductions', () => {

@@ -14,7 +14,7 @@
  * 2 paddle_x - 1, 2 (ball_x - paddle_x)]. Actions: Discrete(3): 0 left, 1 stay, 2 right.
  *
  * The step uses only +, -, *, /, sqrt, min, max and comparisons (no sin/cos, whose WGSL accuracy is loose), so
- * the float64 reference (test/reference/games/squash.ts) agrees with it to float32 rounding.
+ * the float64 reference (reference/games/squash.ts) agrees with it to float32 rounding.
  */
 import { defineGpuEnv, getEnvDefinition, listEnvs, type GpuEnvDefinition } from '../../../src/index.js';
 

@@ -1,5 +1,5 @@
-/** Acrobot-v1: Gymnasium's registration (500 steps, threshold -100) over the WGSL of shaders/envs/acrobot.ts. */
-import { acrobotWgsl } from '../../../shaders/envs/acrobot.js';
+/** Acrobot-v1: Gymnasium's registration (500 steps, threshold -100) over the WGSL of src/envs/builtins/acrobot.wgsl.ts. */
+import { acrobotWgsl } from './acrobot.wgsl.js';
 import type { GpuEnvDefinition } from '../spec.js';
 
 export const acrobotDefinition: GpuEnvDefinition = {

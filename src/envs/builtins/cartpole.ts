@@ -1,5 +1,5 @@
-/** CartPole-v1: Gymnasium's registration (500 steps, threshold 475) over the WGSL of shaders/envs/cartpole.ts. */
-import { cartpoleWgsl } from '../../../shaders/envs/cartpole.js';
+/** CartPole-v1: Gymnasium's registration (500 steps, threshold 475) over the WGSL of src/envs/builtins/cartpole.wgsl.ts. */
+import { cartpoleWgsl } from './cartpole.wgsl.js';
 import type { GpuEnvDefinition } from '../spec.js';
 
 export const cartPoleDefinition: GpuEnvDefinition = {

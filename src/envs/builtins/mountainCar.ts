@@ -1,5 +1,5 @@
-/** MountainCar-v0: Gymnasium's registration (200 steps, threshold -110) over shaders/envs/mountainCar.ts. */
-import { mountainCarWgsl } from '../../../shaders/envs/mountainCar.js';
+/** MountainCar-v0: Gymnasium's registration (200 steps, threshold -110) over src/envs/builtins/mountainCar.wgsl.ts. */
+import { mountainCarWgsl } from './mountainCar.wgsl.js';
 import type { GpuEnvDefinition } from '../spec.js';
 
 export const mountainCarDefinition: GpuEnvDefinition = {

@@ -1,8 +1,8 @@
 /**
  * MountainCarContinuous-v0: Gymnasium's registration (999 steps, threshold 90; action Box(-1, 1, (1,))) over
- * shaders/envs/mountainCarContinuous.ts.
+ * src/envs/builtins/mountainCarContinuous.wgsl.ts.
  */
-import { mountainCarContinuousWgsl } from '../../../shaders/envs/mountainCarContinuous.js';
+import { mountainCarContinuousWgsl } from './mountainCarContinuous.wgsl.js';
 import type { GpuEnvDefinition } from '../spec.js';
 
 export const mountainCarContinuousDefinition: GpuEnvDefinition = {

@@ -1,8 +1,8 @@
 /**
  * Pendulum-v1: Gymnasium's registration (200 steps, no reward threshold; action Box(-2, 2, (1,))) over
- * shaders/envs/pendulum.ts.
+ * src/envs/builtins/pendulum.wgsl.ts.
  */
-import { pendulumWgsl } from '../../../shaders/envs/pendulum.js';
+import { pendulumWgsl } from './pendulum.wgsl.js';
 import type { GpuEnvDefinition } from '../spec.js';
 
 export const pendulumDefinition: GpuEnvDefinition = {

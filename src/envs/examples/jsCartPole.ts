@@ -8,8 +8,7 @@
  *
  * Register it with defineJsEnv(jsCartPoleDefinition); its id is 'JsCartPole-v1'.
  */
-import { RngStream } from '../../../shaders/rng.js';
-import { rngHost } from '../../rng.js';
+import { RngStream, rngHost } from '../../../shaders/rng.js';
 import type { JsEnvBatch, JsEnvDefinitionInput, JsEnvStepOutput } from '../jsEnv.js';
 
 const GRAVITY = 9.8;

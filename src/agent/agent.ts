@@ -1,0 +1,90 @@
+/**
+ * The agent's parameters: actor and critic MLPs (CleanRL's separate networks, default 2 x 64 tanh) and, for box
+ * action spaces, the state-independent log-std `actor_logstd`, all in one flat buffer:
+ *
+ *   actor.0.weight [obs, h1], actor.0.bias [h1], ..., actor.L.weight [hL, actions], actor.L.bias [actions]
+ *   critic.0.weight [obs, h1], ..., critic.L.weight [hL, 1], critic.L.bias [1]
+ *   actor_logstd [actions]                                                  (box only)
+ *
+ * `actions` is n for a discrete space (logits) and the box size for a continuous one (means).
+ * Initialisation as CleanRL's ppo.py / ppo_continuous_action.py: orthogonal, gain √2 hidden, 0.01 policy head,
+ * 1 value head, zero biases, zero log-std.
+ */
+import type { Activation } from '../../shaders/activations.js';
+import type { InlineLayer } from '../../shaders/mlp.js';
+import type { ActorCriticSpec } from './agent.wgsl.js';
+import { addMlp, initMlp, type MlpLayer } from '../nn/mlp.js';
+import { ParamTable, type ParamView } from '../nn/params.js';
+import type { ActionSpace } from '../envs/spec.js';
+
+export interface AgentArchitecture {
+  observationSize: number;
+  action: ActionSpace;
+  /** Hidden widths of both networks. */
+  hidden: number[];
+  activation: Activation;
+}
+
+export class AgentLayout {
+  readonly table = new ParamTable();
+  readonly actor: MlpLayer[];
+  readonly critic: MlpLayer[];
+  readonly logstd: ParamView | undefined;
+
+  constructor(readonly architecture: AgentArchitecture) {
+    const { observationSize, action, hidden, activation } = architecture;
+    this.actor = addMlp(this.table, 'actor', { inputs: observationSize, hidden, outputs: policyOutputs(action), activation });
+    this.critic = addMlp(this.table, 'critic', { inputs: observationSize, hidden, outputs: 1, activation });
+    this.logstd = action.type === 'box' ? this.table.add('actor_logstd', [action.size]) : undefined;
+  }
+
+  /** Floats per sample at the policy head: logits (discrete) or means (box). */
+  get policyOutputs(): number {
+    return policyOutputs(this.architecture.action);
+  }
+
+  /** CleanRL's initial parameters, flat. */
+  initialParameters(seed: number): Float32Array {
+    const flat = new Float32Array(this.table.size);
+    initMlp(flat, this.actor, { seed, outputGain: 0.01, stream: 0 });
+    initMlp(flat, this.critic, { seed, outputGain: 1, stream: 1 });
+    return flat;
+  }
+
+  /** Compile-time description for kernels that inline the networks (and the pipeline-cache key). */
+  inline(net: 'actor' | 'critic'): InlineLayer[] {
+    return (net === 'actor' ? this.actor : this.critic).map((layer) => ({
+      ...layer.shape,
+      weightOffset: layer.weight.offset,
+      biasOffset: layer.bias.offset,
+    }));
+  }
+
+  /**
+   * The agent part of the spec of a kernel that acts (src/agent/agent.wgsl.ts): the actor inlined, and the
+   * observation normalisation (clipped at `clipObs`) when `normalization` is given.
+   */
+  actorSpec(normalization: { clipObs: number } | undefined): ActorCriticSpec {
+    return {
+      obsSize: this.architecture.observationSize,
+      action: this.architecture.action,
+      actor: this.inline('actor'),
+      logstdOffset: this.logstd?.offset ?? 0,
+      normObs: normalization !== undefined,
+      clipObs: normalization?.clipObs ?? 10,
+    };
+  }
+
+  get key(): string {
+    return JSON.stringify(this.architecture);
+  }
+}
+
+export function policyOutputs(action: ActionSpace): number {
+  return action.type === 'discrete' ? action.n : action.size;
+}
+
+/** Floats stored per action in the rollout: 1 (the index, as f32) for discrete, the box size otherwise. */
+export function actionWidth(action: ActionSpace): number {
+  return action.type === 'discrete' ? 1 : action.size;
+}

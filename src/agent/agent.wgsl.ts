@@ -1,0 +1,143 @@
+/**
+ * The agent as WGSL functions, for the kernels that run it one sample per invocation (a library: the rollout,
+ * the JavaScript-environment policy step, batched inference and evaluation include it; their owners create the
+ * pipelines). With A = logits (discrete) or means (box) per sample:
+ *
+ *   fn actor_run(x, head)                 the actor MLP (shaders/mlp.ts)
+ *   fn value_of(x) -> f32                 the critic MLP                                    (when `critic` is given)
+ *   fn network_input(raw) -> obs          the observation the networks see: normalised with the running statistics
+ *                                         (src/agent/normalizer.wgsl.ts, needs a `norm` binding) when normObs, else raw
+ *   fn policy_sample(head, rng, sample) -> log pi(sample)     a training sample: the action index as f32, or the
+ *                                         raw Gaussian sample (never clipped: its log-probability is the one stored)
+ *   fn policy_clip(sample) -> array<f32, ACTION_WIDTH>        what the environment receives: the sample clipped to
+ *                                         the action box (CleanRL's ClipAction); the index for discrete actions
+ *   fn policy_choose(head, deterministic, rng) -> array<f32, ACTION_WIDTH>   inference: argmax / mean, or a sample,
+ *                                         as policy_clip gives it
+ *
+ * The distribution maths are in shaders/distributions.ts. Needs rngWgsl (shaders/rng.ts) in the module and a
+ * `params: array<f32>` binding with the agent's flat parameters.
+ */
+import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import { activationLibraryWgsl } from '../../shaders/activations.js';
+import { categoricalWgsl, gaussianWgsl } from '../../shaders/distributions.js';
+import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from '../../shaders/mlp.js';
+import { normObsWgsl } from './normalizer.wgsl.js';
+import type { ActionSpace } from '../envs/spec.js';
+
+export interface ActorCriticSpec {
+  obsSize: number;
+  action: ActionSpace;
+  actor: InlineLayer[];
+  /** Omit for kernels that only act. */
+  critic?: InlineLayer[];
+  logstdOffset: number;
+  normObs: boolean;
+  clipObs: number;
+}
+
+/**
+ * What a kernel that collects experience for the update needs besides the agent (the fused GPU rollout and the
+ * per-step kernel of JavaScript environments): the critic, whether the old policy's distribution parameters are
+ * stored (PPO-Penalty's KL), and the reward normalisation (scaled by the running std of the discounted return).
+ */
+export interface CollectorSpec extends ActorCriticSpec {
+  critic: InlineLayer[];
+  keepOldDist: boolean;
+  normReward: boolean;
+  clipReward: number;
+  gamma: number;
+}
+
+/** f32 per stored action: 1 (the index) for discrete spaces, the box size otherwise. */
+export function actionWidthOf(action: ActionSpace): number {
+  return action.type === 'discrete' ? 1 : action.size;
+}
+
+export function actorCriticWgsl(spec: ActorCriticSpec): string {
+  const discrete = spec.action.type === 'discrete';
+  const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
+  const W = actionWidthOf(spec.action);
+  const O = spec.obsSize;
+  const bounds = (values: number[]) => `array<f32, ${A}>(${values.map((v) => `f32(${Math.fround(v)})`).join(', ')})`;
+  const box = spec.action.type === 'box' ? spec.action : undefined;
+  return wgsl/* wgsl */ `
+${activationLibraryWgsl}
+${mlpInlineWgsl('actor', spec.actor)}
+${mlpRunWgsl('actor', spec.actor)}
+#if ${spec.critic !== undefined}
+${spec.critic ? mlpInlineWgsl('critic', spec.critic) : ''}
+${spec.critic ? mlpRunWgsl('critic', spec.critic) : ''}
+fn value_of(x: ptr<function, array<f32, ${O}>>) -> f32 {
+  var v: array<f32, 1>;
+  critic_run(x, &v);
+  return v[0];
+}
+#endif
+#if ${spec.normObs}
+${normObsWgsl(O, spec.clipObs)}
+#endif
+
+fn network_input(raw: ptr<function, array<f32, ${O}>>) -> array<f32, ${O}> {
+#if ${spec.normObs}
+  var x: array<f32, ${O}>;
+  norm_obs(raw, &x);
+  return x;
+#else
+  return *raw;
+#endif
+}
+
+const ACTION_WIDTH: u32 = ${W}u;
+const ACTOR_OUTPUTS: u32 = ${A}u;
+#if ${discrete}
+${categoricalWgsl(A)}
+
+fn policy_sample(head: ptr<function, array<f32, ${A}>>, rng: ptr<function, Rng>, sample: ptr<function, array<f32, 1>>) -> f32 {
+  var logp: array<f32, ${A}>;
+  categorical_log_softmax(head, &logp);
+  let action = categorical_sample(&logp, rng_unit(rng_next4(rng).x));
+  (*sample)[0] = f32(action);
+  return logp[action];
+}
+
+fn policy_clip(sample: ptr<function, array<f32, 1>>) -> array<f32, 1> {
+  return *sample;
+}
+
+fn policy_choose(head: ptr<function, array<f32, ${A}>>, deterministic: bool, rng: ptr<function, Rng>) -> array<f32, 1> {
+  if (deterministic) { return array<f32, 1>(f32(categorical_argmax(head))); }
+  var sample: array<f32, 1>;
+  policy_sample(head, rng, &sample);
+  return sample;
+}
+#else
+${gaussianWgsl(A)}
+const ACTION_LOW = ${box ? bounds(box.low) : ''};
+const ACTION_HIGH = ${box ? bounds(box.high) : ''};
+
+fn policy_logstd() -> array<f32, ${A}> {
+  var logstd: array<f32, ${A}>;
+  for (var d = 0u; d < ${A}u; d++) { logstd[d] = params[${spec.logstdOffset}u + d]; }
+  return logstd;
+}
+
+fn policy_sample(head: ptr<function, array<f32, ${A}>>, rng: ptr<function, Rng>, sample: ptr<function, array<f32, ${A}>>) -> f32 {
+  var logstd = policy_logstd();
+  for (var d = 0u; d < ${A}u; d++) { (*sample)[d] = (*head)[d] + exp(logstd[d]) * rng_normal(rng); }
+  return gaussian_log_prob(sample, head, &logstd);
+}
+
+fn policy_clip(sample: ptr<function, array<f32, ${A}>>) -> array<f32, ${A}> {
+  var clipped: array<f32, ${A}>;
+  for (var d = 0u; d < ${A}u; d++) { clipped[d] = clamp((*sample)[d], ACTION_LOW[d], ACTION_HIGH[d]); }
+  return clipped;
+}
+
+fn policy_choose(head: ptr<function, array<f32, ${A}>>, deterministic: bool, rng: ptr<function, Rng>) -> array<f32, ${A}> {
+  var sample = *head;
+  if (!deterministic) { policy_sample(head, rng, &sample); }
+  return policy_clip(&sample);
+}
+#endif
+`;
+}

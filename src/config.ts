@@ -1,0 +1,272 @@
+/**
+ * Trainer configuration: CleanRL's names (snake_case, as in ppo.py's Args) and defaults, a tuned default per
+ * built-in environment (as RL Zoo's hyperparameter files), and validation up front. Every key is described here
+ * once; the README's hyperparameter table is generated from these descriptions.
+ */
+import type { Activation } from '../shaders/activations.js';
+import { closestKey, unknownKey } from './options.js';
+
+export type Algo = 'ppo' | 'ppo-penalty';
+
+export interface TrainerConfig {
+  /** Environment id (built-in or registered with defineGpuEnv / defineJsEnv). */
+  env: string;
+  algo: Algo;
+  seed: number;
+  num_envs: number;
+  num_steps: number;
+  learning_rate: number;
+  anneal_lr: boolean;
+  gamma: number;
+  gae_lambda: number;
+  num_minibatches: number;
+  update_epochs: number;
+  norm_adv: boolean;
+  clip_coef: number;
+  clip_vloss: boolean;
+  ent_coef: number;
+  vf_coef: number;
+  max_grad_norm: number;
+  target_kl: number | null;
+  /** PPO-Penalty: the KL target that beta is adapted toward, and beta's initial value. */
+  kl_target: number;
+  init_beta: number;
+  adam_eps: number;
+  /** Observation and reward normalisation (CleanRL's continuous-control wrappers) and their clips. */
+  norm_obs: boolean;
+  norm_reward: boolean;
+  clip_obs: number;
+  clip_reward: number;
+  hidden_sizes: number[];
+  activation: Activation;
+  /** Total environment steps for `train()` when none is given. */
+  total_timesteps: number;
+}
+
+type Check = (value: unknown) => string | undefined;
+
+interface KeySpec {
+  check: Check;
+  /** One line tying the key to the maths, for errors and the README. */
+  meaning: string;
+}
+
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const positiveInteger: Check = (v) => (Number.isInteger(v) && (v as number) > 0 ? undefined : 'a positive integer');
+const inRange =
+  (low: number, high: number, lowOpen = false, highOpen = false): Check =>
+  (v) =>
+    isNumber(v) && (lowOpen ? v > low : v >= low) && (highOpen ? v < high : v <= high)
+      ? undefined
+      : `a number in ${lowOpen ? '(' : '['}${low}, ${high}${highOpen ? ')' : ']'}`;
+const nonNegative: Check = (v) => (isNumber(v) && v >= 0 ? undefined : 'a finite number >= 0');
+const positive: Check = (v) => (isNumber(v) && v > 0 ? undefined : 'a finite number > 0');
+const boolean: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
+
+export const CONFIG_KEYS: Record<keyof TrainerConfig, KeySpec> = {
+  env: { check: (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'an environment id such as "CartPole-v1"'), meaning: 'environment id (Gymnasium id for the built-ins)' },
+  algo: { check: (v) => (v === 'ppo' || v === 'ppo-penalty' ? undefined : "'ppo' (PPO-Clip) or 'ppo-penalty'"), meaning: "'ppo': L = max(-A r, -A clip(r, 1-ε, 1+ε)); 'ppo-penalty': L = -A r + β KL(π_old‖π)" },
+  seed: { check: (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32 ? undefined : 'an integer in [0, 2^32)'), meaning: 'seed of the initial parameters, environments, actions and minibatch permutations' },
+  num_envs: { check: positiveInteger, meaning: 'N, environments stepped in parallel on the GPU' },
+  num_steps: { check: positiveInteger, meaning: 'T, steps per environment per rollout; batch = N·T' },
+  learning_rate: { check: positive, meaning: 'Adam step size α (annealed linearly to 0 when anneal_lr)' },
+  anneal_lr: { check: boolean, meaning: 'α_k = α (1 - (k-1)/K) at iteration k of K' },
+  gamma: { check: inRange(0, 1), meaning: 'discount γ in δ_t = r_t + γ V(s_{t+1}) - V(s_t)' },
+  gae_lambda: { check: inRange(0, 1), meaning: 'λ in A_t = δ_t + γλ A_{t+1} (GAE)' },
+  num_minibatches: { check: positiveInteger, meaning: 'minibatches per epoch; must divide N·T' },
+  update_epochs: { check: positiveInteger, meaning: 'passes over the batch per iteration' },
+  norm_adv: { check: boolean, meaning: 'A ← (A - mean) / (std + 1e-8) per minibatch' },
+  clip_coef: { check: positive, meaning: 'ε of the clipped surrogate (and of the value clip)' },
+  clip_vloss: { check: boolean, meaning: 'L_V = ½ max((V-R)², (V_old + clip(V-V_old, ±ε) - R)²) instead of ½ (V-R)²' },
+  ent_coef: { check: nonNegative, meaning: 'c₂ in L = L_π - c₂ H[π] + c₁ L_V' },
+  vf_coef: { check: nonNegative, meaning: 'c₁ in L = L_π - c₂ H[π] + c₁ L_V' },
+  max_grad_norm: { check: nonNegative, meaning: 'clip the global gradient norm to this (0: no clipping)' },
+  target_kl: { check: (v) => (v === null || (isNumber(v) && v > 0) ? undefined : 'null (off) or a number > 0'), meaning: 'stop the epochs early once the approx KL of an epoch exceeds this' },
+  kl_target: { check: positive, meaning: "ppo-penalty: after each update, β ×2 when the batch KL d > 1.5·kl_target, ÷2 when d < kl_target/1.5" },
+  init_beta: { check: positive, meaning: 'ppo-penalty: initial β' },
+  adam_eps: { check: positive, meaning: 'ε of Adam (CleanRL: 1e-5)' },
+  norm_obs: { check: boolean, meaning: 'x ← clip((x - μ) / √(σ² + 1e-8), ±clip_obs), running μ, σ² of the observations' },
+  norm_reward: { check: boolean, meaning: 'r ← clip(r / √(Var[G] + 1e-8), ±clip_reward), G = γ G (1 - term) + r per environment' },
+  clip_obs: { check: positive, meaning: 'clip of the normalised observations' },
+  clip_reward: { check: positive, meaning: 'clip of the normalised rewards' },
+  hidden_sizes: {
+    check: (v) => (Array.isArray(v) && v.length > 0 && v.every((w) => Number.isInteger(w) && w > 0 && w <= 1024) ? undefined : 'a non-empty array of layer widths in 1..1024, e.g. [64, 64]'),
+    meaning: 'hidden layer widths of both actor and critic',
+  },
+  activation: { check: (v) => (v === 'tanh' || v === 'relu' ? undefined : "'tanh' or 'relu'"), meaning: 'hidden activation of both networks' },
+  total_timesteps: { check: positiveInteger, meaning: 'environment steps of `train()` when totalSteps is not given' },
+};
+
+/** CleanRL ppo.py's defaults (discrete action spaces). */
+export const CLEANRL_DEFAULTS: Omit<TrainerConfig, 'env'> = {
+  algo: 'ppo',
+  seed: 1,
+  num_envs: 4,
+  num_steps: 128,
+  learning_rate: 2.5e-4,
+  anneal_lr: true,
+  gamma: 0.99,
+  gae_lambda: 0.95,
+  num_minibatches: 4,
+  update_epochs: 4,
+  norm_adv: true,
+  clip_coef: 0.2,
+  clip_vloss: true,
+  ent_coef: 0.01,
+  vf_coef: 0.5,
+  max_grad_norm: 0.5,
+  target_kl: null,
+  kl_target: 0.01,
+  init_beta: 1,
+  adam_eps: 1e-5,
+  norm_obs: false,
+  norm_reward: false,
+  clip_obs: 10,
+  clip_reward: 10,
+  hidden_sizes: [64, 64],
+  activation: 'tanh',
+  total_timesteps: 500_000,
+};
+
+/** CleanRL ppo_continuous_action.py's defaults (box action spaces). */
+export const CLEANRL_CONTINUOUS_DEFAULTS: Omit<TrainerConfig, 'env'> = {
+  ...CLEANRL_DEFAULTS,
+  num_envs: 1,
+  num_steps: 2048,
+  learning_rate: 3e-4,
+  num_minibatches: 32,
+  update_epochs: 10,
+  ent_coef: 0,
+  norm_obs: true,
+  norm_reward: true,
+  total_timesteps: 1_000_000,
+};
+
+/**
+ * Tuned defaults per built-in environment (like RL Zoo's hyperparameter files), chosen so that `train()` with no
+ * options solves the task quickly on a software adapter; measured in bench/ (case "solve").
+ */
+export const TUNED: Record<string, Partial<TrainerConfig>> = {
+  'CartPole-v1': {
+    num_envs: 8,
+    num_steps: 32,
+    learning_rate: 1e-3,
+    gamma: 0.98,
+    gae_lambda: 0.8,
+    num_minibatches: 1,
+    update_epochs: 20,
+    ent_coef: 0,
+    total_timesteps: 100_000,
+  },
+  'Acrobot-v1': {
+    num_envs: 16,
+    num_steps: 256,
+    gae_lambda: 0.94,
+    update_epochs: 4,
+    ent_coef: 0,
+    norm_obs: true,
+    norm_reward: true,
+    learning_rate: 1e-3,
+    total_timesteps: 200_000,
+  },
+  'MountainCar-v0': {
+    num_envs: 16,
+    num_steps: 16,
+    gae_lambda: 0.98,
+    update_epochs: 4,
+    ent_coef: 0,
+    norm_obs: true,
+    norm_reward: true,
+    total_timesteps: 1_000_000,
+  },
+  'MountainCarContinuous-v0': {
+    num_envs: 16,
+    num_steps: 64,
+    gamma: 0.9999,
+    gae_lambda: 0.9,
+    learning_rate: 1e-4,
+    num_minibatches: 4,
+    update_epochs: 10,
+    clip_coef: 0.1,
+    ent_coef: 0.005,
+    vf_coef: 0.19,
+    max_grad_norm: 5,
+    total_timesteps: 300_000,
+  },
+  'Pendulum-v1': {
+    num_envs: 16,
+    num_steps: 256,
+    gamma: 0.9,
+    gae_lambda: 0.95,
+    learning_rate: 1e-3,
+    num_minibatches: 8,
+    update_epochs: 10,
+    total_timesteps: 300_000,
+  },
+};
+
+export function defaultsFor(env: string, continuous: boolean): Omit<TrainerConfig, 'env'> {
+  return { ...(continuous ? CLEANRL_CONTINUOUS_DEFAULTS : CLEANRL_DEFAULTS), ...(TUNED[env] ?? {}) };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly key: string,
+    readonly value: unknown,
+    readonly expected: string,
+  ) {
+    super(`trainer config '${key}' is ${describe(value)}; expected ${expected}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** Rejects unknown keys (naming the known ones) and invalid values; returns the merged configuration. */
+export function resolveConfig(user: Partial<TrainerConfig> & { env: string }, continuous: boolean): TrainerConfig {
+  if (typeof user !== 'object' || user === null || Array.isArray(user)) throw new ConfigError('(config)', user, 'an object such as { env: "CartPole-v1" }');
+  // Own keys only: `constructor`, `__proto__` and keys inherited from a prototype are unknown keys too.
+  const known = Object.keys(CONFIG_KEYS);
+  const key = unknownKey(user, known);
+  if (key !== undefined) {
+    const hint = closestKey(key, known);
+    const inherited = !Object.hasOwn(user, key);
+    throw new ConfigError(
+      key,
+      (user as Record<string, unknown>)[key],
+      `${inherited ? 'no such key (inherited from the prototype, not the config\'s own)' : `no such key${hint ? ` (did you mean '${hint}'?)` : ''}`}; known keys: ${known.join(', ')}`,
+    );
+  }
+  const merged = { ...defaultsFor(user.env, continuous), ...stripUndefined(user) } as TrainerConfig;
+  for (const [key, spec] of Object.entries(CONFIG_KEYS) as [keyof TrainerConfig, KeySpec][]) {
+    const problem = spec.check(merged[key]);
+    if (problem) throw new ConfigError(key, merged[key], problem);
+  }
+  const batch = merged.num_envs * merged.num_steps;
+  if (batch % merged.num_minibatches !== 0) {
+    throw new ConfigError('num_minibatches', merged.num_minibatches, `a divisor of the batch num_envs x num_steps = ${batch}`);
+  }
+  if (batch >= 2 ** 31) throw new ConfigError('num_steps', merged.num_steps, `a value that keeps num_envs x num_steps below 2^31 (it is ${batch})`);
+  return merged;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The README's hyperparameter table: every key, its CleanRL defaults (discrete / continuous) and its meaning. */
+export function hyperparameterTable(): string {
+  const show = (value: unknown) => (value === undefined ? '—' : `\`${JSON.stringify(value)}\``);
+  const rows = (Object.keys(CONFIG_KEYS) as (keyof TrainerConfig)[]).map((key) => {
+    const discrete = key === 'env' ? undefined : CLEANRL_DEFAULTS[key as keyof typeof CLEANRL_DEFAULTS];
+    const continuous = key === 'env' ? undefined : CLEANRL_CONTINUOUS_DEFAULTS[key as keyof typeof CLEANRL_CONTINUOUS_DEFAULTS];
+    return `| \`${key}\` | ${show(discrete)} | ${show(continuous)} | ${CONFIG_KEYS[key].meaning.replace(/\|/g, '\\|')} |`;
+  });
+  return ['| key | default (discrete) | default (box) | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}

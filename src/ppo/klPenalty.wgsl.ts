@@ -1,0 +1,156 @@
+/**
+ * PPO-Penalty's adaptive coefficient (owner: src/ppo/klPenalty.ts), once per iteration after the update's epochs
+ * (Schulman et al. 2017, section 4): with θ the parameters the update left and π_old the rollout's policy,
+ *
+ *   d = (1/M) sum_s KL[π_old(·|s) ‖ π_θ(·|s)]      over the whole batch of M samples
+ *   β ← 2β   if d > 1.5 kl_target
+ *   β ← β/2  if d < kl_target / 1.5
+ *   β ← β    otherwise
+ *
+ * Two kernels:
+ *   kl_partial  P = min(ceil(M / KL_WORKGROUP), maxPartials) workgroups; invocation (w, lane) runs the actor on
+ *               samples s = w·WG + lane + k·WG·P and sums their exact KL (shaders/distributions.ts): categorical
+ *               from the stored old logits, diagonal Gaussian from the stored old means and old log-std;
+ *               partials[w] = the workgroup's sum
+ *   kl_finish   one workgroup: d = sum(partials) / M, the β rule on ppo_state[0], result[0] = d
+ *
+ * The observations in the rollout are already the networks' inputs (normalised when norm_obs), as the loss
+ * kernel reads them. The target-KL early stop does not apply here: d is measured with whatever θ the update left.
+ */
+import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import { activationLibraryWgsl } from '../../shaders/activations.js';
+import { categoricalKlWgsl, categoricalWgsl, gaussianKlWgsl } from '../../shaders/distributions.js';
+import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from '../../shaders/mlp.js';
+import { hyperBinding } from './hyper.js';
+import { reduceOpWgsl, REDUCE_WORKGROUP, workgroupReduceWgsl } from '../../shaders/reductions.js';
+import { rolloutStoreBinding } from './storage.wgsl.js';
+import type { ActionSpace } from '../envs/spec.js';
+import { bindingTable, readOnlyStorage, storage } from '../gpu/bindings.js';
+
+export const KL_WORKGROUP = 64;
+/** Default bound on kl_partial's workgroups (and so on the partial sums kl_finish adds up). */
+export const KL_MAX_PARTIALS = 1024;
+
+/** Workgroups of kl_partial for a batch of `samples`: min(ceil(samples / KL_WORKGROUP), maxPartials). */
+export function klPartialCount(samples: number, maxPartials: number): number {
+  return Math.min(Math.ceil(samples / KL_WORKGROUP), maxPartials);
+}
+
+/** The same count in WGSL, from the storage's layout (store.m). */
+function partialCountWgsl(maxPartials: number): string {
+  return /* wgsl */ `
+fn partial_count() -> u32 {
+  return min((store.m + ${KL_WORKGROUP - 1}u) / ${KL_WORKGROUP}u, ${maxPartials}u);
+}
+`;
+}
+
+export interface KlPartialSpec {
+  action: ActionSpace;
+  obsSize: number;
+  actor: InlineLayer[];
+  logstdOffset: number;
+  maxPartials: number;
+}
+
+export const klPartialBindings = bindingTable({
+  params: readOnlyStorage('array<f32>'),
+  rollout: readOnlyStorage('array<f32>'),
+  /** One sum per workgroup, [P]. */
+  partials: storage('array<f32>'),
+  store: rolloutStoreBinding,
+});
+
+export const klFinishBindings = bindingTable({
+  /** kl_target. */
+  hyper: hyperBinding,
+  partials: readOnlyStorage('array<f32>'),
+  /** [0] = β, adapted in place. */
+  ppo_state: storage('array<f32>'),
+  /** [0] = d. */
+  result: storage('array<f32>'),
+  store: rolloutStoreBinding,
+});
+
+export function klPartialWgsl(spec: KlPartialSpec): string {
+  const discrete = spec.action.type === 'discrete';
+  const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
+  const O = spec.obsSize;
+  const WG = KL_WORKGROUP;
+  return wgsl/* wgsl */ `
+${activationLibraryWgsl}
+${mlpInlineWgsl('actor', spec.actor)}
+${mlpRunWgsl('actor', spec.actor)}
+#if ${discrete}
+${categoricalWgsl(A)}
+${categoricalKlWgsl(A)}
+#else
+${gaussianKlWgsl(A)}
+#endif
+${reduceOpWgsl('sum')}
+${workgroupReduceWgsl(WG)}
+${partialCountWgsl(spec.maxPartials)}
+${klPartialBindings.wgsl}
+// KL[π_old(·|s) ‖ π_θ(·|s)] of rollout sample s.
+fn sample_kl(s: u32) -> f32 {
+  var x: array<f32, ${O}>;
+  for (var f = 0u; f < ${O}u; f++) { x[f] = rollout[store.obs + f * store.m + s]; }
+  var head: array<f32, ${A}>;
+  actor_run(&x, &head);
+  var old_head: array<f32, ${A}>;
+  for (var j = 0u; j < ${A}u; j++) { old_head[j] = rollout[store.old_dist + j * store.m + s]; }
+#if ${discrete}
+  var logp: array<f32, ${A}>;
+  var old_logp: array<f32, ${A}>;
+  categorical_log_softmax(&head, &logp);
+  categorical_log_softmax(&old_head, &old_logp);
+  return categorical_kl(&old_logp, &logp);
+#else
+  var logstd: array<f32, ${A}>;
+  var old_logstd: array<f32, ${A}>;
+  for (var d = 0u; d < ${A}u; d++) {
+    logstd[d] = params[${spec.logstdOffset}u + d];
+    old_logstd[d] = rollout[store.old_dist + ${A}u * store.m + d];
+  }
+  return gaussian_kl(&old_head, &old_logstd, &head, &logstd);
+#endif
+}
+
+@compute @workgroup_size(${WG})
+fn kl_partial(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: vec3u) {
+  let stride = ${WG}u * partial_count();
+  var sum = 0.0;
+  for (var s = wid.x * ${WG}u + lane; s < store.m; s += stride) { sum += sample_kl(s); }
+  let total = workgroup_reduce(lane, sum);
+  if (lane == 0u) { partials[wid.x] = total; }
+}
+`;
+}
+
+export function klFinishWgsl(maxPartials: number): string {
+  const WG = REDUCE_WORKGROUP;
+  return /* wgsl */ `
+${reduceOpWgsl('sum')}
+${workgroupReduceWgsl(WG)}
+${partialCountWgsl(maxPartials)}
+${klFinishBindings.wgsl}
+@compute @workgroup_size(${WG})
+fn kl_finish(@builtin(local_invocation_index) lane: u32) {
+  let count = partial_count();
+  var sum = 0.0;
+  for (var i = lane; i < count; i += ${WG}u) { sum += partials[i]; }
+  let total = workgroup_reduce(lane, sum);
+  if (lane == 0u) {
+    let d = total / f32(store.m);
+    var beta = ppo_state[0];
+    if (d > 1.5 * hyper.kl_target) {
+      beta = beta * 2.0;
+    } else if (d < hyper.kl_target / 1.5) {
+      beta = beta * 0.5;
+    }
+    ppo_state[0] = beta;
+    result[0] = d;
+  }
+}
+`;
+}

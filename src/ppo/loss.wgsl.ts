@@ -1,0 +1,280 @@
+/**
+ * The fused minibatch kernel of the PPO update (owner: src/ppo/update.ts): one invocation per sample of a
+ * minibatch chunk runs the actor and critic forward, the PPO loss, and the backward pass down to each layer's
+ * pre-activation gradient, and writes the layer inputs and gradients to the scratch rows (src/ppo/scratch.ts),
+ * from which the gradient kernel forms dW = sum_b input ⊗ dz and db = sum_b dz. Everything is divided by the
+ * minibatch size here, so the sums are the gradients of CleanRL's minibatch means:
+ *
+ *   A      = (adv - mean_mb) / (std_mb + 1e-8)                   (when norm_adv)
+ *   r      = exp(log pi(a|s) - log pi_old(a|s))
+ *   clip:    L_pg = max(-A r, -A clip(r, 1 - c, 1 + c));  dL_pg/dlog pi = -A r where the unclipped term is the
+ *            max, else 0
+ *   penalty: L_pg = -A r + beta KL(pi_old || pi);           dL_pg/dlog pi = -A r, plus beta dKL
+ *   L_v    = ½ max((V - R)², (V_old + clip(V - V_old, -c, c) - R)²)   (clip_vloss; else ½ (V - R)²)
+ *   L      = L_pg - ent_coef H + vf_coef L_v
+ *
+ * with the distribution derivatives of shaders/distributions.ts. Per-sample statistics (pg loss, value loss,
+ * entropy, both approx-KL estimators, clipped indicator, exact KL) go to the stat rows, also divided by MB.
+ */
+import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import { activationLibraryWgsl } from '../../shaders/activations.js';
+import { categoricalWgsl, gaussianWgsl } from '../../shaders/distributions.js';
+import { mlpInlineWgsl, mlpTiledWgsl, type InlineLayer } from '../../shaders/mlp.js';
+import { ControlBlock } from '../nn/adam.wgsl.js';
+import { hyperBinding, slotBinding } from './hyper.js';
+import type { ActionSpace } from '../envs/spec.js';
+import { rolloutStoreBinding } from './storage.wgsl.js';
+import { bindingTable, readOnlyStorage, storage } from '../gpu/bindings.js';
+
+export const LOSS_WORKGROUP = 64;
+/** Outputs per register tile of the network code. */
+export const LOSS_TILE = 4;
+
+/**
+ * Samples per invocation (a workgroup apart; compile-time). Each weight load then feeds that many FMAs. Measured
+ * on lavapipe (CartPole-v1 tuned defaults, minibatches of 256, quiet machine): the loss kernel took 76 / 43 / 33 ms
+ * per iteration with 1 / 2 / 4 samples, even though 4 leaves a minibatch of 256 to a single workgroup; 8 ran ~1.4x
+ * faster again at 4096 samples (bench/kernels/fused.ts) but compiles 3-4x longer (about 20 s with an empty
+ * shader cache), so 4 it is, whatever the chunk.
+ */
+export function lossSamplesFor(chunk: number): number {
+  return chunk > 0 ? 4 : 1;
+}
+
+export interface LossKernelSpec {
+  action: ActionSpace;
+  obsSize: number;
+  actor: InlineLayer[];
+  critic: InlineLayer[];
+  logstdOffset: number;
+  algo: 'clip' | 'penalty';
+  /** Samples per invocation (lossSamplesFor). */
+  samples: number;
+  rows: {
+    x: number;
+    actorActivations: number[];
+    criticActivations: number[];
+    actorDeltas: number[];
+    criticDeltas: number[];
+    stats: number;
+    logstd: number;
+  };
+  stat: { policyLoss: number; valueLoss: number; entropy: number; oldApproxKl: number; approxKl: number; clipFraction: number; kl: number };
+}
+
+/** The invocation's samples as 2-D arrays: `${net}_y<l>` is array<array<f32, width>, samples>. */
+function batchOf(width: number, samples: number): string {
+  return `array<array<f32, ${width}>, ${samples}>`;
+}
+
+/** Forward through every layer for the invocation's samples, keeping each layer's output in `${net}_y<l>`. */
+function forwardCode(net: string, layers: InlineLayer[], samples: number): string {
+  return layers
+    .map((layer, l) => `  var ${net}_y${l}: ${batchOf(layer.outputs, samples)};\n  ${net}_forward_s_${l}(&${l === 0 ? 'x' : `${net}_y${l - 1}`}, &${net}_y${l});`)
+    .join('\n');
+}
+
+/**
+ * Backward from `${net}_d<L-1>` (dL/d output, set by the loss): each layer's dL/dz is stored to its delta rows and,
+ * above the first layer, propagated to the layer below; the hidden activations (inputs of layers >= 1) are stored
+ * too. Columns of samples past the chunk are not written.
+ */
+function backwardCode(net: string, layers: InlineLayer[], activationRows: number[], deltaRows: number[], samples: number): string {
+  const lines: string[] = [];
+  const store = (row: number, width: number, array: string) =>
+    `  for (var k = 0u; k < ${samples}u; k++) {
+    let i = block + k * ${LOSS_WORKGROUP}u;
+    if (i < slot.chunk_size) { for (var j = 0u; j < ${width}u; j++) { scratch[(${row}u + j) * CHUNK + i] = ${array}[k][j]; } }
+  }`;
+  for (let l = layers.length - 1; l >= 0; l--) {
+    const layer = layers[l]!;
+    lines.push(`  ${net}_output_grad_s_${l}(&${net}_d${l}, &${net}_y${l});`);
+    lines.push(store(deltaRows[l]!, layer.outputs, `${net}_d${l}`));
+    if (l > 0) {
+      lines.push(`  var ${net}_d${l - 1}: ${batchOf(layer.inputs, samples)};`);
+      lines.push(`  ${net}_input_grad_s_${l}(&${net}_d${l}, &${net}_d${l - 1});`);
+      lines.push(store(activationRows[l - 1]!, layer.inputs, `${net}_y${l - 1}`));
+    }
+  }
+  return lines.join('\n');
+}
+
+export const lossBindings = bindingTable({
+  slot: slotBinding,
+  hyper: hyperBinding,
+  params: readOnlyStorage('array<f32>'),
+  rollout: readOnlyStorage('array<f32>'),
+  perm: readOnlyStorage('array<u32>'),
+  mb_adv: readOnlyStorage('array<f32>'),
+  control: readOnlyStorage(ControlBlock),
+  /** Rows of the chunk's samples; the row stride is slot.scratch_stride. */
+  scratch: storage('array<f32>'),
+  /** [0] = beta. */
+  ppo_state: readOnlyStorage('array<f32>'),
+  store: rolloutStoreBinding,
+});
+
+export function ppoLossWgsl(spec: LossKernelSpec): string {
+  const discrete = spec.action.type === 'discrete';
+  const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
+  const O = spec.obsSize;
+  const L = spec.actor.length;
+  const Lc = spec.critic.length;
+  const penalty = spec.algo === 'penalty';
+  const S = spec.samples;
+  const st = spec.stat;
+  const statRow = (index: number) => `scratch[(${spec.rows.stats + index}u) * CHUNK + i]`;
+  return wgsl/* wgsl */ `
+${activationLibraryWgsl}
+${mlpInlineWgsl('actor', spec.actor)}
+${mlpInlineWgsl('critic', spec.critic)}
+${mlpTiledWgsl('actor', spec.actor, S, LOSS_TILE)}
+${mlpTiledWgsl('critic', spec.critic, S, LOSS_TILE)}
+#if ${discrete}
+${categoricalWgsl(A)}
+#else
+${gaussianWgsl(A)}
+#endif
+${lossBindings.wgsl}
+// The loss of one sample (rollout sample s, scratch column i) from the networks' outputs: writes dL/d head and
+// dL/d value (already / MB), the sample's statistic rows and, for Gaussian policies, its log-std gradient row.
+fn sample_loss(i: u32, s: u32, head: ptr<function, array<f32, ${A}>>, value: f32, d_head: ptr<function, array<f32, ${A}>>, d_value: ptr<function, array<f32, 1>>) {
+  let CHUNK = slot.scratch_stride;
+  let inv_mb = hyper.inv_minibatch;
+  var advantage = rollout[store.advantages + s];
+  if (hyper.norm_adv != 0u) {
+    advantage = (advantage - mb_adv[2u * slot.minibatch]) / (mb_adv[2u * slot.minibatch + 1u] + 1e-8);
+  }
+#if ${discrete}
+  var logp: array<f32, ${A}>;
+  categorical_log_softmax(head, &logp);
+  let action = u32(rollout[store.actions + s]);
+  let new_logprob = logp[action];
+  let entropy = categorical_entropy(&logp);
+#else
+  var logstd: array<f32, ${A}>;
+  var sample: array<f32, ${A}>;
+  for (var d = 0u; d < ${A}u; d++) {
+    logstd[d] = params[${spec.logstdOffset}u + d];
+    sample[d] = rollout[store.actions + d * store.m + s];
+  }
+  let new_logprob = gaussian_log_prob(&sample, head, &logstd);
+  let entropy = gaussian_entropy(&logstd);
+#endif
+  let logratio = new_logprob - rollout[store.logprobs + s];
+  let ratio = exp(logratio);
+#if ${penalty}
+  let beta = ppo_state[0];
+  var kl = 0.0;
+  let pg_loss = -advantage * ratio;
+  let grad_logprob = -advantage * ratio;
+#else
+  let kl = 0.0;
+  let pg_unclipped = -advantage * ratio;
+  let pg_clipped = -advantage * clamp(ratio, 1.0 - hyper.clip_coef, 1.0 + hyper.clip_coef);
+  let pg_loss = max(pg_unclipped, pg_clipped);
+  let grad_logprob = select(0.0, pg_unclipped, pg_unclipped >= pg_clipped);
+#endif
+
+#if ${discrete}
+  for (var j = 0u; j < ${A}u; j++) {
+    let p = exp(logp[j]);
+    let dlogp = select(0.0, 1.0, j == action) - p;
+    // -ent_coef dH/dz_j = ent_coef p_j (log p_j + H)
+    (*d_head)[j] = inv_mb * (grad_logprob * dlogp + hyper.ent_coef * p * (logp[j] + entropy));
+  }
+#if ${penalty}
+  var old_logits: array<f32, ${A}>;
+  var old_logp: array<f32, ${A}>;
+  for (var j = 0u; j < ${A}u; j++) { old_logits[j] = rollout[store.old_dist + j * store.m + s]; }
+  categorical_log_softmax(&old_logits, &old_logp);
+  for (var j = 0u; j < ${A}u; j++) {
+    let p_old = exp(old_logp[j]);
+    kl += p_old * (old_logp[j] - logp[j]);
+    (*d_head)[j] += inv_mb * beta * (exp(logp[j]) - p_old);
+  }
+#endif
+#else
+  for (var d = 0u; d < ${A}u; d++) {
+    let inv_var = exp(-2.0 * logstd[d]);
+    let u = sample[d] - (*head)[d];
+    (*d_head)[d] = inv_mb * grad_logprob * u * inv_var;
+    // log-std: dlogp/ds = u² e^{-2s} - 1; dH/ds = 1.
+    scratch[(${spec.rows.logstd}u + d) * CHUNK + i] = inv_mb * (grad_logprob * (u * u * inv_var - 1.0) - hyper.ent_coef);
+  }
+#if ${penalty}
+  for (var d = 0u; d < ${A}u; d++) {
+    let old_mean = rollout[store.old_dist + d * store.m + s];
+    let old_logstd = rollout[store.old_dist + ${A}u * store.m + d];
+    let inv_var = exp(-2.0 * logstd[d]);
+    let spread = exp(2.0 * old_logstd) + (old_mean - (*head)[d]) * (old_mean - (*head)[d]);
+    kl += logstd[d] - old_logstd + 0.5 * spread * inv_var - 0.5;
+    (*d_head)[d] += inv_mb * beta * ((*head)[d] - old_mean) * inv_var;
+    scratch[(${spec.rows.logstd}u + d) * CHUNK + i] += inv_mb * beta * (1.0 - spread * inv_var);
+  }
+#endif
+#endif
+
+  let value_target = rollout[store.returns + s];
+  let old_value = rollout[store.values + s];
+  let unclipped = (value - value_target) * (value - value_target);
+  var value_loss = 0.5 * unclipped;
+  var value_grad = value - value_target;
+  if (hyper.clip_vloss != 0u) {
+    let delta = value - old_value;
+    let clipped_value = old_value + clamp(delta, -hyper.clip_coef, hyper.clip_coef);
+    let clipped = (clipped_value - value_target) * (clipped_value - value_target);
+    value_loss = 0.5 * max(unclipped, clipped);
+    // Through the clipped branch the gradient flows only inside the clip range.
+    let clipped_grad = select(0.0, clipped_value - value_target, abs(delta) <= hyper.clip_coef);
+    value_grad = select(clipped_grad, value - value_target, unclipped >= clipped);
+  }
+  (*d_value)[0] = inv_mb * hyper.vf_coef * value_grad;
+#if ${penalty}
+  let total_pg = pg_loss + beta * kl;
+#else
+  let total_pg = pg_loss;
+#endif
+
+  ${statRow(st.policyLoss)} = inv_mb * total_pg;
+  ${statRow(st.valueLoss)} = inv_mb * value_loss;
+  ${statRow(st.entropy)} = inv_mb * entropy;
+  ${statRow(st.oldApproxKl)} = inv_mb * -logratio;
+  ${statRow(st.approxKl)} = inv_mb * ((ratio - 1.0) - logratio);
+  ${statRow(st.clipFraction)} = inv_mb * select(0.0, 1.0, abs(ratio - 1.0) > hyper.clip_coef);
+  ${statRow(st.kl)} = inv_mb * kl;
+}
+
+@compute @workgroup_size(${LOSS_WORKGROUP})
+fn loss_main(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  if (control.skip != 0u) { return; }
+  let CHUNK = slot.scratch_stride;
+  // This invocation's samples: block + k·WG for k < LOSS_SAMPLES, so neighbouring lanes use neighbouring columns.
+  let block = (wid.x + wid.y * nwg.x) * ${LOSS_WORKGROUP * S}u + lane;
+  if (block >= slot.chunk_size) { return; }
+  var x: ${batchOf(O, S)};
+  var samples: array<u32, ${S}>;
+  for (var k = 0u; k < ${S}u; k++) {
+    let i = block + k * ${LOSS_WORKGROUP}u;
+    // Columns past the chunk repeat its last sample (computed, never stored).
+    samples[k] = perm[slot.minibatch * hyper.minibatch_size + slot.chunk_start + min(i, slot.chunk_size - 1u)];
+    for (var f = 0u; f < ${O}u; f++) {
+      x[k][f] = rollout[store.obs + f * store.m + samples[k]];
+      if (i < slot.chunk_size) { scratch[(${spec.rows.x}u + f) * CHUNK + i] = x[k][f]; }
+    }
+  }
+${forwardCode('actor', spec.actor, S)}
+${forwardCode('critic', spec.critic, S)}
+  var actor_d${L - 1}: ${batchOf(A, S)};
+  var critic_d${Lc - 1}: ${batchOf(1, S)};
+  for (var k = 0u; k < ${S}u; k++) {
+    let i = block + k * ${LOSS_WORKGROUP}u;
+    if (i < slot.chunk_size) {
+      sample_loss(i, samples[k], &actor_y${L - 1}[k], critic_y${Lc - 1}[k][0], &actor_d${L - 1}[k], &critic_d${Lc - 1}[k]);
+    }
+  }
+${backwardCode('actor', spec.actor, spec.rows.actorActivations, spec.rows.actorDeltas, S)}
+${backwardCode('critic', spec.critic, spec.rows.criticActivations, spec.rows.criticDeltas, S)}
+}
+`;
+}

@@ -1,0 +1,102 @@
+/**
+ * Owner of src/ppo/rollout.wgsl.ts: the fused rollout of a GPU environment, one dispatch per iteration (see the
+ * shader's header). Holds the running episode return/length per environment across iterations.
+ */
+import type { Gpu } from '../gpu/device.js';
+import { gridFor, type Recorder } from '../gpu/recorder.js';
+import { composeEnv, envLineLocator } from '../envs/compose.js';
+import type { GpuVecEnv } from '../envs/gpuEnv.js';
+import { ROLLOUT_WORKGROUP, rolloutBindings, RolloutRun, rolloutWgsl } from './rollout.wgsl.js';
+import { envStorageResources } from '../envs/gpuEnv.wgsl.js';
+import type { CollectorSpec } from '../agent/agent.wgsl.js';
+import type { AgentLayout } from '../agent/agent.js';
+import type { RolloutLayout } from './storage.js';
+import type { TrainerConfig } from '../config.js';
+import type { Normalizer } from '../agent/normalizer.js';
+
+/** The configuration keys that shape a collecting kernel (normalisation and the discount its return uses). */
+export type CollectorConfig = Pick<TrainerConfig, 'norm_obs' | 'norm_reward' | 'clip_obs' | 'clip_reward' | 'gamma'>;
+
+/** The agent, storage and normalisation part of a collecting kernel's spec, shared by Rollout and JsRollout. */
+export function collectorSpec(agent: AgentLayout, layout: RolloutLayout, config: CollectorConfig): CollectorSpec {
+  return {
+    ...agent.actorSpec(config.norm_obs ? { clipObs: config.clip_obs } : undefined),
+    critic: agent.inline('critic'),
+    keepOldDist: layout.shape.keepOldDist,
+    normReward: config.norm_reward,
+    clipReward: config.clip_reward,
+    gamma: config.gamma,
+  };
+}
+
+export class Rollout {
+  /** Running episode return and length per environment, [2][numEnvs]. */
+  readonly tracker: GPUBuffer;
+  private readonly uniform: GPUBuffer;
+  private readonly group: GPUBindGroup;
+  private readonly grid: [number, number];
+
+  private constructor(
+    private readonly gpu: Gpu,
+    private readonly pipeline: GPUComputePipeline,
+    readonly env: GpuVecEnv,
+    params: GPUBuffer,
+    storage: GPUBuffer,
+    store: GPUBuffer,
+    normalizer: Normalizer,
+  ) {
+    this.tracker = gpu.buffer({ label: 'Rollout.episodeTracker', size: 2 * env.numEnvs * 4 });
+    this.uniform = RolloutRun.createBuffer(gpu, 'Rollout.params', { seed: 0, step_base: 0 });
+    this.group = rolloutBindings.bindGroup(gpu.device, 'Rollout.group', pipeline.getBindGroupLayout(0), {
+      run: this.uniform,
+      params,
+      ...envStorageResources(env.buffers),
+      rollout: storage,
+      tracker: this.tracker,
+      store,
+      norm: normalizer.stats,
+      lanes: normalizer.lanes,
+    });
+    this.grid = gridFor(env.numEnvs, ROLLOUT_WORKGROUP, gpu.limits.maxComputeWorkgroupsPerDimension);
+  }
+
+  /** `storage` is the rollout storage laid out as `layout`, `store` the uniform holding that layout. */
+  static async create(
+    gpu: Gpu,
+    env: GpuVecEnv,
+    agent: AgentLayout,
+    layout: RolloutLayout,
+    config: CollectorConfig,
+    buffers: { params: GPUBuffer; storage: GPUBuffer; store: GPUBuffer; normalizer: Normalizer },
+  ): Promise<Rollout> {
+    const def = env.definition;
+    const composed = composeEnv(def);
+    const spec = {
+      ...collectorSpec(agent, layout, config),
+      envCode: composed.code,
+      stateSize: def.stateSize,
+      maxEpisodeSteps: def.maxEpisodeSteps,
+    };
+    const code = rolloutWgsl(spec);
+    const pipeline = await gpu.pipelines.pipeline({
+      label: 'Rollout.collect',
+      key: `Rollout\n${code}`,
+      entryPoint: 'rollout_main',
+      bindings: rolloutBindings,
+      build: () => code,
+      locate: (line) => envLineLocator(def, composed)(line),
+    });
+    return new Rollout(gpu, pipeline, env, buffers.params, buffers.storage, buffers.store, buffers.normalizer);
+  }
+
+  /** Records the collection of one rollout; `stepBase` is the global step of its first step (action noise). */
+  encode(recorder: Recorder, seed: number, stepBase: number): void {
+    RolloutRun.writeTo(this.gpu, this.uniform, { seed: seed >>> 0, step_base: stepBase >>> 0 });
+    recorder.dispatch(this.pipeline, this.group, this.grid);
+  }
+
+  destroy(): void {
+    this.gpu.destroyBuffer(this.tracker);
+    this.gpu.destroyBuffer(this.uniform);
+  }
+}

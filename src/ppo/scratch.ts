@@ -1,0 +1,165 @@
+/**
+ * The per-sample scratch of one minibatch chunk, written by the fused forward/loss/backward kernel and reduced by
+ * the gradient kernel: rows of CHUNK floats (feature-major, column = sample of the chunk).
+ *
+ *   input rows:  x [obs]; actor activations a_0..a_{L-2}; critic activations c_0..c_{L-2}  (inputs of layers 1..L-1)
+ *   delta rows:  actor dL/dz_0..dL/dz_{L-1}; critic dL/dz_0..dL/dz_{L-1}   (pre-activation gradients, already /MB)
+ *   stat rows:   per-sample loss terms (STAT_ROWS, see Stat), already /MB
+ *   logstd rows: dL/d actor_logstd per sample (box only), already /MB
+ *
+ * and the task table of the gradient kernel: one task per KT x JT tile of each layer's [W; b] (the bias row is
+ * an input of ones), plus row sums for the stats (into the minibatch record) and the log-std gradient.
+ */
+import type { AgentLayout } from '../agent/agent.js';
+import type { MlpLayer } from '../nn/mlp.js';
+
+/** Per-sample statistics summed into each minibatch's record (means after the 1/MB factor). */
+export const Stat = {
+  policyLoss: 0,
+  valueLoss: 1,
+  entropy: 2,
+  oldApproxKl: 3,
+  approxKl: 4,
+  clipFraction: 5,
+  /** Exact KL(pi_old || pi) (PPO-Penalty; 0 for PPO-Clip). */
+  kl: 6,
+  rows: 7,
+} as const;
+
+/** Floats per minibatch record: the stat means, then a 'done' flag (1 when the minibatch was not skipped). */
+export const RECORD_WORDS = 8;
+export const RECORD_DONE = 7;
+
+/**
+ * How the gradient kernel splits [W; b] into tasks: tiles of tileK rows by tileJ columns, each summed over the
+ * chunk by `lanes` invocations of one workgroup (then added in workgroup memory), or by one invocation alone
+ * (lanes = 1: no workgroup memory, no barrier; 64 tasks per workgroup).
+ */
+export interface GradientTiling {
+  tileK: number;
+  tileJ: number;
+  lanes: number;
+}
+
+/**
+ * Large chunks: few lanes with big tiles keep the workgroup-memory reduction small next to the FMAs. Measured on
+ * lavapipe (CartPole-v1 tuned defaults) 60 ms per iteration with 64 lanes x 4 x 8, 27 ms with 16 x 4 x 8, 23 ms
+ * with 16 x 8 x 16; with minibatches of 4096 the last one was also the fastest of these (219 vs 258 ms).
+ */
+export const SHARED_TILING: GradientTiling = { tileK: 8, tileJ: 16, lanes: 16 };
+/**
+ * Small chunks: one invocation per 4 x 4 tile sums the whole chunk. A workgroup of the shared tiling costs a
+ * barrier and its workgroup memory whatever the chunk, which SwiftShader pays dearly. Gradient-kernel time per
+ * iteration (CartPole-v1, 2 x 64 networks; shared -> direct), on lavapipe: chunks of 32 samples 10.2 -> < 1 ms,
+ * 256: 25.7 -> 24.2 ms, 1024: 56 -> 82 ms; on SwiftShader (Node): 32: 122 -> 13 ms, 256: 203 -> 85 ms, 1024:
+ * 288 -> 211 ms, 16384: 2.5 -> 3.5 s. Hence direct up to DIRECT_TILING_MAX_CHUNK samples.
+ */
+export const DIRECT_TILING: GradientTiling = { tileK: 4, tileJ: 4, lanes: 1 };
+export const DIRECT_TILING_MAX_CHUNK = 512;
+
+/** The gradient kernel's tiling for chunks of `chunk` samples. */
+export function gradientTilingFor(chunk: number): GradientTiling {
+  return chunk <= DIRECT_TILING_MAX_CHUNK ? DIRECT_TILING : SHARED_TILING;
+}
+
+/** u32 words per task. */
+export const TASK_WORDS = 9;
+export const TaskDestination = { grads: 0, record: 1 } as const;
+
+export interface GradientTask {
+  /** First scratch row of the layer input (unused when inputs = 0). */
+  inputRow: number;
+  /** First scratch row of dL/dz (or of the rows to sum). */
+  deltaRow: number;
+  inputs: number;
+  outputs: number;
+  k0: number;
+  j0: number;
+  /** Where dW[k][j] goes: weightOffset + k * outputs + j; db[j] (or a row sum) goes to biasOffset + j. */
+  weightOffset: number;
+  biasOffset: number;
+  destination: number;
+}
+
+export class ScratchLayout {
+  readonly xRow = 0;
+  readonly actorActivationRows: number[] = [];
+  readonly criticActivationRows: number[] = [];
+  readonly actorDeltaRows: number[] = [];
+  readonly criticDeltaRows: number[] = [];
+  readonly statRow: number;
+  readonly logstdRow: number;
+  readonly rows: number;
+
+  constructor(readonly agent: AgentLayout) {
+    let row = agent.architecture.observationSize;
+    const place = (layers: MlpLayer[], into: number[]) => {
+      for (const layer of layers.slice(0, -1)) {
+        into.push(row);
+        row += layer.shape.outputs;
+      }
+    };
+    place(agent.actor, this.actorActivationRows);
+    place(agent.critic, this.criticActivationRows);
+    for (const [layers, into] of [
+      [agent.actor, this.actorDeltaRows],
+      [agent.critic, this.criticDeltaRows],
+    ] as const) {
+      for (const layer of layers) {
+        into.push(row);
+        row += layer.shape.outputs;
+      }
+    }
+    this.statRow = row;
+    row += Stat.rows;
+    this.logstdRow = row;
+    row += agent.logstd ? agent.logstd.size : 0;
+    this.rows = row;
+  }
+
+  /** The gradient kernel's tasks for `tiling`: the tiles of every layer's [W; b], then the row sums. */
+  gradientTasks(tiling: GradientTiling): GradientTask[] {
+    const { agent } = this;
+    const { tileK, tileJ } = tiling;
+    const tasks: GradientTask[] = [];
+    const layerTasks = (layers: MlpLayer[], activationRows: number[], deltaRows: number[]) =>
+      layers.forEach((layer, l) => {
+        const { inputs, outputs } = layer.shape;
+        for (let k0 = 0; k0 < inputs + 1; k0 += tileK) {
+          for (let j0 = 0; j0 < outputs; j0 += tileJ) {
+            tasks.push({
+              inputRow: l === 0 ? this.xRow : activationRows[l - 1]!,
+              deltaRow: deltaRows[l]!,
+              inputs,
+              outputs,
+              k0,
+              j0,
+              weightOffset: layer.weight.offset,
+              biasOffset: layer.bias.offset,
+              destination: TaskDestination.grads,
+            });
+          }
+        }
+      });
+    layerTasks(agent.actor, this.actorActivationRows, this.actorDeltaRows);
+    layerTasks(agent.critic, this.criticActivationRows, this.criticDeltaRows);
+    const rowSums = (deltaRow: number, count: number, offset: number, destination: number) => {
+      for (let j0 = 0; j0 < count; j0 += tileJ) {
+        tasks.push({ inputRow: 0, deltaRow, inputs: 0, outputs: count, k0: 0, j0, weightOffset: 0, biasOffset: offset, destination });
+      }
+    };
+    if (agent.logstd) rowSums(this.logstdRow, agent.logstd.size, agent.logstd.offset, TaskDestination.grads);
+    // The stat sums go to the record; its offset is added by the kernel (record index x RECORD_WORDS).
+    rowSums(this.statRow, Stat.rows, 0, TaskDestination.record);
+    return tasks;
+  }
+
+  /** A task table as u32 words, TASK_WORDS per task, in GradientTask's field order. */
+  static taskWords(tasks: GradientTask[]): Uint32Array<ArrayBuffer> {
+    const words = new Uint32Array(tasks.length * TASK_WORDS);
+    tasks.forEach((t, i) =>
+      words.set([t.inputRow, t.deltaRow, t.inputs, t.outputs, t.k0, t.j0, t.weightOffset, t.biasOffset, t.destination], i * TASK_WORDS),
+    );
+    return words;
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * Owner of the PPO update kernels (src/ppo/epoch.wgsl.ts, src/ppo/loss.wgsl.ts, src/ppo/gradients.wgsl.ts) and of the
+ * Adam instance over the agent's flat parameters. One iteration's update is encoded as:
+ *
+ *   for each epoch:      epoch kernel (permutation, per-minibatch advantage mean/std, KL early stop)   1 dispatch
+ *     for each minibatch, for each chunk of it:
+ *                        loss kernel (forward, loss, backward per sample)                             1 dispatch
+ *                        gradient kernel (all dW, db, log-std gradient, statistics)                   1 dispatch
+ *     Adam (gradient norm + clip factor, update)                                                      2 dispatches
+ *
+ * with no readback; each dispatch finds its epoch/minibatch/chunk through a dynamic uniform offset.
+ */
+import type { Gpu } from '../gpu/device.js';
+import { maxStorageBytes } from '../gpu/buffers.js';
+import { gridFor, type Recorder } from '../gpu/recorder.js';
+import { Control } from '../nn/adam.wgsl.js';
+import { minibatchBindings, minibatchWgsl } from './epoch.wgsl.js';
+import { LOSS_WORKGROUP, lossBindings, lossSamplesFor, ppoLossWgsl } from './loss.wgsl.js';
+import { gradientBindings, gradientWgsl, gradientWorkgroups } from './gradients.wgsl.js';
+import { feistelHalfBits } from '../../shaders/permutation.js';
+import { Hyper, hyperValues, Slot, SLOT_STRIDE, writeSlots, type HyperFields, type SlotValues } from './hyper.js';
+import { Adam } from '../nn/adam.js';
+import type { AgentLayout } from '../agent/agent.js';
+import { gradientTilingFor, RECORD_DONE, RECORD_WORDS, ScratchLayout, Stat, type GradientTiling } from './scratch.js';
+import type { RolloutLayout } from './storage.js';
+
+/** Samples per chunk at most: bounds the scratch buffer (rows x chunk floats). */
+export const CHUNK_LIMIT = 16384;
+
+export interface UpdateSettings {
+  algo: 'clip' | 'penalty';
+  numMinibatches: number;
+  updateEpochs: number;
+  learningRate: number;
+  adamEps: number;
+  maxGradNorm: number;
+  /** Initial PPO-Penalty coefficient. */
+  initBeta: number;
+  /** Samples per invocation of the loss kernel; default lossSamplesFor(chunk). */
+  lossSamples?: number;
+  /** Tiling of the gradient kernel; default gradientTilingFor(chunk). */
+  gradientTiling?: GradientTiling;
+}
+
+export class PpoUpdate {
+  readonly adam: Adam;
+  readonly scratch: ScratchLayout;
+  readonly minibatchSize: number;
+  readonly chunk: number;
+  readonly chunksPerMinibatch: number;
+  /** Samples per invocation of the loss kernel (lossSamplesFor). */
+  readonly lossSamples: number;
+  /** Tiling of the gradient kernel (gradientTilingFor) and its workgroups per dispatch. */
+  readonly gradientTiling: GradientTiling;
+  private readonly gradientWorkgroups: number;
+  /** Per-minibatch statistics of the iteration, [updateEpochs x numMinibatches][RECORD_WORDS]. */
+  readonly records: GPUBuffer;
+  /** [0] = beta (PPO-Penalty: read by the loss kernel, adapted after the update by src/ppo/klPenalty.ts), in GPU memory across iterations. */
+  readonly state: GPUBuffer;
+  private readonly perm: GPUBuffer;
+  private readonly minibatchAdvantages: GPUBuffer;
+  private readonly scratchBuffer: GPUBuffer;
+  private readonly slots: GPUBuffer;
+  readonly hyper: GPUBuffer;
+  private readonly tasks: GPUBuffer;
+  private readonly epochGroup: GPUBindGroup;
+  private readonly lossGroup: GPUBindGroup;
+  private readonly gradientGroup: GPUBindGroup;
+  private readonly slotValues: SlotValues[] = [];
+
+  private constructor(
+    private readonly gpu: Gpu,
+    readonly settings: UpdateSettings,
+    readonly layout: RolloutLayout,
+    private readonly pipelines: { epoch: GPUComputePipeline; loss: GPUComputePipeline; gradient: GPUComputePipeline },
+    adam: Adam,
+    scratch: ScratchLayout,
+    chunk: number,
+    params: GPUBuffer,
+    grads: GPUBuffer,
+    storage: GPUBuffer,
+    store: GPUBuffer,
+  ) {
+    this.adam = adam;
+    this.scratch = scratch;
+    const batch = layout.samples;
+    const { numMinibatches, updateEpochs } = settings;
+    this.minibatchSize = batch / numMinibatches;
+    this.chunk = chunk;
+    this.chunksPerMinibatch = Math.ceil(this.minibatchSize / chunk);
+    this.lossSamples = settings.lossSamples ?? lossSamplesFor(chunk);
+    this.gradientTiling = settings.gradientTiling ?? gradientTilingFor(chunk);
+    const tasks = scratch.gradientTasks(this.gradientTiling);
+    this.gradientWorkgroups = gradientWorkgroups({ tiling: this.gradientTiling, taskCount: tasks.length });
+    for (let epoch = 0; epoch < updateEpochs; epoch++) {
+      for (let minibatch = 0; minibatch < numMinibatches; minibatch++) {
+        for (let c = 0; c < this.chunksPerMinibatch; c++) {
+          const chunkStart = c * chunk;
+          this.slotValues.push({
+            epoch,
+            minibatch,
+            record: epoch * numMinibatches + minibatch,
+            chunk_start: chunkStart,
+            chunk_size: Math.min(chunk, this.minibatchSize - chunkStart),
+            accumulate: c > 0 ? 1 : 0,
+            scratch_stride: chunk,
+          });
+        }
+      }
+    }
+    const slotBytes = new Uint8Array(writeSlots(this.slotValues));
+    this.slots = gpu.buffer({ label: 'PpoUpdate.slots', size: slotBytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, data: slotBytes });
+    this.hyper = gpu.buffer({ label: 'PpoUpdate.hyper', size: Hyper.byteSize, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.perm = gpu.buffer({ label: 'PpoUpdate.permutation', size: batch * 4 });
+    this.minibatchAdvantages = gpu.buffer({ label: 'PpoUpdate.minibatchAdvantages', size: 2 * numMinibatches * 4 });
+    this.scratchBuffer = gpu.buffer({ label: 'PpoUpdate.scratch', size: scratch.rows * chunk * 4 });
+    this.records = gpu.buffer({ label: 'PpoUpdate.records', size: updateEpochs * numMinibatches * RECORD_WORDS * 4 });
+    this.state = gpu.buffer({ label: 'PpoUpdate.state', size: 16, data: new Float32Array([settings.initBeta, 0, 0, 0]) });
+    const taskWords = ScratchLayout.taskWords(tasks);
+    this.tasks = gpu.buffer({ label: 'PpoUpdate.tasks', size: taskWords.byteLength, data: taskWords });
+    const slot = { buffer: this.slots, offset: 0, size: Slot.byteSize };
+    const device = gpu.device;
+    this.epochGroup = minibatchBindings.bindGroup(device, 'PpoUpdate.epochGroup', pipelines.epoch.getBindGroupLayout(0), {
+      slot,
+      hyper: this.hyper,
+      rollout: storage,
+      perm: this.perm,
+      mb_adv: this.minibatchAdvantages,
+      control: adam.control,
+      records: this.records,
+      store,
+    });
+    this.lossGroup = lossBindings.bindGroup(device, 'PpoUpdate.lossGroup', pipelines.loss.getBindGroupLayout(0), {
+      slot,
+      hyper: this.hyper,
+      params,
+      rollout: storage,
+      perm: this.perm,
+      mb_adv: this.minibatchAdvantages,
+      control: adam.control,
+      scratch: this.scratchBuffer,
+      ppo_state: this.state,
+      store,
+    });
+    this.gradientGroup = gradientBindings.bindGroup(device, 'PpoUpdate.gradientGroup', pipelines.gradient.getBindGroupLayout(0), {
+      slot,
+      tasks: this.tasks,
+      scratch: this.scratchBuffer,
+      control: adam.control,
+      grads,
+      records: this.records,
+    });
+  }
+
+  static async create(
+    gpu: Gpu,
+    agent: AgentLayout,
+    layout: RolloutLayout,
+    settings: UpdateSettings,
+    params: GPUBuffer,
+    grads: GPUBuffer,
+    storage: GPUBuffer,
+    store: GPUBuffer,
+  ): Promise<PpoUpdate> {
+    const batch = layout.samples;
+    const minibatchSize = batch / settings.numMinibatches;
+    if (!Number.isInteger(minibatchSize)) {
+      throw new RangeError(`num_minibatches ${settings.numMinibatches} does not divide the batch of ${batch} samples (num_envs x num_steps)`);
+    }
+    const scratch = new ScratchLayout(agent);
+    const chunk = Math.max(1, Math.min(minibatchSize, CHUNK_LIMIT, Math.floor(maxStorageBytes(gpu.limits) / (scratch.rows * 4))));
+    const arch = agent.architecture;
+    const epochCode = minibatchWgsl({
+      recordWords: RECORD_WORDS,
+      approxKlIndex: Stat.approxKl,
+      doneIndex: RECORD_DONE,
+    });
+    const lossCode = ppoLossWgsl({
+      action: arch.action,
+      obsSize: arch.observationSize,
+      actor: agent.inline('actor'),
+      critic: agent.inline('critic'),
+      logstdOffset: agent.logstd?.offset ?? 0,
+      algo: settings.algo,
+      samples: settings.lossSamples ?? lossSamplesFor(chunk),
+      rows: {
+        x: scratch.xRow,
+        actorActivations: scratch.actorActivationRows,
+        criticActivations: scratch.criticActivationRows,
+        actorDeltas: scratch.actorDeltaRows,
+        criticDeltas: scratch.criticDeltaRows,
+        stats: scratch.statRow,
+        logstd: scratch.logstdRow,
+      },
+      stat: Stat,
+    });
+    const gradientTiling = settings.gradientTiling ?? gradientTilingFor(chunk);
+    const gradientCode = gradientWgsl({
+      tiling: gradientTiling,
+      taskCount: scratch.gradientTasks(gradientTiling).length,
+      recordWords: RECORD_WORDS,
+      doneIndex: RECORD_DONE,
+    });
+    const [epoch, loss, gradient, adam] = await Promise.all([
+      gpu.pipelines.pipeline({
+        label: 'PpoUpdate.epoch',
+        key: `PpoEpoch\n${epochCode}`,
+        entryPoint: 'epoch_main',
+        bindings: minibatchBindings,
+        build: () => epochCode,
+      }),
+      gpu.pipelines.pipeline({
+        label: 'PpoUpdate.loss',
+        key: `PpoLoss\n${lossCode}`,
+        entryPoint: 'loss_main',
+        bindings: lossBindings,
+        build: () => lossCode,
+      }),
+      gpu.pipelines.pipeline({
+        label: 'PpoUpdate.gradient',
+        key: `PpoGradient\n${gradientCode}`,
+        entryPoint: 'gradient_main',
+        bindings: gradientBindings,
+        build: () => gradientCode,
+      }),
+      Adam.create(gpu, 'PpoUpdate.adam', params, grads, agent.table.size, {
+        learningRate: settings.learningRate,
+        eps: settings.adamEps,
+        maxGradNorm: settings.maxGradNorm,
+      }),
+    ]);
+    return new PpoUpdate(gpu, settings, layout, { epoch, loss, gradient }, adam, scratch, chunk, params, grads, storage, store);
+  }
+
+  /** Before encoding an iteration: its hyperparameters, learning rate; clears the early-stop flag. */
+  prepare(hyper: Omit<HyperFields, 'invMinibatch' | 'minibatchSize' | 'numMinibatches' | 'halfBits' | 'numRecords'>, learningRate: number): void {
+    const { numMinibatches, updateEpochs } = this.settings;
+    const fields: HyperFields = {
+      ...hyper,
+      invMinibatch: 1 / this.minibatchSize,
+      minibatchSize: this.minibatchSize,
+      numMinibatches,
+      halfBits: feistelHalfBits(this.layout.samples),
+      numRecords: numMinibatches * updateEpochs,
+    };
+    Hyper.writeTo(this.gpu, this.hyper, hyperValues(fields));
+    this.gpu.write(this.adam.control, Control.lr * 4, new Float32Array([learningRate]));
+    this.gpu.write(this.adam.control, Control.skip * 4, new Uint32Array([0]));
+  }
+
+  /** Records all epochs of the update (see the header); no readback. */
+  encode(recorder: Recorder): void {
+    recorder.clear(this.records);
+    for (let epoch = 0; epoch < this.settings.updateEpochs; epoch++) {
+      this.encodeEpochStart(recorder, epoch);
+      for (let minibatch = 0; minibatch < this.settings.numMinibatches; minibatch++) {
+        this.encodeGradient(recorder, epoch, minibatch);
+        this.adam.encodeStep(recorder);
+      }
+    }
+  }
+
+  /** The epoch kernel: permutation, per-minibatch advantage statistics, early stop. */
+  encodeEpochStart(recorder: Recorder, epoch: number): void {
+    const slot = epoch * this.settings.numMinibatches * this.chunksPerMinibatch;
+    recorder.dispatch(this.pipelines.epoch, this.epochGroup, [this.settings.numMinibatches], [slot * SLOT_STRIDE]);
+  }
+
+  /** Loss and gradient kernels over every chunk of one minibatch: `grads` then holds its gradient. */
+  encodeGradient(recorder: Recorder, epoch: number, minibatch: number): void {
+    const maxPerDim = this.gpu.limits.maxComputeWorkgroupsPerDimension;
+    const perMinibatch = this.chunksPerMinibatch;
+    for (let c = 0; c < perMinibatch; c++) {
+      const index = (epoch * this.settings.numMinibatches + minibatch) * perMinibatch + c;
+      const offsets = [index * SLOT_STRIDE];
+      recorder.dispatch(this.pipelines.loss, this.lossGroup, gridFor(Math.ceil(this.slotValues[index]!.chunk_size / this.lossSamples), LOSS_WORKGROUP, maxPerDim), offsets);
+      recorder.dispatch(this.pipelines.gradient, this.gradientGroup, [this.gradientWorkgroups], offsets);
+    }
+  }
+
+  /** The epoch's sample order (a readback: tests). */
+  get permutation(): GPUBuffer {
+    return this.perm;
+  }
+
+  /** Dispatches per iteration of the update (for the summary's gpu counters). */
+  get dispatchesPerIteration(): number {
+    const { numMinibatches, updateEpochs } = this.settings;
+    return updateEpochs * (1 + numMinibatches * (2 * this.chunksPerMinibatch + this.adam.dispatchesPerStep));
+  }
+
+  destroy(): void {
+    this.adam.destroy();
+    for (const b of [this.perm, this.minibatchAdvantages, this.scratchBuffer, this.records, this.state, this.slots, this.hyper, this.tasks]) this.gpu.destroyBuffer(b);
+  }
+}
+
