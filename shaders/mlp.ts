@@ -108,8 +108,8 @@ ${body}
 }
 
 /**
- * Multi-sample register tiles (what the fused update kernel uses; measured in bench/kernels/fused.ts: several times
- * the FLOP rate of one sample per invocation on lavapipe). One invocation carries S samples, stored as 2-D private
+ * Multi-sample register tiles (what the fused update kernel uses: several times the FLOP rate of one sample per
+ * invocation on lavapipe). One invocation carries S samples, stored as 2-D private
  * arrays [S][width]; each weight load feeds S FMAs and each activation load T, with T x S accumulators as named
  * registers (sample and tile indices are constants in the generated code; the reduction index stays a loop, so
  * the code stays small). For layer l of `net`:

@@ -102,7 +102,7 @@ async function policyFile(trainer: Trainer): Promise<Uint8Array<ArrayBuffer>> {
   };
   if (trainer.config.norm_obs) {
     const O = trainer.spec.observationSize;
-    const stats = new Float32Array(await readBuffer(trainer.gpu, trainer.algorithm.normalizer.stats, 3 * O * 4));
+    const stats = new Float32Array(await readBuffer(trainer.gpu, trainer.algorithm.state.normStats, 3 * O * 4));
     tensors.set('obs_norm.mean', { dtype: 'F32', shape: [O], data: Float32Array.from({ length: O }, (_, d) => stats[3 * d + 1]!) });
     tensors.set('obs_norm.var', { dtype: 'F32', shape: [O], data: Float32Array.from({ length: O }, (_, d) => stats[3 * d + 2]!) });
     metadata.obs_normalization = JSON.stringify({ clip_obs: trainer.config.clip_obs });
@@ -458,8 +458,7 @@ export async function loadTrainer(file: FileInput, options: LoadTrainerOptions =
     const ppo = trainer.algorithm;
     ppo.writeParameters(flat);
     for (const entry of ppo.persistentBuffers()) trainer.gpu.write(entry.buffer, 0, header.tensors.get(entry.name)!.data);
-    ppo.iteration = iteration;
-    ppo.globalStep = globalStep;
+    ppo.restoreCounters(iteration, globalStep);
     trainer.solvedAtStep = solvedAtStep as number | null;
     if (ppo.restoreHostState(host)) ppo.markStarted();
     return trainer;

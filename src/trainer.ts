@@ -27,7 +27,6 @@ import { RolloutLayout } from './ppo/storage.js';
 import { DestroyedError } from './destroyed.js';
 import { checkOptionKeys } from './options.js';
 import { Evaluator, type EvaluationResult } from './agent/evaluate.js';
-import { IterationStats } from './ppo/iterationStats.js';
 import { Ppo, type IterationReport } from './ppo/ppo.js';
 import { GpuPolicy } from './policy.js';
 
@@ -119,7 +118,7 @@ export class Trainer {
       device,
       definition,
       algorithm.agent,
-      { params: algorithm.params, norm: algorithm.normalizer.stats },
+      { params: algorithm.state.params, norm: algorithm.state.normStats },
       resolved.norm_obs ? { clipObs: resolved.clip_obs } : undefined,
       resolved.seed + 7,
     );
@@ -273,10 +272,7 @@ export class Trainer {
   private report(words: Float32Array): IterationReport {
     const ppo = this.algorithm;
     this.startStep ??= ppo.globalStep;
-    ppo.iteration += 1;
-    ppo.globalStep += ppo.batchSize;
-    const stats = IterationStats.decode(words);
-    Ppo.checkHealth(stats, ppo.iteration);
+    const stats = ppo.completeIteration(words);
     const wallSeconds = (performance.now() - (this.startTime ?? performance.now())) / 1000;
     const recentReturn = stats.recentCount > 0 ? stats.recentReturnMean : null;
     this.lastRecent = recentReturn;
@@ -353,7 +349,7 @@ export class Trainer {
     return this.snapshot(async () => {
       if (this.env instanceof JsVecEnv) return this.evaluateJs(episodes, deterministic, seed);
       this.evaluator ??= await Evaluator.create(this.gpu, (this.env as GpuVecEnv).definition, this.algorithm.agent, this.policy.normalization);
-      return this.evaluator.run(this.algorithm.params, this.algorithm.normalizer.stats, episodes, deterministic, seed);
+      return this.evaluator.run(this.algorithm.state.params, this.algorithm.state.normStats, episodes, deterministic, seed);
     }, 'Trainer.evaluate');
   }
 

@@ -187,7 +187,7 @@ describe('trainer counters are measured', () => {
     const extra: Promise<unknown>[] = [];
     update.encode = (recorder) => {
       gpu.device.queue.submit([]);
-      extra.push(readBuffer(gpu, trainer.algorithm.params, 16));
+      extra.push(readBuffer(gpu, trainer.algorithm.state.params, 16));
       encode(recorder);
     };
     const summary = await trainer.train({ totalSteps: 2 * 32 });

@@ -1,7 +1,8 @@
 /**
- * Owner of the merge kernel of src/agent/normalizer.wgsl.ts: the running observation and return statistics of a trainer
+ * Observation and return normalisation (kernels and WGSL functions: normalizer.wgsl.ts): the running statistics
  * (one small buffer, read by the rollout, policy and evaluation kernels) and the per-environment lane sums the
- * rollout accumulates, folded into the statistics by one dispatch per iteration.
+ * rollout accumulates are buffers of the run's record; the merge pass folds the lanes into the statistics, one
+ * dispatch per iteration.
  */
 import type { Gpu } from '../gpu/device.js';
 import type { Recorder } from '../gpu/recorder.js';
@@ -14,14 +15,18 @@ export function initialNormStats(obsSize: number): Float32Array<ArrayBuffer> {
   return words;
 }
 
-export class Normalizer {
-  /** Running (count, mean, var) per observation component, then of the discounted return. */
-  readonly stats: GPUBuffer;
-  /** Per-environment Welford sums of one rollout, and each environment's discounted return G. */
-  readonly lanes: GPUBuffer;
+/**
+ * The normaliser's buffers: `stats` = running (count, mean, var) per observation component, then of the discounted
+ * return (normWords(O) floats, initialNormStats); `lanes` = per-environment Welford sums of one rollout and each
+ * environment's discounted return G (laneRows(O) x N floats).
+ */
+export interface NormalizerBuffers {
+  stats: GPUBuffer;
+  lanes: GPUBuffer;
+}
+
+export class NormalizerMerge {
   private readonly dims: GPUBuffer;
-  readonly statsWords: number;
-  readonly lanesWords: number;
   private readonly group: GPUBindGroup;
 
   private constructor(
@@ -29,37 +34,37 @@ export class Normalizer {
     private readonly pipeline: GPUComputePipeline,
     readonly obsSize: number,
     readonly numEnvs: number,
+    buffers: NormalizerBuffers,
   ) {
-    this.statsWords = normWords(obsSize);
-    this.lanesWords = laneRows(obsSize) * numEnvs;
-    this.stats = gpu.buffer({ label: 'Normalizer.stats', size: normWords(obsSize) * 4, data: initialNormStats(obsSize) });
-    this.lanes = gpu.buffer({ label: 'Normalizer.lanes', size: laneRows(obsSize) * numEnvs * 4 });
-    this.dims = NormMergeDims.createBuffer(gpu, 'Normalizer.dims', { num_envs: numEnvs });
-    this.group = normMergeBindings.bindGroup(gpu.device, 'Normalizer.mergeGroup', pipeline.getBindGroupLayout(0), {
+    for (const [name, buffer, words] of [['stats', buffers.stats, normWords(obsSize)], ['lanes', buffers.lanes, laneRows(obsSize) * numEnvs]] as const) {
+      if (buffer.size < words * 4) throw new RangeError(`NormalizerMerge: the ${name} buffer holds ${buffer.size} bytes; expected at least ${words * 4}`);
+    }
+    this.dims = NormMergeDims.createBuffer(gpu, 'NormalizerMerge.dims', { num_envs: numEnvs });
+    this.group = normMergeBindings.bindGroup(gpu.device, 'NormalizerMerge.group', pipeline.getBindGroupLayout(0), {
       dims: this.dims,
-      lanes: this.lanes,
-      norm: this.stats,
+      lanes: buffers.lanes,
+      norm: buffers.stats,
     });
   }
 
-  static async create(gpu: Gpu, obsSize: number, numEnvs: number): Promise<Normalizer> {
+  static async create(gpu: Gpu, obsSize: number, numEnvs: number, buffers: NormalizerBuffers): Promise<NormalizerMerge> {
     const code = normMergeWgsl(obsSize);
     const pipeline = await gpu.pipelines.pipeline({
-      label: 'Normalizer.merge',
-      key: `Normalizer\n${code}`,
+      label: 'NormalizerMerge.merge',
+      key: `NormalizerMerge\n${code}`,
       entryPoint: 'merge',
       bindings: normMergeBindings,
       build: () => code,
     });
-    return new Normalizer(gpu, pipeline, obsSize, numEnvs);
+    return new NormalizerMerge(gpu, pipeline, obsSize, numEnvs, buffers);
   }
 
   /** Folds the lanes' sums of the rollout just recorded into the running statistics. */
-  encodeMerge(recorder: Recorder): void {
+  encode(recorder: Recorder): void {
     recorder.dispatch(this.pipeline, this.group, [Math.ceil((this.obsSize + 1) / NORM_MERGE_WORKGROUP)]);
   }
 
   destroy(): void {
-    for (const b of [this.stats, this.lanes, this.dims]) this.gpu.destroyBuffer(b);
+    this.gpu.destroyBuffer(this.dims);
   }
 }

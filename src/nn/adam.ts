@@ -1,6 +1,6 @@
 /**
- * Owner of src/nn/adam.wgsl.ts: Adam over one flat parameter buffer, with global gradient-norm clipping, its learning
- * rate, step count, clip factor and skip flag in a GPU control block (see the shader's header for the maths).
+ * Adam over one flat parameter buffer, with global gradient-norm clipping, its learning
+ * rate, step count, clip factor and skip flag in a GPU control block (the maths: adam.wgsl.ts).
  * Two dispatches a step (three when the model is large enough for a two-pass norm); no readback.
  */
 import type { Gpu } from '../gpu/device.js';
@@ -18,6 +18,12 @@ export interface AdamConfig {
   maxGradNorm?: number;
 }
 
+/** Adam's state: the moments m, v [2][count] and the control block; given by the caller or made by Adam. */
+export interface AdamState {
+  moments: GPUBuffer;
+  control: GPUBuffer;
+}
+
 export class Adam {
   /** The control block: lr, step, gradNorm, clipScale, skip, nonfinite (see Control in src/nn/adam.wgsl.ts). */
   readonly control: GPUBuffer;
@@ -28,6 +34,7 @@ export class Adam {
   private readonly updateGroup: GPUBindGroup;
   private readonly normPass: ReductionPlan | undefined;
   private readonly normPartials: GPUBuffer | undefined;
+  private readonly ownsState: boolean;
 
   private constructor(
     private readonly gpu: Gpu,
@@ -39,9 +46,12 @@ export class Adam {
     params: GPUBuffer,
     grads: GPUBuffer,
     sumsq: Reduction,
+    state: AdamState | undefined,
   ) {
-    this.control = gpu.buffer({ label: `${label}.control`, size: Control.words * 4, data: initialControl(config.learningRate) });
-    this.moments = gpu.buffer({ label: `${label}.moments`, size: 2 * count * 4 });
+    // Adam frees the state only when it made it.
+    this.ownsState = state === undefined;
+    this.control = state?.control ?? gpu.buffer({ label: `${label}.control`, size: Control.words * 4, data: initialAdamControl(config.learningRate) });
+    this.moments = state?.moments ?? gpu.buffer({ label: `${label}.moments`, size: 2 * count * 4 });
     let normInput = grads;
     let normCount = count;
     let normIsPartial = 0;
@@ -68,8 +78,11 @@ export class Adam {
     this.updateGroup = adamBindings.bindGroup(gpu.device, `${label}.updateGroup`, layout, { ...shared, norm_input: grads });
   }
 
-  /** Adam over `count` floats of `params`, reading gradients of the same layout from `grads`. */
-  static async create(gpu: Gpu, label: string, params: GPUBuffer, grads: GPUBuffer, count: number, config: AdamConfig): Promise<Adam> {
+  /**
+   * Adam over `count` floats of `params`, reading gradients of the same layout from `grads`; its moments and control
+   * block are `state` when given (a run's record keeps them), else buffers of its own.
+   */
+  static async create(gpu: Gpu, label: string, params: GPUBuffer, grads: GPUBuffer, count: number, config: AdamConfig, state?: AdamState): Promise<Adam> {
     const full: Required<AdamConfig> = {
       beta1: 0.9,
       beta2: 0.999,
@@ -81,7 +94,7 @@ export class Adam {
     const request = (entryPoint: string) =>
       gpu.pipelines.pipeline({ label: `Adam.${entryPoint}`, key: 'Adam', entryPoint, bindings: adamBindings, build: adamWgsl });
     const [prepare, update, sumsq] = await Promise.all([request('prepare'), request('update'), Reduction.create(gpu, 'sumsq')]);
-    return new Adam(gpu, label, count, full, prepare, update, params, grads, sumsq);
+    return new Adam(gpu, label, count, full, prepare, update, params, grads, sumsq, state);
   }
 
   /** Records one optimizer step: gradient norm and clip factor, then the update. */
@@ -103,20 +116,23 @@ export class Adam {
 
   /** Clears the control block (step 0, no skip, no non-finite flag) and the moments. */
   reset(learningRate = this.config.learningRate): void {
-    this.gpu.write(this.control, 0, initialControl(learningRate));
+    this.gpu.write(this.control, 0, initialAdamControl(learningRate));
     this.gpu.write(this.moments, 0, new Float32Array(2 * this.count));
   }
 
   destroy(): void {
-    this.gpu.destroyBuffer(this.control);
-    this.gpu.destroyBuffer(this.moments);
+    if (this.ownsState) {
+      this.gpu.destroyBuffer(this.control);
+      this.gpu.destroyBuffer(this.moments);
+    }
     this.gpu.destroyBuffer(this.hyper);
     this.normPass?.destroy();
     if (this.normPartials) this.gpu.destroyBuffer(this.normPartials);
   }
 }
 
-function initialControl(learningRate: number): Float32Array<ArrayBuffer> {
+/** A control block before the first step: the learning rate, step 0, clip scale 1, no flags. */
+export function initialAdamControl(learningRate: number): Float32Array<ArrayBuffer> {
   const words = new Float32Array(Control.words);
   words[Control.lr] = learningRate;
   words[Control.clipScale] = 1;

@@ -14,10 +14,8 @@
  * stop) iterations return at once.
  *
  * The tile's loops are unrolled here, so the accumulator array is only indexed by constants: lavapipe (LLVM)
- * unrolled the loop version itself and runs both alike, but on SwiftShader the loop version took 4x longer
- * (CartPole-v1, 256 environments, minibatches of 1024: 1,207 ms of gradient kernels per iteration against 291 ms)
- * and was the slowest kernel of Chrome's update. Named scalars instead of the array were faster still on
- * SwiftShader (248 ms) but 25% slower on lavapipe.
+ * unrolls a loop version itself, but SwiftShader keeps a private array indexed by loop counters in memory, several
+ * times slower. Named scalars instead of the array help SwiftShader a little more and hurt lavapipe.
  */
 import { ControlBlock } from '../nn/adam.wgsl.js';
 import { slotBinding } from './hyper.js';

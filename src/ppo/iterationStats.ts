@@ -1,32 +1,22 @@
 /**
- * Owner of src/ppo/iterationStats.wgsl.ts: the end-of-iteration statistics kernel and the persistent ring of the last
- * 20 episodes. `decode` turns the block read back from the GPU into named numbers. For PPO-Penalty the kernel reads
- * d from the KL pass (src/ppo/klPenalty.ts, `klResult`), which must be encoded before it.
+ * The end-of-iteration statistics (kernel: iterationStats.wgsl.ts) into the small block that is the iteration's only
+ * readback; it updates the record's ring of the last 20 episodes. `decode` turns the block read back into named
+ * numbers. For PPO-Penalty the kernel reads d from the KL pass (the record's `klResult`), encoded before it.
  */
 import type { Gpu } from '../gpu/device.js';
 import type { Recorder } from '../gpu/recorder.js';
 import { iterationStatsWgsl, RING_WORDS, STAT_FIELDS, statsBindings, statsPenaltyBindings, STATS_WORDS, type StatField } from './iterationStats.wgsl.js';
 import { RECORD_DONE, RECORD_WORDS, Stat } from './scratch.js';
+import type { RunnerState } from './runnerState.js';
 
 export type IterationGpuStats = Record<StatField, number>;
 
-export interface IterationStatsBuffers {
-  hyper: GPUBuffer;
-  storage: GPUBuffer;
-  records: GPUBuffer;
-  control: GPUBuffer;
-  params: GPUBuffer;
-  /** PpoUpdate's state ([0] = β), read only. */
-  state: GPUBuffer;
-  store: GPUBuffer;
-  /** PPO-Penalty only: KlPenalty's result ([0] = d, the batch KL after the update). */
-  klResult?: GPUBuffer;
-}
+/** The part of the run's record the kernel reads (and the ring it updates); klResult for PPO-Penalty only. */
+export type IterationStatsBuffers = Pick<RunnerState, 'hyper' | 'storage' | 'records' | 'control' | 'params' | 'ppoState' | 'store' | 'recentEpisodes' | 'klResult'>;
 
 export class IterationStats {
   /** The block read back each iteration (STATS_WORDS floats). */
   readonly block: GPUBuffer;
-  readonly ring: GPUBuffer;
   readonly ringWords = RING_WORDS;
   private readonly group: GPUBindGroup;
 
@@ -36,7 +26,6 @@ export class IterationStats {
     buffers: IterationStatsBuffers,
   ) {
     this.block = gpu.buffer({ label: 'IterationStats.block', size: STATS_WORDS * 4 });
-    this.ring = gpu.buffer({ label: 'IterationStats.recentEpisodes', size: RING_WORDS * 4 });
     const layout = pipeline.getBindGroupLayout(0);
     const shared = {
       hyper: buffers.hyper,
@@ -44,8 +33,8 @@ export class IterationStats {
       records: buffers.records,
       control: buffers.control,
       params: buffers.params,
-      ppo_state: buffers.state,
-      ring: this.ring,
+      ppo_state: buffers.ppoState,
+      ring: buffers.recentEpisodes,
       stats: this.block,
       store: buffers.store,
     };
@@ -95,6 +84,5 @@ export class IterationStats {
 
   destroy(): void {
     this.gpu.destroyBuffer(this.block);
-    this.gpu.destroyBuffer(this.ring);
   }
 }

@@ -12,10 +12,10 @@ import type { StepResult } from '../envs/spec.js';
 import { POLICY_STEP_WORKGROUP, policyStepBindings, PolicyStepRun, policyStepWgsl } from './jsRollout.wgsl.js';
 import { actionWidth, type AgentLayout } from '../agent/agent.js';
 import type { RolloutLayout } from './storage.js';
-import { collectorSpec, type CollectorConfig } from './rollout.js';
-import type { Normalizer } from '../agent/normalizer.js';
+import { collectorSpec, type CollectorBuffers, type CollectorConfig } from './rollout.js';
 
 export class JsRollout {
+  private readonly storage: GPUBuffer;
   private readonly upload: GPUBuffer;
   private readonly actionsOut: GPUBuffer;
   private readonly staging: GPUBuffer;
@@ -42,11 +42,9 @@ export class JsRollout {
     private readonly pipeline: GPUComputePipeline,
     readonly env: JsVecEnv,
     private readonly layout: RolloutLayout,
-    params: GPUBuffer,
-    private readonly storage: GPUBuffer,
-    store: GPUBuffer,
-    normalizer: Normalizer,
+    buffers: CollectorBuffers,
   ) {
+    this.storage = buffers.storage;
     const n = env.numEnvs;
     const o = env.spec.observationSize;
     const width = actionWidth(env.spec.action);
@@ -58,13 +56,13 @@ export class JsRollout {
     this.uniform = PolicyStepRun.createBuffer(gpu, 'JsRollout.params', { t: 0, step_base: 0, seed: 0 });
     this.group = policyStepBindings.bindGroup(gpu.device, 'JsRollout.group', pipeline.getBindGroupLayout(0), {
       run: this.uniform,
-      params,
+      params: buffers.params,
       upload: this.upload,
-      rollout: storage,
+      rollout: buffers.storage,
       actions_out: this.actionsOut,
-      store,
-      norm: normalizer.stats,
-      lanes: normalizer.lanes,
+      store: buffers.store,
+      norm: buffers.normStats,
+      lanes: buffers.normLanes,
     });
     this.grid = gridFor(n, POLICY_STEP_WORKGROUP, gpu.limits.maxComputeWorkgroupsPerDimension);
     this.dones = new Float32Array(M);
@@ -83,7 +81,7 @@ export class JsRollout {
     agent: AgentLayout,
     layout: RolloutLayout,
     config: CollectorConfig,
-    buffers: { params: GPUBuffer; storage: GPUBuffer; store: GPUBuffer; normalizer: Normalizer },
+    buffers: CollectorBuffers,
   ): Promise<JsRollout> {
     const code = policyStepWgsl(collectorSpec(agent, layout, config));
     const pipeline = await gpu.pipelines.pipeline({
@@ -93,7 +91,7 @@ export class JsRollout {
       bindings: policyStepBindings,
       build: () => code,
     });
-    return new JsRollout(gpu, pipeline, env, layout, buffers.params, buffers.storage, buffers.store, buffers.normalizer);
+    return new JsRollout(gpu, pipeline, env, layout, buffers);
   }
 
   /**

@@ -1,27 +1,21 @@
 /**
- * Owner of src/ppo/klPenalty.wgsl.ts: PPO-Penalty's β adaptation, a pass of its own encoded after the update's epochs.
+ * PPO-Penalty's β adaptation (kernels: klPenalty.wgsl.ts), a pass of its own encoded after the update's epochs.
  * It measures d, the mean over the whole batch of KL[π_old(·|s) ‖ π_θ(·|s)] with the parameters the update left,
- * and applies the paper's rule to PpoUpdate's `state[0]` (β): ×2 when d > 1.5 kl_target, ÷2 when
- * d < kl_target / 1.5. Two dispatches, no readback; `result[0]` holds d for the iteration's statistics.
+ * and applies the paper's rule to the record's `ppoState[0]` (β): ×2 when d > 1.5 kl_target, ÷2 when
+ * d < kl_target / 1.5. Two dispatches, no readback; the record's `klResult[0]` holds d for the statistics.
  */
 import type { Gpu } from '../gpu/device.js';
 import type { Recorder } from '../gpu/recorder.js';
 import { KL_MAX_PARTIALS, klFinishBindings, klFinishWgsl, klPartialBindings, klPartialCount, klPartialWgsl } from './klPenalty.wgsl.js';
 import type { AgentLayout } from '../agent/agent.js';
 import type { RolloutLayout } from './storage.js';
+import type { RunnerState } from './runnerState.js';
 
-export interface KlPenaltyBuffers {
-  /** The agent's flat parameters (θ after the update). */
-  params: GPUBuffer;
-  /** The rollout storage, with the old policy's distribution (RolloutLayout keepOldDist). */
-  storage: GPUBuffer;
-  /** The storage's layout uniform. */
-  store: GPUBuffer;
-  /** PpoUpdate's hyperparameter uniform (kl_target). */
-  hyper: GPUBuffer;
-  /** PpoUpdate's state: [0] = β, updated in place. */
-  state: GPUBuffer;
-}
+/**
+ * The part of the run's record the pass reads and writes: θ after the update (params), the rollout with the old
+ * policy's distribution (RolloutLayout keepOldDist), kl_target (hyper), β (ppoState[0], updated in place), d.
+ */
+export type KlPenaltyBuffers = Pick<RunnerState, 'params' | 'storage' | 'store' | 'hyper' | 'ppoState'> & { klResult: GPUBuffer };
 
 export interface KlPenaltyOptions {
   /** Bound on the workgroups of the KL kernel (each adds one partial sum); default KL_MAX_PARTIALS. */
@@ -29,7 +23,7 @@ export interface KlPenaltyOptions {
 }
 
 export class KlPenalty {
-  /** [0] = d, the batch's mean KL after the update (written each iteration). */
+  /** [0] = d, the batch's mean KL after the update (written each iteration; the record's klResult). */
   readonly result: GPUBuffer;
   /** Workgroups of the KL kernel, one partial sum each. */
   readonly partialCount: number;
@@ -46,7 +40,7 @@ export class KlPenalty {
   ) {
     this.partialCount = klPartialCount(layout.samples, maxPartials);
     this.partials = gpu.buffer({ label: 'KlPenalty.partials', size: this.partialCount * 4 });
-    this.result = gpu.buffer({ label: 'KlPenalty.result', size: 16 });
+    this.result = buffers.klResult;
     this.partialGroup = klPartialBindings.bindGroup(gpu.device, 'KlPenalty.partialGroup', pipelines.partial.getBindGroupLayout(0), {
       params: buffers.params,
       rollout: buffers.storage,
@@ -56,7 +50,7 @@ export class KlPenalty {
     this.finishGroup = klFinishBindings.bindGroup(gpu.device, 'KlPenalty.finishGroup', pipelines.finish.getBindGroupLayout(0), {
       hyper: buffers.hyper,
       partials: this.partials,
-      ppo_state: buffers.state,
+      ppo_state: buffers.ppoState,
       result: this.result,
       store: buffers.store,
     });
@@ -107,6 +101,5 @@ export class KlPenalty {
 
   destroy(): void {
     this.gpu.destroyBuffer(this.partials);
-    this.gpu.destroyBuffer(this.result);
   }
 }

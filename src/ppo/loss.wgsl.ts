@@ -31,11 +31,10 @@ export const LOSS_WORKGROUP = 64;
 export const LOSS_TILE = 4;
 
 /**
- * Samples per invocation (a workgroup apart; compile-time). Each weight load then feeds that many FMAs. Measured
- * on lavapipe (CartPole-v1 tuned defaults, minibatches of 256, quiet machine): the loss kernel took 76 / 43 / 33 ms
- * per iteration with 1 / 2 / 4 samples, even though 4 leaves a minibatch of 256 to a single workgroup; 8 ran ~1.4x
- * faster again at 4096 samples (bench/kernels/fused.ts) but compiles 3-4x longer (about 20 s with an empty
- * shader cache), so 4 it is, whatever the chunk.
+ * Samples per invocation (a workgroup apart; compile-time): each weight load then feeds that many FMAs. Four beat
+ * one and two on lavapipe even when it leaves a small minibatch to one workgroup; eight is faster still at large
+ * batches but compiles several times longer with an empty shader cache, so four, whatever the chunk (the
+ * benchmark's kernel lab, bench/kernels/loss.ts, measures the choice).
  */
 export function lossSamplesFor(chunk: number): number {
   return chunk > 0 ? 4 : 1;

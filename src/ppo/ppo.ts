@@ -1,27 +1,28 @@
 /**
  * PPO (Clip and Penalty) entirely on the GPU, laid out like CleanRL's ppo.py: the same names, the same loop.
- * Each iteration is ONE command buffer — rollout, GAE, update, statistics — submitted without waiting; its only
- * readback is the statistics block, read while the GPU runs the next iteration.
+ * Each iteration is ONE command buffer, submitted without waiting; its only readback is the statistics block, read
+ * while the GPU runs the next one. The run's GPU state is one record (runnerState.ts, PureJaxRL's runner_state)
+ * that every pass receives; the counters (iteration, global_step) are the loop's.
  *
  *   for iteration in 1..num_iterations:
  *       lrnow = (1 - (iteration - 1) / num_iterations) * learning_rate      (anneal_lr)
- *       rollout:  num_steps x num_envs transitions, fused policy + environment    (src/ppo/rollout.wgsl.ts)
- *       GAE:      advantages, returns = advantages + values                       (src/ppo/gae.wgsl.ts)
- *       update:   update_epochs x num_minibatches PPO steps with Adam             (src/ppo/update.ts)
- *       β:        PPO-Penalty only: d = batch KL[π_old ‖ π_θ] after the update; β ×2 if d > 1.5 kl_target,
- *                 ÷2 if d < kl_target / 1.5                                        (src/ppo/klPenalty.ts)
- *       stats:    episode returns, losses, KL, clip fraction, explained variance  (src/ppo/iterationStats.wgsl.ts)
+ *       rollout:    num_steps x num_envs transitions, fused policy + environment     rollout.ts / jsRollout.ts
+ *       normalise:  fold the rollout's observation / return sums into the running statistics      (norm_obs, norm_reward)
+ *       GAE:        advantages, returns = advantages + values                        gae.ts
+ *       update:     update_epochs x num_minibatches PPO steps with Adam              update.ts
+ *       β:          PPO-Penalty only: d = batch KL[π_old ‖ π_θ] after the update; β ×2 if d > 1.5 kl_target,
+ *                   ÷2 if d < kl_target / 1.5                                        klPenalty.ts
+ *       statistics: episode returns, losses, KL, clip fraction, explained variance   iterationStats.ts
  */
 import type { Gpu } from '../gpu/device.js';
 import { readFloat32, ReadbackRing } from '../gpu/readback.js';
 import { Recorder } from '../gpu/recorder.js';
 import { GpuVecEnv } from '../envs/gpuEnv.js';
 import type { JsVecEnv } from '../envs/jsEnv.js';
-import { RING_WORDS, STATS_WORDS } from './iterationStats.wgsl.js';
-import { laneRows, normWords } from '../agent/normalizer.wgsl.js';
-import { Control } from '../nn/adam.wgsl.js';
+import { STATS_WORDS } from './iterationStats.wgsl.js';
 import type { EnvSpec } from '../envs/spec.js';
 import { actionWidth, AgentLayout } from '../agent/agent.js';
+import { NormalizerMerge } from '../agent/normalizer.js';
 import type { TrainerConfig } from '../config.js';
 import { Gae } from './gae.js';
 import { IterationStats, type IterationGpuStats } from './iterationStats.js';
@@ -29,8 +30,10 @@ import { KlPenalty } from './klPenalty.js';
 import { PpoUpdate } from './update.js';
 import { JsRollout } from './jsRollout.js';
 import { Rollout } from './rollout.js';
-import { Normalizer } from '../agent/normalizer.js';
+import { RunnerState, type PersistentEntry } from './runnerState.js';
 import { RolloutLayout } from './storage.js';
+
+export type { PersistentEntry };
 
 /** What one iteration reports (the statistics block, decoded, plus counters). */
 export interface IterationReport extends IterationGpuStats {
@@ -63,33 +66,20 @@ export class TrainingDivergedError extends Error {
   }
 }
 
-/** One GPU buffer a checkpoint holds: its tensor name, type and length. */
-export interface PersistentEntry {
-  name: string;
-  dtype: 'F32' | 'U32';
-  count: number;
-}
-
 export class Ppo {
   readonly agent: AgentLayout;
   readonly layout: RolloutLayout;
-  readonly params: GPUBuffer;
-  readonly grads: GPUBuffer;
-  readonly storage: GPUBuffer;
-  /** The storage's layout as a uniform (sizes and offsets read at run time). */
-  readonly store: GPUBuffer;
+  /** The run's GPU state, handed to every pass. */
+  readonly state: RunnerState;
   readonly batchSize: number;
-  /** Completed iterations. */
-  iteration = 0;
-  globalStep = 0;
-  /** The fused GPU rollout (GPU environments) or the step-by-step one (JavaScript environments). */
+  /** Completed iterations (CleanRL's iteration) and environment steps taken (global_step). */
+  private completed = { iteration: 0, globalStep: 0 };
+  /** The passes of one iteration, in the order they are encoded. */
   private rollout!: Rollout | JsRollout;
+  private normalize!: NormalizerMerge;
   private gae!: ReturnType<Gae['bind']>;
   update!: PpoUpdate;
-  /** PPO-Penalty's β adaptation after the update (undefined for PPO-Clip). */
   private klPenalty: KlPenalty | undefined;
-  /** Running observation / return statistics (used when norm_obs or norm_reward). */
-  normalizer!: Normalizer;
   private stats!: IterationStats;
   private ring!: ReadbackRing;
   private started = false;
@@ -110,12 +100,7 @@ export class Ppo {
     readonly config: TrainerConfig,
   ) {
     const def = env.definition;
-    this.agent = new AgentLayout({
-      observationSize: def.observationSize,
-      action: def.action,
-      hidden: config.hidden_sizes,
-      activation: config.activation,
-    });
+    this.agent = Ppo.agentFor(config, def);
     this.layout = new RolloutLayout({
       numEnvs: config.num_envs,
       numSteps: config.num_steps,
@@ -125,45 +110,57 @@ export class Ppo {
       keepOldDist: config.algo === 'ppo-penalty',
     });
     this.batchSize = config.num_envs * config.num_steps;
-    this.storage = this.layout.allocate(gpu, 'Ppo.rolloutStorage');
-    this.store = this.layout.allocateUniform(gpu, 'Ppo.rolloutLayout');
-    this.params = gpu.buffer({ label: 'Ppo.params', size: this.agent.table.byteSize, data: this.agent.initialParameters(config.seed) });
-    this.grads = gpu.buffer({ label: 'Ppo.grads', size: this.agent.table.byteSize });
+    this.state = new RunnerState(gpu, {
+      agent: this.agent,
+      layout: this.layout,
+      updateEpochs: config.update_epochs,
+      numMinibatches: config.num_minibatches,
+      learningRate: config.learning_rate,
+      initBeta: config.init_beta,
+      penalty: config.algo === 'ppo-penalty',
+      seed: config.seed,
+    });
   }
 
   static async create(gpu: Gpu, env: GpuVecEnv | JsVecEnv, config: TrainerConfig): Promise<Ppo> {
     const self = new Ppo(gpu, env, config);
-    const { layout, agent } = self;
-    self.normalizer = await Normalizer.create(gpu, agent.architecture.observationSize, config.num_envs);
-    const buffers = { params: self.params, storage: self.storage, store: self.store, normalizer: self.normalizer };
-    const [rollout, gae, update] = await Promise.all([
-      env instanceof GpuVecEnv
-        ? Rollout.create(gpu, env, agent, layout, config, buffers)
-        : JsRollout.create(gpu, env, agent, layout, config, buffers),
+    try {
+      await self.createPasses();
+    } catch (error) {
+      self.destroy();
+      throw error;
+    }
+    return self;
+  }
+
+  private async createPasses(): Promise<void> {
+    const { gpu, env, config, agent, layout, state } = this;
+    const obsSize = agent.architecture.observationSize;
+    const penalty = config.algo === 'ppo-penalty';
+    const [rollout, normalize, gae, update, klPenalty, stats] = await Promise.all([
+      env instanceof GpuVecEnv ? Rollout.create(gpu, env, agent, layout, config, state) : JsRollout.create(gpu, env, agent, layout, config, state),
+      NormalizerMerge.create(gpu, obsSize, config.num_envs, { stats: state.normStats, lanes: state.normLanes }),
       Gae.create(gpu),
       PpoUpdate.create(
         gpu,
         agent,
         layout,
         {
-          algo: config.algo === 'ppo-penalty' ? 'penalty' : 'clip',
+          algo: penalty ? 'penalty' : 'clip',
           numMinibatches: config.num_minibatches,
           updateEpochs: config.update_epochs,
           learningRate: config.learning_rate,
           adamEps: config.adam_eps,
           maxGradNorm: config.max_grad_norm,
-          initBeta: config.init_beta,
         },
-        self.params,
-        self.grads,
-        self.storage,
-        self.store,
+        state,
       ),
+      penalty ? KlPenalty.create(gpu, agent, layout, { ...state, klResult: state.klResult! }) : undefined,
+      IterationStats.create(gpu, { paramCount: agent.table.size, penalty }, state),
     ]);
-    self.rollout = rollout;
-    self.update = update;
+    Object.assign(this, { rollout, normalize, update, klPenalty, stats });
     const o = layout.offsets;
-    self.gae = gae.bind('Ppo.gae', self.storage, config.num_envs, config.num_steps, {
+    this.gae = gae.bind('Ppo.gae', state.storage, config.num_envs, config.num_steps, {
       rewards: o.rewards,
       values: o.values,
       dones: o.dones,
@@ -171,32 +168,20 @@ export class Ppo {
       advantages: o.advantages,
       returns: o.returns,
     }, config.gamma, config.gae_lambda);
-    const penalty = config.algo === 'ppo-penalty';
-    if (penalty) {
-      self.klPenalty = await KlPenalty.create(gpu, agent, layout, {
-        params: self.params,
-        storage: self.storage,
-        store: self.store,
-        hyper: update.hyper,
-        state: update.state,
-      });
-    }
-    self.stats = await IterationStats.create(
-      gpu,
-      { paramCount: agent.table.size, penalty },
-      {
-        hyper: update.hyper,
-        storage: self.storage,
-        records: update.records,
-        control: update.adam.control,
-        params: self.params,
-        state: update.state,
-        store: self.store,
-        ...(self.klPenalty ? { klResult: self.klPenalty.result } : {}),
-      },
-    );
-    self.ring = new ReadbackRing(gpu, 'Ppo.statsReadback', STATS_WORDS * 4);
-    return self;
+    this.ring = new ReadbackRing(gpu, 'Ppo.statsReadback', STATS_WORDS * 4);
+  }
+
+  get iteration(): number {
+    return this.completed.iteration;
+  }
+
+  get globalStep(): number {
+    return this.completed.globalStep;
+  }
+
+  /** The counters of a resumed run (from its checkpoint). */
+  restoreCounters(iteration: number, globalStep: number): void {
+    this.completed = { iteration, globalStep };
   }
 
   /** Number of iterations for `totalSteps` environment steps (CleanRL: total_timesteps // batch_size, at least 1). */
@@ -213,6 +198,7 @@ export class Ppo {
     const c = this.config;
     // CleanRL's linear schedule over the planned iterations; past the plan it stays at its last value.
     const frac = c.anneal_lr ? Math.max(1 - (iteration - 1) / numIterations, 1 / numIterations) : 1;
+    const lrnow = frac * c.learning_rate;
     this.update.prepare(
       {
         clipCoef: c.clip_coef,
@@ -225,14 +211,14 @@ export class Ppo {
         seed: c.seed,
         klTarget: c.kl_target,
       },
-      frac * c.learning_rate,
+      lrnow,
     );
     const stepBase = (iteration - 1) * c.num_steps;
     const before = { ...this.gpu.calls };
     let read!: () => Promise<ArrayBuffer>;
-    // GAE, the update and the statistics, after the rollout in the same command buffer.
+    // Everything after the rollout, in the same command buffer.
     const learn = async (recorder: Recorder) => {
-      if (c.norm_obs || c.norm_reward) this.normalizer.encodeMerge(recorder);
+      if (c.norm_obs || c.norm_reward) this.normalize.encode(recorder);
       this.gae.encode(recorder);
       this.update.encode(recorder);
       this.klPenalty?.encode(recorder);
@@ -272,6 +258,17 @@ export class Ppo {
     };
   }
 
+  /**
+   * Counts an iteration whose statistics block was read (in submission order): iteration += 1,
+   * global_step += batch_size; returns the decoded statistics, or throws TrainingDivergedError.
+   */
+  completeIteration(words: Float32Array): IterationGpuStats {
+    this.completed = { iteration: this.completed.iteration + 1, globalStep: this.completed.globalStep + this.batchSize };
+    const stats = IterationStats.decode(words);
+    Ppo.checkHealth(stats, this.completed.iteration);
+    return stats;
+  }
+
   /** Checks the health flags of an iteration's statistics; throws TrainingDivergedError. */
   static checkHealth(stats: IterationGpuStats, iteration: number): void {
     if (stats.nonfiniteLoss) {
@@ -283,24 +280,18 @@ export class Ppo {
   }
 
   /**
-   * Every GPU buffer whose contents a resumed run needs, by checkpoint name: parameters, Adam's moments and
-   * control block, PPO's state (beta), the environments' state and counters, the running episode statistics.
+   * Every GPU buffer whose contents a resumed run needs, by checkpoint name: the run's record (Adam's moments and
+   * control block, PPO's state, the recent episodes, the normaliser) and, on GPU environments, the environments'
+   * state and counters and the episode tracker.
    */
   persistentBuffers(): (PersistentEntry & { buffer: GPUBuffer })[] {
-    const buffers: Record<string, GPUBuffer> = {
-      'optimizer.moments': this.update.adam.moments,
-      'optimizer.control': this.update.adam.control,
-      'ppo.state': this.update.state,
-      'stats.recent_episodes': this.stats.ring,
-      'normalizer.stats': this.normalizer.stats,
-      'normalizer.lanes': this.normalizer.lanes,
-    };
-    if (this.env instanceof GpuVecEnv && this.rollout instanceof Rollout) {
+    const buffers: Record<string, GPUBuffer> = this.state.persistent();
+    if (this.env instanceof GpuVecEnv) {
       Object.assign(buffers, {
         'env.state': this.env.buffers.state,
         'env.episode_steps': this.env.buffers.episodeSteps,
         'env.episode_index': this.env.buffers.episodeIndex,
-        'stats.episode_tracker': this.rollout.tracker,
+        'stats.episode_tracker': this.state.tracker,
       });
     }
     return Ppo.persistentLayout(this.config, this.env.definition).map((entry) => ({ ...entry, buffer: buffers[entry.name]! }));
@@ -313,16 +304,7 @@ export class Ppo {
    */
   static persistentLayout(config: TrainerConfig, definition: EnvSpec & { stateSize?: number; wgsl?: string }): PersistentEntry[] {
     const n = config.num_envs;
-    const obs = definition.observationSize;
-    const agent = new AgentLayout({ observationSize: obs, action: definition.action, hidden: config.hidden_sizes, activation: config.activation });
-    const common: PersistentEntry[] = [
-      { name: 'optimizer.moments', dtype: 'F32', count: 2 * agent.table.size },
-      { name: 'optimizer.control', dtype: 'F32', count: Control.words },
-      { name: 'ppo.state', dtype: 'F32', count: 4 },
-      { name: 'stats.recent_episodes', dtype: 'F32', count: RING_WORDS },
-      { name: 'normalizer.stats', dtype: 'F32', count: normWords(obs) },
-      { name: 'normalizer.lanes', dtype: 'F32', count: laneRows(obs) * n },
-    ];
+    const common = RunnerState.persistentLayout(Ppo.agentFor(config, definition), n);
     if (typeof definition.wgsl !== 'string') return common;
     return [
       ...common,
@@ -331,6 +313,10 @@ export class Ppo {
       { name: 'env.episode_index', dtype: 'U32', count: n },
       { name: 'stats.episode_tracker', dtype: 'F32', count: 2 * n },
     ];
+  }
+
+  private static agentFor(config: TrainerConfig, definition: EnvSpec): AgentLayout {
+    return new AgentLayout({ observationSize: definition.observationSize, action: definition.action, hidden: config.hidden_sizes, activation: config.activation });
   }
 
   /** CPU-side state a checkpoint needs (JavaScript environments only). */
@@ -350,21 +336,16 @@ export class Ppo {
 
   /** A copy of the flat parameters (a readback: checkpoints, tests, export). */
   readParameters(): Promise<Float32Array> {
-    return readFloat32(this.gpu, this.params, this.agent.table.size);
+    return readFloat32(this.gpu, this.state.params, this.agent.table.size);
   }
 
   writeParameters(flat: Float32Array): void {
-    this.gpu.write(this.params, 0, flat);
+    this.gpu.write(this.state.params, 0, flat);
   }
 
+  /** Frees the passes, then the record (a pass that failed to build is simply absent). */
   destroy(): void {
-    this.rollout.destroy();
-    this.update.destroy();
-    this.klPenalty?.destroy();
-    this.stats.destroy();
-    this.ring.destroy();
-    this.normalizer.destroy();
-    this.gae.destroy();
-    for (const b of [this.storage, this.store, this.params, this.grads]) this.gpu.destroyBuffer(b);
+    for (const pass of [this.rollout, this.normalize, this.update, this.klPenalty, this.stats, this.ring, this.gae]) pass?.destroy();
+    this.state.destroy();
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Owner of src/ppo/rollout.wgsl.ts: the fused rollout of a GPU environment, one dispatch per iteration (see the
- * shader's header). Holds the running episode return/length per environment across iterations.
+ * The fused rollout of a GPU environment (kernel: rollout.wgsl.ts), one dispatch per iteration. It writes the
+ * run's record: the rollout storage, the running episode return / length per environment (tracker) and the
+ * normaliser's lane sums.
  */
 import type { Gpu } from '../gpu/device.js';
 import { gridFor, type Recorder } from '../gpu/recorder.js';
@@ -12,7 +13,10 @@ import type { CollectorSpec } from '../agent/agent.wgsl.js';
 import type { AgentLayout } from '../agent/agent.js';
 import type { RolloutLayout } from './storage.js';
 import type { TrainerConfig } from '../config.js';
-import type { Normalizer } from '../agent/normalizer.js';
+import type { RunnerState } from './runnerState.js';
+
+/** The part of the run's record a collecting kernel reads and writes. */
+export type CollectorBuffers = Pick<RunnerState, 'params' | 'storage' | 'store' | 'normStats' | 'normLanes'>;
 
 /** The configuration keys that shape a collecting kernel (normalisation and the discount its return uses). */
 export type CollectorConfig = Pick<TrainerConfig, 'norm_obs' | 'norm_reward' | 'clip_obs' | 'clip_reward' | 'gamma'>;
@@ -30,8 +34,6 @@ export function collectorSpec(agent: AgentLayout, layout: RolloutLayout, config:
 }
 
 export class Rollout {
-  /** Running episode return and length per environment, [2][numEnvs]. */
-  readonly tracker: GPUBuffer;
   private readonly uniform: GPUBuffer;
   private readonly group: GPUBindGroup;
   private readonly grid: [number, number];
@@ -40,34 +42,30 @@ export class Rollout {
     private readonly gpu: Gpu,
     private readonly pipeline: GPUComputePipeline,
     readonly env: GpuVecEnv,
-    params: GPUBuffer,
-    storage: GPUBuffer,
-    store: GPUBuffer,
-    normalizer: Normalizer,
+    buffers: CollectorBuffers & Pick<RunnerState, 'tracker'>,
   ) {
-    this.tracker = gpu.buffer({ label: 'Rollout.episodeTracker', size: 2 * env.numEnvs * 4 });
     this.uniform = RolloutRun.createBuffer(gpu, 'Rollout.params', { seed: 0, step_base: 0 });
     this.group = rolloutBindings.bindGroup(gpu.device, 'Rollout.group', pipeline.getBindGroupLayout(0), {
       run: this.uniform,
-      params,
+      params: buffers.params,
       ...envStorageResources(env.buffers),
-      rollout: storage,
-      tracker: this.tracker,
-      store,
-      norm: normalizer.stats,
-      lanes: normalizer.lanes,
+      rollout: buffers.storage,
+      tracker: buffers.tracker,
+      store: buffers.store,
+      norm: buffers.normStats,
+      lanes: buffers.normLanes,
     });
     this.grid = gridFor(env.numEnvs, ROLLOUT_WORKGROUP, gpu.limits.maxComputeWorkgroupsPerDimension);
   }
 
-  /** `storage` is the rollout storage laid out as `layout`, `store` the uniform holding that layout. */
+  /** The record's `storage` is laid out as `layout`; `store` holds that layout; `tracker` is [2][numEnvs]. */
   static async create(
     gpu: Gpu,
     env: GpuVecEnv,
     agent: AgentLayout,
     layout: RolloutLayout,
     config: CollectorConfig,
-    buffers: { params: GPUBuffer; storage: GPUBuffer; store: GPUBuffer; normalizer: Normalizer },
+    buffers: CollectorBuffers & Pick<RunnerState, 'tracker'>,
   ): Promise<Rollout> {
     const def = env.definition;
     const composed = composeEnv(def);
@@ -86,7 +84,7 @@ export class Rollout {
       build: () => code,
       locate: (line) => envLineLocator(def, composed)(line),
     });
-    return new Rollout(gpu, pipeline, env, buffers.params, buffers.storage, buffers.store, buffers.normalizer);
+    return new Rollout(gpu, pipeline, env, buffers);
   }
 
   /** Records the collection of one rollout; `stepBase` is the global step of its first step (action noise). */
@@ -96,7 +94,6 @@ export class Rollout {
   }
 
   destroy(): void {
-    this.gpu.destroyBuffer(this.tracker);
     this.gpu.destroyBuffer(this.uniform);
   }
 }

@@ -42,17 +42,15 @@ export interface GradientTiling {
 }
 
 /**
- * Large chunks: few lanes with big tiles keep the workgroup-memory reduction small next to the FMAs. Measured on
- * lavapipe (CartPole-v1 tuned defaults) 60 ms per iteration with 64 lanes x 4 x 8, 27 ms with 16 x 4 x 8, 23 ms
- * with 16 x 8 x 16; with minibatches of 4096 the last one was also the fastest of these (219 vs 258 ms).
+ * Large chunks: few lanes with big tiles keep the workgroup-memory reduction small next to the FMAs (16 lanes of
+ * 8 x 16 tiles were the fastest of the shapes tried on lavapipe, at minibatches of 1024 and 4096).
  */
 export const SHARED_TILING: GradientTiling = { tileK: 8, tileJ: 16, lanes: 16 };
 /**
  * Small chunks: one invocation per 4 x 4 tile sums the whole chunk. A workgroup of the shared tiling costs a
- * barrier and its workgroup memory whatever the chunk, which SwiftShader pays dearly. Gradient-kernel time per
- * iteration (CartPole-v1, 2 x 64 networks; shared -> direct), on lavapipe: chunks of 32 samples 10.2 -> < 1 ms,
- * 256: 25.7 -> 24.2 ms, 1024: 56 -> 82 ms; on SwiftShader (Node): 32: 122 -> 13 ms, 256: 203 -> 85 ms, 1024:
- * 288 -> 211 ms, 16384: 2.5 -> 3.5 s. Hence direct up to DIRECT_TILING_MAX_CHUNK samples.
+ * barrier and its workgroup memory whatever the chunk, which SwiftShader pays dearly; the direct tiling wins on
+ * both software adapters at small chunks, the shared one on lavapipe from about a thousand samples. Hence direct
+ * up to DIRECT_TILING_MAX_CHUNK samples (bench/kernels/gradients.ts measures the rule on the adapter in use).
  */
 export const DIRECT_TILING: GradientTiling = { tileK: 4, tileJ: 4, lanes: 1 };
 export const DIRECT_TILING_MAX_CHUNK = 512;

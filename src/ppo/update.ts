@@ -1,6 +1,7 @@
 /**
- * Owner of the PPO update kernels (src/ppo/epoch.wgsl.ts, src/ppo/loss.wgsl.ts, src/ppo/gradients.wgsl.ts) and of the
- * Adam instance over the agent's flat parameters. One iteration's update is encoded as:
+ * The PPO update: its kernels (epoch.wgsl.ts, loss.wgsl.ts, gradients.wgsl.ts) and Adam over the agent's flat
+ * parameters. It works on the run's record (runnerState.ts: parameters, gradients, Adam's state, the rollout, the
+ * iteration's hyperparameters, β, the minibatch records) and owns only its scratch. One iteration's update is encoded as:
  *
  *   for each epoch:      epoch kernel (permutation, per-minibatch advantage mean/std, KL early stop)   1 dispatch
  *     for each minibatch, for each chunk of it:
@@ -23,6 +24,10 @@ import { Adam } from '../nn/adam.js';
 import type { AgentLayout } from '../agent/agent.js';
 import { gradientTilingFor, RECORD_DONE, RECORD_WORDS, ScratchLayout, Stat, type GradientTiling } from './scratch.js';
 import type { RolloutLayout } from './storage.js';
+import type { RunnerState } from './runnerState.js';
+
+/** The part of the run's record the update reads and writes. */
+export type UpdateBuffers = Pick<RunnerState, 'params' | 'grads' | 'moments' | 'control' | 'storage' | 'store' | 'hyper' | 'ppoState' | 'records'>;
 
 /** Samples per chunk at most: bounds the scratch buffer (rows x chunk floats). */
 export const CHUNK_LIMIT = 16384;
@@ -34,8 +39,6 @@ export interface UpdateSettings {
   learningRate: number;
   adamEps: number;
   maxGradNorm: number;
-  /** Initial PPO-Penalty coefficient. */
-  initBeta: number;
   /** Samples per invocation of the loss kernel; default lossSamplesFor(chunk). */
   lossSamples?: number;
   /** Tiling of the gradient kernel; default gradientTilingFor(chunk). */
@@ -53,14 +56,15 @@ export class PpoUpdate {
   /** Tiling of the gradient kernel (gradientTilingFor) and its workgroups per dispatch. */
   readonly gradientTiling: GradientTiling;
   private readonly gradientWorkgroups: number;
-  /** Per-minibatch statistics of the iteration, [updateEpochs x numMinibatches][RECORD_WORDS]. */
+  /** Per-minibatch statistics of the iteration, [updateEpochs x numMinibatches][RECORD_WORDS] (the record's). */
   readonly records: GPUBuffer;
-  /** [0] = beta (PPO-Penalty: read by the loss kernel, adapted after the update by src/ppo/klPenalty.ts), in GPU memory across iterations. */
+  /** [0] = β (PPO-Penalty: read by the loss kernel, adapted after the update by klPenalty.ts; the record's). */
   readonly state: GPUBuffer;
   private readonly perm: GPUBuffer;
   private readonly minibatchAdvantages: GPUBuffer;
   private readonly scratchBuffer: GPUBuffer;
   private readonly slots: GPUBuffer;
+  /** The iteration's hyperparameters (the record's), written by prepare(). */
   readonly hyper: GPUBuffer;
   private readonly tasks: GPUBuffer;
   private readonly epochGroup: GPUBindGroup;
@@ -76,11 +80,9 @@ export class PpoUpdate {
     adam: Adam,
     scratch: ScratchLayout,
     chunk: number,
-    params: GPUBuffer,
-    grads: GPUBuffer,
-    storage: GPUBuffer,
-    store: GPUBuffer,
+    buffers: UpdateBuffers,
   ) {
+    const { params, grads, storage, store } = buffers;
     this.adam = adam;
     this.scratch = scratch;
     const batch = layout.samples;
@@ -110,12 +112,16 @@ export class PpoUpdate {
     }
     const slotBytes = new Uint8Array(writeSlots(this.slotValues));
     this.slots = gpu.buffer({ label: 'PpoUpdate.slots', size: slotBytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, data: slotBytes });
-    this.hyper = gpu.buffer({ label: 'PpoUpdate.hyper', size: Hyper.byteSize, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.hyper = buffers.hyper;
     this.perm = gpu.buffer({ label: 'PpoUpdate.permutation', size: batch * 4 });
     this.minibatchAdvantages = gpu.buffer({ label: 'PpoUpdate.minibatchAdvantages', size: 2 * numMinibatches * 4 });
     this.scratchBuffer = gpu.buffer({ label: 'PpoUpdate.scratch', size: scratch.rows * chunk * 4 });
-    this.records = gpu.buffer({ label: 'PpoUpdate.records', size: updateEpochs * numMinibatches * RECORD_WORDS * 4 });
-    this.state = gpu.buffer({ label: 'PpoUpdate.state', size: 16, data: new Float32Array([settings.initBeta, 0, 0, 0]) });
+    this.records = buffers.records;
+    this.state = buffers.ppoState;
+    const recordBytes = updateEpochs * numMinibatches * RECORD_WORDS * 4;
+    if (this.records.size < recordBytes) {
+      throw new RangeError(`PpoUpdate: the records buffer holds ${this.records.size} bytes; expected at least ${recordBytes} (update_epochs x num_minibatches records)`);
+    }
     const taskWords = ScratchLayout.taskWords(tasks);
     this.tasks = gpu.buffer({ label: 'PpoUpdate.tasks', size: taskWords.byteLength, data: taskWords });
     const slot = { buffer: this.slots, offset: 0, size: Slot.byteSize };
@@ -157,10 +163,7 @@ export class PpoUpdate {
     agent: AgentLayout,
     layout: RolloutLayout,
     settings: UpdateSettings,
-    params: GPUBuffer,
-    grads: GPUBuffer,
-    storage: GPUBuffer,
-    store: GPUBuffer,
+    buffers: UpdateBuffers,
   ): Promise<PpoUpdate> {
     const batch = layout.samples;
     const minibatchSize = batch / settings.numMinibatches;
@@ -223,13 +226,17 @@ export class PpoUpdate {
         bindings: gradientBindings,
         build: () => gradientCode,
       }),
-      Adam.create(gpu, 'PpoUpdate.adam', params, grads, agent.table.size, {
-        learningRate: settings.learningRate,
-        eps: settings.adamEps,
-        maxGradNorm: settings.maxGradNorm,
-      }),
+      Adam.create(
+        gpu,
+        'PpoUpdate.adam',
+        buffers.params,
+        buffers.grads,
+        agent.table.size,
+        { learningRate: settings.learningRate, eps: settings.adamEps, maxGradNorm: settings.maxGradNorm },
+        { moments: buffers.moments, control: buffers.control },
+      ),
     ]);
-    return new PpoUpdate(gpu, settings, layout, { epoch, loss, gradient }, adam, scratch, chunk, params, grads, storage, store);
+    return new PpoUpdate(gpu, settings, layout, { epoch, loss, gradient }, adam, scratch, chunk, buffers);
   }
 
   /** Before encoding an iteration: its hyperparameters, learning rate; clears the early-stop flag. */
@@ -291,7 +298,7 @@ export class PpoUpdate {
 
   destroy(): void {
     this.adam.destroy();
-    for (const b of [this.perm, this.minibatchAdvantages, this.scratchBuffer, this.records, this.state, this.slots, this.hyper, this.tasks]) this.gpu.destroyBuffer(b);
+    for (const b of [this.perm, this.minibatchAdvantages, this.scratchBuffer, this.slots, this.tasks]) this.gpu.destroyBuffer(b);
   }
 }
 

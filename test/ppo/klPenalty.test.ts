@@ -87,7 +87,8 @@ async function runKlPass(gpu: Gpu, fixture: Fixture, beta: number, klTarget: num
     invMinibatch: 1, klTarget, minibatchSize: layout.samples, numMinibatches: 1, halfBits: 0, numRecords: 1,
   }));
   const state = gpu.buffer({ label: 'KlPenaltyTest.state', size: 16, data: new Float32Array([beta, 0, 0, 0]) });
-  const pass = await KlPenalty.create(gpu, agent, layout, { params, storage, store, hyper, state }, maxPartials === undefined ? {} : { maxPartials });
+  const klResult = gpu.buffer({ label: 'KlPenaltyTest.klResult', size: 16 });
+  const pass = await KlPenalty.create(gpu, agent, layout, { params, storage, store, hyper, ppoState: state, klResult }, maxPartials === undefined ? {} : { maxPartials });
   const recorder = new Recorder(gpu, 'KlPenaltyTest.encoder');
   pass.encode(recorder);
   recorder.submit();
@@ -95,7 +96,7 @@ async function runKlPass(gpu: Gpu, fixture: Fixture, beta: number, klTarget: num
   expect(Array.from(after.subarray(1)), 'the state words after β are left alone').toEqual([0, 0, 0]);
   const partialCount = pass.partialCount;
   pass.destroy();
-  for (const b of [storage, params, store, hyper, state]) b.destroy();
+  for (const b of [storage, params, store, hyper, state, klResult]) b.destroy();
   return { d: result[0]!, beta: after[0]!, partialCount };
 }
 
@@ -167,7 +168,7 @@ describe('PPO-Penalty: KL after the update and the β rule', () => {
     const fixture = randomFixture(discrete, 8, 500);
     const plain = new RolloutLayout({ ...fixture.layout.shape, keepOldDist: false });
     const dummy = gpu.buffer({ label: 'KlPenaltyTest.dummy', size: 256 });
-    const buffers = { params: dummy, storage: dummy, store: dummy, hyper: dummy, state: dummy };
+    const buffers = { params: dummy, storage: dummy, store: dummy, hyper: dummy, ppoState: dummy, klResult: dummy };
     await expect(KlPenalty.create(gpu, fixture.agent, plain, buffers)).rejects.toThrow(/keepOldDist false; expected true/);
     await expect(KlPenalty.create(gpu, fixture.agent, fixture.layout, buffers, { maxPartials: 0 })).rejects.toThrow(/'maxPartials' is 0; expected an integer in \[1, /);
     dummy.destroy();
@@ -188,7 +189,7 @@ describe('PPO-Penalty: KL after the update and the β rule', () => {
       await trainer.train({ totalSteps: 8 * 16, onIteration: (r) => void reports.push(r) });
       expect(reports.length).toBe(1);
       const ppo = trainer.algorithm;
-      const [data, theta] = await Promise.all([readFloat32(gpu, ppo.storage, ppo.layout.floats), ppo.readParameters()]);
+      const [data, theta] = await Promise.all([readFloat32(gpu, ppo.state.storage, ppo.layout.floats), ppo.readParameters()]);
       return { report: reports[0]!, reference: batchKlReference(theta, ppo.agent, ppo.layout, data), initBeta };
     } finally {
       trainer.destroy();

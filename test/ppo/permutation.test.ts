@@ -9,6 +9,7 @@ import { readUint32 } from '../../src/gpu/readback.js';
 import { Recorder } from '../../src/gpu/recorder.js';
 import { AgentLayout, actionWidth } from '../../src/agent/agent.js';
 import { RolloutLayout } from '../../src/ppo/storage.js';
+import { RunnerState } from '../../src/ppo/runnerState.js';
 import { PpoUpdate } from '../../src/ppo/update.js';
 import { epochKeyHost, epochOrderHost, feistelRoundKeysHost } from '../../shaders/permutation.js';
 import { gpuTest } from '../helpers/gpu.js';
@@ -73,19 +74,15 @@ describe('minibatch order', () => {
         const layout = new RolloutLayout({ numEnvs: batch, numSteps: 1, obsSize: 2, actionWidth: actionWidth(action), policyOutputs: 2, keepOldDist: false });
         const data = new Float32Array(layout.floats);
         data.set(randomArray(random, batch, -1, 1), layout.offsets.advantages);
-        const storage = gpu.buffer({ label: 'PermutationTest.storage', size: layout.bytes, data });
-        const params = gpu.buffer({ label: 'PermutationTest.params', size: agent.table.byteSize, data: agent.initialParameters(1) });
-        const grads = gpu.buffer({ label: 'PermutationTest.grads', size: agent.table.byteSize });
-        const store = layout.allocateUniform(gpu, 'PermutationTest.layout');
+        const state = new RunnerState(gpu, { agent, layout, updateEpochs: epochs, numMinibatches: numMinibatches, learningRate: 1e-3, initBeta: 1, penalty: false, seed: 1 }, 'PermutationTest');
+        gpu.write(state.storage, 0, data);
+        const { params, grads } = state;
         const update = await PpoUpdate.create(
           gpu,
           agent,
           layout,
-          { algo: 'clip', numMinibatches, updateEpochs: epochs, learningRate: 1e-3, adamEps: 1e-5, maxGradNorm: 0.5, initBeta: 1 },
-          params,
-          grads,
-          storage,
-          store,
+          { algo: 'clip', numMinibatches, updateEpochs: epochs, learningRate: 1e-3, adamEps: 1e-5, maxGradNorm: 0.5},
+          state,
         );
         const orders: Uint32Array[][] = [];
         for (const iteration of iterations) {
@@ -117,7 +114,7 @@ describe('minibatch order', () => {
           }
         }
         update.destroy();
-        for (const b of [storage, params, grads, store]) b.destroy();
+        state.destroy();
       }
     },
     120_000,

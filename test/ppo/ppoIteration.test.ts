@@ -16,6 +16,7 @@ import { readFloat32 } from '../../src/gpu/readback.js';
 import { Recorder } from '../../src/gpu/recorder.js';
 import { AgentLayout, actionWidth } from '../../src/agent/agent.js';
 import { RolloutLayout } from '../../src/ppo/storage.js';
+import { RunnerState } from '../../src/ppo/runnerState.js';
 import { PpoUpdate } from '../../src/ppo/update.js';
 import { Ppo } from '../../src/ppo/ppo.js';
 import { resolveConfig } from '../../src/config.js';
@@ -258,19 +259,16 @@ async function checkCase(gpu: Gpu, c: GpuCase, seed: number): Promise<void> {
   const { agent, layout } = rollout;
   const learningRate = annealedLearningRate(BASE_LEARNING_RATE, ITERATION, NUM_ITERATIONS, true);
   expect(learningRate).toBeCloseTo(0.6 * BASE_LEARNING_RATE, 12);
-  const storage = gpu.buffer({ label: 'PpoIterationTest.storage', size: layout.bytes, data: rollout.data });
-  const params = gpu.buffer({ label: 'PpoIterationTest.params', size: agent.table.byteSize, data: rollout.theta0 });
-  const grads = gpu.buffer({ label: 'PpoIterationTest.grads', size: agent.table.byteSize });
-  const store = layout.allocateUniform(gpu, 'PpoIterationTest.layout');
+  const state = new RunnerState(gpu, { agent, layout, updateEpochs: UPDATE_EPOCHS, numMinibatches: NUM_MINIBATCHES, learningRate: BASE_LEARNING_RATE, initBeta: 0.7, penalty, seed: 1 }, 'PpoIterationTest');
+  gpu.write(state.storage, 0, rollout.data);
+  gpu.write(state.params, 0, rollout.theta0);
+  const { params, grads } = state;
   const update = await PpoUpdate.create(
     gpu,
     agent,
     layout,
-    { algo: c.algo, numMinibatches: NUM_MINIBATCHES, updateEpochs: UPDATE_EPOCHS, learningRate: BASE_LEARNING_RATE, adamEps: ADAM_EPS, maxGradNorm: c.maxGradNorm, initBeta: 0.7 },
-    params,
-    grads,
-    storage,
-    store,
+    { algo: c.algo, numMinibatches: NUM_MINIBATCHES, updateEpochs: UPDATE_EPOCHS, learningRate: BASE_LEARNING_RATE, adamEps: ADAM_EPS, maxGradNorm: c.maxGradNorm},
+    state,
   );
   try {
     // PPO-Penalty's beta as the update kernels read it: PpoUpdate.state[0].
@@ -318,7 +316,7 @@ async function checkCase(gpu: Gpu, c: GpuCase, seed: number): Promise<void> {
     expect(differs(gpuStopped.params, full.theta, parameterTolerance(learningRate))).toBe(true);
   } finally {
     update.destroy();
-    for (const b of [storage, params, grads, store]) b.destroy();
+    state.destroy();
   }
 }
 

@@ -10,6 +10,7 @@ import { readFloat32, readUint32 } from '../../src/gpu/readback.js';
 import { Recorder } from '../../src/gpu/recorder.js';
 import { AgentLayout, actionWidth } from '../../src/agent/agent.js';
 import { RolloutLayout } from '../../src/ppo/storage.js';
+import { RunnerState } from '../../src/ppo/runnerState.js';
 import { PpoUpdate } from '../../src/ppo/update.js';
 import { RECORD_WORDS, SHARED_TILING, Stat, type GradientTiling } from '../../src/ppo/scratch.js';
 import type { ActionSpace } from '../../src/envs/spec.js';
@@ -96,20 +97,17 @@ async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
   if (c.algo === 'penalty' && oldLogstd) oldLogstd.forEach((v, d) => (data[o.oldDist + agent.policyOutputs * M + d] = v));
   expect(width).toBeGreaterThan(0);
 
-  const storage = gpu.buffer({ label: 'PpoUpdateTest.storage', size: layout.bytes, data });
-  const params = gpu.buffer({ label: 'PpoUpdateTest.params', size: agent.table.byteSize, data: theta0 });
-  const grads = gpu.buffer({ label: 'PpoUpdateTest.grads', size: agent.table.byteSize });
-  const store = layout.allocateUniform(gpu, 'PpoUpdateTest.layout');
   const beta = 0.7;
+  const state = new RunnerState(gpu, { agent, layout, updateEpochs: 1, numMinibatches: c.numMinibatches, learningRate: 1e-3, initBeta: beta, penalty: c.algo === 'penalty', seed: 1 }, 'PpoUpdateTest');
+  gpu.write(state.storage, 0, data);
+  gpu.write(state.params, 0, theta0);
+  const { params, grads } = state;
   const update = await PpoUpdate.create(
     gpu,
     agent,
     layout,
-    { algo: c.algo, numMinibatches: c.numMinibatches, updateEpochs: 1, learningRate: 1e-3, adamEps: 1e-5, maxGradNorm: 0, initBeta: beta, ...(c.lossSamples ? { lossSamples: c.lossSamples } : {}), ...(c.gradientTiling ? { gradientTiling: c.gradientTiling } : {}) },
-    params,
-    grads,
-    storage,
-    store,
+    { algo: c.algo, numMinibatches: c.numMinibatches, updateEpochs: 1, learningRate: 1e-3, adamEps: 1e-5, maxGradNorm: 0, ...(c.lossSamples ? { lossSamples: c.lossSamples } : {}), ...(c.gradientTiling ? { gradientTiling: c.gradientTiling } : {}) },
+    state,
   );
   const config: LossConfig = { algo: c.algo, clipCoef: 0.2, entCoef: 0.03, vfCoef: 0.6, normAdv: c.normAdv, clipVloss: c.clipVloss, beta, oldLogstd };
   update.prepare(
@@ -165,7 +163,7 @@ async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
     }
   }
   update.destroy();
-  for (const b of [storage, params, grads, store]) b.destroy();
+  state.destroy();
 }
 
 describe('PPO update kernels', () => {

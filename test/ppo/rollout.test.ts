@@ -68,7 +68,7 @@ async function replay(gpu: Gpu, reference: ReferenceEnv, envId: string, numEnvs:
   const theta = ppo.agent.initialParameters(config.seed);
   const read = await ppo.submitIteration(1, 2);
   const stats = IterationStats.decode(await read());
-  const data = await readFloat32(gpu, ppo.storage, ppo.layout.floats);
+  const data = await readFloat32(gpu, ppo.state.storage, ppo.layout.floats);
   const o = ppo.layout.offsets;
   const M = ppo.layout.samples;
   const O = reference.observationSize;
