@@ -273,15 +273,20 @@ export class PpoUpdate {
     recorder.dispatch(this.pipelines.epoch, this.epochGroup, [this.settings.numMinibatches], [slot * SLOT_STRIDE]);
   }
 
-  /** Loss and gradient kernels over every chunk of one minibatch: `grads` then holds its gradient. */
-  encodeGradient(recorder: Recorder, epoch: number, minibatch: number): void {
+  /**
+   * Loss and gradient kernels over every chunk of one minibatch: `grads` then holds its gradient. `only` records
+   * one of the two kernels (the benchmark's kernel lab times them apart; training always runs both).
+   */
+  encodeGradient(recorder: Recorder, epoch: number, minibatch: number, only?: 'loss' | 'gradient'): void {
     const maxPerDim = this.gpu.limits.maxComputeWorkgroupsPerDimension;
     const perMinibatch = this.chunksPerMinibatch;
     for (let c = 0; c < perMinibatch; c++) {
       const index = (epoch * this.settings.numMinibatches + minibatch) * perMinibatch + c;
       const offsets = [index * SLOT_STRIDE];
-      recorder.dispatch(this.pipelines.loss, this.lossGroup, gridFor(Math.ceil(this.slotValues[index]!.chunk_size / this.lossSamples), LOSS_WORKGROUP, maxPerDim), offsets);
-      recorder.dispatch(this.pipelines.gradient, this.gradientGroup, [this.gradientWorkgroups], offsets);
+      if (only !== 'gradient') {
+        recorder.dispatch(this.pipelines.loss, this.lossGroup, gridFor(Math.ceil(this.slotValues[index]!.chunk_size / this.lossSamples), LOSS_WORKGROUP, maxPerDim), offsets);
+      }
+      if (only !== 'loss') recorder.dispatch(this.pipelines.gradient, this.gradientGroup, [this.gradientWorkgroups], offsets);
     }
   }
 

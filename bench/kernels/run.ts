@@ -1,0 +1,62 @@
+/**
+ * The kernel lab on its own: `npm run bench:kernels -- [gradients] [adam] [--quick]` (all when none is named).
+ * Measures the adapter's FMA peak first (the yardstick of "of peak"), then validates and times each operation's
+ * variants, and prints one Markdown table per operation. Another adapter in Node:
+ * `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json npm run bench:kernels`.
+ */
+import { getGpu } from '../../src/gpu/device.js';
+import { benchFmaPeak } from '../cases/fmaPeak.js';
+import { formatNumber, markdownTable } from '../harness.js';
+import { adamLab } from './adam.js';
+import { gradientLab } from './gradients.js';
+
+const OPERATIONS = ['gradients', 'adam'] as const;
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const named = args.filter((a) => !a.startsWith('--'));
+for (const name of named) {
+  if (!(OPERATIONS as readonly string[]).includes(name)) {
+    console.error(`bench:kernels: unknown operation '${name}'; expected ${OPERATIONS.join(', ')}`);
+    process.exit(2);
+  }
+}
+const selected = named.length ? named : [...OPERATIONS];
+const log = (line: string) => console.error(`[kernels] ${line}`);
+const gpu = await getGpu();
+log(`adapter ${[gpu.adapter.vendor, gpu.adapter.architecture, gpu.adapter.description].filter(Boolean).join(' / ')}${quick ? ', quick run' : ''}`);
+const peak = await benchFmaPeak({ gpu, quick: true, log });
+log(`FMA peak ${peak.gflops.toFixed(1)} GFLOP/s`);
+const reps = quick ? 3 : 7;
+const target = quick ? 0.05 : 0.2;
+const pct = (v: unknown) => (typeof v === 'number' ? `${(100 * v).toFixed(1)}%` : '–');
+
+if (selected.includes('gradients')) {
+  const rows = await gradientLab(gpu, { batches: quick ? [128, 1024] : [128, 512, 1024, 4096], reps, target, peakGflops: peak.gflops, log });
+  console.log(`\n## PPO minibatch gradient (CartPole network 4-64-64-2 / 4-64-64-1), FMA peak ${peak.gflops.toFixed(1)} GFLOP/s\n`);
+  console.log(
+    markdownTable(
+      ['kernel', 'variant', 'batch', 'engine picks it', 'ms (spread)', 'GFLOP/s', 'of FMA peak', 'clock'],
+      rows.map((r) => [
+        String(r.params.kernel),
+        String(r.params.variant),
+        String(r.params.batch),
+        r.params.engineChoice === undefined ? '' : r.params.engineChoice ? 'yes' : 'no',
+        `${formatNumber(r.median)} (${formatNumber(r.min)}–${formatNumber(r.max)})`,
+        typeof r.params.gflops === 'number' ? r.params.gflops.toFixed(2) : '',
+        pct(r.params.fractionOfPeak),
+        String(r.params.clock),
+      ]),
+    ),
+  );
+}
+if (selected.includes('adam')) {
+  const rows = await adamLab(gpu, { counts: quick ? [4_738, 1_000_000] : [4_738, 70_000, 1_000_000], reps, target, log });
+  console.log('\n## Adam with global-norm clipping\n');
+  console.log(
+    markdownTable(
+      ['parameters', 'variant', 'ms per step (spread)', 'GB/s (32 bytes per parameter)', 'clock'],
+      rows.map((r) => [String(r.params.count), String(r.params.variant), `${formatNumber(r.median)} (${formatNumber(r.min)}–${formatNumber(r.max)})`, Number(r.params.gbps).toFixed(2), String(r.params.clock)]),
+    ),
+  );
+}
+gpu.destroy();

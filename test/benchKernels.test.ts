@@ -1,0 +1,36 @@
+/**
+ * The kernel lab's validations (bench/kernels/): every variant of each operation agrees with its float64 reference
+ * at a tiny size, so a wrong variant or a broken engine kernel fails here, not only in `npm run bench:kernels`.
+ * Validation only; the lab's timings belong to the benchmark.
+ */
+import { describe, expect } from 'vitest';
+import { buildGradientBench, GRADIENT_VARIANTS, validateGradient } from '../bench/kernels/gradients.js';
+import { buildAdamBench, validateAdam } from '../bench/kernels/adam.js';
+import { SINGLE_PASS_LIMIT } from '../src/nn/reduction.js';
+import { gpuTest } from './helpers/gpu.js';
+
+describe('kernel lab', () => {
+  for (const variant of Object.keys(GRADIENT_VARIANTS)) {
+    gpuTest(`gradient kernel '${variant}' equals the float64 analytic gradient at batches 7 and 65`, async (gpu) => {
+      for (const batch of [7, 65]) {
+        const bench = await buildGradientBench(gpu, batch, variant, [5, 4]);
+        try {
+          expect(await validateGradient(gpu, bench)).toBeLessThan(1e-4);
+        } finally {
+          bench.destroy();
+        }
+      }
+    });
+  }
+
+  gpuTest('Adam equals torch.optim.Adam in float64, with the one-pass and the two-pass norm', async (gpu) => {
+    for (const count of [65, SINGLE_PASS_LIMIT + 7]) {
+      const bench = await buildAdamBench(gpu, count);
+      try {
+        expect(await validateAdam(gpu, bench)).toBeLessThan(1e-5);
+      } finally {
+        bench.destroy();
+      }
+    }
+  });
+});
