@@ -6,7 +6,8 @@
  * State (108 + 1 floats, every value an integer):
  *   [0] ball_y  [1] ball_x  [2] ball_dir (0 up-left, 1 up-right, 2 down-right, 3 down-left)  [3] pos (paddle x)
  *   [4] last_y  [5] last_x  [6] strike (0/1)  [7] terminal (0/1)  [8 + y*10 + x] brick map (0/1)
- *   [108] last_action (the action taken on the previous step; 0 after a reset)
+ *   [108] last_action (the action taken on the previous step; 0 after a reset: MinAtar's wrapper starts at 0 and
+ *         keeps it across its resets, here each episode starts from 0 so that episodes depend only on their draws)
  * Observation: MinAtar's state(), 10x10x4 in (y, x, channel) order, channels paddle, ball, trail, brick, as 0/1.
  *
  * One step, in MinAtar's order:
