@@ -110,7 +110,8 @@ export class ReferenceVecEnv {
         for (let k = 0; k < A; k++) this.clipped[k] = Math.min(Math.max(actions[n * A + k]!, this.low[k]!), this.high[k]!);
         action = this.clipped;
       }
-      this.ref.step(state, action, this.outcome);
+      const rng = this.ref.stepDraws ? rngHost.create(this.seed, RngStream.envStep | (this.steps[n]! << 4), n, this.episode[n]!) : undefined;
+      this.ref.step(state, action, this.outcome, rng);
       const reward = this.outcome.reward;
       const steps = this.steps[n]! + 1;
       const terminated = this.outcome.terminated;

@@ -12,6 +12,8 @@ import { RngStream, rngHost } from '../../shaders/rng.js';
 import { GpuVecEnv } from '../../src/envs/gpuEnv.js';
 import { getEnvDefinition, isGpuEnvDefinition } from '../../src/envs/registry.js';
 import type { GpuEnvDefinition } from '../../src/envs/spec.js';
+import type { Gpu } from '../../src/gpu/device.js';
+import { readBuffer } from '../../src/gpu/readback.js';
 import { Recorder } from '../../src/gpu/recorder.js';
 import { REFERENCE_ENVS, type ReferenceEnv, type ReferenceOutcome } from '../../reference/envs/index.js';
 import { gpuIdle, measure, rateResult, type BenchContext, type CaseResult } from '../harness.js';
@@ -77,7 +79,8 @@ class ReferenceBatch {
     const discrete = actions instanceof Int32Array;
     for (let n = 0; n < this.numEnvs; n++) {
       const action = discrete ? actions[n]! : actions.subarray(n * actionSize, (n + 1) * actionSize);
-      this.ref.step(this.state.subarray(n * S, (n + 1) * S), action, this.outcome);
+      const rng = this.ref.stepDraws ? rngHost.create(this.seed, RngStream.envStep | (this.steps[n]! << 4), n, this.episode[n]!) : undefined;
+      this.ref.step(this.state.subarray(n * S, (n + 1) * S), action, this.outcome, rng);
       this.reward[n] = this.outcome.reward;
       const taken = this.steps[n]! + 1;
       if (this.outcome.terminated || taken >= this.maxEpisodeSteps) this.resetEnv(n);
@@ -87,11 +90,12 @@ class ReferenceBatch {
 }
 
 /** One step from the reset on the GPU vs. the reference from the same (exactly reproduced) reset states. */
-async function validate(env: GpuVecEnv, ref: ReferenceEnv, actions: Int32Array | Float32Array): Promise<void> {
+async function validate(gpu: Gpu, env: GpuVecEnv, ref: ReferenceEnv, actions: Int32Array | Float32Array): Promise<void> {
   const def = env.definition;
   const count = Math.min(env.numEnvs, 256);
   await env.reset();
   const initial = await env.getState();
+  const episodeIndex = new Uint32Array(await readBuffer(gpu, env.buffers.episodeIndex));
   const result = await env.step(actions);
   const S = ref.stateSize;
   const O = ref.observationSize;
@@ -101,7 +105,9 @@ async function validate(env: GpuVecEnv, ref: ReferenceEnv, actions: Int32Array |
   const outcome: ReferenceOutcome = { reward: 0, terminated: false };
   for (let n = 0; n < count; n++) {
     state.set(initial.subarray(n * S, (n + 1) * S));
-    ref.step(state, actions instanceof Int32Array ? actions[n]! : actions.subarray(n * actionSize, (n + 1) * actionSize), outcome);
+    // The first step of the episode just started: step count 0, episode index as the engine holds it.
+    const rng = ref.stepDraws ? rngHost.create(env.seed, RngStream.envStep, n, episodeIndex[n]!) : undefined;
+    ref.step(state, actions instanceof Int32Array ? actions[n]! : actions.subarray(n * actionSize, (n + 1) * actionSize), outcome, rng);
     ref.observe(state, obs);
     for (let k = 0; k < O; k++) {
       const got = result.finalObs[n * O + k]!;
@@ -138,7 +144,7 @@ export async function benchEnvs(context: BenchContext): Promise<CaseResult[]> {
         gpu.buffer({ label: `EnvBench.actions${i}`, size: data.byteLength, usage: GPUBufferUsage.STORAGE, data }),
       );
       try {
-        await validate(env, ref, actionSets[0]!);
+        await validate(gpu, env, ref, actionSets[0]!);
         const steps = gpuStepsPerSubmit(numEnvs);
         const timing = await measure(
           async () => {

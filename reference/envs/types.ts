@@ -15,8 +15,13 @@ export interface ReferenceEnv {
   observationSize: number;
   /** Writes the first state of an episode, drawn from `rng` as the GPU environment draws it. */
   reset(rng: HostRng, state: Float64Array): void;
-  /** Advances `state` one step under `action` (an index, or the components of a box action). */
-  step(state: Float64Array, action: number | ArrayLike<number>, out: ReferenceOutcome): void;
+  /**
+   * Advances `state` one step under `action` (an index, or the components of a box action). Environments whose
+   * step draws randomness (stepDraws) take `rng`: the step generator as the engine creates it (stepRng).
+   */
+  step(state: Float64Array, action: number | ArrayLike<number>, out: ReferenceOutcome, rng?: HostRng): void;
+  /** True when step() draws from `rng` (it must then be given). */
+  stepDraws?: boolean;
   observe(state: ArrayLike<number>, obs: Float64Array | Float32Array): void;
   /** Gymnasium's termination test of a state (false for environments that never terminate). */
   terminal(state: ArrayLike<number>): boolean;

@@ -1,5 +1,6 @@
-/** The built-in GPU environments (Gymnasium's classic control), in the order listEnvs() reports them. */
+/** The built-in GPU environments (Gymnasium's classic control, then MinAtar's Breakout), in the order listEnvs() reports them. */
 import { acrobotDefinition } from './acrobot.js';
+import { breakoutDefinition } from './breakout.js';
 import { cartPoleDefinition } from './cartpole.js';
 import { mountainCarDefinition } from './mountainCar.js';
 import { mountainCarContinuousDefinition } from './mountainCarContinuous.js';
@@ -12,6 +13,7 @@ export const BUILTIN_ENVS: readonly GpuEnvDefinition[] = [
   mountainCarDefinition,
   mountainCarContinuousDefinition,
   pendulumDefinition,
+  breakoutDefinition,
 ];
 
-export { acrobotDefinition, cartPoleDefinition, mountainCarDefinition, mountainCarContinuousDefinition, pendulumDefinition };
+export { acrobotDefinition, breakoutDefinition, cartPoleDefinition, mountainCarDefinition, mountainCarContinuousDefinition, pendulumDefinition };
