@@ -24,3 +24,4 @@ export {
 } from './jsEnv.js';
 export { EnvInputError, UnknownEnvError } from './errors.js';
 export type { ActionSpace, BoxSpace, DiscreteSpace, EnvSpec, GpuEnvDefinition, StepResult, VecEnv } from './spec.js';
+export { breakoutVariant, type BreakoutOptions } from './builtins/breakout.js';
