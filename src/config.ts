@@ -169,18 +169,15 @@ export const TUNED: Record<string, Partial<TrainerConfig>> = {
     learning_rate: 1e-3,
     total_timesteps: 200_000,
   },
-  // The greedy policy must choose the first swing's direction from the start position (velocity 0): a sharp
-  // boundary in x that a larger batch and a larger annealed step size settle within the budget.
   'MountainCar-v0': {
-    num_envs: 64,
+    num_envs: 16,
     num_steps: 16,
-    learning_rate: 1e-3,
     gae_lambda: 0.98,
     update_epochs: 4,
     ent_coef: 0,
     norm_obs: true,
     norm_reward: true,
-    total_timesteps: 2_000_000,
+    total_timesteps: 1_000_000,
   },
   'MountainCarContinuous-v0': {
     num_envs: 16,
