@@ -56,7 +56,7 @@ function validateStateFields(where: string, def: Record<string, unknown>, requir
 }
 
 /** The keys of a definition, shared by both kinds; each kind adds its code (wgsl or create). */
-const SPEC_KEYS = ['id', 'observationSize', 'action', 'maxEpisodeSteps', 'rewardThreshold', 'stateSize', 'stateNames'] as const;
+const SPEC_KEYS = ['id', 'observationSize', 'observationShape', 'action', 'maxEpisodeSteps', 'rewardThreshold', 'stateSize', 'stateNames'] as const;
 const GPU_KEYS = [...SPEC_KEYS, 'wgsl'];
 const JS_KEYS = [...SPEC_KEYS, 'create'];
 

@@ -24,6 +24,11 @@ export interface EnvSpec {
   /** Gymnasium id, e.g. 'CartPole-v1'. */
   id: string;
   observationSize: number;
+  /**
+   * The observation's shape where it is more than a flat vector, outermost first (MinAtar's grids: [10, 10, 4] in
+   * (y, x, channel) order); the observation is that array flattened row-major, so the product is observationSize.
+   */
+  observationShape?: number[];
   action: ActionSpace;
   /** TimeLimit: an episode is truncated once it has taken this many steps. */
   maxEpisodeSteps: number;

@@ -73,13 +73,35 @@ export function validateSpecFields(where: string, value: unknown): EnvSpec {
     throw new EnvInputError(where, 'id', describeValue(def.id), "a non-empty string without spaces, e.g. 'MyGame-v0'");
   }
   const observationSize = requirePositiveInteger(where, 'observationSize', def.observationSize);
+  const observationShape = def.observationShape === undefined ? undefined : validateObservationShape(where, def.observationShape, observationSize);
   const action = validateActionSpace(where, def.action);
   const maxEpisodeSteps = requirePositiveInteger(where, 'maxEpisodeSteps', def.maxEpisodeSteps, MAX_EPISODE_STEPS_LIMIT);
   const threshold = def.rewardThreshold;
   if (threshold !== undefined && threshold !== null && (typeof threshold !== 'number' || !Number.isFinite(threshold))) {
     throw new EnvInputError(where, 'rewardThreshold', describeValue(threshold), 'a finite number, or null/absent for none');
   }
-  return { id: def.id, observationSize, action, maxEpisodeSteps, rewardThreshold: (threshold as number | null | undefined) ?? null };
+  return {
+    id: def.id,
+    observationSize,
+    ...(observationShape ? { observationShape } : {}),
+    action,
+    maxEpisodeSteps,
+    rewardThreshold: (threshold as number | null | undefined) ?? null,
+  };
+}
+
+/** An observation shape: a non-empty array of positive integers whose product is observationSize. */
+export function validateObservationShape(where: string, value: unknown, observationSize: number): number[] {
+  const expected = `a non-empty array of positive integers whose product is observationSize (${observationSize})`;
+  if (!Array.isArray(value) || value.length === 0) throw new EnvInputError(where, 'observationShape', describeValue(value), expected);
+  value.forEach((d, i) => {
+    if (!isPositiveInteger(d)) throw new EnvInputError(where, `observationShape[${i}]`, describeValue(d), 'a positive integer');
+  });
+  const product = (value as number[]).reduce((a, b) => a * b, 1);
+  if (product !== observationSize) {
+    throw new EnvInputError(where, 'observationShape', `[${value.join(', ')}] (product ${product})`, expected);
+  }
+  return [...(value as number[])];
 }
 
 /** Expected constructor and meaning of the actions array of a space, for messages. */

@@ -58,6 +58,10 @@ describe('registry', () => {
       [{ maxEpisodeSteps: 0 }, /maxEpisodeSteps is 0; expected a positive integer <= 268435456/],
       [{ maxEpisodeSteps: 2 ** 28 + 1 }, /maxEpisodeSteps is 268435457/],
       [{ rewardThreshold: Number.NaN }, /rewardThreshold is NaN; expected a finite number, or null\/absent for none/],
+      [{ observationShape: [3] }, /observationShape is \[3\] \(product 3\); expected a non-empty array of positive integers whose product is observationSize \(2\)/],
+      [{ observationShape: [] }, /observationShape is an array of length 0; expected a non-empty array/],
+      [{ observationShape: 2 }, /observationShape is 2; expected a non-empty array/],
+      [{ observationShape: [2, 0.5] }, /observationShape\[1\] is 0.5; expected a positive integer/],
       [{ stateSize: undefined }, /stateSize is undefined; expected a positive integer/],
       [{ stateNames: ['a', 'b'] }, /stateNames is an array of length 2; expected an array of 1 strings/],
       [{ wgsl: '' }, /wgsl is ""; expected the WGSL source of env_reset, env_step and env_observe/],
@@ -79,6 +83,12 @@ describe('registry', () => {
     expect(listEnvs().some((e) => e.id === 'Bad-v0')).toBe(false);
     const { wgsl: _wgsl, ...walkSpec } = walk;
     expect(() => defineJsEnv({ ...walkSpec, id: 'BadJs-v0', create: 'no' } as never)).toThrow(/defineJsEnv: create is "no"; expected a function/);
+  });
+
+  test('an observation shape is kept when given (its product is observationSize) and absent otherwise', () => {
+    expect(defineGpuEnv({ ...walk, id: 'Shaped-v0', observationShape: [1, 2] }).observationShape).toEqual([1, 2]);
+    expect(Object.hasOwn(defineGpuEnv({ ...walk, id: 'Flat-v0' }), 'observationShape')).toBe(false);
+    expect(getEnvDefinition('MinAtar/Breakout-v1').observationShape).toEqual([10, 10, 4]);
   });
 
   test('ids are unique: built-ins cannot be replaced, custom ones only on request', () => {
