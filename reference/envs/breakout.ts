@@ -4,7 +4,8 @@
  *   [ball_y, ball_x, ball_dir, pos, last_y, last_x, strike, terminal, brick map (100, y * 10 + x), last_action].
  * Actions 0, 1, 2 are MinAtar's 'n', 'l', 'r'. The random draws are the engine's: reset takes one word (unit < 1/2
  * is choice(2) = 0), each step one word (unit < fround(p) repeats last_action). Every value is an integer, so the
- * GPU must match exactly.
+ * GPU must match exactly. step() needs the step generator as the engine creates it (stream envStep | steps << 4,
+ * index n, counter = episode index).
  */
 import { rngHost, type HostRng } from '../../shaders/rng.js';
 import { actionIndex, type ReferenceEnv, type ReferenceOutcome } from './types.js';
@@ -31,18 +32,20 @@ export function breakoutReferenceWith(stickyActionProbability: number): Referenc
     observationSize: 400,
     stepDraws: true,
     reset(rng: HostRng, state: Float64Array): void {
+      // Env.reset, in its order; the brick map starts empty, then rows 1-3 are filled.
       state.fill(0);
+      state[0] = 3;
       const ballStart = rngHost.unit(rng.next4()[0]) < 0.5 ? 0 : 1;
       const [x, dir] = ([[0, 2], [9, 3]] as const)[ballStart];
-      state[0] = 3;
       state[1] = x;
       state[2] = dir;
       state[3] = 4;
       fillRows(state);
       state[6] = 0;
-      state[4] = 3;
       state[5] = x;
+      state[4] = 3;
       state[7] = 0;
+      // Not MinAtar's: its wrapper keeps last_action across resets; here every episode starts from 0.
       state[LAST_ACTION] = 0;
     },
     step(state: Float64Array, action: number | ArrayLike<number>, out: ReferenceOutcome, rng?: HostRng): void {

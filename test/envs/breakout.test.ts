@@ -8,14 +8,14 @@
  * whole-episode test runs maxEpisodeSteps = 2^28 steps; these tests cover the same ground for a game with no time
  * limit.
  */
-import { describe, expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { RngStream, rngHost } from '../../shaders/rng.js';
 import { readBuffer } from '../../src/gpu/readback.js';
 import type { Gpu } from '../../src/gpu/device.js';
 import { GpuVecEnv } from '../../src/envs/gpuEnv.js';
 import { createEnv } from '../../src/envs/create.js';
 import { MAX_EPISODE_STEPS_LIMIT } from '../../src/envs/gpuEnv.wgsl.js';
-import { getEnvDefinition, listEnvs } from '../../src/envs/registry.js';
+import { defineGpuEnv, getEnvDefinition, listEnvs } from '../../src/envs/registry.js';
 import { BREAKOUT_STATE_NAMES, breakoutDefinition, breakoutVariant } from '../../src/envs/builtins/breakout.js';
 import type { GpuEnvDefinition } from '../../src/envs/spec.js';
 import { breakoutReference, breakoutReferenceWith } from '../../reference/envs/breakout.js';
@@ -115,9 +115,9 @@ async function lockstep(
       if (outcome.terminated) {
         totals.terminations += 1;
         s.set(referenceReset(ref, seed, n, episode[n]!));
-      } else {
-        expect(Array.from(after.subarray(n * S, (n + 1) * S)), `${what}: next state`).toEqual(Array.from(s));
       }
+      // The next state, or where the episode ended the first state of the next one (the engine's reset draws with
+      // counter = the episode index held before the step).
       expect(Array.from(after.subarray(n * S, (n + 1) * S)), `${what}: state after the step`).toEqual(Array.from(s));
       ref.observe(s, obs);
       expect(Array.from(result.obs.subarray(n * O, (n + 1) * O)), `${what}: observation`).toEqual(Array.from(obs));
@@ -160,6 +160,7 @@ describe(ID, () => {
       maxEpisodeSteps: MAX_EPISODE_STEPS_LIMIT,
       rewardThreshold: null,
     });
+    expect(def.observationShape).toEqual([10, 10, 4]);
     expect(def.stateSize).toBe(S);
     expect(def.stateNames).toEqual(BREAKOUT_STATE_NAMES);
     expect(def.stateNames!.slice(0, 8)).toEqual(['ball_y', 'ball_x', 'ball_dir', 'pos', 'last_y', 'last_x', 'strike', 'terminal']);
@@ -171,13 +172,18 @@ describe(ID, () => {
     env.destroy();
   });
 
-  gpuTest('breakoutVariant: the sticky-action probability must be a number in [0, 1)', async () => {
-    for (const bad of [-0.1, 1, 1.5, Number.NaN, Infinity, '0.1' as unknown as number]) {
-      expect(() => breakoutVariant({ stickyActionProbability: bad }), String(bad)).toThrow(/stickyActionProbability/);
+  test('breakoutVariant: the sticky-action probability must be a number in [0, 1); a variant registers under its own id', () => {
+    for (const [bad, shown] of [[-0.1, '-0.1'], [1, '1'], [1.5, '1.5'], [Number.NaN, 'NaN'], [Infinity, 'Infinity'], ['0.1', '"0.1"']] as const) {
+      expect(() => breakoutVariant({ stickyActionProbability: bad as number }), shown).toThrow(`breakoutVariant: stickyActionProbability is ${shown}; expected a number in [0, 1)`);
     }
-    expect(() => breakoutVariant(null as unknown as object)).toThrow(/options/);
+    expect(() => breakoutVariant(null as unknown as object)).toThrow(/options is null/);
+    expect(() => breakoutVariant({ stickyActionProb: 0 } as object)).toThrow(/unknown option 'stickyActionProb'/);
     expect(breakoutVariant({ stickyActionProbability: 0 }).id).toBe(ID);
+    expect(breakoutVariant({ stickyActionProbability: 0 }).wgsl).toMatch(/const STICKY_PROB: f32 = 0\.0f;/);
     expect(breakoutVariant().wgsl).toBe(breakoutDefinition.wgsl);
+    expect(breakoutDefinition.wgsl).toContain(`const STICKY_PROB: f32 = ${Math.fround(0.1)}f;`);
+    const own = defineGpuEnv({ ...breakoutVariant({ stickyActionProbability: 0 }), id: 'BreakoutNoSticky-v0' });
+    expect(own).toMatchObject({ observationSize: 400, observationShape: [10, 10, 4], stateSize: S });
   });
 
   gpuTest('reset: the ball at (3, 0) heading down-right or (3, 9) heading down-left, from the engine generator', async (gpu) => {
@@ -202,6 +208,72 @@ describe(ID, () => {
     for (let n = 0; n < N; n++) starts.add(`${got[n * S + 1]},${got[n * S + 2]}`);
     expect([...starts].sort()).toEqual(['0,2', '9,3']);
     env.destroy();
+  });
+
+  gpuTest('crafted steps against outcomes worked out by hand from breakout.py (sticky actions off)', async (gpu) => {
+    // [what, state, action, expected ball (y, x, dir), pos, reward, terminated, bricks removed, rows 1-3 refilled, strike]
+    type Case = [string, number[], number, [number, number, number], number, number, boolean, [number, number][], boolean, number];
+    const fullRows = state([0, 0, 0], 0, 'rows').slice(8, 108);
+    const cases: Case[] = [
+      ['first step from the left start', state([3, 0, 2], 4, 'rows'), 0, [4, 1, 2], 4, 0, false, [], false, 0],
+      ['first step from the right start, paddle left', state([3, 9, 3], 4, 'rows'), 1, [4, 8, 3], 3, 0, false, [], false, 0],
+      ['paddle under the ball (ball_x == pos): straight back up', state([8, 4, 2], 4, 'rows'), 0, [8, 5, 1], 4, 0, false, [], false, 0],
+      ['paddle where the ball lands (new_x == pos): back the way it came', state([8, 3, 2], 4, 'rows'), 0, [8, 4, 0], 4, 0, false, [], false, 0],
+      ['the paddle moves under the ball this step', state([8, 5, 3], 4, 'rows'), 2, [8, 4, 0], 5, 0, false, [], false, 0],
+      ['missed: terminal on row 9', state([8, 3, 2], 7, 'rows'), 0, [9, 4, 2], 7, 0, true, [], false, 0],
+      ['a brick: +1, removed, the ball stays on its row and turns down', state([4, 4, 0], 0, 'rows'), 0, [4, 3, 3], 0, 1, false, [[3, 3]], false, 1],
+      ['strike set: the ball enters the brick, no reward, strike stays', state([4, 4, 0], 0, 'rows', { strike: 1 }), 0, [3, 3, 0], 0, 0, false, [], false, 1],
+      ['strike cleared when no brick is met', state([6, 4, 0], 0, 'rows', { strike: 1 }), 0, [5, 3, 0], 0, 0, false, [], false, 0],
+      ['top wall: row 0, turned down', state([0, 4, 0], 0, []), 0, [0, 3, 3], 0, 0, false, [], false, 0],
+      ['top-left corner: both walls', state([0, 0, 0], 0, []), 0, [0, 0, 2], 0, 0, false, [], false, 0],
+      ['top-right corner: both walls', state([0, 9, 1], 0, []), 0, [0, 9, 3], 0, 0, false, [], false, 0],
+      ['right wall into a brick: clamped, reflected, then the brick', state([4, 9, 1], 0, 'rows'), 0, [4, 9, 3], 0, 1, false, [[3, 9]], false, 1],
+      ['paddle at 0 pushed left stays at 0, catches at x 0', state([8, 1, 3], 0, 'rows'), 1, [8, 0, 1], 0, 0, false, [], false, 0],
+      ['paddle at 9 pushed right stays at 9, catches at x 9', state([8, 8, 2], 9, 'rows'), 2, [8, 9, 0], 9, 0, false, [], false, 0],
+      ['left wall above the paddle at 0: clamped to 0, ball_x == pos', state([8, 0, 3], 0, 'rows'), 0, [8, 0, 1], 0, 0, false, [], false, 0],
+      ['no brick left: rows 1-3 refilled as the ball reaches row 9', state([8, 4, 2], 4, []), 0, [8, 5, 1], 4, 0, false, [], true, 0],
+      ['no brick left and missed: refilled, then terminal', state([8, 4, 2], 0, []), 0, [9, 5, 2], 0, 0, true, [], true, 0],
+      ['the last brick goes: the map stays empty until row 9', state([2, 4, 0], 4, [[1, 3]]), 0, [2, 3, 3], 4, 1, false, [[1, 3]], false, 1],
+    ];
+    const env = await GpuVecEnv.create(gpu, breakoutVariant({ stickyActionProbability: 0 }), { numEnvs: cases.length, seed: 3 });
+    try {
+      await env.setState(rows(cases.map((c) => c[1])));
+      const result = await env.step(Int32Array.from(cases.map((c) => c[2])));
+      // Terminated environments were reset: their final observation holds the state the step reached.
+      const after = await env.getState();
+      cases.forEach(([what, before, action, ball, pos, reward, terminated, removed, refilled, strike], n) => {
+        expect(result.reward[n], `${what}: reward`).toBe(reward);
+        expect(result.terminated[n], `${what}: terminated`).toBe(terminated ? 1 : 0);
+        const bricks = refilled ? [...fullRows] : before.slice(8, 108);
+        for (const [y, x] of removed) bricks[y * 10 + x] = 0;
+        const want = [...ball, pos, before[0]!, before[1]!, strike, terminated ? 1 : 0, ...bricks, action];
+        const obs = new Float64Array(O);
+        breakoutReference.observe(want, obs);
+        expect(Array.from(result.finalObs.subarray(n * O, (n + 1) * O)), `${what}: final observation`).toEqual(Array.from(obs));
+        if (!terminated) expect(Array.from(after.subarray(n * S, (n + 1) * S)), `${what}: state`).toEqual(want);
+      });
+    } finally {
+      env.destroy();
+    }
+  });
+
+  gpuTest('observation: MinAtar state() in (y, x, channel) order, channels paddle, ball, trail, brick', async (gpu) => {
+    const env = await GpuVecEnv.create(gpu, breakoutDefinition, { numEnvs: 1, seed: 1 });
+    try {
+      await env.setState(rows([state([2, 7, 1], 6, [[1, 0], [3, 9], [2, 7]], { last: [3, 8] })]));
+      const result = await env.step(new Int32Array(1));
+      const g = Array.from(await env.getState());
+      const want = new Array<number>(O).fill(0);
+      const at = (y: number, x: number, c: number) => (y * 10 + x) * 4 + c;
+      want[at(9, g[3]!, 0)] = 1;
+      want[at(g[0]!, g[1]!, 1)] = 1;
+      want[at(g[4]!, g[5]!, 2)] = 1;
+      for (let i = 0; i < 100; i++) if (g[8 + i] === 1) want[i * 4 + 3] = 1;
+      expect(Array.from(result.obs)).toEqual(want);
+      expect(result.obs.reduce((a, b) => a + b, 0)).toBe(3 + g.slice(8, 108).reduce((a, b) => a + b, 0));
+    } finally {
+      env.destroy();
+    }
   });
 
   gpuTest('random states and actions: 1000 environments, 12 steps each, exactly as the reference', async (gpu) => {

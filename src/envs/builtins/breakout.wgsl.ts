@@ -32,10 +32,12 @@ import { f32Literal } from '../../../shaders/f32.js';
 export const BREAKOUT_STATE_SIZE = 109;
 export const BREAKOUT_OBS_SIZE = 400;
 
+/** The environment's WGSL with the given sticky-action probability (validated by breakoutVariant). */
 export function breakoutWgsl(stickyActionProbability: number): string {
   return /* wgsl */ `
-// u < STICKY_PROB with u = k / 2^24 exact: the comparison the reference makes with Math.fround(p).
-const STICKY_PROB: f32 = ${f32Literal(Math.fround(stickyActionProbability))};
+// u < STICKY_PROB with u = k / 2^24 exact in f32: the comparison the reference makes with Math.fround(p); the
+// probability is then ceil(2^24 fround(p)) / 2^24 (0 for p = 0).
+const STICKY_PROB: f32 = ${f32Literal(stickyActionProbability)};
 const BRICKS: u32 = 8u;
 const LAST_ACTION: u32 = 108u;
 
