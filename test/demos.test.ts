@@ -226,13 +226,13 @@ describe('demos in headless Chromium', () => {
     }
   });
 
-  for (const env of ['Acrobot-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1']) {
+  for (const env of ['Acrobot-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1', 'MinAtar/Breakout-v1']) {
     browserTest(`train: ${env} compiles, trains and draws without errors`, async (session) => {
       const demo = await openDemo(session, `train.html?env=${env}&num_envs=4&num_steps=16&update_epochs=1&num_minibatches=1&autostart=1&deterministic=1`);
       try {
         await waitUntil(demo, 'two iterations', async () => (await number(demo.page, '#env-steps')) >= 2 * 64, 100_000);
         expect(await demo.page.$eval('#env', (select) => (select as HTMLSelectElement).value)).toBe(env);
-        await screenshot(demo.page, `train-${env}`);
+        await screenshot(demo.page, `train-${env.replaceAll('/', '-')}`);
         demo.expectClean();
       } finally {
         await demo.close();

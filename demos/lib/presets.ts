@@ -41,6 +41,10 @@ const EXPECT: Record<string, { expect: string; stepsPerSecond: number }> = {
     expect: 'Swing up and hold: the return rises from about -1200 towards -250 within about 100k steps (measured with these settings).',
     stepsPerSecond: 20,
   },
+  'MinAtar/Breakout-v1': {
+    expect: 'MinAtar Breakout (+1 per brick, the episode ends when the ball passes the paddle, sticky actions 0.1): no tuned settings yet, so these are the plain defaults over an MLP on the 400-cell grid; not measured here.',
+    stepsPerSecond: 15,
+  },
 };
 
 export const PRESETS: Record<string, EnvPreset> = Object.fromEntries(

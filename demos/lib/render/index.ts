@@ -1,5 +1,6 @@
 /** The renderer of each built-in environment, by id. */
 import { renderAcrobot } from './acrobot.js';
+import { renderBreakout } from './breakout.js';
 import { renderCartPole } from './cartpole.js';
 import { renderMountainCarContinuous, renderMountainCarDiscrete } from './mountainCar.js';
 import { renderPendulum } from './pendulum.js';
@@ -11,6 +12,7 @@ export const RENDERERS: Record<string, Renderer> = {
   'MountainCar-v0': renderMountainCarDiscrete,
   'MountainCarContinuous-v0': renderMountainCarContinuous,
   'Pendulum-v1': renderPendulum,
+  'MinAtar/Breakout-v1': renderBreakout,
 };
 
 export type { Frame, Renderer } from './types.js';
