@@ -100,7 +100,7 @@ export async function main(argv: string[]): Promise<void> {
     .action(() => {
       for (const env of listEnvs()) {
         const action = env.action.type === 'discrete' ? `Discrete(${env.action.n})` : `Box(${env.action.size})`;
-        process.stdout.write(`${env.id.padEnd(28)} obs ${String(env.observationSize).padEnd(3)} ${action.padEnd(12)} limit ${String(env.maxEpisodeSteps).padEnd(5)} threshold ${env.rewardThreshold ?? '-'}\n`);
+        process.stdout.write(`${env.id.padEnd(28)} obs ${String(env.observationSize).padEnd(3)} ${action.padEnd(12)} limit ${String(env.maxEpisodeSteps).padEnd(9)} threshold ${env.rewardThreshold ?? '-'}\n`);
       }
     });
 
