@@ -26,7 +26,7 @@ import { actionWidth, AgentLayout } from './agent/agent.js';
 import { RolloutLayout } from './ppo/storage.js';
 import { DestroyedError } from './destroyed.js';
 import { checkOptionKeys } from './options.js';
-import { Evaluator, type EvaluationResult } from './agent/evaluate.js';
+import { evaluationEpisodeSteps, Evaluator, type EvaluationResult } from './agent/evaluate.js';
 import { Ppo, type IterationReport } from './ppo/ppo.js';
 import { GpuPolicy } from './policy.js';
 
@@ -361,7 +361,7 @@ export class Trainer {
     const lengths = new Array<number>(episodes).fill(0);
     const done = new Uint8Array(episodes);
     let remaining = episodes;
-    for (let step = 0; step < env.spec.maxEpisodeSteps && remaining > 0; step++) {
+    for (let step = 0; step < evaluationEpisodeSteps(env.spec.maxEpisodeSteps) && remaining > 0; step++) {
       const actions = await this.policy.act(out.obs, { deterministic });
       env.stepInto(actions, out);
       for (let e = 0; e < episodes; e++) {

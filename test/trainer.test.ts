@@ -398,3 +398,36 @@ describe('num_envs x num_steps too large', () => {
     expect(gpu.bytesAllocated).toBe(before);
   });
 });
+
+describe('evaluation of an environment without a time limit', () => {
+  gpuTest('an episode that never ends is cut at EVALUATION_STEP_LIMIT steps, so evaluate() returns', async (gpu) => {
+    const { EVALUATION_STEP_LIMIT } = await import('../src/agent/evaluate.js');
+    const { MAX_EPISODE_STEPS_LIMIT } = await import('../src/envs/gpuEnv.wgsl.js');
+    // Reward 1 per step, never terminates, and no time limit but the engine's largest.
+    defineGpuEnv(
+      {
+        id: 'Endless-v0',
+        observationSize: 1,
+        action: { type: 'discrete', n: 2 },
+        stateSize: 1,
+        maxEpisodeSteps: MAX_EPISODE_STEPS_LIMIT,
+        wgsl: /* wgsl */ `
+fn env_reset(rng: ptr<function, Rng>) -> EnvState { return EnvState(0.0); }
+fn env_step(state: ptr<function, EnvState>, action: EnvAction, rng: ptr<function, Rng>) -> EnvStep {
+  (*state)[0] = (*state)[0] + 1.0;
+  return EnvStep(1.0, false);
+}
+fn env_observe(state: ptr<function, EnvState>) -> EnvObs { return EnvObs(0.0); }`,
+      },
+      { replace: true },
+    );
+    const trainer = await createTrainer({ env: 'Endless-v0', num_envs: 2, num_steps: 4, num_minibatches: 1, hidden_sizes: [4] }, { gpu });
+    try {
+      const evaluation = await trainer.evaluate({ episodes: 3 });
+      expect(evaluation.lengths).toEqual([EVALUATION_STEP_LIMIT, EVALUATION_STEP_LIMIT, EVALUATION_STEP_LIMIT]);
+      expect(evaluation.returns).toEqual([EVALUATION_STEP_LIMIT, EVALUATION_STEP_LIMIT, EVALUATION_STEP_LIMIT]);
+    } finally {
+      trainer.destroy();
+    }
+  });
+});

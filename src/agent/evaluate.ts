@@ -22,6 +22,17 @@ export interface EvaluationResult {
   deterministic: boolean;
 }
 
+/**
+ * Evaluation episodes end at the environment's time limit, or after EVALUATION_STEP_LIMIT steps where that limit is
+ * larger: an environment without a time limit (MinAtar's, at the engine's largest) would otherwise run one dispatch
+ * for as long as a good policy keeps playing. Such an episode counts as truncated there, with the return so far.
+ */
+export const EVALUATION_STEP_LIMIT = 10_000;
+
+export function evaluationEpisodeSteps(maxEpisodeSteps: number): number {
+  return Math.min(maxEpisodeSteps, EVALUATION_STEP_LIMIT);
+}
+
 export class Evaluator {
   private constructor(
     private readonly gpu: Gpu,
@@ -55,7 +66,7 @@ export class Evaluator {
       episodes,
       deterministic: deterministic ? 1 : 0,
       seed: seed >>> 0,
-      max_episode_steps: this.definition.maxEpisodeSteps,
+      max_episode_steps: evaluationEpisodeSteps(this.definition.maxEpisodeSteps),
     });
     const results = this.gpu.buffer({ label: 'Evaluator.results', size: 2 * episodes * 4 });
     try {
