@@ -34,7 +34,7 @@ export const LOSS_TILE = 4;
  * Samples per invocation (a workgroup apart; compile-time): each weight load then feeds that many FMAs. Four beat
  * one and two on lavapipe even when it leaves a small minibatch to one workgroup; eight is faster still at large
  * batches but compiles several times longer with an empty shader cache, so four, whatever the chunk (the
- * benchmark's kernel lab, bench/kernels/loss.ts, measures the choice).
+ * benchmark measures the choice).
  */
 export function lossSamplesFor(chunk: number): number {
   return chunk > 0 ? 4 : 1;
