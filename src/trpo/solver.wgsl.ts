@@ -6,7 +6,7 @@
  * itself, and the dot products are workgroup reductions; nothing is read by the host.
  *
  *   begin        the batch's advantage mean and unbiased std (A normalisation); every other state field zeroed
- *   cg_init      x = 0, r = g, p = g, rr = r·r; stop at once when sqrt(rr) < tol
+ *   cg_init      x = 0, r = g, p = g, rr = r·r; stop at once when sqrt(rr) < tol (control.skip set or cleared)
  *   cg_step      one CG iteration, given fv = F p (the Fisher pass, or any matrix-vector product):
  *                  Ap = fv + λ p;  α = rr / pᵀAp;  x += α p;  r -= α Ap;  rr' = r·r;  β = rr'/rr;  p = r + β p
  *                stops (cg_done, and control.skip so the following Fisher passes return at once) when
@@ -42,7 +42,7 @@ export interface SolverSpec {
 export const solverBindings = bindingTable({
   hyper: trpoHyperBinding,
   state: trpoStateWriteBinding,
-  /** The Fisher passes' skip flag (set when CG stops). */
+  /** CG's control block: skip, read by the Fisher passes on p, set when CG stops. */
   control: storage(ControlBlock),
   rollout: readOnlyStorage('array<f32>'),
   /** The surrogate pass's record: L(θ_old). */
@@ -119,13 +119,11 @@ fn cg_init(@builtin(local_invocation_index) lane: u32) {
   }
   let rr = workgroup_reduce(lane, acc);
   if (lane != 0u) { return; }
+  let done = sqrt(rr) < hyper.cg_tolerance;
   state.rr = rr;
   state.cg_iterations = 0u;
-  state.cg_done = 0u;
-  if (sqrt(rr) < hyper.cg_tolerance) {
-    state.cg_done = 1u;
-    control.skip = 1u;
-  }
+  state.cg_done = select(0u, 1u, done);
+  control.skip = select(0u, 1u, done);
 }
 
 @compute @workgroup_size(${WG})

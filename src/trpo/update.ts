@@ -12,8 +12,8 @@
  *   line search     per try: candidate kernel (KL and surrogate gain of θ_old + f s), search_decide
  *   apply           θ = θ_old + f s for the accepted f, or θ_old                                      1 dispatch
  *
- * all decided on the GPU: no readback, one command buffer. Tries after the accepted one, and CG iterations after
- * CG has stopped, still dispatch but return at once (their flags in TrpoState and the control block's skip).
+ * all decided on the GPU: no readback, one compute pass. Tries after the accepted one, and CG iterations after CG
+ * has stopped, still dispatch but return at once (their flags: TrpoState's, and CG's own control block's skip).
  *
  * Only the actor's parameters (its layers and actor_logstd) move. The critic's regression (SB3-contrib: Adam on
  * the value loss over the critic's parameters, n_critic_updates epochs of minibatches after the actor step) is
@@ -110,8 +110,10 @@ export class TrpoUpdate {
   readonly state: GPUBuffer;
   /** The surrogate pass's record: [TrpoStat.surrogate] = L(θ_old), RECORD_WORDS floats. */
   readonly records: GPUBuffer;
-  /** The Fisher passes' skip flag (a control block; only `skip` is used). */
+  /** CG's stop flag for the Fisher passes on p (a control block; only `skip` is used), set by cg_init / cg_step. */
   readonly control: GPUBuffer;
+  /** A control block never written: the surrogate pass and the Fisher pass on x always run. */
+  private readonly idleControl: GPUBuffer;
   /** π_old per sample, [A][M]: log-softmax (categorical) or means (Gaussian). */
   readonly oldDist: GPUBuffer;
   readonly vectors: Readonly<Record<TrpoVector, GPUBuffer>>;
@@ -131,7 +133,8 @@ export class TrpoUpdate {
     fisherP: GPUBindGroup;
     fisherX: GPUBindGroup;
     gradientSurrogate: GPUBindGroup;
-    gradientFisher: GPUBindGroup;
+    gradientFisherP: GPUBindGroup;
+    gradientFisherX: GPUBindGroup;
     candidate: GPUBindGroup;
     solver: GPUBindGroup;
   };
@@ -175,6 +178,7 @@ export class TrpoUpdate {
     this.state = gpu.buffer({ label: label('state'), size: TrpoState.byteSize });
     this.records = gpu.buffer({ label: label('records'), size: RECORD_WORDS * 4 });
     this.control = gpu.buffer({ label: label('control'), size: Control.words * 4 });
+    this.idleControl = gpu.buffer({ label: label('idleControl'), size: Control.words * 4 });
     this.oldDist = gpu.buffer({ label: label('oldDist'), size: agent.policyOutputs * M * 4 });
     this.scratchBuffer = gpu.buffer({ label: label('scratch'), size: scratch.rows * chunk * 4 });
     this.partials = gpu.buffer({ label: label('partials'), size: 2 * candidatePartials(M, this.lossSamples) * 4 });
@@ -190,22 +194,22 @@ export class TrpoUpdate {
     const slot = { buffer: this.slots, offset: 0, size: Slot.byteSize };
     const { params, storage, store } = buffers;
     const v = this.vectors;
-    const fisherGroup = (name: string, direction: GPUBuffer) =>
+    const fisherGroup = (name: string, direction: GPUBuffer, control: GPUBuffer) =>
       fisherBindings.bindGroup(device, label(name), pipelines.fisher.getBindGroupLayout(0), {
         slot,
         params,
         rollout: storage,
         direction,
-        control: this.control,
+        control,
         scratch: this.scratchBuffer,
         store,
       });
-    const gradientGroup = (name: string, tasks: GPUBuffer, grads: GPUBuffer) =>
+    const gradientGroup = (name: string, tasks: GPUBuffer, grads: GPUBuffer, control: GPUBuffer) =>
       gradientBindings.bindGroup(device, label(name), pipelines.gradientSurrogate.getBindGroupLayout(0), {
         slot,
         tasks,
         scratch: this.scratchBuffer,
-        control: this.control,
+        control,
         grads,
         records: this.records,
       });
@@ -215,16 +219,17 @@ export class TrpoUpdate {
         hyper: this.hyper,
         params,
         rollout: storage,
-        control: this.control,
+        control: this.idleControl,
         state: this.state,
         scratch: this.scratchBuffer,
         old_dist: this.oldDist,
         store,
       }),
-      fisherP: fisherGroup('fisherGroupP', v.p),
-      fisherX: fisherGroup('fisherGroupX', v.x),
-      gradientSurrogate: gradientGroup('gradientGroupSurrogate', this.surrogateTasks, v.g),
-      gradientFisher: gradientGroup('gradientGroupFisher', this.fisherTasks, v.fv),
+      fisherP: fisherGroup('fisherGroupP', v.p, this.control),
+      fisherX: fisherGroup('fisherGroupX', v.x, this.idleControl),
+      gradientSurrogate: gradientGroup('gradientGroupSurrogate', this.surrogateTasks, v.g, this.idleControl),
+      gradientFisherP: gradientGroup('gradientGroupFisherP', this.fisherTasks, v.fv, this.control),
+      gradientFisherX: gradientGroup('gradientGroupFisherX', this.fisherTasks, v.fv, this.idleControl),
       candidate: candidateBindings.bindGroup(device, label('candidateGroup'), pipelines.candidate.getBindGroupLayout(0), {
         hyper: this.hyper,
         params,
@@ -316,9 +321,8 @@ export class TrpoUpdate {
     this.encodeLineSearch(recorder);
   }
 
-  /** Advantage statistics of the batch; resets the state and the Fisher passes' skip flag. */
+  /** Advantage statistics of the batch; resets the state. */
   encodeBegin(recorder: Recorder): void {
-    recorder.clear(this.control);
     this.solver(recorder, this.pipelines.begin);
   }
 
@@ -327,23 +331,22 @@ export class TrpoUpdate {
     this.encodeSamplePass(recorder, this.pipelines.surrogate, this.groups.surrogate, this.pipelines.gradientSurrogate, this.groups.gradientSurrogate, this.surrogateWorkgroups);
   }
 
-  /** vectors.fv = F v (undamped) for v = vectors.p or vectors.x; returns at once while the skip flag is set. */
+  /** vectors.fv = F v (undamped) for v = vectors.p (returns at once once CG has stopped) or vectors.x. */
   encodeFisherProduct(recorder: Recorder, of: 'p' | 'x'): void {
-    this.encodeSamplePass(recorder, this.pipelines.fisher, of === 'p' ? this.groups.fisherP : this.groups.fisherX, this.pipelines.gradientFisher, this.groups.gradientFisher, this.fisherWorkgroups);
+    const [sampleGroup, gradientGroup] = of === 'p' ? [this.groups.fisherP, this.groups.gradientFisherP] : [this.groups.fisherX, this.groups.gradientFisherX];
+    this.encodeSamplePass(recorder, this.pipelines.fisher, sampleGroup, this.pipelines.gradientFisher, gradientGroup, this.fisherWorkgroups);
   }
 
   /**
    * CG on (A + λI) x = g into vectors.x, where `product` records vectors.fv = A vectors.p (default: the Fisher
-   * pass, A = F; tests pass other operators). Leaves the skip flag clear for the next pass.
+   * pass, A = F; tests pass other operators).
    */
   encodeConjugateGradient(recorder: Recorder, product: (recorder: Recorder) => void = (r) => this.encodeFisherProduct(r, 'p')): void {
-    recorder.clear(this.control);
     this.solver(recorder, this.pipelines.cgInit);
     for (let it = 0; it < this.settings.cgIterations; it++) {
       product(recorder);
       this.solver(recorder, this.pipelines.cgStep);
     }
-    recorder.clear(this.control);
   }
 
   /** F x, then the step scale sqrt(2 max_kl / xᵀ(F + λI)x) and the line search's start. */
@@ -352,15 +355,22 @@ export class TrpoUpdate {
     this.solver(recorder, this.pipelines.stepSize);
   }
 
-  /** Every try (candidate, decide), then the accepted parameters. */
+  /** Every try, then the accepted parameters. */
   encodeLineSearch(recorder: Recorder): void {
-    const maxPerDim = this.gpu.limits.maxComputeWorkgroupsPerDimension;
-    const grid = gridFor(candidatePartials(this.layout.samples, this.lossSamples), 1, maxPerDim);
-    for (let t = 0; t < this.settings.lineSearchTries; t++) {
-      recorder.dispatch(this.pipelines.candidate, this.groups.candidate, grid);
-      this.solver(recorder, this.pipelines.decide);
-    }
-    recorder.dispatch(this.pipelines.apply, this.groups.solver, gridFor(this.entries, SOLVER_WORKGROUP, maxPerDim));
+    for (let t = 0; t < this.settings.lineSearchTries; t++) this.encodeLineSearchTry(recorder);
+    this.encodeApply(recorder);
+  }
+
+  /** One try: the candidate kernel at the state's coefficient, then search_decide (both return once it has ended). */
+  encodeLineSearchTry(recorder: Recorder): void {
+    const grid = gridFor(candidatePartials(this.layout.samples, this.lossSamples), 1, this.gpu.limits.maxComputeWorkgroupsPerDimension);
+    recorder.dispatch(this.pipelines.candidate, this.groups.candidate, grid);
+    this.solver(recorder, this.pipelines.decide);
+  }
+
+  /** θ_old + coef x on the actor's entries when a candidate was accepted. */
+  encodeApply(recorder: Recorder): void {
+    recorder.dispatch(this.pipelines.apply, this.groups.solver, gridFor(this.entries, SOLVER_WORKGROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension));
   }
 
   /** Dispatches of one actor step. */
@@ -388,7 +398,7 @@ export class TrpoUpdate {
   }
 
   destroy(): void {
-    for (const b of [this.hyper, this.slots, this.state, this.records, this.control, this.oldDist, this.scratchBuffer, this.partials, this.surrogateTasks, this.fisherTasks, ...Object.values(this.vectors)]) {
+    for (const b of [this.hyper, this.slots, this.state, this.records, this.control, this.idleControl, this.oldDist, this.scratchBuffer, this.partials, this.surrogateTasks, this.fisherTasks, ...Object.values(this.vectors)]) {
       this.gpu.destroyBuffer(b);
     }
   }
