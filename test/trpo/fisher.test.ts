@@ -6,7 +6,8 @@
  * for categorical and Gaussian heads, batches of 1, 7 and 65 samples, hidden widths [5, 4]. The float64 analytic
  * product and the differences agree to 1e-6 of the vector's largest entry (the reference checked by itself).
  * GPU tolerance, per entry: |gpu - ref| <= 1e-5 max|ref| + 1e-4 |ref| against (a), and against (b) the same
- * plus the differences' own 1e-6 max|ref|. The batch of 65 runs in chunks of 16 too (the sums over chunks).
+ * plus the differences' own 1e-6 max|ref|. The batch of 65 also runs in chunks of 16 (the sums over chunks) and
+ * with the gradient kernel's shared tiling (the one chunks over 512 samples get).
  */
 import { describe, expect } from 'vitest';
 import type { Gpu } from '../../src/gpu/device.js';
@@ -14,6 +15,7 @@ import { Recorder } from '../../src/gpu/recorder.js';
 import { actorIndices, fisherVectorProduct, klGradient } from '../../reference/trpo.js';
 import { gpuTest } from '../helpers/gpu.js';
 import { bindCase, CATEGORICAL, GAUSSIAN, makeCase, randomDirection, relativeError } from './helpers.js';
+import { SHARED_TILING, type GradientTiling } from '../../src/ppo/scratch.js';
 import type { ActionSpace } from '../../src/envs/spec.js';
 
 const H = 1e-4;
@@ -24,6 +26,7 @@ interface Case {
   numEnvs: number;
   numSteps: number;
   chunkLimit?: number;
+  gradientTiling?: GradientTiling;
 }
 
 const cases: Case[] = [];
@@ -35,13 +38,14 @@ for (const [head, action] of [
   cases.push({ name: `${head}, batch 7`, action, numEnvs: 7, numSteps: 1 });
   cases.push({ name: `${head}, batch 65`, action, numEnvs: 13, numSteps: 5 });
   cases.push({ name: `${head}, batch 65 in chunks of 16`, action, numEnvs: 13, numSteps: 5, chunkLimit: 16 });
+  cases.push({ name: `${head}, batch 65, shared-tile gradient kernel`, action, numEnvs: 13, numSteps: 5, gradientTiling: SHARED_TILING });
 }
 
 async function check(gpu: Gpu, c: Case, seed: number): Promise<void> {
   const tc = makeCase(seed, { action: c.action, hidden: [5, 4], numEnvs: c.numEnvs, numSteps: c.numSteps });
   const indices = actorIndices(tc.agent);
   const v = randomDirection(seed + 1000, tc.agent, indices);
-  const bound = await bindCase(gpu, tc, c.chunkLimit ? { chunkLimit: c.chunkLimit } : {});
+  const bound = await bindCase(gpu, tc, { ...(c.chunkLimit ? { chunkLimit: c.chunkLimit } : {}), ...(c.gradientTiling ? { gradientTiling: c.gradientTiling } : {}) });
   try {
     gpu.write(bound.update.vectors.p, 0, v);
     const recorder = new Recorder(gpu, 'FisherTest.encoder');

@@ -15,8 +15,8 @@
  * seeds here are fixed; on them the direction agrees to 1e-5 of max |x| or better.
  *
  * Cases: categorical and Gaussian heads with hidden widths [5, 4] on 65 samples (stored log-probabilities off
- * the policy's own, so ratios vary), the Gaussian one also in chunks of 16, and CartPole's actor (4-64-64-2) on
- * 256 samples with ratios of 1, as in training.
+ * the policy's own, so ratios vary), the Gaussian one also in chunks of 16, the categorical one also with the
+ * gradient kernel's shared tiling, and CartPole's actor (4-64-64-2) on 256 samples with ratios of 1, as in training.
  */
 import { describe, expect } from 'vitest';
 import type { Gpu } from '../../src/gpu/device.js';
@@ -26,17 +26,20 @@ import { TRPO_DEFAULTS } from '../../src/trpo/update.js';
 import { gpuTest } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/random.js';
 import { bindCase, CATEGORICAL, GAUSSIAN, makeCase, relativeError, type CaseSpec } from './helpers.js';
+import { SHARED_TILING, type GradientTiling } from '../../src/ppo/scratch.js';
 
 interface Case {
   name: string;
   spec: CaseSpec;
   chunkLimit?: number;
+  gradientTiling?: GradientTiling;
 }
 
 const cases: Case[] = [
   { name: 'categorical, [5, 4], 65 samples', spec: { action: CATEGORICAL, hidden: [5, 4], numEnvs: 13, numSteps: 5 } },
   { name: 'Gaussian, [5, 4], 65 samples', spec: { action: GAUSSIAN, hidden: [5, 4], numEnvs: 13, numSteps: 5 } },
   { name: 'Gaussian, [5, 4], 65 samples in chunks of 16', spec: { action: GAUSSIAN, hidden: [5, 4], numEnvs: 13, numSteps: 5 }, chunkLimit: 16 },
+  { name: 'categorical, [5, 4], 65 samples, shared-tile gradient kernel', spec: { action: CATEGORICAL, hidden: [5, 4], numEnvs: 13, numSteps: 5 }, gradientTiling: SHARED_TILING },
   {
     name: "CartPole's actor 4-64-64-2, 256 samples, ratios of 1",
     spec: { action: { type: 'discrete', n: 2 }, hidden: [64, 64], obsSize: 4, numEnvs: 8, numSteps: 32, logprobNoise: 0, paramNoise: 0.2 },
@@ -48,7 +51,7 @@ async function check(gpu: Gpu, c: Case, seed: number): Promise<void> {
   const config: TrpoReferenceConfig = { ...TRPO_DEFAULTS };
   const reference = trpoStep(Float64Array.from(tc.theta0), tc.agent, tc.samples, config);
   expect(reference.search.accepted, `${c.name}: the reference accepts a step`).toBe(true);
-  const bound = await bindCase(gpu, tc, c.chunkLimit ? { chunkLimit: c.chunkLimit } : {});
+  const bound = await bindCase(gpu, tc, { ...(c.chunkLimit ? { chunkLimit: c.chunkLimit } : {}), ...(c.gradientTiling ? { gradientTiling: c.gradientTiling } : {}) });
   try {
     const recorder = new Recorder(gpu, 'TrpoStepTest.encoder');
     bound.update.encode(recorder);
