@@ -227,6 +227,8 @@ export async function trpoLab(gpu: Gpu, options: TrpoLabOptions): Promise<CaseRe
       const phases: [string, (recorder: Recorder) => void][] = [
         ['surrogate gradient (surrogate kernel + gradient kernel)', (rec) => bench.update.encodeSurrogateGradient(rec)],
         ['one Fisher-vector product (Fisher kernel + gradient kernel)', (rec) => bench.update.encodeFisherProduct(rec, 'x')],
+        ['  its Fisher kernel (forward, tangent, head Fisher, backward)', (rec) => bench.update.encodeFisherProduct(rec, 'x', 'samples')],
+        ['  its gradient kernel (sum_s input ⊗ dz)', (rec) => bench.update.encodeFisherProduct(rec, 'x', 'gradient')],
         ['CG: cg_init + 10 x (Fisher product + cg_step)', (rec) => bench.update.encodeConjugateGradient(rec)],
         ['line-search try, candidate evaluated (candidate + decide)', (rec) => rejecting.encodeLineSearchTry(rec)],
         ['line-search try after the search ended (both return)', (rec) => bench.update.encodeLineSearchTry(rec)],

@@ -331,10 +331,13 @@ export class TrpoUpdate {
     this.encodeSamplePass(recorder, this.pipelines.surrogate, this.groups.surrogate, this.pipelines.gradientSurrogate, this.groups.gradientSurrogate, this.surrogateWorkgroups);
   }
 
-  /** vectors.fv = F v (undamped) for v = vectors.p (returns at once once CG has stopped) or vectors.x. */
-  encodeFisherProduct(recorder: Recorder, of: 'p' | 'x'): void {
+  /**
+   * vectors.fv = F v (undamped) for v = vectors.p (returns at once once CG has stopped) or vectors.x. `only`
+   * records one of its two kernels (the kernel lab times them apart; the step always runs both).
+   */
+  encodeFisherProduct(recorder: Recorder, of: 'p' | 'x', only?: 'samples' | 'gradient'): void {
     const [sampleGroup, gradientGroup] = of === 'p' ? [this.groups.fisherP, this.groups.gradientFisherP] : [this.groups.fisherX, this.groups.gradientFisherX];
-    this.encodeSamplePass(recorder, this.pipelines.fisher, sampleGroup, this.pipelines.gradientFisher, gradientGroup, this.fisherWorkgroups);
+    this.encodeSamplePass(recorder, this.pipelines.fisher, sampleGroup, this.pipelines.gradientFisher, gradientGroup, this.fisherWorkgroups, only);
   }
 
   /**
@@ -388,12 +391,20 @@ export class TrpoUpdate {
     recorder.dispatch(pipeline, this.groups.solver, [1]);
   }
 
-  private encodeSamplePass(recorder: Recorder, samplePipeline: GPUComputePipeline, sampleGroup: GPUBindGroup, gradientPipeline: GPUComputePipeline, gradientGroup: GPUBindGroup, gradientWorkgroupCount: number): void {
+  private encodeSamplePass(
+    recorder: Recorder,
+    samplePipeline: GPUComputePipeline,
+    sampleGroup: GPUBindGroup,
+    gradientPipeline: GPUComputePipeline,
+    gradientGroup: GPUBindGroup,
+    gradientWorkgroupCount: number,
+    only?: 'samples' | 'gradient',
+  ): void {
     const maxPerDim = this.gpu.limits.maxComputeWorkgroupsPerDimension;
     this.slotValues.forEach((slot, c) => {
       const offsets = [c * SLOT_STRIDE];
-      recorder.dispatch(samplePipeline, sampleGroup, gridFor(Math.ceil(slot.chunk_size / this.lossSamples), LOSS_WORKGROUP, maxPerDim), offsets);
-      recorder.dispatch(gradientPipeline, gradientGroup, [gradientWorkgroupCount], offsets);
+      if (only !== 'gradient') recorder.dispatch(samplePipeline, sampleGroup, gridFor(Math.ceil(slot.chunk_size / this.lossSamples), LOSS_WORKGROUP, maxPerDim), offsets);
+      if (only !== 'samples') recorder.dispatch(gradientPipeline, gradientGroup, [gradientWorkgroupCount], offsets);
     });
   }
 
