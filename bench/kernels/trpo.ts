@@ -14,7 +14,9 @@
  *          the first try is almost always accepted: one readback per iteration), and the host waits for the GPU
  *          in the middle of the iteration.
  * Both are timed per iteration on the wall clock (encode, submit, wait), with the parameters reset before each.
- * The phases are timed apart with GPU timestamps where the adapter has them (wall clock otherwise).
+ * The phases are timed apart with GPU timestamps where the adapter has them (wall clock otherwise), and so are the
+ * Fisher kernel's two variants (TrpoSettings.fisherForward): θ_old's forward pass read from the surrogate pass's
+ * scratch rows (the engine's choice for a batch in one chunk) or recomputed for every product.
  */
 import type { Gpu } from '../../src/gpu/device.js';
 import { readFloat32 } from '../../src/gpu/readback.js';
@@ -139,6 +141,11 @@ class HostDecidedStep {
     return state;
   }
 
+  /** Only the round trip: a copy of the state into the staging buffer, submitted, mapped and read. */
+  async readOnly(): Promise<void> {
+    await this.submitAndRead(new Recorder(this.gpu, 'TrpoBench.hostRead'));
+  }
+
   async run(): Promise<void> {
     const first = new Recorder(this.gpu, 'TrpoBench.hostFirst');
     this.update.encodeBegin(first);
@@ -182,6 +189,8 @@ export async function trpoLab(gpu: Gpu, options: TrpoLabOptions): Promise<CaseRe
     const bench = await checked(gpu, `trpo lab ${batch}`, () => buildTrpoBench(gpu, batch));
     // The same kernels with a bound no candidate meets: every try evaluates its candidate (the active try's cost).
     const rejecting = await TrpoUpdate.create(gpu, bench.agent, bench.update.layout, { maxKl: 1e-30, lineSearchTries: 1_000_000 }, bench.state);
+    // The Fisher kernel's other variant: the forward pass recomputed for every product.
+    const recomputing = await TrpoUpdate.create(gpu, bench.agent, bench.update.layout, { fisherForward: 'recompute' }, bench.state);
     try {
       const error = await validateTrpo(gpu, bench);
       const validated = await bench.update.readState();
@@ -191,8 +200,10 @@ export async function trpoLab(gpu: Gpu, options: TrpoLabOptions): Promise<CaseRe
       const host = new HostDecidedStep(gpu, bench.update);
       const gpuSamples: number[] = [];
       const hostSamples: number[] = [];
+      const readSamples: number[] = [];
       const tries: number[] = [];
-      for (let r = 0; r < options.reps + 1; r++) {
+      // The two variants differ by milliseconds in steps of a hundred: more rounds than the phases get.
+      for (let r = 0; r < 3 * options.reps + 1; r++) {
         gpu.write(bench.state.params, 0, bench.theta);
         await gpu.device.queue.onSubmittedWorkDone();
         let start = now();
@@ -209,11 +220,17 @@ export async function trpoLab(gpu: Gpu, options: TrpoLabOptions): Promise<CaseRe
         await host.run();
         if (r > 0) hostSamples.push(now() - start);
         if (host.readbacks - readsBefore !== tries.at(-1)) throw new Error(`trpo lab: the host-decided step read back ${host.readbacks - readsBefore} times for ${tries.at(-1)} tries`);
+        start = now();
+        await host.readOnly();
+        if (r > 0) readSamples.push(now() - start);
       }
       host.destroy();
       const triesNote = `${Math.min(...tries)}-${Math.max(...tries)}`;
       results.push(msResult('trpo.step', { batch, variant: 'gpu: decided on the GPU', detail: `1 submit, 0 readbacks, tries ${triesNote}`, clock: 'wall', dispatches: bench.update.dispatchesPerStep }, summarize(gpuSamples)));
       results.push(msResult('trpo.step', { batch, variant: 'host: readback per try', detail: `${2 + Math.max(...tries) - 1} submits, ${triesNote} readbacks`, clock: 'wall' }, summarize(hostSamples)));
+      const paired = summarize(hostSamples.map((h, i) => h - gpuSamples[i]!));
+      results.push(msResult('trpo.step', { batch, variant: 'host minus gpu, same round', detail: 'paired difference', clock: 'wall' }, paired));
+      results.push(msResult('trpo.step', { batch, variant: 'one readback round trip alone', detail: '80-byte copy, submit, mapAsync', clock: 'wall' }, summarize(readSamples)));
 
       // The phases, each repeated within one pass (only the whole step moves the parameters).
       gpu.write(bench.state.params, 0, bench.theta);
@@ -223,16 +240,20 @@ export async function trpoLab(gpu: Gpu, options: TrpoLabOptions): Promise<CaseRe
       rejecting.encodeSurrogateGradient(prime);
       rejecting.encodeConjugateGradient(prime);
       rejecting.encodeStepSize(prime);
+      recomputing.encodeBegin(prime);
+      recomputing.encodeSurrogateGradient(prime);
       prime.submit();
       const phases: [string, (recorder: Recorder) => void][] = [
         ['surrogate gradient (surrogate kernel + gradient kernel)', (rec) => bench.update.encodeSurrogateGradient(rec)],
-        ['one Fisher-vector product (Fisher kernel + gradient kernel)', (rec) => bench.update.encodeFisherProduct(rec, 'x')],
-        ['  its Fisher kernel (forward, tangent, head Fisher, backward)', (rec) => bench.update.encodeFisherProduct(rec, 'x', 'samples')],
+        [`one Fisher-vector product (Fisher kernel + gradient kernel), forward ${bench.update.fisherForward}`, (rec) => bench.update.encodeFisherProduct(rec, 'x')],
+        [`  its Fisher kernel (tangent, head Fisher, backward; forward ${bench.update.fisherForward})`, (rec) => bench.update.encodeFisherProduct(rec, 'x', 'samples')],
+        ['  its Fisher kernel, forward recomputed', (rec) => recomputing.encodeFisherProduct(rec, 'x', 'samples')],
         ['  its gradient kernel (sum_s input ⊗ dz)', (rec) => bench.update.encodeFisherProduct(rec, 'x', 'gradient')],
         ['CG: cg_init + 10 x (Fisher product + cg_step)', (rec) => bench.update.encodeConjugateGradient(rec)],
         ['line-search try, candidate evaluated (candidate + decide)', (rec) => rejecting.encodeLineSearchTry(rec)],
         ['line-search try after the search ended (both return)', (rec) => bench.update.encodeLineSearchTry(rec)],
-        ['whole actor step (GPU-decided), back to back', (rec) => bench.update.encodeActorStep(rec)],
+        [`whole actor step (GPU-decided), back to back, forward ${bench.update.fisherForward}`, (rec) => bench.update.encodeActorStep(rec)],
+        ['whole actor step (GPU-decided), back to back, forward recomputed', (rec) => recomputing.encodeActorStep(rec)],
       ];
       const timers = phases.map(([name, work]) => new SequenceTimer(gpu, `TrpoLab.${name}`, work));
       await measureInterleaved(timers, options.reps, options.target);
@@ -242,6 +263,7 @@ export async function trpoLab(gpu: Gpu, options: TrpoLabOptions): Promise<CaseRe
       });
       for (const timer of timers) timer.destroy();
     } finally {
+      recomputing.destroy();
       rejecting.destroy();
       bench.destroy();
     }

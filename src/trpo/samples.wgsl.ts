@@ -19,6 +19,10 @@
  *     Gaussian     M_s t = t / σ²,  and 2 v_s on each log-std entry (log-std rows: 2 v_s / M per sample)
  *   divided by M, is dL/d head; the backward pass applies J_sᵀ. No damping here (the CG kernel adds λ v).
  *   At θ_old the KL's gradient is zero, so this Gauss-Newton form is the KL's exact Hessian.
+ *   The forward pass at θ_old is the same for every product of a step. With `cachedForward` the kernel does not
+ *   recompute it: the surrogate pass of the same chunk left the inputs and hidden activations in the scratch rows
+ *   and π_old's log-softmax in old_dist, which the kernel reads instead (and does not store the activation rows
+ *   again). That needs the batch in one chunk, the surrogate pass run first, and an identity head.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { activationLibraryWgsl } from '../../shaders/activations.js';
@@ -47,6 +51,8 @@ export interface SampleKernelSpec {
     logstd: number;
   };
   surrogateStat: number;
+  /** Fisher kernel: read θ_old's forward pass from the scratch rows and old_dist (see the header). */
+  cachedForward?: boolean;
 }
 
 export const surrogateBindings = bindingTable({
@@ -72,6 +78,8 @@ export const fisherBindings = bindingTable({
   /** skip: set once CG has stopped. */
   control: readOnlyStorage(ControlBlock),
   scratch: storage('array<f32>'),
+  /** π_old's log-softmax, [A][M] (the surrogate pass's; read with cachedForward). */
+  old_dist: readOnlyStorage('array<f32>'),
   store: rolloutStoreBinding,
 });
 
@@ -107,8 +115,42 @@ fn ${entryPoint}(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_
 ${forwardCode('actor', spec.actor, S)}`;
 }
 
+/**
+ * The Fisher kernel's entry with a cached forward pass: the inputs `x` and hidden outputs `actor_y<l>` (l < L-1)
+ * read back from the scratch rows (columns past the chunk repeat its last one); the head's outputs are not needed
+ * (`actor_y<L-1>` stays zero: the identity head's derivative ignores it).
+ */
+function cachedEntryCode(spec: SampleKernelSpec, entryPoint: string): string {
+  const S = spec.samples;
+  const O = spec.obsSize;
+  const L = spec.actor.length;
+  const load = (array: string, width: number, row: number) =>
+    `    for (var j = 0u; j < ${width}u; j++) { ${array}[k][j] = scratch[(${row}u + j) * CHUNK + column]; }`;
+  const declarations = spec.actor.map((layer, l) => `  var actor_y${l}: ${batchOf(layer.outputs, S)};`).join('\n');
+  const loads = spec.actor
+    .slice(0, L - 1)
+    .map((layer, l) => load(`actor_y${l}`, layer.outputs, spec.rows.actorActivations[l]!))
+    .join('\n');
+  return `
+@compute @workgroup_size(${LOSS_WORKGROUP})
+fn ${entryPoint}(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  if (control.skip != 0u) { return; }
+  let CHUNK = slot.scratch_stride;
+  let block = (wid.x + wid.y * nwg.x) * ${LOSS_WORKGROUP * S}u + lane;
+  if (block >= slot.chunk_size) { return; }
+  var x: ${batchOf(O, S)};
+  var samples: array<u32, ${S}>;
+${declarations}
+  for (var k = 0u; k < ${S}u; k++) {
+    let column = min(block + k * ${LOSS_WORKGROUP}u, slot.chunk_size - 1u);
+    samples[k] = slot.chunk_start + column;
+${load('x', O, spec.rows.x)}
+${loads}
+  }`;
+}
+
 /** dL/d head of the invocation's samples from `call(k)` (columns past the chunk keep zeros), then backward. */
-function headAndBackward(spec: SampleKernelSpec, call: (k: string) => string): string {
+function headAndBackward(spec: SampleKernelSpec, call: (k: string) => string, storeActivations = true): string {
   const S = spec.samples;
   const L = spec.actor.length;
   return `
@@ -119,7 +161,7 @@ function headAndBackward(spec: SampleKernelSpec, call: (k: string) => string): s
       ${call('k')};
     }
   }
-${backwardCode('actor', spec.actor, spec.rows.actorActivations, spec.rows.actorDeltas, S)}
+${backwardCode('actor', spec.actor, storeActivations ? spec.rows.actorActivations : undefined, spec.rows.actorDeltas, S)}
 }
 `;
 }
@@ -182,6 +224,10 @@ export function fisherWgsl(spec: SampleKernelSpec): string {
   const A = headSize(spec.action);
   const L = spec.actor.length;
   const S = spec.samples;
+  const cached = spec.cachedForward === true;
+  if (cached && spec.actor[L - 1]!.activation !== 'identity') {
+    throw new Error(`fisherWgsl: cachedForward needs an identity head; the actor's last layer is ${spec.actor[L - 1]!.activation}`);
+  }
   const tangents = spec.actor
     .map((layer, l) => {
       const args = l === 0 ? `&x, &actor_y0, &actor_t0` : `&actor_y${l - 1}, &actor_t${l - 1}, &actor_y${l}, &actor_t${l}`;
@@ -196,12 +242,16 @@ ${mlpTangentTiledWgsl('actor', spec.actor, S, LOSS_TILE, (index) => `direction[$
 ${categoricalWgsl(A)}
 #endif
 ${fisherBindings.wgsl}
-// Sample of chunk column i: dL/d head = M_s t / M from its head at θ_old and the head's tangent t = J_s v.
-fn sample_fisher(i: u32, head: ptr<function, array<f32, ${A}>>, tangent: ptr<function, array<f32, ${A}>>, d_head: ptr<function, array<f32, ${A}>>) {
+// Sample s (chunk column i): dL/d head = M_s t / M from its head at θ_old and the head's tangent t = J_s v.
+fn sample_fisher(i: u32, s: u32, head: ptr<function, array<f32, ${A}>>, tangent: ptr<function, array<f32, ${A}>>, d_head: ptr<function, array<f32, ${A}>>) {
   let inv_m = 1.0 / f32(store.m);
 #if ${discrete}
   var logp: array<f32, ${A}>;
+#if ${cached}
+  for (var j = 0u; j < ${A}u; j++) { logp[j] = old_dist[j * store.m + s]; }
+#else
   categorical_log_softmax(head, &logp);
+#endif
   var pt = 0.0;
   for (var j = 0u; j < ${A}u; j++) { pt += exp(logp[j]) * (*tangent)[j]; }
   for (var j = 0u; j < ${A}u; j++) { (*d_head)[j] = inv_m * exp(logp[j]) * ((*tangent)[j] - pt); }
@@ -213,8 +263,8 @@ fn sample_fisher(i: u32, head: ptr<function, array<f32, ${A}>>, tangent: ptr<fun
   }
 #endif
 }
-${entryCode(spec, 'fisher_main')}
+${cached ? cachedEntryCode(spec, 'fisher_main') : entryCode(spec, 'fisher_main')}
 ${tangents}
-${headAndBackward(spec, (k) => `sample_fisher(i, &actor_y${L - 1}[${k}], &actor_t${L - 1}[${k}], &actor_d${L - 1}[${k}])`)}
+${headAndBackward(spec, (k) => `sample_fisher(i, samples[${k}], &actor_y${L - 1}[${k}], &actor_t${L - 1}[${k}], &actor_d${L - 1}[${k}])`, !cached)}
 `;
 }

@@ -8,6 +8,7 @@
  *   begin           advantage mean and std of the batch, state reset                                  1 dispatch
  *   g = ∇L(θ_old)   surrogate kernel + gradient kernel, per chunk of the batch                      2 per chunk
  *   CG              cg_init; per iteration: F p (Fisher kernel + gradient kernel per chunk), cg_step
+ *                   (the Fisher kernel reuses the surrogate pass's forward when the batch is one chunk)
  *   step size       F x (Fisher + gradient per chunk), step_size: s = sqrt(2 max_kl / xᵀ(F + λI)x) x
  *   line search     per try: candidate kernel (KL and surrogate gain of θ_old + f s), search_decide
  *   apply           θ = θ_old + f s for the accepted f, or θ_old                                      1 dispatch
@@ -58,6 +59,12 @@ export interface TrpoSettings {
   gradientTiling?: GradientTiling;
   /** Largest chunk of the per-sample passes (bounds the scratch); default CHUNK_LIMIT. */
   chunkLimit?: number;
+  /**
+   * How the Fisher kernel gets θ_old's forward pass: 'cached' reads what the step's surrogate pass left in the
+   * scratch (the batch must be one chunk), 'recompute' runs it again for every product. Default: 'cached' when
+   * the batch is one chunk.
+   */
+  fisherForward?: 'cached' | 'recompute';
 }
 
 /** CG of 10 iterations, λ = 0.1, δ = 0.01, line-search fractions 1, 1/2, 1/4, ... (10 tries). */
@@ -104,6 +111,8 @@ export class TrpoUpdate {
   readonly chunks: number;
   readonly lossSamples: number;
   readonly gradientTiling: GradientTiling;
+  /** The Fisher kernel's forward pass (TrpoSettings.fisherForward, resolved). */
+  readonly fisherForward: 'cached' | 'recompute';
   /** Actor entries of the CG vectors. */
   readonly entries: number;
   /** The step's scalars (TrpoState). */
@@ -147,9 +156,11 @@ export class TrpoUpdate {
     private readonly pipelines: Pipelines,
     scratch: ScratchLayout,
     chunk: number,
+    fisherForward: 'cached' | 'recompute',
     buffers: TrpoBuffers,
   ) {
     this.settings = settings;
+    this.fisherForward = fisherForward;
     this.scratch = scratch;
     this.chunk = chunk;
     const M = layout.samples;
@@ -202,6 +213,7 @@ export class TrpoUpdate {
         direction,
         control,
         scratch: this.scratchBuffer,
+        old_dist: this.oldDist,
         store,
       });
     const gradientGroup = (name: string, tasks: GPUBuffer, grads: GPUBuffer, control: GPUBuffer) =>
@@ -264,6 +276,11 @@ export class TrpoUpdate {
     const M = layout.samples;
     const scratch = new ScratchLayout(agent, { critic: false, statRows: TrpoStat.rows });
     const chunk = Math.max(1, Math.min(M, full.chunkLimit ?? CHUNK_LIMIT, Math.floor(maxStorageBytes(gpu.limits) / (scratch.rows * 4))));
+    const oneChunk = chunk >= M;
+    if (full.fisherForward === 'cached' && !oneChunk) {
+      throw new RangeError(`TRPO setting fisherForward is 'cached', but the batch of ${M} samples runs in chunks of ${chunk}; expected 'recompute' (or a batch that fits one chunk)`);
+    }
+    const fisherForward = full.fisherForward ?? (oneChunk ? 'cached' : 'recompute');
     const arch = agent.architecture;
     const samples = full.lossSamples ?? lossSamplesFor(chunk);
     const tiling = full.gradientTiling ?? gradientTilingFor(chunk);
@@ -292,7 +309,7 @@ export class TrpoUpdate {
     const solver = (entryPoint: string) => request(entryPoint, 'TrpoSolver', solverCode, entryPoint, solverBindings);
     const [surrogate, fisher, gradientSurrogate, gradientFisher, candidate, begin, cgInit, cgStep, stepSize, decide, apply] = await Promise.all([
       request('surrogate', 'TrpoSurrogate', surrogateWgsl(sampleSpec), 'surrogate_main', surrogateBindings),
-      request('fisher', 'TrpoFisher', fisherWgsl(sampleSpec), 'fisher_main', fisherBindings),
+      request('fisher', 'TrpoFisher', fisherWgsl({ ...sampleSpec, cachedForward: fisherForward === 'cached' }), 'fisher_main', fisherBindings),
       request('gradientSurrogate', 'PpoGradient', gradientCode(tasks.surrogate.length), 'gradient_main', gradientBindings),
       request('gradientFisher', 'PpoGradient', gradientCode(tasks.fisher.length), 'gradient_main', gradientBindings),
       request('candidate', 'TrpoCandidate', candidateCode, 'candidate_main', candidateBindings),
@@ -304,7 +321,7 @@ export class TrpoUpdate {
       solver('apply_step'),
     ]);
     const pipelines: Pipelines = { surrogate, fisher, gradientSurrogate, gradientFisher, candidate, begin, cgInit, cgStep, stepSize, decide, apply };
-    return new TrpoUpdate(gpu, agent, layout, full, pipelines, scratch, chunk, buffers);
+    return new TrpoUpdate(gpu, agent, layout, full, pipelines, scratch, chunk, fisherForward, buffers);
   }
 
   /** The actor step (see the header), then the critic hook. No readback. */
@@ -332,8 +349,9 @@ export class TrpoUpdate {
   }
 
   /**
-   * vectors.fv = F v (undamped) for v = vectors.p (returns at once once CG has stopped) or vectors.x. `only`
-   * records one of its two kernels (the kernel lab times them apart; the step always runs both).
+   * vectors.fv = F v (undamped) for v = vectors.p (returns at once once CG has stopped) or vectors.x. With the
+   * cached forward pass (fisherForward) the step's surrogate pass must have run before. `only` records one of its
+   * two kernels (the kernel lab times them apart; the step always runs both).
    */
   encodeFisherProduct(recorder: Recorder, of: 'p' | 'x', only?: 'samples' | 'gradient'): void {
     const [sampleGroup, gradientGroup] = of === 'p' ? [this.groups.fisherP, this.groups.gradientFisherP] : [this.groups.fisherX, this.groups.gradientFisherX];
@@ -445,4 +463,5 @@ function validate(s: TrpoSettings): void {
   if (typeof s.normAdv !== 'boolean') fail('normAdv', 'true or false');
   if (s.lossSamples !== undefined && (!Number.isInteger(s.lossSamples) || s.lossSamples < 1)) fail('lossSamples', 'a positive integer');
   if (s.chunkLimit !== undefined && (!Number.isInteger(s.chunkLimit) || s.chunkLimit < 1)) fail('chunkLimit', 'a positive integer');
+  if (s.fisherForward !== undefined && s.fisherForward !== 'cached' && s.fisherForward !== 'recompute') fail('fisherForward', "'cached' or 'recompute'");
 }

@@ -6,8 +6,9 @@
  * for categorical and Gaussian heads, batches of 1, 7 and 65 samples, hidden widths [5, 4]. The float64 analytic
  * product and the differences agree to 1e-6 of the vector's largest entry (the reference checked by itself).
  * GPU tolerance, per entry: |gpu - ref| <= 1e-5 max|ref| + 1e-4 |ref| against (a), and against (b) the same
- * plus the differences' own 1e-6 max|ref|. The batch of 65 also runs in chunks of 16 (the sums over chunks) and
- * with the gradient kernel's shared tiling (the one chunks over 512 samples get).
+ * plus the differences' own 1e-6 max|ref|. The batch of 65 also runs in chunks of 16 (the sums over chunks), with
+ * the gradient kernel's shared tiling (the one chunks over 512 samples get), and with the forward pass recomputed
+ * instead of read from the surrogate pass's scratch rows (TrpoSettings.fisherForward; chunks always recompute).
  */
 import { describe, expect } from 'vitest';
 import type { Gpu } from '../../src/gpu/device.js';
@@ -27,6 +28,7 @@ interface Case {
   numSteps: number;
   chunkLimit?: number;
   gradientTiling?: GradientTiling;
+  fisherForward?: 'cached' | 'recompute';
 }
 
 const cases: Case[] = [];
@@ -37,6 +39,7 @@ for (const [head, action] of [
   cases.push({ name: `${head}, batch 1`, action, numEnvs: 1, numSteps: 1 });
   cases.push({ name: `${head}, batch 7`, action, numEnvs: 7, numSteps: 1 });
   cases.push({ name: `${head}, batch 65`, action, numEnvs: 13, numSteps: 5 });
+  cases.push({ name: `${head}, batch 65, forward recomputed`, action, numEnvs: 13, numSteps: 5, fisherForward: 'recompute' });
   cases.push({ name: `${head}, batch 65 in chunks of 16`, action, numEnvs: 13, numSteps: 5, chunkLimit: 16 });
   cases.push({ name: `${head}, batch 65, shared-tile gradient kernel`, action, numEnvs: 13, numSteps: 5, gradientTiling: SHARED_TILING });
 }
@@ -45,10 +48,14 @@ async function check(gpu: Gpu, c: Case, seed: number): Promise<void> {
   const tc = makeCase(seed, { action: c.action, hidden: [5, 4], numEnvs: c.numEnvs, numSteps: c.numSteps });
   const indices = actorIndices(tc.agent);
   const v = randomDirection(seed + 1000, tc.agent, indices);
-  const bound = await bindCase(gpu, tc, { ...(c.chunkLimit ? { chunkLimit: c.chunkLimit } : {}), ...(c.gradientTiling ? { gradientTiling: c.gradientTiling } : {}) });
+  const bound = await bindCase(gpu, tc, { chunkLimit: c.chunkLimit, gradientTiling: c.gradientTiling, fisherForward: c.fisherForward });
   try {
+    expect(bound.update.fisherForward).toBe(c.fisherForward ?? (c.chunkLimit ? 'recompute' : 'cached'));
     gpu.write(bound.update.vectors.p, 0, v);
     const recorder = new Recorder(gpu, 'FisherTest.encoder');
+    // As in the step: the surrogate pass first (the cached forward pass reads what it leaves).
+    bound.update.encodeBegin(recorder);
+    bound.update.encodeSurrogateGradient(recorder);
     bound.update.encodeFisherProduct(recorder, 'p');
     recorder.submit();
     const fv = await bound.read(bound.update.vectors.fv);
