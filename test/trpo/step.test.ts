@@ -16,7 +16,9 @@
  *
  * Cases: categorical and Gaussian heads with hidden widths [5, 4] on 65 samples (stored log-probabilities off
  * the policy's own, so ratios vary), the Gaussian one also in chunks of 16, the categorical one also with the
- * gradient kernel's shared tiling, and CartPole's actor (4-64-64-2) on 256 samples with ratios of 1, as in training.
+ * gradient kernel's shared tiling, the Gaussian one also without advantage normalisation, and CartPole's actor
+ * (4-64-64-2) on 256 samples with ratios of 1, as in training. And a batch whose advantages are all zero: g = 0,
+ * CG stops before any product, the step scale is not finite, the parameters stay as they were.
  */
 import { describe, expect } from 'vitest';
 import type { Gpu } from '../../src/gpu/device.js';
@@ -33,6 +35,7 @@ interface Case {
   spec: CaseSpec;
   chunkLimit?: number;
   gradientTiling?: GradientTiling;
+  normAdv?: boolean;
 }
 
 const cases: Case[] = [
@@ -40,6 +43,7 @@ const cases: Case[] = [
   { name: 'Gaussian, [5, 4], 65 samples', spec: { action: GAUSSIAN, hidden: [5, 4], numEnvs: 13, numSteps: 5 } },
   { name: 'Gaussian, [5, 4], 65 samples in chunks of 16', spec: { action: GAUSSIAN, hidden: [5, 4], numEnvs: 13, numSteps: 5 }, chunkLimit: 16 },
   { name: 'categorical, [5, 4], 65 samples, shared-tile gradient kernel', spec: { action: CATEGORICAL, hidden: [5, 4], numEnvs: 13, numSteps: 5 }, gradientTiling: SHARED_TILING },
+  { name: 'Gaussian, [5, 4], 65 samples, advantages not normalised', spec: { action: GAUSSIAN, hidden: [5, 4], numEnvs: 13, numSteps: 5 }, normAdv: false },
   {
     name: "CartPole's actor 4-64-64-2, 256 samples, ratios of 1",
     spec: { action: { type: 'discrete', n: 2 }, hidden: [64, 64], obsSize: 4, numEnvs: 8, numSteps: 32, logprobNoise: 0, paramNoise: 0.2 },
@@ -48,10 +52,10 @@ const cases: Case[] = [
 
 async function check(gpu: Gpu, c: Case, seed: number): Promise<void> {
   const tc = makeCase(seed, c.spec);
-  const config: TrpoReferenceConfig = { ...TRPO_DEFAULTS };
+  const config: TrpoReferenceConfig = { ...TRPO_DEFAULTS, normAdv: c.normAdv ?? true };
   const reference = trpoStep(Float64Array.from(tc.theta0), tc.agent, tc.samples, config);
   expect(reference.search.accepted, `${c.name}: the reference accepts a step`).toBe(true);
-  const bound = await bindCase(gpu, tc, { ...(c.chunkLimit ? { chunkLimit: c.chunkLimit } : {}), ...(c.gradientTiling ? { gradientTiling: c.gradientTiling } : {}) });
+  const bound = await bindCase(gpu, tc, { chunkLimit: c.chunkLimit, gradientTiling: c.gradientTiling, normAdv: config.normAdv });
   try {
     const recorder = new Recorder(gpu, 'TrpoStepTest.encoder');
     bound.update.encode(recorder);
@@ -89,4 +93,31 @@ async function check(gpu: Gpu, c: Case, seed: number): Promise<void> {
 
 describe('TRPO actor step', () => {
   cases.forEach((c, i) => gpuTest(`one step matches the float64 reference: ${c.name}`, (gpu) => check(gpu, c, 700 + i)));
+
+  gpuTest('advantages all zero: g = 0, CG stops before any product, no step is taken', async (gpu) => {
+    const tc = makeCase(750, { action: CATEGORICAL, hidden: [5, 4], numEnvs: 7, numSteps: 3 });
+    tc.data.fill(0, tc.layout.offsets.advantages, tc.layout.offsets.advantages + tc.layout.samples);
+    for (const sample of tc.samples) sample.advantage = 0;
+    const reference = trpoStep(Float64Array.from(tc.theta0), tc.agent, tc.samples, { ...TRPO_DEFAULTS });
+    expect([reference.xAx, reference.search.accepted]).toEqual([0, false]);
+    const bound = await bindCase(gpu, tc);
+    try {
+      const recorder = new Recorder(gpu, 'TrpoStepTest.zero');
+      bound.update.encode(recorder);
+      recorder.submit();
+      const [params, state] = await Promise.all([bound.read(bound.params), bound.update.readState()]);
+      expect({ cg_done: state.cg_done, cg_iterations: state.cg_iterations, xax: state.xax, step_scale: state.step_scale, search_done: state.search_done, accepted: state.accepted, tries: state.tries }).toEqual({
+        cg_done: 1,
+        cg_iterations: 0,
+        xax: 0,
+        step_scale: 0,
+        search_done: 1,
+        accepted: 0,
+        tries: 0,
+      });
+      expect(Array.from(params)).toEqual(Array.from(tc.theta0));
+    } finally {
+      bound.destroy();
+    }
+  });
 });
