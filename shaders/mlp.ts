@@ -14,6 +14,8 @@
  *       dx[k] = sum_j W[k][j] dz[j]
  *
  * Outputs are computed OUTPUT_TILE at a time, each with its accumulators in registers, reading x[k] once per tile.
+ * mlpTiledWgsl is the same network with several samples per invocation (the update kernels), and
+ * mlpTangentTiledWgsl its forward-mode derivative along a parameter direction (TRPO's Fisher-vector product).
  */
 import type { Activation } from './activations.js';
 
@@ -107,6 +109,25 @@ ${body}
 `;
 }
 
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** `ptr<function, array<array<f32, width>, samples>>`: the S samples' values of one layer. */
+const batchPointer = (samples: number) => (width: number) => `ptr<function, array<array<f32, ${width}>, ${samples}>>`;
+
+/**
+ * A loop over `width` outputs `tile` at a time (start index a loop variable t0), then the remainder: the body gets
+ * the tile's first index (a WGSL expression) and its width (a constant).
+ */
+function registerTiles(tile: number): (width: number, body: (start: string, count: number) => string) => string {
+  return (width, body) => {
+    const T = Math.min(tile, width);
+    const full = Math.floor(width / T) * T;
+    const parts = [`  for (var t0 = 0u; t0 < ${full}u; t0 += ${T}u) {\n${body('t0', T)}\n  }`];
+    if (full < width) parts.push(`  {\n${body(`${full}u`, width - full)}\n  }`);
+    return parts.join('\n');
+  };
+}
+
 /**
  * Multi-sample register tiles (what the fused update kernel uses: several times the FLOP rate of one sample per
  * invocation on lavapipe). One invocation carries S samples, stored as 2-D private
@@ -122,16 +143,9 @@ ${body}
  *       dy[s][j] *= f'(y[s][j])
  */
 export function mlpTiledWgsl(net: string, layers: InlineLayer[], samples: number, tile: number, reader: ParamReader = storageParams): string {
-  const S = Array.from({ length: samples }, (_, s) => s);
-  const tiles = (width: number, body: (start: string, count: number) => string) => {
-    const T = Math.min(tile, width);
-    const full = Math.floor(width / T) * T;
-    const parts = [`  for (var t0 = 0u; t0 < ${full}u; t0 += ${T}u) {\n${body('t0', T)}\n  }`];
-    if (full < width) parts.push(`  {\n${body(`${full}u`, width - full)}\n  }`);
-    return parts.join('\n');
-  };
-  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-  const batch = (width: number) => `ptr<function, array<array<f32, ${width}>, ${samples}>>`;
+  const S = range(samples);
+  const tiles = registerTiles(tile);
+  const batch = batchPointer(samples);
   return layers
     .map((layer, l) => {
       const { inputs: K, outputs: J, weightOffset: W, biasOffset: B, activation } = layer;
@@ -169,6 +183,56 @@ fn ${net}_output_grad_s_${l}(dy: ${batch(J)}, y: ${batch(J)}) {
   for (var s = 0u; s < ${samples}u; s++) {
     for (var j = 0u; j < ${J}u; j++) { (*dy)[s][j] = (*dy)[s][j] * act_${activation}_grad((*y)[s][j]); }
   }
+}
+`;
+    })
+    .join('\n');
+}
+
+/**
+ * Forward mode (Jacobian-vector products) through the same network, with the register tiles of mlpTiledWgsl: the
+ * derivative of every layer's output along a direction v of the parameters, read by `tangent` in the parameter
+ * layout (v's weights V_W and biases v_b at the network's offsets). With a_{-1} = x fixed (zero tangent) and
+ * z_l = W_lᵀ a_{l-1} + b_l, a_l = f_l(z_l):
+ *
+ *   ż_l = V_Wlᵀ a_{l-1} + v_bl + W_lᵀ ȧ_{l-1},   ȧ_l = f_l'(z_l) ż_l   (f' from the kept output a_l)
+ *
+ *   fn net_tangent_s_0(x, y, dy)             dy[s][j] = f'(y[s][j]) (v_b[j] + sum_k V[k][j] x[s][k])
+ *   fn net_tangent_s_l(x, dx, y, dy)  l > 0  dy[s][j] = f'(y[s][j]) (v_b[j] + sum_k V[k][j] x[s][k] + W[k][j] dx[s][k])
+ *
+ * x / dx: the layer's input and its tangent; y: its output (from net_forward_s_l); dy receives the output's tangent.
+ * Needs the activation library in the module; `reader` reads W as in mlpTiledWgsl.
+ */
+export function mlpTangentTiledWgsl(net: string, layers: InlineLayer[], samples: number, tile: number, tangent: ParamReader, reader: ParamReader = storageParams): string {
+  const S = range(samples);
+  const tiles = registerTiles(tile);
+  const batch = batchPointer(samples);
+  return layers
+    .map((layer, l) => {
+      const { inputs: K, outputs: J, weightOffset: W, biasOffset: B, activation } = layer;
+      const first = l === 0;
+      const body = tiles(J, (j0, T) => {
+        const acc = range(T).flatMap((t) => S.map((s) => `    var a${t}_${s} = ${tangent(`${B}u + ${j0} + ${t}u`)};`));
+        const loads = S.map((s) => `      let in_${s} = (*x)[${s}][k];${first ? '' : ` let din_${s} = (*dx)[${s}][k];`}`);
+        const fmas = range(T).map(
+          (t) =>
+            `      { let v = ${tangent(`row + ${t}u`)};${first ? '' : ` let w = ${reader(`row + ${t}u`)};`}` +
+            S.map((s) => ` a${t}_${s} = fma(v, in_${s}, a${t}_${s});${first ? '' : ` a${t}_${s} = fma(w, din_${s}, a${t}_${s});`}`).join('') +
+            ' }',
+        );
+        const stores = range(T).flatMap((t) => S.map((s) => `    (*dy)[${s}][${j0} + ${t}u] = act_${activation}_grad((*y)[${s}][${j0} + ${t}u]) * a${t}_${s};`));
+        return `${acc.join('\n')}
+    for (var k = 0u; k < ${K}u; k++) {
+${loads.join('\n')}
+      let row = ${W}u + k * ${J}u + ${j0};
+${fmas.join('\n')}
+    }
+${stores.join('\n')}`;
+      });
+      const params = first ? `x: ${batch(K)}, y: ${batch(J)}, dy: ${batch(J)}` : `x: ${batch(K)}, dx: ${batch(K)}, y: ${batch(J)}, dy: ${batch(J)}`;
+      return `
+fn ${net}_tangent_s_${l}(${params}) {
+${body}
 }
 `;
     })

@@ -6,6 +6,7 @@
 import { describe, expect } from 'vitest';
 import { buildGradientBench, GRADIENT_VARIANTS, validateGradient } from '../bench/kernels/gradients.js';
 import { buildAdamBench, validateAdam } from '../bench/kernels/adam.js';
+import { buildTrpoBench, validateTrpo } from '../bench/kernels/trpo.js';
 import { SINGLE_PASS_LIMIT } from '../src/nn/reduction.js';
 import { gpuTest } from './helpers/gpu.js';
 
@@ -22,6 +23,15 @@ describe('kernel lab', () => {
       }
     });
   }
+
+  gpuTest("TRPO's actor step equals the float64 step at batch 65", async (gpu) => {
+    const bench = await buildTrpoBench(gpu, 65, [5, 4]);
+    try {
+      expect(await validateTrpo(gpu, bench)).toBeLessThan(1e-3);
+    } finally {
+      bench.destroy();
+    }
+  });
 
   gpuTest('Adam equals torch.optim.Adam in float64, with the one-pass and the two-pass norm', async (gpu) => {
     for (const count of [65, SINGLE_PASS_LIMIT + 7]) {

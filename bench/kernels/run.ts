@@ -1,5 +1,5 @@
 /**
- * The kernel lab on its own: `npm run bench:kernels -- [gradients] [adam] [--quick]` (all when none is named).
+ * The kernel lab on its own: `npm run bench:kernels -- [gradients] [adam] [trpo] [--quick]` (all when none is named).
  * Measures the adapter's FMA peak first (the yardstick of "of peak"), then validates and times each operation's
  * variants, and prints one Markdown table per operation. Another adapter in Node:
  * `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json npm run bench:kernels`.
@@ -9,8 +9,9 @@ import { benchFmaPeak } from '../cases/fmaPeak.js';
 import { formatNumber, markdownTable } from '../harness.js';
 import { adamLab } from './adam.js';
 import { gradientLab } from './gradients.js';
+import { trpoLab } from './trpo.js';
 
-const OPERATIONS = ['gradients', 'adam'] as const;
+const OPERATIONS = ['gradients', 'adam', 'trpo'] as const;
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const named = args.filter((a) => !a.startsWith('--'));
@@ -56,6 +57,16 @@ if (selected.includes('adam')) {
     markdownTable(
       ['parameters', 'variant', 'ms per step (spread)', 'GB/s (32 bytes per parameter)', 'clock'],
       rows.map((r) => [String(r.params.count), String(r.params.variant), `${formatNumber(r.median)} (${formatNumber(r.min)}–${formatNumber(r.max)})`, Number(r.params.gbps).toFixed(2), String(r.params.clock)]),
+    ),
+  );
+}
+if (selected.includes('trpo')) {
+  const rows = await trpoLab(gpu, { batches: quick ? [2048] : [512, 2048, 8192], reps, target, log });
+  console.log("\n## TRPO actor step (CartPole's actor 4-64-64-2): the line search decided on the GPU or on the host, and the phases\n");
+  console.log(
+    markdownTable(
+      ['batch', 'what', 'ms (spread)', 'detail', 'clock'],
+      rows.map((r) => [String(r.params.batch), String(r.params.variant), `${formatNumber(r.median)} (${formatNumber(r.min)}–${formatNumber(r.max)})`, String(r.params.detail), String(r.params.clock)]),
     ),
   );
 }

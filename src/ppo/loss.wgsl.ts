@@ -62,12 +62,15 @@ export interface LossKernelSpec {
 }
 
 /** The invocation's samples as 2-D arrays: `${net}_y<l>` is array<array<f32, width>, samples>. */
-function batchOf(width: number, samples: number): string {
+export function batchOf(width: number, samples: number): string {
   return `array<array<f32, ${width}>, ${samples}>`;
 }
 
-/** Forward through every layer for the invocation's samples, keeping each layer's output in `${net}_y<l>`. */
-function forwardCode(net: string, layers: InlineLayer[], samples: number): string {
+/**
+ * Forward through every layer for the invocation's samples (input `x`), keeping each layer's output in
+ * `${net}_y<l>`. Also used by TRPO's kernels (src/trpo/), which follow the same conventions.
+ */
+export function forwardCode(net: string, layers: InlineLayer[], samples: number): string {
   return layers
     .map((layer, l) => `  var ${net}_y${l}: ${batchOf(layer.outputs, samples)};\n  ${net}_forward_s_${l}(&${l === 0 ? 'x' : `${net}_y${l - 1}`}, &${net}_y${l});`)
     .join('\n');
@@ -76,9 +79,11 @@ function forwardCode(net: string, layers: InlineLayer[], samples: number): strin
 /**
  * Backward from `${net}_d<L-1>` (dL/d output, set by the loss): each layer's dL/dz is stored to its delta rows and,
  * above the first layer, propagated to the layer below; the hidden activations (inputs of layers >= 1) are stored
- * too. Columns of samples past the chunk are not written.
+ * too (unless `activationRows` is undefined: a kernel whose rows already hold them). Columns of samples past the
+ * chunk are not written. The kernel defines `block` (its first column), `CHUNK`
+ * (the row stride) and binds `slot` (chunk_size) and `scratch`; TRPO's kernels (src/trpo/) do the same.
  */
-function backwardCode(net: string, layers: InlineLayer[], activationRows: number[], deltaRows: number[], samples: number): string {
+export function backwardCode(net: string, layers: InlineLayer[], activationRows: number[] | undefined, deltaRows: number[], samples: number): string {
   const lines: string[] = [];
   const store = (row: number, width: number, array: string) =>
     `  for (var k = 0u; k < ${samples}u; k++) {
@@ -92,7 +97,7 @@ function backwardCode(net: string, layers: InlineLayer[], activationRows: number
     if (l > 0) {
       lines.push(`  var ${net}_d${l - 1}: ${batchOf(layer.inputs, samples)};`);
       lines.push(`  ${net}_input_grad_s_${l}(&${net}_d${l}, &${net}_d${l - 1});`);
-      lines.push(store(activationRows[l - 1]!, layer.inputs, `${net}_y${l - 1}`));
+      if (activationRows) lines.push(store(activationRows[l - 1]!, layer.inputs, `${net}_y${l - 1}`));
     }
   }
   return lines.join('\n');

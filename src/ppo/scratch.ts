@@ -4,11 +4,12 @@
  *
  *   input rows:  x [obs]; actor activations a_0..a_{L-2}; critic activations c_0..c_{L-2}  (inputs of layers 1..L-1)
  *   delta rows:  actor dL/dz_0..dL/dz_{L-1}; critic dL/dz_0..dL/dz_{L-1}   (pre-activation gradients, already /MB)
- *   stat rows:   per-sample loss terms (STAT_ROWS, see Stat), already /MB
+ *   stat rows:   per-sample loss terms (Stat.rows of them, see Stat; another count for other passes), already /MB
  *   logstd rows: dL/d actor_logstd per sample (box only), already /MB
  *
- * and the task table of the gradient kernel: one task per KT x JT tile of each layer's [W; b] (the bias row is
- * an input of ones), plus row sums for the stats (into the minibatch record) and the log-std gradient.
+ * (TRPO's actor-only passes leave the critic's rows out and have their own statistics: ScratchOptions), and the
+ * task table of the gradient kernel: one task per KT x JT tile of each layer's [W; b] (the bias row is an input
+ * of ones), plus row sums for the stats (into the minibatch record) and the log-std gradient.
  */
 import type { AgentLayout } from '../agent/agent.js';
 import type { MlpLayer } from '../nn/mlp.js';
@@ -79,6 +80,13 @@ export interface GradientTask {
   destination: number;
 }
 
+export interface ScratchOptions {
+  /** Rows and tasks for the critic too; default true (PPO). */
+  critic?: boolean;
+  /** Rows of per-sample statistics; default Stat.rows (PPO's). */
+  statRows?: number;
+}
+
 export class ScratchLayout {
   readonly xRow = 0;
   readonly actorActivationRows: number[] = [];
@@ -89,7 +97,17 @@ export class ScratchLayout {
   readonly logstdRow: number;
   readonly rows: number;
 
-  constructor(readonly agent: AgentLayout) {
+  /** Rows of per-sample statistics (summed into the record by the gradient kernel). */
+  readonly statRows: number;
+  /** Whether the critic has rows and tasks (PPO); TRPO's actor step has none. */
+  readonly critic: boolean;
+
+  constructor(
+    readonly agent: AgentLayout,
+    options: ScratchOptions = {},
+  ) {
+    this.critic = options.critic ?? true;
+    this.statRows = options.statRows ?? Stat.rows;
     let row = agent.architecture.observationSize;
     const place = (layers: MlpLayer[], into: number[]) => {
       for (const layer of layers.slice(0, -1)) {
@@ -97,11 +115,12 @@ export class ScratchLayout {
         row += layer.shape.outputs;
       }
     };
+    const critic = this.critic ? agent.critic : [];
     place(agent.actor, this.actorActivationRows);
-    place(agent.critic, this.criticActivationRows);
+    place(critic, this.criticActivationRows);
     for (const [layers, into] of [
       [agent.actor, this.actorDeltaRows],
-      [agent.critic, this.criticDeltaRows],
+      [critic, this.criticDeltaRows],
     ] as const) {
       for (const layer of layers) {
         into.push(row);
@@ -109,7 +128,7 @@ export class ScratchLayout {
       }
     }
     this.statRow = row;
-    row += Stat.rows;
+    row += this.statRows;
     this.logstdRow = row;
     row += agent.logstd ? agent.logstd.size : 0;
     this.rows = row;
@@ -140,7 +159,7 @@ export class ScratchLayout {
         }
       });
     layerTasks(agent.actor, this.actorActivationRows, this.actorDeltaRows);
-    layerTasks(agent.critic, this.criticActivationRows, this.criticDeltaRows);
+    if (this.critic) layerTasks(agent.critic, this.criticActivationRows, this.criticDeltaRows);
     const rowSums = (deltaRow: number, count: number, offset: number, destination: number) => {
       for (let j0 = 0; j0 < count; j0 += tileJ) {
         tasks.push({ inputRow: 0, deltaRow, inputs: 0, outputs: count, k0: 0, j0, weightOffset: 0, biasOffset: offset, destination });
@@ -148,7 +167,7 @@ export class ScratchLayout {
     };
     if (agent.logstd) rowSums(this.logstdRow, agent.logstd.size, agent.logstd.offset, TaskDestination.grads);
     // The stat sums go to the record; its offset is added by the kernel (record index x RECORD_WORDS).
-    rowSums(this.statRow, Stat.rows, 0, TaskDestination.record);
+    rowSums(this.statRow, this.statRows, 0, TaskDestination.record);
     return tasks;
   }
 

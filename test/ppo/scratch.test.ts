@@ -12,7 +12,7 @@ import type { ActionSpace } from '../../src/envs/spec.js';
 
 function writes(scratch: ScratchLayout, tiling: GradientTiling): { grads: number[]; records: number[] } {
   const grads = new Array<number>(scratch.agent.table.size).fill(0);
-  const records = new Array<number>(Stat.rows).fill(0);
+  const records = new Array<number>(scratch.statRows).fill(0);
   for (const task of scratch.gradientTasks(tiling)) {
     for (let r = 0; r < tiling.tileK; r++) {
       for (let t = 0; t < tiling.tileJ; t++) {
@@ -49,6 +49,24 @@ describe('gradient task tables', () => {
         expect(records).toEqual(new Array<number>(Stat.rows).fill(1));
       });
     }
+  }
+
+  for (const [tilingName, tiling] of [
+    ['shared', SHARED_TILING],
+    ['direct', DIRECT_TILING],
+  ] as const) {
+    test(`actor only with one statistic (TRPO's passes), ${tilingName} tiling: the actor's entries once, the critic's never`, () => {
+      const agent = new AgentLayout({ observationSize: 4, action: { type: 'box', size: 3, low: [-1, -1, -1], high: [1, 1, 1] }, hidden: [5, 17], activation: 'tanh' });
+      const scratch = new ScratchLayout(agent, { critic: false, statRows: 1 });
+      expect(scratch.criticActivationRows).toEqual([]);
+      expect(scratch.criticDeltaRows).toEqual([]);
+      const { grads, records } = writes(scratch, tiling);
+      const expected = new Array<number>(grads.length).fill(0);
+      for (const view of agent.table.views) if (!view.name.startsWith('critic.')) expected.fill(1, view.offset, view.offset + view.size);
+      const wrong = grads.flatMap((n, i) => (n === expected[i] ? [] : [`[${i}] written ${n}x, expected ${expected[i]}`]));
+      expect(wrong.slice(0, 5), `${wrong.length} entries written the wrong number of times`).toEqual([]);
+      expect(records).toEqual([1]);
+    });
   }
 
   test('small chunks take the direct tiling, larger ones the shared tiling', () => {
