@@ -6,12 +6,27 @@
 import type { Activation } from '../shaders/activations.js';
 import { closestKey, unknownKey } from './options.js';
 
-export type Algo = 'ppo' | 'ppo-penalty';
+/**
+ * The policy-gradient family on one GPU loop (src/ppo/ppo.ts). 'ppo' and 'ppo-penalty' take update_epochs x
+ * num_minibatches steps on the clipped or penalised surrogate; 'a2c' and 'reinforce' take ONE step on the whole
+ * batch, where π_θ = π_old, the ratio r is 1, the clip is inactive and ∇(-ψ r) = -ψ ∇log π: the policy gradient.
+ */
+export const ALGOS = ['ppo', 'ppo-penalty', 'a2c', 'reinforce'] as const;
+export type Algo = (typeof ALGOS)[number];
+
+/**
+ * REINFORCE's ψ_t in ∇J = E[Σ_t ψ_t ∇log π(a_t|s_t)] (src/reinforce/psi.wgsl.ts has the formulas): the first two
+ * use no critic, the others use V.
+ */
+export const PSIS = ['total_return', 'reward_to_go', 'baseline', 'q_value', 'advantage', 'td_error'] as const;
+export type Psi = (typeof PSIS)[number];
 
 export interface TrainerConfig {
   /** Environment id (built-in or registered with defineGpuEnv / defineJsEnv). */
   env: string;
   algo: Algo;
+  /** REINFORCE only: the weight ψ_t of each log-probability's gradient. */
+  psi: Psi;
   seed: number;
   num_envs: number;
   num_steps: number;
@@ -62,10 +77,24 @@ const inRange =
 const nonNegative: Check = (v) => (isNumber(v) && v >= 0 ? undefined : 'a finite number >= 0');
 const positive: Check = (v) => (isNumber(v) && v > 0 ? undefined : 'a finite number > 0');
 const boolean: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
+const oneOf =
+  (values: readonly string[]): Check =>
+  (v) => {
+    if (typeof v === 'string' && values.includes(v)) return undefined;
+    const hint = typeof v === 'string' ? closestKey(v, values) : undefined;
+    return `one of ${values.map((x) => `'${x}'`).join(', ')}${hint ? ` (did you mean '${hint}'?)` : ''}`;
+  };
 
 export const CONFIG_KEYS: Record<keyof TrainerConfig, KeySpec> = {
   env: { check: (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'an environment id such as "CartPole-v1"'), meaning: 'environment id (Gymnasium id for the built-ins)' },
-  algo: { check: (v) => (v === 'ppo' || v === 'ppo-penalty' ? undefined : "'ppo' (PPO-Clip) or 'ppo-penalty'"), meaning: "'ppo': L = max(-A r, -A clip(r, 1-ε, 1+ε)); 'ppo-penalty': L = -A r + β KL(π_old‖π)" },
+  algo: {
+    check: oneOf(ALGOS),
+    meaning: "'ppo': L = max(-A r, -A clip(r, 1-ε, 1+ε)); 'ppo-penalty': L = -A r + β KL(π_old‖π); 'a2c': one step of -A log π per rollout (A from GAE, λ = 1); 'reinforce': one step of -ψ log π per rollout",
+  },
+  psi: {
+    check: oneOf(PSIS),
+    meaning: "reinforce only (ignored by the others): ψ_t = 'total_return' R(τ), 'reward_to_go' Σ γ^k r_{t+k}, 'baseline' (reward-to-go - V(s_t)), 'q_value' r_t + γ V(s_{t+1}), 'advantage' GAE(λ), 'td_error' r_t + γ V(s_{t+1}) - V(s_t)",
+  },
   seed: { check: (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32 ? undefined : 'an integer in [0, 2^32)'), meaning: 'seed of the initial parameters, environments, actions and minibatch permutations' },
   num_envs: { check: positiveInteger, meaning: 'N, environments stepped in parallel on the GPU' },
   num_steps: { check: positiveInteger, meaning: 'T, steps per environment per rollout; batch = N·T' },
@@ -82,8 +111,8 @@ export const CONFIG_KEYS: Record<keyof TrainerConfig, KeySpec> = {
   vf_coef: { check: nonNegative, meaning: 'c₁ in L = L_π - c₂ H[π] + c₁ L_V' },
   max_grad_norm: { check: nonNegative, meaning: 'clip the global gradient norm to this (0: no clipping)' },
   target_kl: { check: (v) => (v === null || (isNumber(v) && v > 0) ? undefined : 'null (off) or a number > 0'), meaning: 'stop the epochs early once the approx KL of an epoch exceeds this' },
-  kl_target: { check: positive, meaning: "ppo-penalty: after each update, β ×2 when the batch KL d > 1.5·kl_target, ÷2 when d < kl_target/1.5" },
-  init_beta: { check: positive, meaning: 'ppo-penalty: initial β' },
+  kl_target: { check: positive, meaning: "ppo-penalty only: after each update, β ×2 when the batch KL d > 1.5·kl_target, ÷2 when d < kl_target/1.5" },
+  init_beta: { check: positive, meaning: 'ppo-penalty only: initial β' },
   adam_eps: { check: positive, meaning: 'ε of Adam (CleanRL: 1e-5)' },
   norm_obs: { check: boolean, meaning: 'x ← clip((x - μ) / √(σ² + 1e-8), ±clip_obs), running μ, σ² of the observations' },
   norm_reward: { check: boolean, meaning: 'r ← clip(r / √(Var[G] + 1e-8), ±clip_reward), G = γ G (1 - term) + r per environment' },
@@ -100,6 +129,7 @@ export const CONFIG_KEYS: Record<keyof TrainerConfig, KeySpec> = {
 /** CleanRL ppo.py's defaults (discrete action spaces). */
 export const CLEANRL_DEFAULTS: Omit<TrainerConfig, 'env'> = {
   algo: 'ppo',
+  psi: 'advantage',
   seed: 1,
   num_envs: 4,
   num_steps: 128,
@@ -205,8 +235,69 @@ export const TUNED: Record<string, Partial<TrainerConfig>> = {
   },
 };
 
-export function defaultsFor(env: string, continuous: boolean): Omit<TrainerConfig, 'env'> {
-  return { ...(continuous ? CLEANRL_CONTINUOUS_DEFAULTS : CLEANRL_DEFAULTS), ...(TUNED[env] ?? {}) };
+/**
+ * A2C's defaults, as Stable-Baselines3's A2C: 5-step rollouts, n-step returns (GAE with λ = 1), one gradient step per
+ * rollout on the whole batch, no advantage normalisation, a constant learning rate of 7e-4, no entropy bonus.
+ * The optimiser is Adam (SB3 uses RMSprop): the family shares one optimiser kernel, and the A2C/PPO equivalence
+ * holds for either. SB3's value loss is vf_coef · mean (V - R)² with vf_coef 0.5; this engine's is
+ * vf_coef · ½ mean (V - R)², so vf_coef 1 is SB3's weight. num_envs 8: RL Zoo's A2C setting for classic control.
+ */
+export const A2C_DEFAULTS: Partial<TrainerConfig> = {
+  num_envs: 8,
+  num_steps: 5,
+  learning_rate: 7e-4,
+  anneal_lr: false,
+  gae_lambda: 1,
+  num_minibatches: 1,
+  update_epochs: 1,
+  norm_adv: false,
+  clip_vloss: false,
+  ent_coef: 0,
+  vf_coef: 1,
+  max_grad_norm: 0.5,
+};
+
+/**
+ * REINFORCE's defaults: batches of long rollouts (200 steps per environment, so that most episodes end inside a
+ * rollout), one step per batch, ψ = GAE's advantage (the lowest variance of the six), no normalisation of ψ, a
+ * constant Adam step of 3e-3 (one step per batch of 1600 samples tolerates a larger step than PPO's many).
+ */
+export const REINFORCE_DEFAULTS: Partial<TrainerConfig> = {
+  num_envs: 8,
+  num_steps: 200,
+  learning_rate: 3e-3,
+  anneal_lr: false,
+  num_minibatches: 1,
+  update_epochs: 1,
+  norm_adv: false,
+  clip_vloss: false,
+  ent_coef: 0,
+  vf_coef: 1,
+  max_grad_norm: 0.5,
+};
+
+/** The algorithms that take one gradient step on the whole batch per iteration. */
+export function isOneStep(algo: Algo): boolean {
+  return algo === 'a2c' || algo === 'reinforce';
+}
+
+/**
+ * The defaults of one run: CleanRL's (discrete or box), then the algorithm's own, then (PPO-Clip and PPO-Penalty)
+ * the environment's tuned values; an unknown algorithm gets PPO's here and is refused by validation.
+ */
+export function defaultsFor(env: string, continuous: boolean, algo: Algo = 'ppo'): Omit<TrainerConfig, 'env'> {
+  const base = { ...(continuous ? CLEANRL_CONTINUOUS_DEFAULTS : CLEANRL_DEFAULTS) };
+  if (algo === 'a2c') return { ...base, ...A2C_DEFAULTS, ...keepEnvironmentShape(env), algo };
+  if (algo === 'reinforce') return { ...base, ...REINFORCE_DEFAULTS, ...keepEnvironmentShape(env), algo };
+  return { ...base, ...(TUNED[env] ?? {}), algo };
+}
+
+/** What an environment's tuning says about the task itself (normalisation, discount), kept by every algorithm. */
+function keepEnvironmentShape(env: string): Partial<TrainerConfig> {
+  const tuned = TUNED[env] ?? {};
+  const kept: Partial<TrainerConfig> = {};
+  for (const key of ['norm_obs', 'norm_reward', 'gamma'] as const) if (tuned[key] !== undefined) (kept as Record<string, unknown>)[key] = tuned[key];
+  return kept;
 }
 
 export class ConfigError extends Error {
@@ -243,10 +334,18 @@ export function resolveConfig(user: Partial<TrainerConfig> & { env: string }, co
       `${inherited ? 'no such key (inherited from the prototype, not the config\'s own)' : `no such key${hint ? ` (did you mean '${hint}'?)` : ''}`}; known keys: ${known.join(', ')}`,
     );
   }
-  const merged = { ...defaultsFor(user.env, continuous), ...stripUndefined(user) } as TrainerConfig;
+  const algo = (typeof user.algo === 'string' && (ALGOS as readonly string[]).includes(user.algo) ? user.algo : 'ppo') as Algo;
+  const merged = { ...defaultsFor(user.env, continuous, algo), ...stripUndefined(user) } as TrainerConfig;
   for (const [key, spec] of Object.entries(CONFIG_KEYS) as [keyof TrainerConfig, KeySpec][]) {
     const problem = spec.check(merged[key]);
     if (problem) throw new ConfigError(key, merged[key], problem);
+  }
+  if (isOneStep(merged.algo)) {
+    // One step on the whole batch is what makes these algorithms what they are (ratio 1, no clip).
+    for (const key of ['update_epochs', 'num_minibatches'] as const) {
+      if (merged[key] !== 1) throw new ConfigError(key, merged[key], `1 with algo '${merged.algo}' (one gradient step on the whole batch per rollout; several are algo 'ppo')`);
+    }
+    if (merged.target_kl !== null) throw new ConfigError('target_kl', merged.target_kl, `null with algo '${merged.algo}' (there is no later epoch to stop)`);
   }
   const batch = merged.num_envs * merged.num_steps;
   if (batch % merged.num_minibatches !== 0) {
@@ -268,5 +367,18 @@ export function hyperparameterTable(): string {
     const continuous = key === 'env' ? undefined : CLEANRL_CONTINUOUS_DEFAULTS[key as keyof typeof CLEANRL_CONTINUOUS_DEFAULTS];
     return `| \`${key}\` | ${show(discrete)} | ${show(continuous)} | ${CONFIG_KEYS[key].meaning.replace(/\|/g, '\\|')} |`;
   });
-  return ['| key | default (discrete) | default (box) | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+  const algoKeys = [...new Set([...Object.keys(A2C_DEFAULTS), ...Object.keys(REINFORCE_DEFAULTS)])] as (keyof TrainerConfig)[];
+  const algoRows = algoKeys.map((key) => `| \`${key}\` | ${show(A2C_DEFAULTS[key])} | ${show(REINFORCE_DEFAULTS[key])} |`);
+  return [
+    '| key | default (discrete) | default (box) | meaning |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '',
+    "`a2c` and `reinforce` replace these defaults (an environment's tuned values are PPO's: these two keep only its",
+    '`norm_obs`, `norm_reward` and `gamma`):',
+    '',
+    '| key | `a2c` | `reinforce` |',
+    '| --- | --- | --- |',
+    ...algoRows,
+  ].join('\n');
 }

@@ -40,9 +40,34 @@ export interface TrainOptions {
   onIteration?: (stats: IterationReport) => void | boolean | Promise<void | boolean>;
 }
 
+/** One iteration of the run's history (the summary's `history`). */
+export interface HistoryEntry {
+  iteration: number;
+  globalStep: number;
+  /** Mean return of the episodes that ended in the iteration (null if none). */
+  episodicReturn: number | null;
+  /** Mean return of the last 20 training episodes (null before any ended). */
+  recentReturn: number | null;
+  policyLoss: number;
+  valueLoss: number;
+  entropy: number;
+  /**
+   * ppo-penalty: KL[π_old ‖ π_θ] over the whole batch after the update (the d that adapts β). The other algorithms:
+   * CleanRL's approx_kl of the update's last minibatch, measured before that minibatch's step (0 for a2c and
+   * reinforce, whose only step starts at π_old).
+   */
+  approxKl: number;
+}
+
 export interface TrainSummary {
   env: string;
   algo: string;
+  /** REINFORCE's ψ; null for the other algorithms. */
+  psi: string | null;
+  /** The resolved configuration: every key, with the defaults filled in. */
+  config: TrainerConfig;
+  /** One entry per iteration this trainer ran (a resumed trainer's starts at the checkpoint). */
+  history: HistoryEntry[];
   seed: number;
   /** Environment steps of the whole run so far, counting those before the checkpoint a resumed trainer was loaded from. */
   totalSteps: number;
@@ -81,6 +106,7 @@ export class Trainer {
   /** The step at which this trainer first trained (a loaded trainer's checkpoint step): the base of its SPS. */
   private startStep: number | undefined;
   private lastRecent: number | null = null;
+  private readonly history: HistoryEntry[] = [];
   private evaluator: Evaluator | undefined;
   /**
    * Iterations submitted and not yet taken by the training loop, oldest first (at most two: one is in flight while
@@ -280,7 +306,7 @@ export class Trainer {
     if (this.solvedAtStep === null && threshold !== null && stats.recentCount >= SOLVED_WINDOW && stats.recentReturnMean >= threshold) {
       this.solvedAtStep = ppo.globalStep;
     }
-    return {
+    const report: IterationReport = {
       ...stats,
       iteration: ppo.iteration,
       globalStep: ppo.globalStep,
@@ -290,6 +316,17 @@ export class Trainer {
       wallSeconds,
       sps: wallSeconds > 0 ? (ppo.globalStep - this.startStep) / wallSeconds : 0,
     };
+    this.history.push({
+      iteration: report.iteration,
+      globalStep: report.globalStep,
+      episodicReturn: report.episodicReturn,
+      recentReturn,
+      policyLoss: stats.policyLoss,
+      valueLoss: stats.valueLoss,
+      entropy: stats.entropy,
+      approxKl: this.config.algo === 'ppo-penalty' ? stats.kl : stats.approxKl,
+    });
+    return report;
   }
 
   async train(options: TrainOptions = {}): Promise<TrainSummary> {
@@ -314,6 +351,9 @@ export class Trainer {
     return {
       env: this.config.env,
       algo: this.config.algo,
+      psi: this.config.algo === 'reinforce' ? this.config.psi : null,
+      config: { ...this.config, hidden_sizes: [...this.config.hidden_sizes] },
+      history: this.history.map((entry) => ({ ...entry })),
       seed: this.config.seed,
       totalSteps: this.globalStep,
       resumedFromStep: startStep > 0 ? startStep : null,

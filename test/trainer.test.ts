@@ -31,7 +31,11 @@ describe('trainer configuration', () => {
     [{ env: 'CartPole-v1', num_envs: 6, num_steps: 5, num_minibatches: 4 }, /'num_minibatches' is 4; expected a divisor of the batch num_envs x num_steps = 30/],
     [{ env: 'CartPole-v1', target_kl: -1 }, /'target_kl' is -1; expected null \(off\) or a number > 0/],
     [{ env: 'CartPole-v1', hidden_sizes: [64, 0] }, /'hidden_sizes' is \[64, 0\]/],
-    [{ env: 'CartPole-v1', algo: 'trpo' }, /'algo' is "trpo"; expected 'ppo' \(PPO-Clip\) or 'ppo-penalty'/],
+    [{ env: 'CartPole-v1', algo: 'trpo' }, /'algo' is "trpo"; expected one of 'ppo', 'ppo-penalty', 'a2c', 'reinforce'/],
+    [{ env: 'CartPole-v1', algo: 'a2d' }, /'algo' is "a2d"; expected one of .* \(did you mean 'a2c'\?\)/],
+    [{ env: 'CartPole-v1', algo: 'reinforce', psi: 'reward_to_goo' }, /'psi' is "reward_to_goo"; expected one of .* \(did you mean 'reward_to_go'\?\)/],
+    [{ env: 'CartPole-v1', algo: 'a2c', update_epochs: 4 }, /'update_epochs' is 4; expected 1 with algo 'a2c'/],
+    [{ env: 'CartPole-v1', algo: 'reinforce', num_minibatches: 2 }, /'num_minibatches' is 2; expected 1 with algo 'reinforce'/],
     [{ env: 'CartPole-v1', anneal_lr: 1 }, /'anneal_lr' is 1; expected true or false/],
   ])('rejects %j', (config, message) => {
     expect(() => resolveConfig(config as never, false)).toThrow(ConfigError);

@@ -16,6 +16,7 @@ import { getEnvDefinition } from '../envs/registry.js';
 export interface ConfigFlags {
   env?: string;
   algo?: string;
+  psi?: string;
   totalSteps?: number;
   seed?: number;
   numEnvs?: number;
@@ -27,6 +28,7 @@ export interface ConfigFlags {
 const FLAG_KEYS = [
   ['env', 'env', '--env'],
   ['algo', 'algo', '--algo'],
+  ['psi', 'psi', '--psi'],
   ['seed', 'seed', '--seed'],
   ['numEnvs', 'num_envs', '--num-envs'],
 ] as const;
@@ -36,6 +38,10 @@ export function newRunConfig(flags: ConfigFlags): Partial<TrainerConfig> & { env
   const config = { ...(flags.config?.keys ?? {}) } as Partial<TrainerConfig> & { env: string };
   config.env = flags.env ?? (config.env as string | undefined) ?? 'CartPole-v1';
   if (flags.algo !== undefined) config.algo = flags.algo as TrainerConfig['algo'];
+  if (flags.psi !== undefined) {
+    if ((config.algo ?? 'ppo') !== 'reinforce') throw new Error(`--psi ${flags.psi} is REINFORCE's choice of ψ; it needs --algo reinforce (the algorithm is '${config.algo ?? 'ppo'}')`);
+    config.psi = flags.psi as TrainerConfig['psi'];
+  }
   if (flags.seed !== undefined) config.seed = flags.seed;
   if (flags.numEnvs !== undefined) config.num_envs = flags.numEnvs;
   if (flags.totalSteps !== undefined) config.total_timesteps = flags.totalSteps;

@@ -23,6 +23,7 @@ import { checkResumeFlags, newRunConfig, planSession, type ConfigFlags, type Ses
 export interface TrainFlags {
   env?: string;
   algo?: string;
+  psi?: string;
   totalSteps?: number;
   seed?: number;
   numEnvs?: number;
@@ -135,6 +136,7 @@ export async function train(flags: TrainFlags, interrupt: Interrupt): Promise<nu
   const configFlags: ConfigFlags = {
     env: flags.env,
     algo: flags.algo,
+    psi: flags.psi,
     totalSteps: flags.totalSteps,
     seed: flags.seed,
     numEnvs: flags.numEnvs,
