@@ -67,7 +67,7 @@ async function webgpuRl(...args: string[]): Promise<Run> {
 }
 
 /** The line the CLI prints once the trainer is built (so: after GPU work began). */
-const BUILT = /webgpu-rl: ppo(-penalty)? on /;
+const BUILT = /webgpu-rl: (ppo|ppo-penalty|a2c|reinforce) on /;
 /** Library function names that must not appear in the CLI's errors. */
 const LIBRARY_NAMES = /loadTrainer|loadPolicy|exportPolicy|saveTrainer|createTrainer|evaluatePolicy|totalSteps/;
 
@@ -84,6 +84,36 @@ describe('webgpu-rl CLI', () => {
     expect(run.code, run.stderr).toBe(0);
     return fixture;
   };
+
+  gpuTest('--algo and --psi choose the algorithm; the summary holds algo, psi, the resolved config and one history entry per iteration', async () => {
+    const summaryPath = join(dir, 'reinforce.json');
+    const train = await webgpuRl('train', '--algo', 'reinforce', '--psi', 'reward_to_go', '--num-envs', '2', '--total-steps', '800', '--seed', '4', '--json', summaryPath, '--eval-episodes', '2');
+    expect(train.code, train.stderr).toBe(0);
+    expect(train.stderr).toMatch(/webgpu-rl: reinforce on CartPole-v1 \| 2 envs x 200 steps/);
+    const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
+    expect(summary).toMatchObject({ algo: 'reinforce', psi: 'reward_to_go', iterations: 2, totalSteps: 800 });
+    expect(summary.config).toMatchObject({ env: 'CartPole-v1', algo: 'reinforce', psi: 'reward_to_go', num_envs: 2, num_steps: 200, update_epochs: 1, num_minibatches: 1, seed: 4 });
+    expect(summary.history.map((h: { iteration: number; globalStep: number }) => [h.iteration, h.globalStep])).toEqual([[1, 400], [2, 800]]);
+    for (const entry of summary.history) {
+      expect(Object.keys(entry).sort()).toEqual(['approxKl', 'entropy', 'episodicReturn', 'globalStep', 'iteration', 'policyLoss', 'recentReturn', 'valueLoss']);
+      for (const key of ['policyLoss', 'valueLoss', 'entropy', 'approxKl']) expect(Number.isFinite(entry[key]), key).toBe(true);
+    }
+
+    const a2c = join(dir, 'a2c.json');
+    const run = await webgpuRl('train', '--algo', 'a2c', '--num-envs', '2', '--total-steps', '20', '--json', a2c, '--eval-episodes', '2');
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(a2c, 'utf8'))).toMatchObject({ algo: 'a2c', psi: null, iterations: 2, config: { num_steps: 5, gae_lambda: 1, learning_rate: 7e-4 } });
+
+    const misspelt = await webgpuRl('train', '--algo', 'reinforce', '--psi', 'advantge', '--total-steps', '400');
+    expect(misspelt.code).toBe(1);
+    expect(misspelt.stderr).toMatch(/'psi' is "advantge"; expected one of .*\(did you mean 'advantage'\?\)/);
+    const wrongAlgo = await webgpuRl('train', '--algo', 'a2cc', '--total-steps', '400');
+    expect(wrongAlgo.code).toBe(1);
+    expect(wrongAlgo.stderr).toMatch(/'algo' is "a2cc"; expected one of .*\(did you mean 'a2c'\?\)/);
+    const psiWithoutReinforce = await webgpuRl('train', '--algo', 'a2c', '--psi', 'td_error', '--total-steps', '400');
+    expect(psiWithoutReinforce.code).toBe(1);
+    expect(psiWithoutReinforce.stderr).toMatch(/--psi td_error is REINFORCE's choice of ψ; it needs --algo reinforce \(the algorithm is 'a2c'\)/);
+  });
 
   gpuTest('train writes the summary JSON and a policy that eval reads back (deterministic by default, --sample on request)', async () => {
     const summaryPath = join(dir, 'summary.json');
