@@ -284,7 +284,8 @@ export function ppoLossGradient(theta: ArrayLike<number>, agent: AgentLayout, sa
 }
 
 /** GAE(lambda), reset at episode ends, bootstrapped from V(s_T) and from V(final obs) on truncation; time-major [t][n]. */
-export function gaeReference(input: {
+/** A rollout's tail as GAE (and REINFORCE's ψ) read it: time-major [T][N] arrays, V(s_T) per environment. */
+export interface ScanInput {
   rewards: ArrayLike<number>;
   values: ArrayLike<number>;
   terminated: ArrayLike<number>;
@@ -294,7 +295,9 @@ export function gaeReference(input: {
   numEnvs: number;
   gamma: number;
   lambda: number;
-}): { advantages: Float64Array; returns: Float64Array } {
+}
+
+export function gaeReference(input: ScanInput): { advantages: Float64Array; returns: Float64Array } {
   const N = input.numEnvs;
   const T = input.rewards.length / N;
   const advantages = new Float64Array(T * N);

@@ -12,22 +12,9 @@
  *   advantage     ψ_t = Σ_{k=t..b} (γλ)^{k-t} δ_k, δ_k = r_k + γ V'_k - V_k        target = ψ_t + V_t
  */
 import type { Psi } from '../src/config.js';
+import type { ScanInput } from './ppo.js';
 
-export interface PsiReferenceInput {
-  /** Time-major [T][N]. */
-  rewards: ArrayLike<number>;
-  values: ArrayLike<number>;
-  terminated: ArrayLike<number>;
-  truncated: ArrayLike<number>;
-  finalValues: ArrayLike<number>;
-  /** V(s_T), [N]. */
-  lastValues: ArrayLike<number>;
-  numEnvs: number;
-  gamma: number;
-  lambda: number;
-}
-
-export function psiReference(psi: Psi, input: PsiReferenceInput): { psi: Float64Array; targets: Float64Array } {
+export function psiReference(psi: Psi, input: ScanInput): { psi: Float64Array; targets: Float64Array } {
   const { numEnvs: N, gamma, lambda } = input;
   const T = input.rewards.length / N;
   const out = new Float64Array(T * N);

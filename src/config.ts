@@ -15,7 +15,7 @@ export const ALGOS = ['ppo', 'ppo-penalty', 'a2c', 'reinforce'] as const;
 export type Algo = (typeof ALGOS)[number];
 
 /**
- * REINFORCE's ψ_t in ∇J = E[Σ_t ψ_t ∇log π(a_t|s_t)] (src/reinforce/psi.wgsl.ts has the formulas): the first two
+ * REINFORCE's ψ_t in ∇J = E[Σ_t ψ_t ∇log π(a_t|s_t)] (src/reinforce/psi.ts has the formulas): the first two
  * use no critic, the others use V.
  */
 export const PSIS = ['total_return', 'reward_to_go', 'baseline', 'q_value', 'advantage', 'td_error'] as const;

@@ -19,6 +19,18 @@ export interface GaeRegions {
   returns: number;
 }
 
+/**
+ * What the scan writes (see gae.wgsl.ts): the critic's weight w, and whether the advantages region gets A_t, R_t or
+ * R at the segment's first step. GAE's own is A_t with w = 1; REINFORCE's ψ choose others (src/reinforce/psi.ts).
+ */
+export interface GaeReadout {
+  critic: 0 | 1;
+  advantagesAreReturns: boolean;
+  wholeSegment: boolean;
+}
+
+export const GAE_READOUT: GaeReadout = { critic: 1, advantagesAreReturns: false, wholeSegment: false };
+
 export class Gae {
   private constructor(
     private readonly gpu: Gpu,
@@ -40,7 +52,7 @@ export class Gae {
    * A bound scan over `data` (regions at the given float offsets): encode() records one dispatch; destroy() frees
    * the parameters' uniform, which the bound scan owns.
    */
-  bind(label: string, data: GPUBuffer, numEnvs: number, numSteps: number, regions: GaeRegions, gamma: number, lambda: number): BoundGae {
+  bind(label: string, data: GPUBuffer, numEnvs: number, numSteps: number, regions: GaeRegions, gamma: number, lambda: number, readout: GaeReadout = GAE_READOUT): BoundGae {
     const params = GaeParams.createBuffer(this.gpu, `${label}.params`, {
       num_envs: numEnvs,
       num_steps: numSteps,
@@ -52,6 +64,9 @@ export class Gae {
       returns: regions.returns,
       gamma,
       lambda,
+      critic: readout.critic,
+      psi_is_return: readout.advantagesAreReturns ? 1 : 0,
+      whole_segment: readout.wholeSegment ? 1 : 0,
     });
     const group = gaeBindings.bindGroup(this.gpu.device, `${label}.group`, this.pipeline.getBindGroupLayout(0), { params, data });
     const grid = gridFor(numEnvs, GAE_WORKGROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension);

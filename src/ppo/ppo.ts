@@ -2,7 +2,7 @@
  * PPO (Clip and Penalty) entirely on the GPU, laid out like CleanRL's ppo.py: the same names, the same loop.
  * A2C and REINFORCE run the same loop with one gradient step on the whole batch (update_epochs = num_minibatches = 1):
  * at that step π_θ = π_old, so r = 1, the clip is inactive and the surrogate's gradient ∇(-A r) is the policy
- * gradient -A ∇log π. A2C's A is GAE's (λ = 1 by default: n-step returns); REINFORCE's ψ replaces GAE (psi.ts).
+ * gradient -A ∇log π. A2C's A is GAE's (λ = 1 by default: n-step returns); REINFORCE's ψ is read out of GAE's scan (psi.ts).
  * Each iteration is ONE command buffer, submitted without waiting; its only readback is the statistics block, read
  * while the GPU runs the next one. The run's GPU state is one record (runnerState.ts, PureJaxRL's runner_state)
  * that every pass receives; the counters (iteration, global_step) are the loop's.
@@ -12,7 +12,7 @@
  *       rollout:    num_steps x num_envs transitions, fused policy + environment     rollout.ts / jsRollout.ts
  *       normalise:  fold the rollout's observation / return sums into the running statistics      (norm_obs, norm_reward)
  *       GAE:        advantages, returns = advantages + values                        gae.ts
-                   (REINFORCE: advantages = ψ, returns = the critic's target)        ../reinforce/psi.ts
+                   (REINFORCE: advantages = ψ, another read-out of the scan)         ../reinforce/psi.ts
  *       update:     update_epochs x num_minibatches PPO steps with Adam              update.ts
  *       β:          PPO-Penalty only: d = batch KL[π_old ‖ π_θ] after the update; β ×2 if d > 1.5 kl_target,
  *                   ÷2 if d < kl_target / 1.5                                        klPenalty.ts
@@ -29,7 +29,7 @@ import { actionWidth, AgentLayout } from '../agent/agent.js';
 import { NormalizerMerge } from '../agent/normalizer.js';
 import type { TrainerConfig } from '../config.js';
 import { Gae, type BoundGae } from './gae.js';
-import { Psi, psiScan } from '../reinforce/psi.js';
+import { psiScan } from '../reinforce/psi.js';
 import { IterationStats, type IterationGpuStats } from './iterationStats.js';
 import { KlPenalty } from './klPenalty.js';
 import { PpoUpdate } from './update.js';
@@ -143,11 +143,10 @@ export class Ppo {
     const { gpu, env, config, agent, layout, state } = this;
     const obsSize = agent.architecture.observationSize;
     const penalty = config.algo === 'ppo-penalty';
-    const reinforce = config.algo === 'reinforce';
     const [rollout, normalize, gae, update, klPenalty, stats] = await Promise.all([
       env instanceof GpuVecEnv ? Rollout.create(gpu, env, agent, layout, config, state) : JsRollout.create(gpu, env, agent, layout, config, state),
       NormalizerMerge.create(gpu, obsSize, config.num_envs, { stats: state.normStats, lanes: state.normLanes }),
-      reinforce ? Psi.create(gpu) : Gae.create(gpu),
+      Gae.create(gpu),
       PpoUpdate.create(
         gpu,
         agent,
@@ -168,10 +167,12 @@ export class Ppo {
     Object.assign(this, { rollout, normalize, update, klPenalty, stats });
     const o = layout.offsets;
     const regions = { rewards: o.rewards, values: o.values, dones: o.dones, finalValues: o.finalValues, advantages: o.advantages, returns: o.returns };
-    this.gae =
-      gae instanceof Psi
-        ? gae.bind('Ppo.psi', state.storage, config.num_envs, config.num_steps, regions, config.gamma, psiScan(config.psi, config.gae_lambda))
-        : gae.bind('Ppo.gae', state.storage, config.num_envs, config.num_steps, regions, config.gamma, config.gae_lambda);
+    if (config.algo === 'reinforce') {
+      const { lambda, readout } = psiScan(config.psi, config.gae_lambda);
+      this.gae = gae.bind('Ppo.psi', state.storage, config.num_envs, config.num_steps, regions, config.gamma, lambda, readout);
+    } else {
+      this.gae = gae.bind('Ppo.gae', state.storage, config.num_envs, config.num_steps, regions, config.gamma, config.gae_lambda);
+    }
     this.ring = new ReadbackRing(gpu, 'Ppo.statsReadback', STATS_WORDS * 4);
   }
 

@@ -1,72 +1,37 @@
 /**
- * Owner of src/reinforce/psi.wgsl.ts: REINFORCE's ψ_t over a rollout on the GPU, written where PPO's GAE writes its
- * advantages (ψ) and returns (the critic's target), so that the update that follows is the same.
+ * REINFORCE's ψ_t, each a read-out of GAE's scan (src/ppo/gae.wgsl.ts) written where PPO's advantages go (ψ) and
+ * where its returns go (the critic's target R_t), so that the update that follows is PPO's own:
+ *
+ *   total_return  w 0, λ 1, ψ_t = R at the first step of t's episode segment = Σ_k γ^k r_k of the segment
+ *   reward_to_go  w 0, λ 1, ψ_t = R_t = Σ_{k≥0} γ^k r_{t+k} up to the segment's end
+ *   baseline      w 1, λ 1, ψ_t = A_t = R_t - V(s_t), R_t the reward-to-go bootstrapped from V where cut
+ *   q_value       w 1, λ 0, ψ_t = R_t = r_t + γ V(s_{t+1})
+ *   advantage     w 1, λ,   ψ_t = A_t (GAE(λ))
+ *   td_error      w 1, λ 0, ψ_t = A_t = r_t + γ V(s_{t+1}) - V(s_t)
+ *
+ * A segment is an episode's part inside the rollout. Without a critic (w 0) an episode cut by the rollout's end or
+ * by its time limit is cut there: its rewards after the cut are unknown and count as 0. The critic always regresses
+ * on R_t; only the ψ with w 1 use it.
  */
-import type { Gpu } from '../gpu/device.js';
-import { gridFor, type Recorder } from '../gpu/recorder.js';
-import type { Psi as PsiName } from '../config.js';
-import type { BoundGae, GaeRegions } from '../ppo/gae.js';
-import { PSI_WORKGROUP, PsiParams, psiBindings, psiWgsl } from './psi.wgsl.js';
+import type { Psi } from '../config.js';
+import type { GaeReadout } from '../ppo/gae.js';
 
-/** How the scan computes one ψ (see psi.wgsl.ts): the critic's weight w, λ, and which quantity is ψ. */
-export interface PsiScan {
-  critic: 0 | 1;
-  lambda: number;
-  psiIsReturn: boolean;
-  wholeSegment: boolean;
-}
-
-/** The scan's settings for each ψ; gaeLambda is used by 'advantage' only. */
-export function psiScan(psi: PsiName, gaeLambda: number): PsiScan {
+/** The scan's λ and read-out for one ψ; gaeLambda is used by 'advantage' only. */
+export function psiScan(psi: Psi, gaeLambda: number): { lambda: number; readout: GaeReadout } {
+  const noCritic = (wholeSegment: boolean) => ({ lambda: 1, readout: { critic: 0, advantagesAreReturns: true, wholeSegment } as const });
+  const withCritic = (lambda: number, advantagesAreReturns: boolean) => ({ lambda, readout: { critic: 1, advantagesAreReturns, wholeSegment: false } as const });
   switch (psi) {
     case 'total_return':
-      return { critic: 0, lambda: 1, psiIsReturn: true, wholeSegment: true };
+      return noCritic(true);
     case 'reward_to_go':
-      return { critic: 0, lambda: 1, psiIsReturn: true, wholeSegment: false };
+      return noCritic(false);
     case 'baseline':
-      return { critic: 1, lambda: 1, psiIsReturn: false, wholeSegment: false };
+      return withCritic(1, false);
     case 'q_value':
-      return { critic: 1, lambda: 0, psiIsReturn: true, wholeSegment: false };
+      return withCritic(0, true);
     case 'advantage':
-      return { critic: 1, lambda: gaeLambda, psiIsReturn: false, wholeSegment: false };
+      return withCritic(gaeLambda, false);
     case 'td_error':
-      return { critic: 1, lambda: 0, psiIsReturn: false, wholeSegment: false };
-  }
-}
-
-export class Psi {
-  private constructor(
-    private readonly gpu: Gpu,
-    private readonly pipeline: GPUComputePipeline,
-  ) {}
-
-  static async create(gpu: Gpu): Promise<Psi> {
-    const pipeline = await gpu.pipelines.pipeline({ label: 'Psi.scan', key: 'Psi', entryPoint: 'psi', bindings: psiBindings, build: psiWgsl });
-    return new Psi(gpu, pipeline);
-  }
-
-  /** A bound scan over `data` (regions at the given float offsets); destroy() frees its parameters' uniform. */
-  bind(label: string, data: GPUBuffer, numEnvs: number, numSteps: number, regions: GaeRegions, gamma: number, scan: PsiScan): BoundGae {
-    const params = PsiParams.createBuffer(this.gpu, `${label}.params`, {
-      num_envs: numEnvs,
-      num_steps: numSteps,
-      rewards: regions.rewards,
-      values: regions.values,
-      dones: regions.dones,
-      final_values: regions.finalValues,
-      advantages: regions.advantages,
-      returns: regions.returns,
-      gamma,
-      lambda: scan.lambda,
-      critic: scan.critic,
-      psi_is_return: scan.psiIsReturn ? 1 : 0,
-      whole_segment: scan.wholeSegment ? 1 : 0,
-    });
-    const group = psiBindings.bindGroup(this.gpu.device, `${label}.group`, this.pipeline.getBindGroupLayout(0), { params, data });
-    const grid = gridFor(numEnvs, PSI_WORKGROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension);
-    return {
-      encode: (recorder: Recorder) => recorder.dispatch(this.pipeline, group, grid),
-      destroy: () => this.gpu.destroyBuffer(params),
-    };
+      return withCritic(0, false);
   }
 }

@@ -2,37 +2,14 @@
 import { describe, expect, test } from 'vitest';
 import { computeGae } from '../../src/ppo/gae.js';
 import { gpuTest } from '../helpers/gpu.js';
-import { expectClose, randomArray, seededRandom } from '../helpers/random.js';
+import { expectClose } from '../helpers/random.js';
+import { randomScanInput } from '../helpers/rollouts.js';
 import { gaeReference } from '../../reference/ppo.js';
-
-function randomInput(N: number, T: number, seed: number) {
-  const random = seededRandom(seed);
-  const M = N * T;
-  const terminated = new Uint8Array(M);
-  const truncated = new Uint8Array(M);
-  for (let s = 0; s < M; s++) {
-    const u = random();
-    // About 10% terminated, 10% truncated, 3% both (Gymnasium's TimeLimit can set both).
-    terminated[s] = u < 0.1 || u > 0.97 ? 1 : 0;
-    truncated[s] = (u >= 0.1 && u < 0.2) || u > 0.97 ? 1 : 0;
-  }
-  return {
-    rewards: randomArray(random, M, -1, 2),
-    values: randomArray(random, M, -5, 5),
-    terminated,
-    truncated,
-    finalValues: randomArray(random, M, -5, 5),
-    lastValues: randomArray(random, N, -5, 5),
-    numEnvs: N,
-    gamma: 0.99,
-    lambda: 0.95,
-  };
-}
 
 describe('GAE', () => {
   for (const [N, T] of [[1, 1], [1, 33], [7, 5], [64, 16], [65, 7], [1000, 3], [4097, 2]] as const) {
     gpuTest(`matches the reference with terminations and truncations, ${N} envs x ${T} steps`, async (gpu) => {
-      const input = randomInput(N, T, N * 131 + T);
+      const input = randomScanInput(N, T, N * 131 + T);
       const got = await computeGae({ ...input, gpu });
       const ref = gaeReference(input);
       // A_t sums up to T discounted terms of size <= ~12 in f32.
@@ -60,12 +37,12 @@ describe('GAE', () => {
 
   gpuTest('frees every buffer it makes, the bound scan its parameter uniform included', async (gpu) => {
     const before = gpu.bytesAllocated;
-    await computeGae({ ...randomInput(5, 3, 2), gpu });
+    await computeGae({ ...randomScanInput(5, 3, 2), gpu });
     expect(gpu.bytesAllocated).toBe(before);
   });
 
   test('rejects inputs of the wrong length or range with the field name', async () => {
-    const input = randomInput(3, 4, 1);
+    const input = randomScanInput(3, 4, 1);
     await expect(computeGae({ ...input, values: new Float32Array(5) })).rejects.toThrow(/values has length 5; expected 12/);
     await expect(computeGae({ ...input, lastValues: new Float32Array(2) })).rejects.toThrow(/lastValues has length 2; expected 3/);
     await expect(computeGae({ ...input, numEnvs: 5 })).rejects.toThrow(/multiple of numEnvs/);

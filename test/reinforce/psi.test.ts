@@ -1,5 +1,5 @@
 /**
- * REINFORCE's ψ pass (src/reinforce/psi.wgsl.ts) against the float64 reference written from the definitions
+ * REINFORCE's ψ, read out of GAE's scan (src/reinforce/psi.ts, src/ppo/gae.wgsl.ts), against the float64 reference written from the definitions
  * (reference/psi.ts), for every ψ, on random rollouts with terminations, truncations and episodes cut by the
  * rollout's end; the reference itself against values worked out by hand on a crafted rollout.
  */
@@ -9,36 +9,16 @@ import { readFloat32 } from '../../src/gpu/readback.js';
 import { Recorder } from '../../src/gpu/recorder.js';
 import { PSIS, type Psi as PsiName } from '../../src/config.js';
 import type { GaeRegions } from '../../src/ppo/gae.js';
-import { Psi, psiScan } from '../../src/reinforce/psi.js';
+import { Gae } from '../../src/ppo/gae.js';
+import { psiScan } from '../../src/reinforce/psi.js';
 import { gpuTest } from '../helpers/gpu.js';
-import { expectClose, randomArray, seededRandom } from '../helpers/random.js';
-import { psiReference, type PsiReferenceInput } from '../../reference/psi.js';
+import { expectClose } from '../helpers/random.js';
+import { randomScanInput } from '../helpers/rollouts.js';
+import { psiReference } from '../../reference/psi.js';
+import type { ScanInput } from '../../reference/ppo.js';
 
-function randomInput(N: number, T: number, seed: number): PsiReferenceInput {
-  const random = seededRandom(seed);
-  const M = N * T;
-  const terminated = new Uint8Array(M);
-  const truncated = new Uint8Array(M);
-  for (let s = 0; s < M; s++) {
-    const u = random();
-    terminated[s] = u < 0.1 || u > 0.97 ? 1 : 0;
-    truncated[s] = (u >= 0.1 && u < 0.2) || u > 0.97 ? 1 : 0;
-  }
-  return {
-    rewards: randomArray(random, M, -1, 2),
-    values: randomArray(random, M, -5, 5),
-    terminated,
-    truncated,
-    finalValues: randomArray(random, M, -5, 5),
-    lastValues: randomArray(random, N, -5, 5),
-    numEnvs: N,
-    gamma: 0.97,
-    lambda: 0.9,
-  };
-}
-
-/** Runs the trainer's ψ pipeline on a packed buffer laid out like the rollout storage's regions. */
-async function gpuPsi(gpu: Gpu, psi: PsiName, input: PsiReferenceInput): Promise<{ psi: Float32Array; targets: Float32Array }> {
+/** Runs the trainer's scan for one ψ on a packed buffer laid out like the rollout storage's regions. */
+async function gpuPsi(gpu: Gpu, psi: PsiName, input: ScanInput): Promise<{ psi: Float32Array; targets: Float32Array }> {
   const N = input.numEnvs;
   const M = input.rewards.length;
   const regions: GaeRegions = { rewards: 0, values: M, dones: 2 * M + N, finalValues: 3 * M + N, advantages: 4 * M + N, returns: 5 * M + N };
@@ -49,7 +29,8 @@ async function gpuPsi(gpu: Gpu, psi: PsiName, input: PsiReferenceInput): Promise
   for (let s = 0; s < M; s++) packed[regions.dones + s] = (input.terminated[s] ? 1 : 0) + (input.truncated[s] ? 2 : 0);
   packed.set(Array.from(input.finalValues), regions.finalValues);
   const data = gpu.buffer({ label: 'PsiTest.data', size: packed.byteLength, data: packed });
-  const bound = (await Psi.create(gpu)).bind('PsiTest', data, N, M / N, regions, input.gamma, psiScan(psi, input.lambda));
+  const { lambda, readout } = psiScan(psi, input.lambda);
+  const bound = (await Gae.create(gpu)).bind('PsiTest', data, N, M / N, regions, input.gamma, lambda, readout);
   try {
     const recorder = new Recorder(gpu, 'PsiTest.encoder');
     bound.encode(recorder);
@@ -65,7 +46,7 @@ async function gpuPsi(gpu: Gpu, psi: PsiName, input: PsiReferenceInput): Promise
 describe('the float64 reference of ψ', () => {
   // One environment, 5 steps, γ = 0.5, V = 1 everywhere: terminated at t = 1, truncated at t = 3 with V(final) = 10,
   // cut by the rollout's end at t = 4 with V(s_5) = 20. Segments [0, 1], [2, 3], [4].
-  const crafted: PsiReferenceInput = {
+  const crafted: ScanInput = {
     rewards: [1, 2, 3, 4, 5],
     values: [1, 1, 1, 1, 1],
     terminated: [0, 1, 0, 0, 0],
@@ -96,7 +77,7 @@ describe('the float64 reference of ψ', () => {
 describe('the ψ pass on the GPU', () => {
   for (const [N, T] of [[1, 1], [1, 33], [7, 5], [65, 7], [300, 3]] as const) {
     gpuTest(`every ψ matches the reference, ${N} envs x ${T} steps`, async (gpu) => {
-      const input = randomInput(N, T, N * 17 + T);
+      const input = { ...randomScanInput(N, T, N * 17 + T), gamma: 0.97, lambda: 0.9 };
       for (const psi of PSIS) {
         const got = await gpuPsi(gpu, psi, input);
         const ref = psiReference(psi, input);
