@@ -18,7 +18,21 @@ export * from './envs/index.js';
 export { createTrainer, Trainer, SOLVED_WINDOW, type TrainOptions, type TrainSummary, type EvaluateOptions } from './trainer.js';
 export { DestroyedError } from './destroyed.js';
 export { UnknownOptionError } from './options.js';
-export { CONFIG_KEYS, CLEANRL_DEFAULTS, CLEANRL_CONTINUOUS_DEFAULTS, TUNED, ConfigError, type TrainerConfig, type Algo } from './config.js';
+export {
+  ALGOS,
+  PSIS,
+  CONFIG_KEYS,
+  CLEANRL_DEFAULTS,
+  CLEANRL_CONTINUOUS_DEFAULTS,
+  A2C_DEFAULTS,
+  REINFORCE_DEFAULTS,
+  TUNED,
+  defaultsFor,
+  ConfigError,
+  type TrainerConfig,
+  type Algo,
+  type Psi,
+} from './config.js';
 export { TrainingDivergedError, type IterationReport } from './ppo/ppo.js';
 export { computeGae, type GaeInput } from './ppo/gae.js';
 export type { EvaluationResult } from './agent/evaluate.js';

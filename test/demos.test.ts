@@ -240,6 +240,29 @@ describe('demos in headless Chromium', () => {
     });
   }
 
+  browserTest("train: picking A2C or REINFORCE fills in that algorithm's defaults, and REINFORCE trains with the ψ chosen", async (session) => {
+    const demo = await openDemo(session, 'train.html?env=CartPole-v1');
+    try {
+      await waitUntil(demo, 'the page to be ready', async () => (await demo.page.evaluate(() => document.body.dataset.state)) === 'idle', 60_000);
+      const value = (key: string) => demo.page.$eval(`#hp-${key}`, (input) => (input as HTMLInputElement).value);
+      await demo.page.select('#hp-algo', 'a2c');
+      expect([await value('num_steps'), await value('update_epochs'), await value('num_minibatches'), await value('gae_lambda')]).toEqual(['5', '1', '1', '1']);
+      await demo.page.select('#hp-algo', 'reinforce');
+      expect([await value('num_steps'), await value('update_epochs'), await value('psi')]).toEqual(['200', '1', 'advantage']);
+      await demo.page.select('#hp-psi', 'reward_to_go');
+      await demo.page.$eval('#hp-num_envs', (input) => ((input as HTMLInputElement).value = '4'));
+      await demo.page.$eval('#hp-total_timesteps', (input) => ((input as HTMLInputElement).value = '1600'));
+      await demo.page.click('#start');
+      await waitUntil(demo, 'the run to finish', async () => (await demo.page.evaluate(() => document.body.dataset.state)) === 'done', 120_000);
+      expect(await number(demo.page, '#env-steps')).toBe(1600);
+      await demo.page.select('#hp-algo', 'ppo');
+      expect([await value('num_steps'), await value('update_epochs')]).toEqual(['32', '20']);
+      demo.expectClean();
+    } finally {
+      await demo.close();
+    }
+  });
+
   browserTest('train: a file that is not a valid policy is refused with a clear message and changes nothing', async (session) => {
     const demo = await openDemo(session, 'train.html?env=CartPole-v1');
     const dir = mkdtempSync(join(tmpdir(), 'webgpu-rl-bad-file-'));

@@ -4,10 +4,11 @@
  * URL's query (e.g. ?num_envs=8&learning_rate=0.001), so tests and links can choose small, fast settings.
  * Values are checked by the engine itself when the run starts; a ConfigError is shown on its field.
  */
-import { CONFIG_KEYS, type TrainerConfig } from '../../src/index.js';
+import { CONFIG_KEYS, PSIS, type Algo, type TrainerConfig } from '../../src/index.js';
 
 export const EDITABLE_KEYS = [
   'algo',
+  'psi',
   'num_envs',
   'num_steps',
   'learning_rate',
@@ -26,6 +27,7 @@ export type EditableConfig = Partial<Pick<TrainerConfig, EditableKey>>;
 
 const LABELS: Record<EditableKey, string> = {
   algo: 'algorithm',
+  psi: 'ψ (REINFORCE)',
   num_envs: 'num_envs',
   num_steps: 'num_steps',
   learning_rate: 'learning_rate',
@@ -45,12 +47,27 @@ export function queryOverrides(query: URLSearchParams): EditableConfig {
   for (const key of EDITABLE_KEYS) {
     const text = query.get(key);
     if (text === null) continue;
-    overrides[key] = key === 'algo' ? text : text.trim() === '' ? Number.NaN : Number(text);
+    overrides[key] = isChoice(key) ? text : text.trim() === '' ? Number.NaN : Number(text);
   }
   return overrides as EditableConfig;
 }
 
+const isChoice = (key: EditableKey) => key === 'algo' || key === 'psi';
+
+const CHOICES: Record<'algo' | 'psi', [string, string][]> = {
+  algo: [
+    ['ppo', 'PPO-Clip'],
+    ['ppo-penalty', 'PPO-Penalty'],
+    ['a2c', 'A2C'],
+    ['reinforce', 'REINFORCE'],
+  ],
+  psi: PSIS.map((psi) => [psi, psi.replace(/_/g, ' ')]),
+};
+
 export class HyperparameterForm {
+  /** Called when the visitor picks another algorithm (the page then fills in that algorithm's defaults). */
+  onAlgorithmChange: ((algo: Algo) => void) | undefined;
+
   private readonly inputs = new Map<EditableKey, HTMLInputElement | HTMLSelectElement>();
   private readonly problems = new Map<EditableKey, HTMLElement>();
 
@@ -63,17 +80,16 @@ export class HyperparameterForm {
       const name = document.createElement('span');
       name.textContent = LABELS[key];
       let input: HTMLInputElement | HTMLSelectElement;
-      if (key === 'algo') {
+      if (key === 'algo' || key === 'psi') {
         input = document.createElement('select');
-        for (const [value, text] of [
-          ['ppo', 'PPO-Clip'],
-          ['ppo-penalty', 'PPO-Penalty'],
-        ]) {
+        for (const [value, text] of CHOICES[key]) {
           const option = document.createElement('option');
-          option.value = value!;
-          option.textContent = text!;
+          option.value = value;
+          option.textContent = text;
           input.append(option);
         }
+        if (key === 'algo') input.addEventListener('change', () => this.onAlgorithmChange?.(input.value as Algo));
+        if (key === 'psi') input.value = 'advantage';
       } else {
         input = document.createElement('input');
         input.type = 'number';
@@ -105,7 +121,7 @@ export class HyperparameterForm {
   values(): EditableConfig {
     const values: Record<string, unknown> = {};
     for (const [key, input] of this.inputs) {
-      values[key] = key === 'algo' ? input.value : input.value.trim() === '' ? Number.NaN : Number(input.value);
+      values[key] = isChoice(key) ? input.value : input.value.trim() === '' ? Number.NaN : Number(input.value);
     }
     return values as EditableConfig;
   }

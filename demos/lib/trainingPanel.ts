@@ -13,7 +13,9 @@ import {
   ConfigError,
   createEnv,
   createTrainer,
+  defaultsFor,
   exportPolicy,
+  getEnvDefinition,
   loadPolicy,
   loadTrainer,
   saveTrainer,
@@ -26,7 +28,7 @@ import {
 import { LearningCurves } from './curves.js';
 import { DisplayLoop, type ActingPolicy } from './display.js';
 import { downloadBytes, fileNameFor, identifyFile, readFileBytes } from './files.js';
-import { HyperparameterForm, queryOverrides, type EditableConfig } from './hyperparams.js';
+import { EDITABLE_KEYS, HyperparameterForm, queryOverrides, type EditableConfig } from './hyperparams.js';
 import { formatNumber } from './format.js';
 import type { Renderer } from './render/types.js';
 import { StatusLine } from './status.js';
@@ -94,6 +96,7 @@ export class TrainingPanel {
   private state: PanelState = 'idle';
 
   constructor(private readonly hooks: PanelHooks = {}) {
+    this.form.onAlgorithmChange = (algo) => this.form.setValues(this.algorithmValues(algo));
     this.buttons.start.addEventListener('click', () => this.exclusive(() => this.start()));
     this.buttons.pause.addEventListener('click', () => this.togglePause());
     this.buttons.reset.addEventListener('click', () => this.exclusive(() => this.reset()));
@@ -107,6 +110,20 @@ export class TrainingPanel {
     this.deterministic.addEventListener('change', () => {
       if (this.display) this.display.deterministic = this.deterministic.checked;
     });
+  }
+
+  /**
+   * The form's values for another algorithm: PPO's are the page's preset; A2C's and REINFORCE's are the engine's
+   * defaults for them on this environment (one step per batch: epochs and minibatches 1), keeping the run's length
+   * and seed.
+   */
+  private algorithmValues(algo: TrainerConfig['algo']): EditableConfig {
+    if (algo === 'ppo' || algo === 'ppo-penalty') return { ...this.env.preset, algo, total_timesteps: this.form.values().total_timesteps, seed: this.form.values().seed };
+    const defaults = defaultsFor(this.env.id, getEnvDefinition(this.env.id).action.type === 'box', algo);
+    const { total_timesteps, seed } = this.form.values();
+    const values: Record<string, unknown> = {};
+    for (const key of EDITABLE_KEYS) values[key] = defaults[key as keyof typeof defaults];
+    return { ...(values as EditableConfig), total_timesteps, seed };
   }
 
   get currentEnv(): string {
