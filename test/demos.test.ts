@@ -248,7 +248,7 @@ describe('demos in headless Chromium', () => {
       await demo.page.select('#hp-algo', 'a2c');
       expect([await value('num_steps'), await value('update_epochs'), await value('num_minibatches'), await value('gae_lambda')]).toEqual(['5', '1', '1', '1']);
       await demo.page.select('#hp-algo', 'reinforce');
-      expect([await value('num_steps'), await value('update_epochs'), await value('psi')]).toEqual(['200', '1', 'advantage']);
+      expect([await value('num_steps'), await value('update_epochs'), await value('psi')]).toEqual(['200', '1', 'baseline']);
       await demo.page.select('#hp-psi', 'reward_to_go');
       await demo.page.$eval('#hp-num_envs', (input) => ((input as HTMLInputElement).value = '4'));
       await demo.page.$eval('#hp-total_timesteps', (input) => ((input as HTMLInputElement).value = '1600'));
