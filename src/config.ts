@@ -200,14 +200,15 @@ export const TUNED: Record<string, Partial<TrainerConfig>> = {
     total_timesteps: 200_000,
   },
   'MountainCar-v0': {
-    num_envs: 16,
+    num_envs: 64,
     num_steps: 16,
     gae_lambda: 0.98,
     update_epochs: 4,
+    learning_rate: 1e-3,
     ent_coef: 0,
     norm_obs: true,
     norm_reward: true,
-    total_timesteps: 1_000_000,
+    total_timesteps: 2_000_000,
   },
   'MountainCarContinuous-v0': {
     num_envs: 16,
