@@ -237,18 +237,12 @@ export const TUNED: Record<string, Partial<TrainerConfig>> = {
 };
 
 /**
- * A2C's defaults, as Stable-Baselines3's A2C: 5-step rollouts, n-step returns (GAE with λ = 1), one gradient step per
- * rollout on the whole batch, no advantage normalisation, a constant learning rate of 7e-4, no entropy bonus.
- * The optimiser is Adam (SB3 uses RMSprop): the family shares one optimiser kernel, and the A2C/PPO equivalence
- * holds for either. SB3's value loss is vf_coef · mean (V - R)² with vf_coef 0.5; this engine's is
- * vf_coef · ½ mean (V - R)², so vf_coef 1 is SB3's weight. num_envs 8: RL Zoo's A2C setting for classic control.
+ * What A2C and REINFORCE share: one step on the whole batch, a constant learning rate, no advantage normalisation,
+ * no value clip, no entropy bonus, SB3's gradient clip, and vf_coef 1 (see A2C_DEFAULTS), on 8 environments.
  */
-export const A2C_DEFAULTS: Partial<TrainerConfig> = {
+const ONE_STEP_DEFAULTS: Partial<TrainerConfig> = {
   num_envs: 8,
-  num_steps: 5,
-  learning_rate: 7e-4,
   anneal_lr: false,
-  gae_lambda: 1,
   num_minibatches: 1,
   update_epochs: 1,
   norm_adv: false,
@@ -259,24 +253,30 @@ export const A2C_DEFAULTS: Partial<TrainerConfig> = {
 };
 
 /**
+ * A2C's defaults, as Stable-Baselines3's A2C: 5-step rollouts, n-step returns (GAE with λ = 1), one gradient step per
+ * rollout on the whole batch, no advantage normalisation, a constant learning rate of 7e-4, no entropy bonus.
+ * The optimiser is Adam (SB3 uses RMSprop): the family shares one optimiser kernel, and the A2C/PPO equivalence
+ * holds for either. SB3's value loss is vf_coef · mean (V - R)² with vf_coef 0.5; this engine's is
+ * vf_coef · ½ mean (V - R)², so vf_coef 1 is SB3's weight. num_envs 8: RL Zoo's A2C setting for classic control.
+ */
+export const A2C_DEFAULTS: Partial<TrainerConfig> = {
+  ...ONE_STEP_DEFAULTS,
+  num_steps: 5,
+  learning_rate: 7e-4,
+  gae_lambda: 1,
+};
+
+/**
  * REINFORCE's defaults: batches of long rollouts (200 steps per environment, so that most episodes end inside a
  * rollout), one step per batch, ψ = reward-to-go minus the baseline V(s_t) (REINFORCE with baseline: unbiased,
  * and on CartPole steadier than GAE's advantage across seeds), no normalisation of ψ, a constant Adam step of 3e-3
  * (one step per batch of 1600 samples tolerates a larger step than PPO's many).
  */
 export const REINFORCE_DEFAULTS: Partial<TrainerConfig> = {
+  ...ONE_STEP_DEFAULTS,
   psi: 'baseline',
-  num_envs: 8,
   num_steps: 200,
   learning_rate: 3e-3,
-  anneal_lr: false,
-  num_minibatches: 1,
-  update_epochs: 1,
-  norm_adv: false,
-  clip_vloss: false,
-  ent_coef: 0,
-  vf_coef: 1,
-  max_grad_norm: 0.5,
 };
 
 /** The algorithms that take one gradient step on the whole batch per iteration. */
@@ -289,10 +289,9 @@ export function isOneStep(algo: Algo): boolean {
  * the environment's tuned values; an unknown algorithm gets PPO's here and is refused by validation.
  */
 export function defaultsFor(env: string, continuous: boolean, algo: Algo = 'ppo'): Omit<TrainerConfig, 'env'> {
-  const base = { ...(continuous ? CLEANRL_CONTINUOUS_DEFAULTS : CLEANRL_DEFAULTS) };
-  if (algo === 'a2c') return { ...base, ...A2C_DEFAULTS, ...keepEnvironmentShape(env), algo };
-  if (algo === 'reinforce') return { ...base, ...REINFORCE_DEFAULTS, ...keepEnvironmentShape(env), algo };
-  return { ...base, ...(TUNED[env] ?? {}), algo };
+  const base = continuous ? CLEANRL_CONTINUOUS_DEFAULTS : CLEANRL_DEFAULTS;
+  const own = algo === 'a2c' ? A2C_DEFAULTS : algo === 'reinforce' ? REINFORCE_DEFAULTS : undefined;
+  return own ? { ...base, ...own, ...keepEnvironmentShape(env), algo } : { ...base, ...(TUNED[env] ?? {}), algo };
 }
 
 /** What an environment's tuning says about the task itself (normalisation, discount), kept by every algorithm. */

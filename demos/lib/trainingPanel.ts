@@ -118,12 +118,11 @@ export class TrainingPanel {
    * and seed.
    */
   private algorithmValues(algo: TrainerConfig['algo']): EditableConfig {
-    if (algo === 'ppo' || algo === 'ppo-penalty') return { ...this.env.preset, algo, total_timesteps: this.form.values().total_timesteps, seed: this.form.values().seed };
-    const defaults = defaultsFor(this.env.id, getEnvDefinition(this.env.id).action.type === 'box', algo);
     const { total_timesteps, seed } = this.form.values();
-    const values: Record<string, unknown> = {};
-    for (const key of EDITABLE_KEYS) values[key] = defaults[key as keyof typeof defaults];
-    return { ...(values as EditableConfig), total_timesteps, seed };
+    if (algo === 'ppo' || algo === 'ppo-penalty') return { ...this.env.preset, algo, total_timesteps, seed };
+    const defaults = defaultsFor(this.env.id, getEnvDefinition(this.env.id).action.type === 'box', algo);
+    const values = Object.fromEntries(EDITABLE_KEYS.map((key) => [key, defaults[key]])) as EditableConfig;
+    return { ...values, total_timesteps, seed };
   }
 
   get currentEnv(): string {
