@@ -67,6 +67,20 @@ export function batchOf(width: number, samples: number): string {
 }
 
 /**
+ * The head of a per-sample kernel over one chunk (the loss kernel's and TRPO's): the entry point, the skip flag
+ * (target-KL stop or line search done), and `block`, this invocation's first chunk column. Its samples are
+ * block + k·LOSS_WORKGROUP for k < S, so neighbouring lanes use neighbouring columns; CHUNK is the scratch stride.
+ */
+export function sampleEntryHead(entryPoint: string, S: number): string {
+  return `@compute @workgroup_size(${LOSS_WORKGROUP})
+fn ${entryPoint}(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  if (control.skip != 0u) { return; }
+  let CHUNK = slot.scratch_stride;
+  let block = (wid.x + wid.y * nwg.x) * ${LOSS_WORKGROUP * S}u + lane;
+  if (block >= slot.chunk_size) { return; }`;
+}
+
+/**
  * Forward through every layer for the invocation's samples (input `x`), keeping each layer's output in
  * `${net}_y<l>`. Also used by TRPO's kernels (src/trpo/), which follow the same conventions.
  */
@@ -249,13 +263,7 @@ fn sample_loss(i: u32, s: u32, head: ptr<function, array<f32, ${A}>>, value: f32
   ${statRow(st.kl)} = inv_mb * kl;
 }
 
-@compute @workgroup_size(${LOSS_WORKGROUP})
-fn loss_main(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  if (control.skip != 0u) { return; }
-  let CHUNK = slot.scratch_stride;
-  // This invocation's samples: block + k·WG for k < LOSS_SAMPLES, so neighbouring lanes use neighbouring columns.
-  let block = (wid.x + wid.y * nwg.x) * ${LOSS_WORKGROUP * S}u + lane;
-  if (block >= slot.chunk_size) { return; }
+${sampleEntryHead('loss_main', S)}
   var x: ${batchOf(O, S)};
   var samples: array<u32, ${S}>;
   for (var k = 0u; k < ${S}u; k++) {

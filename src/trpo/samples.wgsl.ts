@@ -30,7 +30,7 @@ import { categoricalWgsl, gaussianWgsl } from '../../shaders/distributions.js';
 import { mlpTangentTiledWgsl, mlpTiledWgsl, type InlineLayer } from '../../shaders/mlp.js';
 import { ControlBlock } from '../nn/adam.wgsl.js';
 import { slotBinding } from '../ppo/hyper.js';
-import { backwardCode, batchOf, forwardCode, LOSS_TILE, LOSS_WORKGROUP } from '../ppo/loss.wgsl.js';
+import { backwardCode, batchOf, forwardCode, LOSS_TILE, LOSS_WORKGROUP, sampleEntryHead } from '../ppo/loss.wgsl.js';
 import { rolloutStoreBinding } from '../ppo/storage.wgsl.js';
 import type { ActionSpace } from '../envs/spec.js';
 import { bindingTable, readOnlyStorage, storage } from '../gpu/bindings.js';
@@ -96,12 +96,7 @@ function entryCode(spec: SampleKernelSpec, entryPoint: string): string {
   const S = spec.samples;
   const O = spec.obsSize;
   return `
-@compute @workgroup_size(${LOSS_WORKGROUP})
-fn ${entryPoint}(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  if (control.skip != 0u) { return; }
-  let CHUNK = slot.scratch_stride;
-  let block = (wid.x + wid.y * nwg.x) * ${LOSS_WORKGROUP * S}u + lane;
-  if (block >= slot.chunk_size) { return; }
+${sampleEntryHead(entryPoint, S)}
   var x: ${batchOf(O, S)};
   var samples: array<u32, ${S}>;
   for (var k = 0u; k < ${S}u; k++) {
@@ -132,12 +127,7 @@ function cachedEntryCode(spec: SampleKernelSpec, entryPoint: string): string {
     .map((layer, l) => load(`actor_y${l}`, layer.outputs, spec.rows.actorActivations[l]!))
     .join('\n');
   return `
-@compute @workgroup_size(${LOSS_WORKGROUP})
-fn ${entryPoint}(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  if (control.skip != 0u) { return; }
-  let CHUNK = slot.scratch_stride;
-  let block = (wid.x + wid.y * nwg.x) * ${LOSS_WORKGROUP * S}u + lane;
-  if (block >= slot.chunk_size) { return; }
+${sampleEntryHead(entryPoint, S)}
   var x: ${batchOf(O, S)};
   var samples: array<u32, ${S}>;
 ${declarations}
