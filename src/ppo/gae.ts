@@ -65,7 +65,7 @@ export class Gae {
       gamma,
       lambda,
       critic: readout.critic,
-      psi_is_return: readout.advantagesAreReturns ? 1 : 0,
+      advantages_are_returns: readout.advantagesAreReturns ? 1 : 0,
       whole_segment: readout.wholeSegment ? 1 : 0,
     });
     const group = gaeBindings.bindGroup(this.gpu.device, `${label}.group`, this.pipeline.getBindGroupLayout(0), { params, data });

@@ -36,7 +36,7 @@ export const GaeParams = uniformStruct('GaeParams', {
   /** w: 1 (PPO, A2C, the ψ with a critic), 0 (V counts as 0). */
   critic: 'f32',
   /** 1: advantages_t = R_t; 0: advantages_t = A_t. */
-  psi_is_return: 'u32',
+  advantages_are_returns: 'u32',
   /** 1: advantages_t = R at the first step of t's episode segment. */
   whole_segment: 'u32',
 });
@@ -70,7 +70,7 @@ fn gae(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: 
     let advantage = delta + params.gamma * params.lambda * continues * next_advantage;
     let critic_target = advantage + value;
     data[params.returns + s] = critic_target;
-    data[params.advantages + s] = select(advantage, critic_target, params.psi_is_return == 1u);
+    data[params.advantages + s] = select(advantage, critic_target, params.advantages_are_returns == 1u);
     next_value = value;
     next_advantage = advantage;
   }

@@ -12,7 +12,7 @@
  *       rollout:    num_steps x num_envs transitions, fused policy + environment     rollout.ts / jsRollout.ts
  *       normalise:  fold the rollout's observation / return sums into the running statistics      (norm_obs, norm_reward)
  *       GAE:        advantages, returns = advantages + values                        gae.ts
-                   (REINFORCE: advantages = ψ, another read-out of the scan)         ../reinforce/psi.ts
+ *                   (REINFORCE: advantages = ψ, another read-out of the scan)         ../reinforce/psi.ts
  *       update:     update_epochs x num_minibatches PPO steps with Adam              update.ts
  *       β:          PPO-Penalty only: d = batch KL[π_old ‖ π_θ] after the update; β ×2 if d > 1.5 kl_target,
  *                   ÷2 if d < kl_target / 1.5                                        klPenalty.ts
@@ -28,7 +28,7 @@ import type { EnvSpec } from '../envs/spec.js';
 import { actionWidth, AgentLayout } from '../agent/agent.js';
 import { NormalizerMerge } from '../agent/normalizer.js';
 import type { TrainerConfig } from '../config.js';
-import { Gae, type BoundGae } from './gae.js';
+import { Gae, GAE_READOUT, type BoundGae } from './gae.js';
 import { psiScan } from '../reinforce/psi.js';
 import { IterationStats, type IterationGpuStats } from './iterationStats.js';
 import { KlPenalty } from './klPenalty.js';
@@ -167,12 +167,8 @@ export class Ppo {
     Object.assign(this, { rollout, normalize, update, klPenalty, stats });
     const o = layout.offsets;
     const regions = { rewards: o.rewards, values: o.values, dones: o.dones, finalValues: o.finalValues, advantages: o.advantages, returns: o.returns };
-    if (config.algo === 'reinforce') {
-      const { lambda, readout } = psiScan(config.psi, config.gae_lambda);
-      this.gae = gae.bind('Ppo.psi', state.storage, config.num_envs, config.num_steps, regions, config.gamma, lambda, readout);
-    } else {
-      this.gae = gae.bind('Ppo.gae', state.storage, config.num_envs, config.num_steps, regions, config.gamma, config.gae_lambda);
-    }
+    const { lambda, readout } = config.algo === 'reinforce' ? psiScan(config.psi, config.gae_lambda) : { lambda: config.gae_lambda, readout: GAE_READOUT };
+    this.gae = gae.bind('Ppo.gae', state.storage, config.num_envs, config.num_steps, regions, config.gamma, lambda, readout);
     this.ring = new ReadbackRing(gpu, 'Ppo.statsReadback', STATS_WORDS * 4);
   }
 
