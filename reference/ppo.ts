@@ -43,7 +43,8 @@ export interface LossSample {
 }
 
 export interface LossConfig {
-  algo: 'clip' | 'penalty';
+  /** 'critic': TRPO's critic regression, L = vf_coef L_V alone (the policy's terms are 0). */
+  algo: 'clip' | 'penalty' | 'critic';
   clipCoef: number;
   entCoef: number;
   vfCoef: number;
@@ -98,8 +99,13 @@ export function ppoLoss(theta: ArrayLike<number>, agent: AgentLayout, samples: L
   const action = agent.architecture.action;
   const sums = emptySums();
   for (const sample of samples) {
-    const head = mlpForward(theta, agent.actor, sample.obs);
     const value = mlpForward(theta, agent.critic, sample.obs)[0]!;
+    const valueLoss = sampleValueLoss(value, sample, config);
+    if (config.algo === 'critic') {
+      addTerms(sums, { policyLoss: 0, valueLoss, entropy: 0, logratio: 0, kl: 0 }, config.clipCoef);
+      continue;
+    }
+    const head = mlpForward(theta, agent.actor, sample.obs);
     let newLogprob: number;
     let entropy: number;
     let kl = 0;
@@ -133,12 +139,16 @@ export function ppoLoss(theta: ArrayLike<number>, agent: AgentLayout, samples: L
       config.algo === 'clip'
         ? Math.max(-A * ratio, -A * Math.min(Math.max(ratio, 1 - config.clipCoef), 1 + config.clipCoef))
         : -A * ratio + config.beta * kl;
-    const unclipped = (value - sample.ret) ** 2;
-    const clippedValue = sample.oldValue + Math.min(Math.max(value - sample.oldValue, -config.clipCoef), config.clipCoef);
-    const valueLoss = config.clipVloss ? 0.5 * Math.max(unclipped, (clippedValue - sample.ret) ** 2) : 0.5 * unclipped;
     addTerms(sums, { policyLoss: pg, valueLoss, entropy, logratio, kl }, config.clipCoef);
   }
   return meanTerms(sums, B, config);
+}
+
+/** ½ (V - R)², or ½ max((V - R)², (V_old + clip(V - V_old, ±c) - R)²) with clip_vloss. */
+function sampleValueLoss(value: number, sample: LossSample, config: LossConfig): number {
+  const unclipped = (value - sample.ret) ** 2;
+  const clippedValue = sample.oldValue + Math.min(Math.max(value - sample.oldValue, -config.clipCoef), config.clipCoef);
+  return config.clipVloss ? 0.5 * Math.max(unclipped, (clippedValue - sample.ret) ** 2) : 0.5 * unclipped;
 }
 
 /** Forward keeping every layer's output: ys[0] = x, ys[l + 1] = f_l(ys[l] W_l + b_l). */
@@ -192,6 +202,7 @@ export function ppoLossGradient(theta: ArrayLike<number>, agent: AgentLayout, sa
   const mean = advantages.reduce((a, b) => a + b, 0) / B;
   const std = B > 1 ? Math.sqrt(advantages.reduce((a, b) => a + (b - mean) ** 2, 0) / (B - 1)) : 0;
   const action = agent.architecture.action;
+  if (config.algo === 'critic') throw new RangeError("ppoLossGradient: algo 'critic' is not covered here; expected 'clip' or 'penalty' (ppoLoss covers 'critic')");
   const penalty = config.algo === 'penalty';
   const beta = penalty ? config.beta : 0;
   const sums = emptySums();

@@ -10,8 +10,10 @@ import { closestKey, unknownKey } from './options.js';
  * The policy-gradient family on one GPU loop (src/ppo/ppo.ts). 'ppo' and 'ppo-penalty' take update_epochs x
  * num_minibatches steps on the clipped or penalised surrogate; 'a2c' and 'reinforce' take ONE step on the whole
  * batch, where π_θ = π_old, the ratio r is 1, the clip is inactive and ∇(-ψ r) = -ψ ∇log π: the policy gradient.
+ * 'trpo' takes one natural-gradient step of the actor within KL ≤ max_kl (src/trpo/), then regresses the critic
+ * with Adam over update_epochs x num_minibatches.
  */
-export const ALGOS = ['ppo', 'ppo-penalty', 'a2c', 'reinforce'] as const;
+export const ALGOS = ['ppo', 'ppo-penalty', 'a2c', 'reinforce', 'trpo'] as const;
 export type Algo = (typeof ALGOS)[number];
 
 /**
@@ -46,6 +48,12 @@ export interface TrainerConfig {
   /** PPO-Penalty: the KL target that beta is adapted toward, and beta's initial value. */
   kl_target: number;
   init_beta: number;
+  /** TRPO: the KL bound δ of the step, conjugate gradient's iterations and damping, the backtracking line search. */
+  max_kl: number;
+  cg_iters: number;
+  cg_damping: number;
+  backtrack_iters: number;
+  backtrack_coef: number;
   adam_eps: number;
   /** Observation and reward normalisation (CleanRL's continuous-control wrappers) and their clips. */
   norm_obs: boolean;
@@ -89,7 +97,7 @@ export const CONFIG_KEYS: Record<keyof TrainerConfig, KeySpec> = {
   env: { check: (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'an environment id such as "CartPole-v1"'), meaning: 'environment id (Gymnasium id for the built-ins)' },
   algo: {
     check: oneOf(ALGOS),
-    meaning: "'ppo': L = max(-A r, -A clip(r, 1-ε, 1+ε)); 'ppo-penalty': L = -A r + β KL(π_old‖π); 'a2c': one step of -A log π per rollout (A from GAE, λ = 1); 'reinforce': one step of -ψ log π per rollout",
+    meaning: "'ppo': L = max(-A r, -A clip(r, 1-ε, 1+ε)); 'ppo-penalty': L = -A r + β KL(π_old‖π); 'a2c': one step of -A log π per rollout (A from GAE, λ = 1); 'reinforce': one step of -ψ log π per rollout; 'trpo': max A r subject to KL(π_old‖π) ≤ max_kl by a natural-gradient step",
   },
   psi: {
     check: oneOf(PSIS),
@@ -113,6 +121,11 @@ export const CONFIG_KEYS: Record<keyof TrainerConfig, KeySpec> = {
   target_kl: { check: (v) => (v === null || (isNumber(v) && v > 0) ? undefined : 'null (off) or a number > 0'), meaning: 'stop the epochs early once the approx KL of an epoch exceeds this' },
   kl_target: { check: positive, meaning: "ppo-penalty only: after each update, β ×2 when the batch KL d > 1.5·kl_target, ÷2 when d < kl_target/1.5" },
   init_beta: { check: positive, meaning: 'ppo-penalty only: initial β' },
+  max_kl: { check: positive, meaning: 'trpo only: δ of max L(θ) subject to mean KL(π_old‖π_θ) ≤ δ; the full step is √(2δ / xᵀFx) x' },
+  cg_iters: { check: positiveInteger, meaning: 'trpo only: conjugate-gradient iterations for x ≈ (F + λI)⁻¹ g' },
+  cg_damping: { check: nonNegative, meaning: 'trpo only: λ of (F + λI)' },
+  backtrack_iters: { check: positiveInteger, meaning: 'trpo only: line-search tries; the first with KL ≤ δ and L(θ) > L(θ_old) is taken' },
+  backtrack_coef: { check: inRange(0, 1, true, true), meaning: 'trpo only: the step fraction shrinks by this after each rejected try' },
   adam_eps: { check: positive, meaning: 'ε of Adam (CleanRL: 1e-5)' },
   norm_obs: { check: boolean, meaning: 'x ← clip((x - μ) / √(σ² + 1e-8), ±clip_obs), running μ, σ² of the observations' },
   norm_reward: { check: boolean, meaning: 'r ← clip(r / √(Var[G] + 1e-8), ±clip_reward), G = γ G (1 - term) + r per environment' },
@@ -148,6 +161,11 @@ export const CLEANRL_DEFAULTS: Omit<TrainerConfig, 'env'> = {
   target_kl: null,
   kl_target: 0.01,
   init_beta: 1,
+  max_kl: 0.01,
+  cg_iters: 10,
+  cg_damping: 0.1,
+  backtrack_iters: 10,
+  backtrack_coef: 0.8,
   adam_eps: 1e-5,
   norm_obs: false,
   norm_reward: false,
@@ -279,6 +297,27 @@ export const REINFORCE_DEFAULTS: Partial<TrainerConfig> = {
   learning_rate: 3e-3,
 };
 
+/**
+ * TRPO's defaults, as SB3-contrib's TRPO: batches of 1024 (8 × 128), GAE λ 0.95 with advantages normalised over the
+ * batch, δ = 0.01, 10 CG iterations with damping 0.1, a backtracking line search of 10 tries shrinking by 0.8, and
+ * the critic regressed by Adam (constant 1e-3, no gradient clip) for 10 epochs of minibatches of 128. No entropy
+ * bonus and no value clip (the step is bounded by the KL, not by a clip).
+ */
+export const TRPO_DEFAULTS: Partial<TrainerConfig> = {
+  num_envs: 8,
+  num_steps: 128,
+  learning_rate: 1e-3,
+  anneal_lr: false,
+  gae_lambda: 0.95,
+  num_minibatches: 8,
+  update_epochs: 10,
+  norm_adv: true,
+  clip_vloss: false,
+  ent_coef: 0,
+  vf_coef: 1,
+  max_grad_norm: 0,
+};
+
 /** The algorithms that take one gradient step on the whole batch per iteration. */
 export function isOneStep(algo: Algo): boolean {
   return algo === 'a2c' || algo === 'reinforce';
@@ -290,9 +329,12 @@ export function isOneStep(algo: Algo): boolean {
  */
 export function defaultsFor(env: string, continuous: boolean, algo: Algo = 'ppo'): Omit<TrainerConfig, 'env'> {
   const base = continuous ? CLEANRL_CONTINUOUS_DEFAULTS : CLEANRL_DEFAULTS;
-  const own = algo === 'a2c' ? A2C_DEFAULTS : algo === 'reinforce' ? REINFORCE_DEFAULTS : undefined;
+  const own = OWN_DEFAULTS[algo];
   return own ? { ...base, ...own, ...keepEnvironmentShape(env), algo } : { ...base, ...(TUNED[env] ?? {}), algo };
 }
+
+/** The algorithms with defaults of their own (PPO-Clip and PPO-Penalty use CleanRL's and TUNED). */
+const OWN_DEFAULTS: Partial<Record<Algo, Partial<TrainerConfig>>> = { a2c: A2C_DEFAULTS, reinforce: REINFORCE_DEFAULTS, trpo: TRPO_DEFAULTS };
 
 /** What an environment's tuning says about the task itself (normalisation, discount), kept by every algorithm. */
 function keepEnvironmentShape(env: string): Partial<TrainerConfig> {
@@ -349,6 +391,9 @@ export function resolveConfig(user: Partial<TrainerConfig> & { env: string }, co
     }
     if (merged.target_kl !== null) throw new ConfigError('target_kl', merged.target_kl, `null with algo '${merged.algo}' (there is no later epoch to stop)`);
   }
+  if (merged.algo === 'trpo' && merged.target_kl !== null) {
+    throw new ConfigError('target_kl', merged.target_kl, "null with algo 'trpo' (its step is bounded by max_kl; the critic's epochs have no KL to stop on)");
+  }
   const batch = merged.num_envs * merged.num_steps;
   if (batch % merged.num_minibatches !== 0) {
     throw new ConfigError('num_minibatches', merged.num_minibatches, `a divisor of the batch num_envs x num_steps = ${batch}`);
@@ -369,18 +414,19 @@ export function hyperparameterTable(): string {
     const continuous = key === 'env' ? undefined : CLEANRL_CONTINUOUS_DEFAULTS[key as keyof typeof CLEANRL_CONTINUOUS_DEFAULTS];
     return `| \`${key}\` | ${show(discrete)} | ${show(continuous)} | ${CONFIG_KEYS[key].meaning.replace(/\|/g, '\\|')} |`;
   });
-  const algoKeys = [...new Set([...Object.keys(A2C_DEFAULTS), ...Object.keys(REINFORCE_DEFAULTS)])] as (keyof TrainerConfig)[];
-  const algoRows = algoKeys.map((key) => `| \`${key}\` | ${show(A2C_DEFAULTS[key])} | ${show(REINFORCE_DEFAULTS[key])} |`);
+  const own = [['a2c', A2C_DEFAULTS], ['reinforce', REINFORCE_DEFAULTS], ['trpo', TRPO_DEFAULTS]] as const;
+  const algoKeys = [...new Set(own.flatMap(([, defaults]) => Object.keys(defaults)))] as (keyof TrainerConfig)[];
+  const algoRows = algoKeys.map((key) => `| \`${key}\` | ${own.map(([, defaults]) => show(defaults[key])).join(' | ')} |`);
   return [
     '| key | default (discrete) | default (box) | meaning |',
     '| --- | --- | --- | --- |',
     ...rows,
     '',
-    "`a2c` and `reinforce` replace these defaults (an environment's tuned values are PPO's: these two keep only its",
-    '`norm_obs`, `norm_reward` and `gamma`):',
+    "`a2c`, `reinforce` and `trpo` replace these defaults (— keeps the one above; an environment's tuned values are",
+    "PPO's: these keep only its `norm_obs`, `norm_reward` and `gamma`):",
     '',
-    '| key | `a2c` | `reinforce` |',
-    '| --- | --- | --- |',
+    `| key | ${own.map(([algo]) => `\`${algo}\``).join(' | ')} |`,
+    `| --- | ${own.map(() => '---').join(' | ')} |`,
     ...algoRows,
   ].join('\n');
 }

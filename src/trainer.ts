@@ -52,9 +52,9 @@ export interface HistoryEntry {
   valueLoss: number;
   entropy: number;
   /**
-   * ppo-penalty: KL[π_old ‖ π_θ] over the whole batch after the update (the d that adapts β). The other algorithms:
-   * CleanRL's approx_kl of the update's last minibatch, measured before that minibatch's step (0 for a2c and
-   * reinforce, whose only step starts at π_old).
+   * KL[π_old ‖ π_θ], exact, averaged over the whole batch after the iteration's update (every algorithm; for
+   * ppo-penalty it is the d that adapts β). CleanRL's approx_kl estimator of the last minibatch is the iteration
+   * report's approxKl.
    */
   approxKl: number;
 }
@@ -324,7 +324,7 @@ export class Trainer {
       policyLoss: stats.policyLoss,
       valueLoss: stats.valueLoss,
       entropy: stats.entropy,
-      approxKl: this.config.algo === 'ppo-penalty' ? stats.kl : stats.approxKl,
+      approxKl: stats.kl,
     });
     return report;
   }
@@ -481,7 +481,7 @@ export function checkBatchFits(gpu: Gpu, config: TrainerConfig, definition: EnvD
       obsSize: definition.observationSize,
       actionWidth: actionWidth(definition.action),
       policyOutputs: agent.policyOutputs,
-      keepOldDist: config.algo === 'ppo-penalty',
+      keepOldDist: true,
     }).bytes;
   const limit = maxStorageBytes(limits);
   const limitName = limits.maxStorageBufferBindingSize <= limits.maxBufferSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';

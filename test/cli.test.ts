@@ -104,6 +104,23 @@ describe('webgpu-rl CLI', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(readFileSync(a2c, 'utf8'))).toMatchObject({ algo: 'a2c', psi: null, iterations: 2, config: { num_steps: 5, gae_lambda: 1, learning_rate: 7e-4 } });
 
+    // TRPO with its keys from --config: δ, CG and the line search; the critic's epochs and minibatches.
+    const trpo = join(dir, 'trpo.json');
+    const trpoConfig = join(dir, 'trpo-config.json');
+    writeFileSync(trpoConfig, JSON.stringify({ num_steps: 32, max_kl: 0.02, cg_iters: 5, backtrack_iters: 4, update_epochs: 2, num_minibatches: 2 }));
+    const trpoRun = await webgpuRl('train', '--algo', 'trpo', '--config', trpoConfig, '--num-envs', '2', '--total-steps', '128', '--json', trpo, '--eval-episodes', '2');
+    expect(trpoRun.code, trpoRun.stderr).toBe(0);
+    const trpoSummary = JSON.parse(readFileSync(trpo, 'utf8'));
+    expect(trpoSummary).toMatchObject({ algo: 'trpo', psi: null, iterations: 2, config: { max_kl: 0.02, cg_iters: 5, cg_damping: 0.1, backtrack_iters: 4, backtrack_coef: 0.8, learning_rate: 1e-3 } });
+    for (const entry of trpoSummary.history) expect(entry.approxKl, 'the step keeps KL within max_kl').toBeLessThanOrEqual(0.02 * 1.001);
+    const badKlConfig = join(dir, 'bad-kl.json');
+    writeFileSync(badKlConfig, JSON.stringify({ max_kl: 0 }));
+    const badKl = await webgpuRl('train', '--algo', 'trpo', '--config', badKlConfig, '--total-steps', '400');
+    expect(badKl.code).toBe(1);
+    expect(badKl.stderr).toMatch(/'max_kl' is 0; expected a finite number > 0/);
+    const trpoTypo = await webgpuRl('train', '--algo', 'trpoo', '--total-steps', '400');
+    expect(trpoTypo.stderr).toMatch(/'algo' is "trpoo"; expected one of .*\(did you mean 'trpo'\?\)/);
+
     const misspelt = await webgpuRl('train', '--algo', 'reinforce', '--psi', 'advantge', '--total-steps', '400');
     expect(misspelt.code).toBe(1);
     expect(misspelt.stderr).toMatch(/'psi' is "advantge"; expected one of .*\(did you mean 'advantage'\?\)/);

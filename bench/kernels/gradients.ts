@@ -90,7 +90,7 @@ export interface GradientBench {
 export async function buildGradientBench(gpu: Gpu, batch: number, variant: string, hidden: number[] = [64, 64]): Promise<GradientBench> {
   const agent = new AgentLayout({ observationSize: 4, action: ACTION, hidden, activation: 'tanh' });
   const layout = new RolloutLayout({ numEnvs: batch, numSteps: 1, obsSize: 4, actionWidth: actionWidth(ACTION), policyOutputs: agent.policyOutputs, keepOldDist: false });
-  const state = new RunnerState(gpu, { agent, layout, updateEpochs: 1, numMinibatches: 1, learningRate: 1e-3, initBeta: 0, penalty: false, seed: 3 }, `GradientBench.${variant}`);
+  const state = new RunnerState(gpu, { agent, layout, updateEpochs: 1, numMinibatches: 1, learningRate: 1e-3, initBeta: 0, seed: 3 }, `GradientBench.${variant}`);
   const theta = agent.initialParameters(3);
   for (let i = 0; i < theta.length; i++) theta[i] = Math.fround(theta[i]! + uniform(9, i, -0.1, 0.1));
   const { data, samples } = syntheticRollout(agent, layout, theta, 5);

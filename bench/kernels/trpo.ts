@@ -24,7 +24,7 @@ import { Recorder } from '../../src/gpu/recorder.js';
 import { AgentLayout, actionWidth } from '../../src/agent/agent.js';
 import { RolloutLayout } from '../../src/ppo/storage.js';
 import { RunnerState } from '../../src/ppo/runnerState.js';
-import { TRPO_DEFAULTS, TrpoUpdate, type TrpoSettings } from '../../src/trpo/update.js';
+import { TRPO_SETTINGS, TrpoUpdate, type TrpoSettings } from '../../src/trpo/update.js';
 import { decodeTrpoState, TrpoState } from '../../src/trpo/state.js';
 import { logSoftmax, mlpForward } from '../../reference/ppo.js';
 import { actorIndices, trpoStep, type TrpoSample } from '../../reference/trpo.js';
@@ -55,7 +55,7 @@ export interface TrpoBench {
 export async function buildTrpoBench(gpu: Gpu, batch: number, hidden: number[] = [64, 64], settings: Partial<TrpoSettings> = {}): Promise<TrpoBench> {
   const agent = new AgentLayout({ observationSize: 4, action: ACTION, hidden, activation: 'tanh' });
   const layout = new RolloutLayout({ numEnvs: batch, numSteps: 1, obsSize: 4, actionWidth: actionWidth(ACTION), policyOutputs: agent.policyOutputs, keepOldDist: false });
-  const state = new RunnerState(gpu, { agent, layout, updateEpochs: 1, numMinibatches: 1, learningRate: 1e-3, initBeta: 0, penalty: false, seed: 4 }, 'TrpoBench');
+  const state = new RunnerState(gpu, { agent, layout, updateEpochs: 1, numMinibatches: 1, learningRate: 1e-3, initBeta: 0, seed: 4 }, 'TrpoBench');
   const theta = agent.initialParameters(4);
   for (let i = 0; i < theta.length; i++) theta[i] = Math.fround(theta[i]! + uniform(8, i, -0.2, 0.2));
   const o = layout.offsets;
@@ -102,7 +102,7 @@ export async function validateTrpo(gpu: Gpu, bench: TrpoBench): Promise<number> 
   bench.update.encode(recorder);
   recorder.submit();
   const [params, state] = await Promise.all([readFloat32(gpu, bench.state.params, bench.agent.table.size), bench.update.readState()]);
-  const reference = trpoStep(Float64Array.from(bench.theta), bench.agent, bench.samples, { ...TRPO_DEFAULTS, ...bench.update.settings });
+  const reference = trpoStep(Float64Array.from(bench.theta), bench.agent, bench.samples, { ...TRPO_SETTINGS, ...bench.update.settings });
   if ((state.accepted === 1) !== reference.search.accepted || state.tries !== reference.search.tries) {
     throw new Error(`TRPO at batch ${bench.batch}: the GPU's line search accepted ${state.accepted} after ${state.tries} tries, the float64 reference ${reference.search.accepted} after ${reference.search.tries}`);
   }

@@ -69,7 +69,7 @@ export async function main(argv: string[]): Promise<void> {
     .command('train')
     .description('train a policy on the GPU (PPO, PPO-Penalty, A2C or REINFORCE), then evaluate it deterministically')
     .option('--env <id>', 'environment id (default CartPole-v1)')
-    .option('--algo <algo>', "'ppo' (PPO-Clip), 'ppo-penalty', 'a2c' or 'reinforce'")
+    .option('--algo <algo>', "'ppo' (PPO-Clip), 'ppo-penalty', 'a2c', 'reinforce' or 'trpo'")
     .option('--psi <psi>', "reinforce's ψ: total_return, reward_to_go, baseline (default), q_value, advantage or td_error")
     .option('--total-steps <n>', "environment steps of the run (with --resume: the run's new total, counting the checkpoint's)", integer('--total-steps', 1))
     .option('--seed <s>', 'seed', integer('--seed'))

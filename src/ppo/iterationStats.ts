@@ -1,18 +1,21 @@
 /**
  * The end-of-iteration statistics (kernel: iterationStats.wgsl.ts) into the small block that is the iteration's only
  * readback; it updates the record's ring of the last 20 episodes. `decode` turns the block read back into named
- * numbers. For PPO-Penalty the kernel reads d from the KL pass (the record's `klResult`), encoded before it.
+ * numbers. The kernel reads d and H from the batch-KL pass (the record's `klResult`), encoded before it, and for
+ * TRPO the actor step's state.
  */
 import type { Gpu } from '../gpu/device.js';
 import type { Recorder } from '../gpu/recorder.js';
-import { iterationStatsWgsl, RING_WORDS, STAT_FIELDS, statsBindings, statsPenaltyBindings, STATS_WORDS, type StatField } from './iterationStats.wgsl.js';
+import { iterationStatsWgsl, RING_WORDS, STAT_FIELDS, statsBindings, statsTrpoBindings, STATS_WORDS, type StatField } from './iterationStats.wgsl.js';
 import { RECORD_DONE, RECORD_WORDS, Stat } from './scratch.js';
 import type { RunnerState } from './runnerState.js';
 
 export type IterationGpuStats = Record<StatField, number>;
 
-/** The part of the run's record the kernel reads (and the ring it updates); klResult for PPO-Penalty only. */
-export type IterationStatsBuffers = Pick<RunnerState, 'hyper' | 'storage' | 'records' | 'control' | 'params' | 'ppoState' | 'store' | 'recentEpisodes' | 'klResult'>;
+/** The part of the run's record the kernel reads (and the ring it updates); trpoState for TRPO only. */
+export type IterationStatsBuffers = Pick<RunnerState, 'hyper' | 'storage' | 'records' | 'control' | 'params' | 'ppoState' | 'store' | 'recentEpisodes' | 'klResult'> & {
+  trpoState?: GPUBuffer;
+};
 
 export class IterationStats {
   /** The block read back each iteration (STATS_WORDS floats). */
@@ -37,35 +40,27 @@ export class IterationStats {
       ring: buffers.recentEpisodes,
       stats: this.block,
       store: buffers.store,
+      kl_result: buffers.klResult,
     };
-    this.group = buffers.klResult
-      ? statsPenaltyBindings.bindGroup(gpu.device, 'IterationStats.group', layout, { ...shared, kl_result: buffers.klResult })
+    this.group = buffers.trpoState
+      ? statsTrpoBindings.bindGroup(gpu.device, 'IterationStats.group', layout, { ...shared, trpo_state: buffers.trpoState })
       : statsBindings.bindGroup(gpu.device, 'IterationStats.group', layout, shared);
   }
 
-  static async create(
-    gpu: Gpu,
-    options: { paramCount: number; penalty: boolean },
-    buffers: IterationStatsBuffers,
-  ): Promise<IterationStats> {
-    if (options.penalty !== (buffers.klResult !== undefined)) {
-      throw new RangeError(
-        `IterationStats: penalty is ${options.penalty} but the KL pass's result buffer (klResult) was ${buffers.klResult ? 'given' : 'not given'}; ` +
-          'expected klResult exactly when penalty is true',
-      );
-    }
+  static async create(gpu: Gpu, options: { paramCount: number }, buffers: IterationStatsBuffers): Promise<IterationStats> {
+    const policy = buffers.trpoState ? 'trpo' : 'records';
     const code = iterationStatsWgsl({
       recordWords: RECORD_WORDS,
       doneIndex: RECORD_DONE,
       stat: Stat,
       paramCount: options.paramCount,
-      penalty: options.penalty,
+      policy,
     });
     const pipeline = await gpu.pipelines.pipeline({
       label: 'IterationStats.reduce',
       key: `IterationStats\n${code}`,
       entryPoint: 'stats_main',
-      bindings: options.penalty ? statsPenaltyBindings : statsBindings,
+      bindings: policy === 'trpo' ? statsTrpoBindings : statsBindings,
       build: () => code,
     });
     return new IterationStats(gpu, pipeline, buffers);

@@ -9,9 +9,12 @@
  *               approx-KL estimators), the clip fraction averaged over all performed minibatches, the number
  *               performed and whether the KL early stop fired
  *   explained variance 1 - Var(R - V) / Var(R) over the batch (two-pass, centred)
- *   PPO-Penalty: `kl` is d, the batch's mean exact KL after the update, and `beta` the β that d's rule left
- *               (both from the KL pass of src/ppo/klPenalty.ts, which runs before this kernel); 0 and the
- *               unchanged β for PPO-Clip
+ *   move:       `kl` is d, the batch's mean exact KL[π_old ‖ π_θ] after the update (every algorithm), and `beta`
+ *               the β that PPO-Penalty's rule left (both from the pass of src/ppo/batchKl.ts, which runs before
+ *               this kernel; β unchanged for the others)
+ *   TRPO:       its update records only the critic's regression, so the policy loss is -L(θ) at the accepted
+ *               step (-(L(θ_old) + improvement), or -L(θ_old) when the line search rejected every candidate,
+ *               from the step's state) and the entropy is the new policy's over the batch (the batch-KL pass's)
  *   health:     non-finite gradient (Adam's sticky flag), non-finite parameters, non-finite losses
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
@@ -19,6 +22,7 @@ import { ControlBlock, nonFiniteWgsl } from '../nn/adam.wgsl.js';
 import { hyperBinding } from './hyper.js';
 import { rolloutStoreBinding } from './storage.wgsl.js';
 import { bindingTable, readOnlyStorage, storage } from '../gpu/bindings.js';
+import { trpoStateReadBinding } from '../trpo/state.js';
 
 export const STATS_WORKGROUP = 64;
 export const RING = 20;
@@ -64,7 +68,8 @@ export interface StatsKernelSpec {
   doneIndex: number;
   stat: { policyLoss: number; valueLoss: number; entropy: number; oldApproxKl: number; approxKl: number; clipFraction: number };
   paramCount: number;
-  penalty: boolean;
+  /** Where the policy loss and the entropy come from: the update's minibatch records, or TRPO's step. */
+  policy: 'records' | 'trpo';
 }
 
 const statsEntries = {
@@ -80,12 +85,14 @@ const statsEntries = {
   /** The statistics block (STATS_WORDS). */
   stats: storage('array<f32>'),
   store: rolloutStoreBinding,
+  /** The batch-KL pass's result: [d, H]. */
+  kl_result: readOnlyStorage('array<f32>'),
 };
 
-/** The statistics kernel's bindings for PPO-Clip. */
+/** The statistics kernel's bindings. */
 export const statsBindings = bindingTable(statsEntries);
-/** For PPO-Penalty: also the KL pass's result, [0] = d. */
-export const statsPenaltyBindings = bindingTable({ ...statsEntries, kl_result: readOnlyStorage('array<f32>') });
+/** For TRPO: also the actor step's state (its surrogate and the line search's outcome). */
+export const statsTrpoBindings = bindingTable({ ...statsEntries, trpo_state: trpoStateReadBinding });
 
 export function iterationStatsWgsl(spec: StatsKernelSpec): string {
   const WG = STATS_WORKGROUP;
@@ -93,7 +100,7 @@ export function iterationStatsWgsl(spec: StatsKernelSpec): string {
   const rec = (index: number) => `records[r * ${spec.recordWords}u + ${index}u]`;
   return wgsl/* wgsl */ `
 ${nonFiniteWgsl}
-${(spec.penalty ? statsPenaltyBindings : statsBindings).wgsl}
+${(spec.policy === 'trpo' ? statsTrpoBindings : statsBindings).wgsl}
 // One partial per lane, combined by lane 0 after a single barrier: barriers and loops around them are what
 // CPU adapters pay most for (each barrier splits the compiled kernel), and these sums are tiny.
 var<workgroup> lane_episodes: array<vec4f, ${WG}>;
@@ -198,13 +205,16 @@ fn stats_main(@builtin(local_invocation_index) lane: u32) {
     }
   }
   let beta = ppo_state[0];
-#if ${spec.penalty}
   let kl = kl_result[0];
-#else
-  let kl = 0.0;
-#endif
   let r = last;
   let has = performed > 0.0;
+#if ${spec.policy === 'trpo'}
+  let policy_loss = -(trpo_state.surrogate_old + select(0.0, trpo_state.improvement, trpo_state.accepted != 0u));
+  let entropy = kl_result[1];
+#else
+  let policy_loss = select(0.0, ${rec(spec.stat.policyLoss)}, has);
+  let entropy = select(0.0, ${rec(spec.stat.entropy)}, has);
+#endif
   stats[${field('episodes')}u] = episode_sums.x;
   stats[${field('returnSum')}u] = episode_sums.y;
   stats[${field('returnSumSq')}u] = episode_sums.z;
@@ -214,9 +224,9 @@ fn stats_main(@builtin(local_invocation_index) lane: u32) {
   stats[${field('recentReturnMean')}u] = select(0.0, recent_sum / f32(count), count > 0u);
   stats[${field('recentLengthMean')}u] = select(0.0, recent_length / f32(count), count > 0u);
   stats[${field('recentCount')}u] = f32(count);
-  stats[${field('policyLoss')}u] = select(0.0, ${rec(spec.stat.policyLoss)}, has);
+  stats[${field('policyLoss')}u] = policy_loss;
   stats[${field('valueLoss')}u] = select(0.0, ${rec(spec.stat.valueLoss)}, has);
-  stats[${field('entropy')}u] = select(0.0, ${rec(spec.stat.entropy)}, has);
+  stats[${field('entropy')}u] = entropy;
   stats[${field('oldApproxKl')}u] = select(0.0, ${rec(spec.stat.oldApproxKl)}, has);
   stats[${field('approxKl')}u] = select(0.0, ${rec(spec.stat.approxKl)}, has);
   stats[${field('kl')}u] = kl;
@@ -232,7 +242,7 @@ fn stats_main(@builtin(local_invocation_index) lane: u32) {
   stats[${field('adamStep')}u] = control.step;
   stats[${field('nonfiniteGradient')}u] = f32(control.nonfinite);
   stats[${field('nonfiniteParameters')}u] = select(0.0, 1.0, is_non_finite(param_norm));
-  stats[${field('nonfiniteLoss')}u] = select(0.0, 1.0, has && (is_non_finite(${rec(spec.stat.policyLoss)}) || is_non_finite(${rec(spec.stat.valueLoss)}) || is_non_finite(${rec(spec.stat.entropy)})));
+  stats[${field('nonfiniteLoss')}u] = select(0.0, 1.0, is_non_finite(policy_loss) || (has && is_non_finite(${rec(spec.stat.valueLoss)})) || is_non_finite(entropy));
   stats[${field('valueMean')}u] = extras.x / count_m;
   stats[${field('returnMean')}u] = sums.x / count_m + shift_return;
 }

@@ -12,6 +12,7 @@
  *   penalty: L_pg = -A r + beta KL(pi_old || pi);           dL_pg/dlog pi = -A r, plus beta dKL
  *   L_v    = ½ max((V - R)², (V_old + clip(V - V_old, -c, c) - R)²)   (clip_vloss; else ½ (V - R)²)
  *   L      = L_pg - ent_coef H + vf_coef L_v
+ *   critic:  L = vf_coef L_v alone (TRPO's critic regression: no actor forward or backward, policy rows 0)
  *
  * with the distribution derivatives of shaders/distributions.ts. Per-sample statistics (pg loss, value loss,
  * entropy, both approx-KL estimators, clipped indicator, exact KL) go to the stat rows, also divided by MB.
@@ -46,7 +47,8 @@ export interface LossKernelSpec {
   actor: InlineLayer[];
   critic: InlineLayer[];
   logstdOffset: number;
-  algo: 'clip' | 'penalty';
+  /** 'critic': TRPO's critic regression (the value loss alone; the actor's parts are left out). */
+  algo: 'clip' | 'penalty' | 'critic';
   /** Samples per invocation (lossSamplesFor). */
   samples: number;
   rows: {
@@ -139,21 +141,46 @@ export function ppoLossWgsl(spec: LossKernelSpec): string {
   const L = spec.actor.length;
   const Lc = spec.critic.length;
   const penalty = spec.algo === 'penalty';
+  /** 'critic': TRPO's critic regression, no actor at all. */
+  const actor = spec.algo !== 'critic';
   const S = spec.samples;
   const st = spec.stat;
   const statRow = (index: number) => `scratch[(${spec.rows.stats + index}u) * CHUNK + i]`;
   return wgsl/* wgsl */ `
 ${activationLibraryWgsl}
-${mlpInlineWgsl('actor', spec.actor)}
 ${mlpInlineWgsl('critic', spec.critic)}
-${mlpTiledWgsl('actor', spec.actor, S, LOSS_TILE)}
 ${mlpTiledWgsl('critic', spec.critic, S, LOSS_TILE)}
+#if ${actor}
+${mlpInlineWgsl('actor', spec.actor)}
+${mlpTiledWgsl('actor', spec.actor, S, LOSS_TILE)}
 #if ${discrete}
 ${categoricalWgsl(A)}
 #else
 ${gaussianWgsl(A)}
 #endif
+#endif
 ${lossBindings.wgsl}
+// The value loss of one sample (rollout sample s) at the critic's output value; writes dL/d value (already / MB).
+fn sample_value_loss(s: u32, value: f32, d_value: ptr<function, array<f32, 1>>) -> f32 {
+  let value_target = rollout[store.returns + s];
+  let old_value = rollout[store.values + s];
+  let unclipped = (value - value_target) * (value - value_target);
+  var value_loss = 0.5 * unclipped;
+  var value_grad = value - value_target;
+  if (hyper.clip_vloss != 0u) {
+    let delta = value - old_value;
+    let clipped_value = old_value + clamp(delta, -hyper.clip_coef, hyper.clip_coef);
+    let clipped = (clipped_value - value_target) * (clipped_value - value_target);
+    value_loss = 0.5 * max(unclipped, clipped);
+    // Through the clipped branch the gradient flows only inside the clip range.
+    let clipped_grad = select(0.0, clipped_value - value_target, abs(delta) <= hyper.clip_coef);
+    value_grad = select(clipped_grad, value - value_target, unclipped >= clipped);
+  }
+  (*d_value)[0] = hyper.inv_minibatch * hyper.vf_coef * value_grad;
+  return value_loss;
+}
+
+#if ${actor}
 // The loss of one sample (rollout sample s, scratch column i) from the networks' outputs: writes dL/d head and
 // dL/d value (already / MB), the sample's statistic rows and, for Gaussian policies, its log-std gradient row.
 fn sample_loss(i: u32, s: u32, head: ptr<function, array<f32, ${A}>>, value: f32, d_head: ptr<function, array<f32, ${A}>>, d_value: ptr<function, array<f32, 1>>) {
@@ -233,21 +260,7 @@ fn sample_loss(i: u32, s: u32, head: ptr<function, array<f32, ${A}>>, value: f32
 #endif
 #endif
 
-  let value_target = rollout[store.returns + s];
-  let old_value = rollout[store.values + s];
-  let unclipped = (value - value_target) * (value - value_target);
-  var value_loss = 0.5 * unclipped;
-  var value_grad = value - value_target;
-  if (hyper.clip_vloss != 0u) {
-    let delta = value - old_value;
-    let clipped_value = old_value + clamp(delta, -hyper.clip_coef, hyper.clip_coef);
-    let clipped = (clipped_value - value_target) * (clipped_value - value_target);
-    value_loss = 0.5 * max(unclipped, clipped);
-    // Through the clipped branch the gradient flows only inside the clip range.
-    let clipped_grad = select(0.0, clipped_value - value_target, abs(delta) <= hyper.clip_coef);
-    value_grad = select(clipped_grad, value - value_target, unclipped >= clipped);
-  }
-  (*d_value)[0] = inv_mb * hyper.vf_coef * value_grad;
+  let value_loss = sample_value_loss(s, value, d_value);
 #if ${penalty}
   let total_pg = pg_loss + beta * kl;
 #else
@@ -262,6 +275,20 @@ fn sample_loss(i: u32, s: u32, head: ptr<function, array<f32, ${A}>>, value: f32
   ${statRow(st.clipFraction)} = inv_mb * select(0.0, 1.0, abs(ratio - 1.0) > hyper.clip_coef);
   ${statRow(st.kl)} = inv_mb * kl;
 }
+#else
+// The critic regression's sample (TRPO): the value loss alone; the policy's statistic rows are 0.
+fn sample_loss(i: u32, s: u32, value: f32, d_value: ptr<function, array<f32, 1>>) {
+  let CHUNK = slot.scratch_stride;
+  let value_loss = sample_value_loss(s, value, d_value);
+  ${statRow(st.policyLoss)} = 0.0;
+  ${statRow(st.valueLoss)} = hyper.inv_minibatch * value_loss;
+  ${statRow(st.entropy)} = 0.0;
+  ${statRow(st.oldApproxKl)} = 0.0;
+  ${statRow(st.approxKl)} = 0.0;
+  ${statRow(st.clipFraction)} = 0.0;
+  ${statRow(st.kl)} = 0.0;
+}
+#endif
 
 ${sampleEntryHead('loss_main', S)}
   var x: ${batchOf(O, S)};
@@ -275,17 +302,25 @@ ${sampleEntryHead('loss_main', S)}
       if (i < slot.chunk_size) { scratch[(${spec.rows.x}u + f) * CHUNK + i] = x[k][f]; }
     }
   }
+#if ${actor}
 ${forwardCode('actor', spec.actor, S)}
-${forwardCode('critic', spec.critic, S)}
   var actor_d${L - 1}: ${batchOf(A, S)};
+#endif
+${forwardCode('critic', spec.critic, S)}
   var critic_d${Lc - 1}: ${batchOf(1, S)};
   for (var k = 0u; k < ${S}u; k++) {
     let i = block + k * ${LOSS_WORKGROUP}u;
     if (i < slot.chunk_size) {
+#if ${actor}
       sample_loss(i, samples[k], &actor_y${L - 1}[k], critic_y${Lc - 1}[k][0], &actor_d${L - 1}[k], &critic_d${Lc - 1}[k]);
+#else
+      sample_loss(i, samples[k], critic_y${Lc - 1}[k][0], &critic_d${Lc - 1}[k]);
+#endif
     }
   }
+#if ${actor}
 ${backwardCode('actor', spec.actor, spec.rows.actorActivations, spec.rows.actorDeltas, S)}
+#endif
 ${backwardCode('critic', spec.critic, spec.rows.criticActivations, spec.rows.criticDeltas, S)}
 }
 `;

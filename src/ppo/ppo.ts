@@ -14,8 +14,10 @@
  *       GAE:        advantages, returns = advantages + values                        gae.ts
  *                   (REINFORCE: advantages = ψ, another read-out of the scan)         ../reinforce/psi.ts
  *       update:     update_epochs x num_minibatches PPO steps with Adam              update.ts
- *       β:          PPO-Penalty only: d = batch KL[π_old ‖ π_θ] after the update; β ×2 if d > 1.5 kl_target,
- *                   ÷2 if d < kl_target / 1.5                                        klPenalty.ts
+ *                   (TRPO: the actor's natural-gradient step within KL ≤ max_kl     ../trpo/update.ts
+ *                    then the critic's regression, update_epochs x num_minibatches Adam steps on ½(V - R)²)
+ *       move:       d = batch KL[π_old ‖ π_θ] after the update (every algorithm); PPO-Penalty: β ×2 if
+ *                   d > 1.5 kl_target, ÷2 if d < kl_target / 1.5                    batchKl.ts
  *       statistics: episode returns, losses, KL, clip fraction, explained variance   iterationStats.ts
  */
 import type { Gpu } from '../gpu/device.js';
@@ -31,7 +33,8 @@ import type { TrainerConfig } from '../config.js';
 import { Gae, GAE_READOUT, type BoundGae } from './gae.js';
 import { psiScan } from '../reinforce/psi.js';
 import { IterationStats, type IterationGpuStats } from './iterationStats.js';
-import { KlPenalty } from './klPenalty.js';
+import { BatchKl } from './batchKl.js';
+import { TrpoUpdate } from '../trpo/update.js';
 import { PpoUpdate } from './update.js';
 import { JsRollout } from './jsRollout.js';
 import { Rollout } from './rollout.js';
@@ -84,8 +87,11 @@ export class Ppo {
   private normalize!: NormalizerMerge;
   /** GAE, or REINFORCE's ψ: writes the advantages and the critic's targets. */
   private gae!: BoundGae;
+  /** PPO's update; TRPO's critic regression. */
   update!: PpoUpdate;
-  private klPenalty: KlPenalty | undefined;
+  /** TRPO's actor step (algo 'trpo' only). */
+  private trpo: TrpoUpdate | undefined;
+  private batchKl!: BatchKl;
   private stats!: IterationStats;
   private ring!: ReadbackRing;
   private started = false;
@@ -113,7 +119,8 @@ export class Ppo {
       obsSize: def.observationSize,
       actionWidth: actionWidth(def.action),
       policyOutputs: this.agent.policyOutputs,
-      keepOldDist: config.algo === 'ppo-penalty',
+      // Every algorithm reports KL[π_old ‖ π_θ] over the batch after its update (BatchKl).
+      keepOldDist: true,
     });
     this.batchSize = config.num_envs * config.num_steps;
     this.state = new RunnerState(gpu, {
@@ -123,7 +130,6 @@ export class Ppo {
       numMinibatches: config.num_minibatches,
       learningRate: config.learning_rate,
       initBeta: config.init_beta,
-      penalty: config.algo === 'ppo-penalty',
       seed: config.seed,
     });
   }
@@ -143,7 +149,25 @@ export class Ppo {
     const { gpu, env, config, agent, layout, state } = this;
     const obsSize = agent.architecture.observationSize;
     const penalty = config.algo === 'ppo-penalty';
-    const [rollout, normalize, gae, update, klPenalty, stats] = await Promise.all([
+    const trpo = config.algo === 'trpo';
+    // TRPO's actor step owns the state its statistics read.
+    const actorStep = trpo
+      ? TrpoUpdate.create(
+          gpu,
+          agent,
+          layout,
+          {
+            maxKl: config.max_kl,
+            damping: config.cg_damping,
+            cgIterations: config.cg_iters,
+            lineSearchTries: config.backtrack_iters,
+            lineSearchShrink: config.backtrack_coef,
+            normAdv: config.norm_adv,
+          },
+          state,
+        )
+      : Promise.resolve(undefined);
+    const [rollout, normalize, gae, update, trpoStep, batchKl, stats] = await Promise.all([
       env instanceof GpuVecEnv ? Rollout.create(gpu, env, agent, layout, config, state) : JsRollout.create(gpu, env, agent, layout, config, state),
       NormalizerMerge.create(gpu, obsSize, config.num_envs, { stats: state.normStats, lanes: state.normLanes }),
       Gae.create(gpu),
@@ -152,7 +176,7 @@ export class Ppo {
         agent,
         layout,
         {
-          algo: penalty ? 'penalty' : 'clip',
+          algo: trpo ? 'critic' : penalty ? 'penalty' : 'clip',
           numMinibatches: config.num_minibatches,
           updateEpochs: config.update_epochs,
           learningRate: config.learning_rate,
@@ -161,10 +185,11 @@ export class Ppo {
         },
         state,
       ),
-      penalty ? KlPenalty.create(gpu, agent, layout, { ...state, klResult: state.klResult! }) : undefined,
-      IterationStats.create(gpu, { paramCount: agent.table.size, penalty }, state),
+      actorStep,
+      BatchKl.create(gpu, agent, layout, state, { adaptBeta: penalty }),
+      actorStep.then((step) => IterationStats.create(gpu, { paramCount: agent.table.size }, { ...state, trpoState: step?.state })),
     ]);
-    Object.assign(this, { rollout, normalize, update, klPenalty, stats });
+    Object.assign(this, { rollout, normalize, update, trpo: trpoStep, batchKl, stats });
     const o = layout.offsets;
     const regions = { rewards: o.rewards, values: o.values, dones: o.dones, finalValues: o.finalValues, advantages: o.advantages, returns: o.returns };
     const { lambda, readout } = config.algo === 'reinforce' ? psiScan(config.psi, config.gae_lambda) : { lambda: config.gae_lambda, readout: GAE_READOUT };
@@ -221,8 +246,9 @@ export class Ppo {
     const learn = async (recorder: Recorder) => {
       if (c.norm_obs || c.norm_reward) this.normalize.encode(recorder);
       this.gae.encode(recorder);
+      this.trpo?.encodeActorStep(recorder);
       this.update.encode(recorder);
-      this.klPenalty?.encode(recorder);
+      this.batchKl.encode(recorder);
       this.stats.encode(recorder);
       read = await this.ring.enqueue(recorder, this.stats.block);
       this.lastDispatches += recorder.dispatches;
@@ -346,7 +372,7 @@ export class Ppo {
 
   /** Frees the passes, then the record (a pass that failed to build is simply absent). */
   destroy(): void {
-    for (const pass of [this.rollout, this.normalize, this.update, this.klPenalty, this.stats, this.ring, this.gae]) pass?.destroy();
+    for (const pass of [this.rollout, this.normalize, this.update, this.trpo, this.batchKl, this.stats, this.ring, this.gae]) pass?.destroy();
     this.state.destroy();
   }
 }

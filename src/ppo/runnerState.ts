@@ -10,7 +10,8 @@
  *                                         episodes that the solved check reads
  *   update       hyper, ppoState, records the iteration's hyperparameters (Hyper), PPO's state ([0] = β), and the
  *                                         per-minibatch statistics [epochs x minibatches][RECORD_WORDS]
- *   penalty      klResult                 PPO-Penalty only: [0] = d, the batch KL after the update
+ *   move         klResult                 [d, H]: the batch's KL[π_old ‖ π_θ] and the new policy's entropy after
+ *                                         the update (batchKl.ts)
  *   normaliser   normStats, normLanes     running observation / return statistics, and one rollout's lane sums
  *
  * The part a resumed run needs is `persistent()`, by checkpoint name; `persistentLayout` gives the same names and
@@ -38,8 +39,6 @@ export interface RunnerStateSpec {
   learningRate: number;
   /** PPO-Penalty's starting β. */
   initBeta: number;
-  /** PPO-Penalty: allocate klResult. */
-  penalty: boolean;
   /** Seed of the parameters' initialisation. */
   seed: number;
 }
@@ -66,7 +65,7 @@ export class RunnerState {
   readonly hyper: GPUBuffer;
   readonly ppoState: GPUBuffer;
   readonly records: GPUBuffer;
-  readonly klResult: GPUBuffer | undefined;
+  readonly klResult: GPUBuffer;
   readonly normStats: GPUBuffer;
   readonly normLanes: GPUBuffer;
 
@@ -91,7 +90,7 @@ export class RunnerState {
     this.hyper = gpu.buffer({ label: `${label}.hyper`, size: Hyper.byteSize, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.ppoState = gpu.buffer({ label: `${label}.state`, size: PPO_STATE_WORDS * 4, data: new Float32Array([spec.initBeta, 0, 0, 0]) });
     this.records = gpu.buffer({ label: `${label}.minibatchRecords`, size: spec.updateEpochs * spec.numMinibatches * RECORD_WORDS * 4 });
-    this.klResult = spec.penalty ? gpu.buffer({ label: `${label}.klResult`, size: 16 }) : undefined;
+    this.klResult = gpu.buffer({ label: `${label}.klResult`, size: 16 });
     this.normStats = gpu.buffer({ label: `${label}.normStats`, size: normWords(obsSize) * 4, data: initialNormStats(obsSize) });
     this.normLanes = gpu.buffer({ label: `${label}.normLanes`, size: laneRows(obsSize) * numEnvs * 4 });
   }
@@ -125,8 +124,7 @@ export class RunnerState {
   }
 
   destroy(): void {
-    const all = [this.params, this.grads, this.moments, this.control, this.storage, this.store, this.tracker, this.recentEpisodes, this.hyper, this.ppoState, this.records, this.normStats, this.normLanes];
+    const all = [this.params, this.grads, this.moments, this.control, this.storage, this.store, this.tracker, this.recentEpisodes, this.hyper, this.ppoState, this.records, this.klResult, this.normStats, this.normLanes];
     for (const buffer of all) this.gpu.destroyBuffer(buffer);
-    if (this.klResult) this.gpu.destroyBuffer(this.klResult);
   }
 }

@@ -7,7 +7,8 @@
  *   stat rows:   per-sample loss terms (Stat.rows of them, see Stat; another count for other passes), already /MB
  *   logstd rows: dL/d actor_logstd per sample (box only), already /MB
  *
- * (TRPO's actor-only passes leave the critic's rows out and have their own statistics: ScratchOptions), and the
+ * (TRPO's actor-only passes leave the critic's rows out and have their own statistics; its critic regression leaves
+ * the actor's rows and the log-std rows out: ScratchOptions), and the
  * task table of the gradient kernel: one task per KT x JT tile of each layer's [W; b] (the bias row is an input
  * of ones), plus row sums for the stats (into the minibatch record) and the log-std gradient.
  */
@@ -81,6 +82,8 @@ export interface GradientTask {
 }
 
 export interface ScratchOptions {
+  /** Rows and tasks for the actor (and the log-std); default true. False: TRPO's critic regression. */
+  actor?: boolean;
   /** Rows and tasks for the critic too; default true (PPO). */
   critic?: boolean;
   /** Rows of per-sample statistics; default Stat.rows (PPO's). */
@@ -101,12 +104,16 @@ export class ScratchLayout {
   readonly statRows: number;
   /** Whether the critic has rows and tasks (PPO); TRPO's actor step has none. */
   readonly critic: boolean;
+  /** Whether the actor has rows and tasks (PPO); TRPO's critic regression has none. */
+  readonly actor: boolean;
 
   constructor(
     readonly agent: AgentLayout,
     options: ScratchOptions = {},
   ) {
     this.critic = options.critic ?? true;
+    this.actor = options.actor ?? true;
+    if (!this.actor && !this.critic) throw new RangeError('ScratchLayout: actor and critic are both false; expected rows for at least one network');
     this.statRows = options.statRows ?? Stat.rows;
     let row = agent.architecture.observationSize;
     const place = (layers: MlpLayer[], into: number[]) => {
@@ -116,10 +123,11 @@ export class ScratchLayout {
       }
     };
     const critic = this.critic ? agent.critic : [];
-    place(agent.actor, this.actorActivationRows);
+    const actor = this.actor ? agent.actor : [];
+    place(actor, this.actorActivationRows);
     place(critic, this.criticActivationRows);
     for (const [layers, into] of [
-      [agent.actor, this.actorDeltaRows],
+      [actor, this.actorDeltaRows],
       [critic, this.criticDeltaRows],
     ] as const) {
       for (const layer of layers) {
@@ -130,8 +138,13 @@ export class ScratchLayout {
     this.statRow = row;
     row += this.statRows;
     this.logstdRow = row;
-    row += agent.logstd ? agent.logstd.size : 0;
+    row += this.logstdSize;
     this.rows = row;
+  }
+
+  /** Log-std rows: the Gaussian actor's, when the actor has rows. */
+  get logstdSize(): number {
+    return this.actor && this.agent.logstd ? this.agent.logstd.size : 0;
   }
 
   /** The gradient kernel's tasks for `tiling`: the tiles of every layer's [W; b], then the row sums. */
@@ -158,14 +171,14 @@ export class ScratchLayout {
           }
         }
       });
-    layerTasks(agent.actor, this.actorActivationRows, this.actorDeltaRows);
+    if (this.actor) layerTasks(agent.actor, this.actorActivationRows, this.actorDeltaRows);
     if (this.critic) layerTasks(agent.critic, this.criticActivationRows, this.criticDeltaRows);
     const rowSums = (deltaRow: number, count: number, offset: number, destination: number) => {
       for (let j0 = 0; j0 < count; j0 += tileJ) {
         tasks.push({ inputRow: 0, deltaRow, inputs: 0, outputs: count, k0: 0, j0, weightOffset: 0, biasOffset: offset, destination });
       }
     };
-    if (agent.logstd) rowSums(this.logstdRow, agent.logstd.size, agent.logstd.offset, TaskDestination.grads);
+    if (this.logstdSize > 0) rowSums(this.logstdRow, this.logstdSize, agent.logstd!.offset, TaskDestination.grads);
     // The stat sums go to the record; its offset is added by the kernel (record index x RECORD_WORDS).
     rowSums(this.statRow, this.statRows, 0, TaskDestination.record);
     return tasks;

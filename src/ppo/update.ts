@@ -33,7 +33,11 @@ export type UpdateBuffers = Pick<RunnerState, 'params' | 'grads' | 'moments' | '
 export const CHUNK_LIMIT = 16384;
 
 export interface UpdateSettings {
-  algo: 'clip' | 'penalty';
+  /**
+   * 'critic': TRPO's critic regression (the value loss alone over the same epochs and minibatches; the actor's
+   * gradient entries are never written, so Adam leaves the actor's parameters as they are).
+   */
+  algo: 'clip' | 'penalty' | 'critic';
   numMinibatches: number;
   updateEpochs: number;
   learningRate: number;
@@ -170,7 +174,7 @@ export class PpoUpdate {
     if (!Number.isInteger(minibatchSize)) {
       throw new RangeError(`num_minibatches ${settings.numMinibatches} does not divide the batch of ${batch} samples (num_envs x num_steps)`);
     }
-    const scratch = new ScratchLayout(agent);
+    const scratch = new ScratchLayout(agent, { actor: settings.algo !== 'critic' });
     const chunk = Math.max(1, Math.min(minibatchSize, CHUNK_LIMIT, Math.floor(maxStorageBytes(gpu.limits) / (scratch.rows * 4))));
     const arch = agent.architecture;
     const epochCode = minibatchWgsl({

@@ -68,7 +68,7 @@ export interface TrpoSettings {
 }
 
 /** CG of 10 iterations, λ = 0.1, δ = 0.01, line-search fractions 1, 1/2, 1/4, ... (10 tries). */
-export const TRPO_DEFAULTS: TrpoSettings = {
+export const TRPO_SETTINGS: TrpoSettings = {
   maxKl: 0.01,
   damping: 0.1,
   cgIterations: 10,
@@ -271,7 +271,7 @@ export class TrpoUpdate {
   }
 
   static async create(gpu: Gpu, agent: AgentLayout, layout: RolloutLayout, settings: Partial<TrpoSettings>, buffers: TrpoBuffers): Promise<TrpoUpdate> {
-    const full: TrpoSettings = { ...TRPO_DEFAULTS, ...settings };
+    const full: TrpoSettings = { ...TRPO_SETTINGS, ...settings };
     validate(full);
     const M = layout.samples;
     const scratch = new ScratchLayout(agent, { critic: false, statRows: TrpoStat.rows });

@@ -74,7 +74,7 @@ describe('minibatch order', () => {
         const layout = new RolloutLayout({ numEnvs: batch, numSteps: 1, obsSize: 2, actionWidth: actionWidth(action), policyOutputs: 2, keepOldDist: false });
         const data = new Float32Array(layout.floats);
         data.set(randomArray(random, batch, -1, 1), layout.offsets.advantages);
-        const state = new RunnerState(gpu, { agent, layout, updateEpochs: epochs, numMinibatches: numMinibatches, learningRate: 1e-3, initBeta: 1, penalty: false, seed: 1 }, 'PermutationTest');
+        const state = new RunnerState(gpu, { agent, layout, updateEpochs: epochs, numMinibatches: numMinibatches, learningRate: 1e-3, initBeta: 1, seed: 1 }, 'PermutationTest');
         gpu.write(state.storage, 0, data);
         const { params, grads } = state;
         const update = await PpoUpdate.create(

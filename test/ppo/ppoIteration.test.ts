@@ -259,7 +259,7 @@ async function checkCase(gpu: Gpu, c: GpuCase, seed: number): Promise<void> {
   const { agent, layout } = rollout;
   const learningRate = annealedLearningRate(BASE_LEARNING_RATE, ITERATION, NUM_ITERATIONS, true);
   expect(learningRate).toBeCloseTo(0.6 * BASE_LEARNING_RATE, 12);
-  const state = new RunnerState(gpu, { agent, layout, updateEpochs: UPDATE_EPOCHS, numMinibatches: NUM_MINIBATCHES, learningRate: BASE_LEARNING_RATE, initBeta: 0.7, penalty, seed: 1 }, 'PpoIterationTest');
+  const state = new RunnerState(gpu, { agent, layout, updateEpochs: UPDATE_EPOCHS, numMinibatches: NUM_MINIBATCHES, learningRate: BASE_LEARNING_RATE, initBeta: 0.7, seed: 1 }, 'PpoIterationTest');
   gpu.write(state.storage, 0, rollout.data);
   gpu.write(state.params, 0, rollout.theta0);
   const { params, grads } = state;

@@ -1,8 +1,9 @@
 /**
  * The PPO update kernels against the float64 reference loss: the gradient that the fused loss kernel and the
  * gradient kernel produce for a minibatch equals central finite differences of CleanRL's minibatch loss (clip and
- * penalty, discrete and Gaussian policies, with and without value clipping and advantage normalisation), the
- * minibatch records hold the reference statistics, and the epoch's sample order is a permutation.
+ * penalty, and TRPO's critic regression, whose actor entries stay 0; discrete and Gaussian policies, with and without
+ * value clipping and advantage normalisation), the minibatch records hold the reference statistics, and the epoch's
+ * sample order is a permutation.
  */
 import { describe, expect } from 'vitest';
 import type { Gpu } from '../../src/gpu/device.js';
@@ -21,7 +22,7 @@ import { logSoftmax, mlpForward, ppoLoss, type LossConfig, type LossSample } fro
 interface Case {
   name: string;
   action: ActionSpace;
-  algo: 'clip' | 'penalty';
+  algo: 'clip' | 'penalty' | 'critic';
   normAdv: boolean;
   clipVloss: boolean;
   numMinibatches: number;
@@ -38,6 +39,8 @@ const cases: Case[] = [
   { name: 'Gaussian, penalty', action: { type: 'box', size: 1, low: [-2], high: [2] }, algo: 'penalty', normAdv: true, clipVloss: true, numMinibatches: 1 },
   { name: 'discrete, clip, 4 samples per invocation', action: { type: 'discrete', n: 3 }, algo: 'clip', normAdv: true, clipVloss: true, numMinibatches: 2, lossSamples: 4 },
   { name: 'discrete, clip, shared-tile gradient kernel', action: { type: 'discrete', n: 3 }, algo: 'clip', normAdv: true, clipVloss: true, numMinibatches: 2, gradientTiling: SHARED_TILING },
+  { name: 'discrete, critic regression (TRPO), clipped value loss', action: { type: 'discrete', n: 3 }, algo: 'critic', normAdv: true, clipVloss: true, numMinibatches: 2 },
+  { name: 'Gaussian, critic regression (TRPO)', action: { type: 'box', size: 2, low: [-1, -1], high: [1, 1] }, algo: 'critic', normAdv: false, clipVloss: false, numMinibatches: 1 },
   { name: 'Gaussian, penalty, shared-tile gradient kernel', action: { type: 'box', size: 2, low: [-1, -1], high: [1, 1] }, algo: 'penalty', normAdv: true, clipVloss: false, numMinibatches: 1, gradientTiling: SHARED_TILING },
 ];
 
@@ -98,7 +101,7 @@ async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
   expect(width).toBeGreaterThan(0);
 
   const beta = 0.7;
-  const state = new RunnerState(gpu, { agent, layout, updateEpochs: 1, numMinibatches: c.numMinibatches, learningRate: 1e-3, initBeta: beta, penalty: c.algo === 'penalty', seed: 1 }, 'PpoUpdateTest');
+  const state = new RunnerState(gpu, { agent, layout, updateEpochs: 1, numMinibatches: c.numMinibatches, learningRate: 1e-3, initBeta: beta, seed: 1 }, 'PpoUpdateTest');
   gpu.write(state.storage, 0, data);
   gpu.write(state.params, 0, theta0);
   const { params, grads } = state;

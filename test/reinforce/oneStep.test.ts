@@ -100,7 +100,7 @@ async function checkGradient(gpu: Gpu, action: ActionSpace, seed: number): Promi
     data[o.advantages + s] = sample.psi;
     data[o.returns + s] = sample.ret;
   }
-  const state = new RunnerState(gpu, { agent, layout, updateEpochs: 1, numMinibatches: 1, learningRate: 1e-3, initBeta: 1, penalty: false, seed: 1 }, 'OneStepTest');
+  const state = new RunnerState(gpu, { agent, layout, updateEpochs: 1, numMinibatches: 1, learningRate: 1e-3, initBeta: 1, seed: 1 }, 'OneStepTest');
   const update = await PpoUpdate.create(gpu, agent, layout, { algo: 'clip', numMinibatches: 1, updateEpochs: 1, learningRate: 1e-3, adamEps: 1e-5, maxGradNorm: 0 }, state);
   try {
     gpu.write(state.storage, 0, data);

@@ -24,7 +24,7 @@ import { describe, expect } from 'vitest';
 import type { Gpu } from '../../src/gpu/device.js';
 import { Recorder } from '../../src/gpu/recorder.js';
 import { actorIndices, trpoStep, type TrpoReferenceConfig } from '../../reference/trpo.js';
-import { TRPO_DEFAULTS } from '../../src/trpo/update.js';
+import { TRPO_SETTINGS } from '../../src/trpo/update.js';
 import { gpuTest } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/random.js';
 import { bindCase, CATEGORICAL, GAUSSIAN, makeCase, relativeError, type CaseSpec } from './helpers.js';
@@ -52,7 +52,7 @@ const cases: Case[] = [
 
 async function check(gpu: Gpu, c: Case, seed: number): Promise<void> {
   const tc = makeCase(seed, c.spec);
-  const config: TrpoReferenceConfig = { ...TRPO_DEFAULTS, normAdv: c.normAdv ?? true };
+  const config: TrpoReferenceConfig = { ...TRPO_SETTINGS, normAdv: c.normAdv ?? true };
   const reference = trpoStep(Float64Array.from(tc.theta0), tc.agent, tc.samples, config);
   expect(reference.search.accepted, `${c.name}: the reference accepts a step`).toBe(true);
   const bound = await bindCase(gpu, tc, { chunkLimit: c.chunkLimit, gradientTiling: c.gradientTiling, normAdv: config.normAdv });
@@ -98,7 +98,7 @@ describe('TRPO actor step', () => {
     const tc = makeCase(750, { action: CATEGORICAL, hidden: [5, 4], numEnvs: 7, numSteps: 3 });
     tc.data.fill(0, tc.layout.offsets.advantages, tc.layout.offsets.advantages + tc.layout.samples);
     for (const sample of tc.samples) sample.advantage = 0;
-    const reference = trpoStep(Float64Array.from(tc.theta0), tc.agent, tc.samples, { ...TRPO_DEFAULTS });
+    const reference = trpoStep(Float64Array.from(tc.theta0), tc.agent, tc.samples, { ...TRPO_SETTINGS });
     expect([reference.xAx, reference.search.accepted]).toEqual([0, false]);
     const bound = await bindCase(gpu, tc);
     try {

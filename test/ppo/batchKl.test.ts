@@ -1,9 +1,11 @@
 /**
- * PPO-Penalty's β adaptation (src/ppo/klPenalty.ts): d, the mean over the whole batch of KL[π_old ‖ π_θ] with the
- * parameters after the update, against a float64 reference (categorical and Gaussian, awkward batch sizes, with
- * and without the grid-stride loop of the KL kernel); β doubling, halving and holding on crafted KLs; and, through
- * the trainer, the paper's semantics: at update_epochs = 1 β follows the KL after the update (not the KL measured
- * before each minibatch's step, which is exactly 0 for the first minibatch), also when target_kl stops the epochs.
+ * The batch KL after the update and PPO-Penalty's β adaptation (src/ppo/batchKl.ts): d, the mean over the whole
+ * batch of KL[π_old ‖ π_θ] with the parameters after the update, and H, the new policy's mean entropy, against
+ * float64 references (categorical and Gaussian, awkward batch sizes, with and without the grid-stride loop of the
+ * KL kernel); β doubling, halving and holding on crafted KLs, and left alone without adaptBeta; through the trainer,
+ * every algorithm's reported kl is d after its update, and the paper's semantics: at update_epochs = 1 β follows
+ * the KL after the update (not the KL measured before each minibatch's step, which is exactly 0 for the first
+ * minibatch), also when target_kl stops the epochs.
  */
 import { describe, expect } from 'vitest';
 import type { Gpu } from '../../src/gpu/device.js';
@@ -11,7 +13,7 @@ import { readFloat32 } from '../../src/gpu/readback.js';
 import { Recorder } from '../../src/gpu/recorder.js';
 import { AgentLayout, actionWidth } from '../../src/agent/agent.js';
 import { RolloutLayout } from '../../src/ppo/storage.js';
-import { KlPenalty } from '../../src/ppo/klPenalty.js';
+import { BatchKl } from '../../src/ppo/batchKl.js';
 import { Hyper, hyperValues } from '../../src/ppo/hyper.js';
 import type { ActionSpace } from '../../src/envs/spec.js';
 import { createTrainer } from '../../src/index.js';
@@ -26,12 +28,18 @@ const KL_RTOL = 1e-4;
 
 /** d = (1/M) sum_s KL[π_old(·|s) ‖ π_θ(·|s)] in float64, from the rollout storage's regions as the GPU holds them. */
 function batchKlReference(theta: ArrayLike<number>, agent: AgentLayout, layout: RolloutLayout, data: Float32Array): number {
+  return batchReference(theta, agent, layout, data).kl;
+}
+
+/** d and H = (1/M) sum_s H[π_θ(·|s)] in float64. */
+function batchReference(theta: ArrayLike<number>, agent: AgentLayout, layout: RolloutLayout, data: Float32Array): { kl: number; entropy: number } {
   const M = layout.samples;
   const o = layout.offsets;
   const O = agent.architecture.observationSize;
   const A = agent.policyOutputs;
   const action = agent.architecture.action;
   let sum = 0;
+  let entropy = 0;
   for (let s = 0; s < M; s++) {
     const obs = Array.from({ length: O }, (_, f) => data[o.obs + f * M + s]!);
     const head = mlpForward(theta, agent.actor, obs);
@@ -40,15 +48,17 @@ function batchKlReference(theta: ArrayLike<number>, agent: AgentLayout, layout: 
       const logp = logSoftmax(head);
       const oldLogp = logSoftmax(oldHead);
       sum += oldLogp.reduce((kl, l, a) => kl + Math.exp(l) * (l - logp[a]!), 0);
+      entropy -= logp.reduce((h, l) => h + Math.exp(l) * l, 0);
     } else {
       for (let d = 0; d < A; d++) {
         const logstd = theta[agent.logstd!.offset + d]!;
+        entropy += logstd + 0.5 + 0.5 * Math.log(2 * Math.PI);
         const oldLogstd = data[o.oldDist + A * M + d]!;
         sum += logstd - oldLogstd + (Math.exp(2 * oldLogstd) + (oldHead[d]! - head[d]!) ** 2) / (2 * Math.exp(2 * logstd)) - 0.5;
       }
     }
   }
-  return sum / M;
+  return { kl: sum / M, entropy: entropy / M };
 }
 
 interface Fixture {
@@ -76,46 +86,53 @@ function randomFixture(action: ActionSpace, samples: number, seed: number): Fixt
   return { agent, layout, theta, data };
 }
 
-/** Runs the KL pass once on a fixture with the given β and kl_target; returns d and β after the rule. */
-async function runKlPass(gpu: Gpu, fixture: Fixture, beta: number, klTarget: number, maxPartials?: number): Promise<{ d: number; beta: number; partialCount: number }> {
+/** Runs the KL pass once on a fixture with the given β and kl_target; returns d, H and β after the rule (if adaptBeta). */
+async function runKlPass(
+  gpu: Gpu,
+  fixture: Fixture,
+  beta: number,
+  klTarget: number,
+  options: { maxPartials?: number; adaptBeta?: boolean } = {},
+): Promise<{ d: number; entropy: number; beta: number; partialCount: number }> {
   const { agent, layout, theta, data } = fixture;
-  const storage = gpu.buffer({ label: 'KlPenaltyTest.storage', size: layout.bytes, data });
-  const params = gpu.buffer({ label: 'KlPenaltyTest.params', size: agent.table.byteSize, data: theta });
-  const store = layout.allocateUniform(gpu, 'KlPenaltyTest.layout');
-  const hyper = Hyper.createBuffer(gpu, 'KlPenaltyTest.hyper', hyperValues({
+  const storage = gpu.buffer({ label: 'BatchKlTest.storage', size: layout.bytes, data });
+  const params = gpu.buffer({ label: 'BatchKlTest.params', size: agent.table.byteSize, data: theta });
+  const store = layout.allocateUniform(gpu, 'BatchKlTest.layout');
+  const hyper = Hyper.createBuffer(gpu, 'BatchKlTest.hyper', hyperValues({
     clipCoef: 0.2, entCoef: 0, vfCoef: 0.5, targetKl: -1, normAdv: true, clipVloss: true, iteration: 1, seed: 1,
     invMinibatch: 1, klTarget, minibatchSize: layout.samples, numMinibatches: 1, halfBits: 0, numRecords: 1,
   }));
-  const state = gpu.buffer({ label: 'KlPenaltyTest.state', size: 16, data: new Float32Array([beta, 0, 0, 0]) });
-  const klResult = gpu.buffer({ label: 'KlPenaltyTest.klResult', size: 16 });
-  const pass = await KlPenalty.create(gpu, agent, layout, { params, storage, store, hyper, ppoState: state, klResult }, maxPartials === undefined ? {} : { maxPartials });
-  const recorder = new Recorder(gpu, 'KlPenaltyTest.encoder');
+  const state = gpu.buffer({ label: 'BatchKlTest.state', size: 16, data: new Float32Array([beta, 0, 0, 0]) });
+  const klResult = gpu.buffer({ label: 'BatchKlTest.klResult', size: 16 });
+  const pass = await BatchKl.create(gpu, agent, layout, { params, storage, store, hyper, ppoState: state, klResult }, { adaptBeta: true, ...options });
+  const recorder = new Recorder(gpu, 'BatchKlTest.encoder');
   pass.encode(recorder);
   recorder.submit();
-  const [result, after] = await Promise.all([readFloat32(gpu, pass.result, 1), readFloat32(gpu, state, 4)]);
+  const [result, after] = await Promise.all([readFloat32(gpu, pass.result, 2), readFloat32(gpu, state, 4)]);
   expect(Array.from(after.subarray(1)), 'the state words after β are left alone').toEqual([0, 0, 0]);
   const partialCount = pass.partialCount;
   pass.destroy();
   for (const b of [storage, params, store, hyper, state, klResult]) b.destroy();
-  return { d: result[0]!, beta: after[0]!, partialCount };
+  return { d: result[0]!, entropy: result[1]!, beta: after[0]!, partialCount };
 }
 
 const discrete: ActionSpace = { type: 'discrete', n: 3 };
 const gaussian: ActionSpace = { type: 'box', size: 2, low: [-1, -1], high: [1, 1] };
 
-describe('PPO-Penalty: KL after the update and the β rule', () => {
-  gpuTest('d matches the float64 batch KL: categorical and Gaussian, awkward batch sizes, with and without grid stride', async (gpu) => {
+describe('the batch KL after the update, and PPO-Penalty\'s β rule', () => {
+  gpuTest('d and H match the float64 batch KL and entropy: categorical and Gaussian, awkward batch sizes, with and without grid stride', async (gpu) => {
     let seed = 300;
     for (const [name, action] of [['categorical', discrete], ['Gaussian', gaussian]] as const) {
       for (const samples of [1, 7, 300, 1025]) {
         // maxPartials 3: fewer workgroups than samples / 64, so each lane walks several samples.
         for (const maxPartials of [undefined, 3]) {
           const fixture = randomFixture(action, samples, seed++);
-          const reference = batchKlReference(fixture.theta, fixture.agent, fixture.layout, fixture.data);
+          const { kl: reference, entropy: entropyReference } = batchReference(fixture.theta, fixture.agent, fixture.layout, fixture.data);
           expect(reference, 'the fixture has a clearly positive KL').toBeGreaterThan(0.01);
-          const { d, partialCount } = await runKlPass(gpu, fixture, 1, 1, maxPartials);
+          const { d, entropy, partialCount } = await runKlPass(gpu, fixture, 1, 1, { maxPartials });
           const what = `${name}, batch ${samples}, ${partialCount} partial sums`;
           expect(Math.abs(d - reference), `${what}: d gpu ${d} reference ${reference}`).toBeLessThanOrEqual(KL_ATOL + KL_RTOL * Math.abs(reference));
+          expect(Math.abs(entropy - entropyReference), `${what}: H gpu ${entropy} reference ${entropyReference}`).toBeLessThanOrEqual(KL_ATOL + KL_RTOL * Math.abs(entropyReference));
         }
       }
     }
@@ -161,22 +178,26 @@ describe('PPO-Penalty: KL after the update and the β rule', () => {
     ] as const) {
       const result = await runKlPass(gpu, fixture, beta, klTarget2);
       expect(result.beta, `categorical, ${what}`).toBe(Math.fround(beta) * factor);
+      // Without adaptBeta (every algorithm but PPO-Penalty) d is measured and β is left as it was.
+      const measured = await runKlPass(gpu, fixture, beta, klTarget2, { adaptBeta: false });
+      expect(measured.beta, `categorical, ${what}, adaptBeta false`).toBe(Math.fround(beta));
+      expect(measured.d).toBe(result.d);
     }
   });
 
-  gpuTest('KlPenalty refuses a rollout without the old distribution and a bad maxPartials', async (gpu) => {
+  gpuTest('BatchKl refuses a rollout without the old distribution and a bad maxPartials', async (gpu) => {
     const fixture = randomFixture(discrete, 8, 500);
     const plain = new RolloutLayout({ ...fixture.layout.shape, keepOldDist: false });
-    const dummy = gpu.buffer({ label: 'KlPenaltyTest.dummy', size: 256 });
+    const dummy = gpu.buffer({ label: 'BatchKlTest.dummy', size: 256 });
     const buffers = { params: dummy, storage: dummy, store: dummy, hyper: dummy, ppoState: dummy, klResult: dummy };
-    await expect(KlPenalty.create(gpu, fixture.agent, plain, buffers)).rejects.toThrow(/keepOldDist false; expected true/);
-    await expect(KlPenalty.create(gpu, fixture.agent, fixture.layout, buffers, { maxPartials: 0 })).rejects.toThrow(/'maxPartials' is 0; expected an integer in \[1, /);
+    await expect(BatchKl.create(gpu, fixture.agent, plain, buffers)).rejects.toThrow(/keepOldDist false; expected true/);
+    await expect(BatchKl.create(gpu, fixture.agent, fixture.layout, buffers, { maxPartials: 0 })).rejects.toThrow(/'maxPartials' is 0; expected an integer in \[1, /);
     dummy.destroy();
   });
 
   /**
-   * One PPO-Penalty iteration through the trainer at update_epochs = 1, one minibatch: returns its report, d of the
-   * float64 reference from the rollout and the parameters the update left, and the initial β.
+   * One iteration through the trainer (PPO-Penalty at update_epochs = 1, one minibatch, unless overridden): returns
+   * its report, d of the float64 reference from the rollout and the parameters the update left, and the initial β.
    */
   async function oneIteration(gpu: Gpu, env: string, overrides: Record<string, unknown>): Promise<{ report: IterationReport; reference: number; initBeta: number }> {
     const initBeta = 0.5;
@@ -220,5 +241,19 @@ describe('PPO-Penalty: KL after the update and the β rule', () => {
     expect(Math.abs(report.kl - reference), `kl ${report.kl} reference ${reference}`).toBeLessThanOrEqual(KL_ATOL + KL_RTOL * reference);
     expect(reference).toBeGreaterThan(1.5 * 0.01);
     expect(report.beta).toBe(initBeta * 2);
+  }, 120_000);
+
+  gpuTest('every algorithm reports d after its update, and only PPO-Penalty moves β', async (gpu) => {
+    for (const [algo, overrides] of [
+      ['ppo', { update_epochs: 2, num_minibatches: 2 }],
+      ['reinforce', { psi: 'reward_to_go' }],
+      ['trpo', { update_epochs: 2, num_minibatches: 2 }],
+    ] as const) {
+      const { report, reference, initBeta } = await oneIteration(gpu, 'CartPole-v1', { algo, learning_rate: 0.01, ...overrides });
+      expect(reference, `${algo}: the update moved the policy`).toBeGreaterThan(1e-6);
+      expect(Math.abs(report.kl - reference), `${algo}: kl ${report.kl} reference ${reference}`).toBeLessThanOrEqual(KL_ATOL + KL_RTOL * reference);
+      expect(report.beta, `${algo}: β untouched`).toBe(initBeta);
+      if (algo === 'trpo') expect(reference, 'TRPO: the step keeps KL within max_kl').toBeLessThanOrEqual(0.01 * 1.001);
+    }
   }, 120_000);
 });

@@ -1,25 +1,28 @@
 /**
- * PPO-Penalty's adaptive coefficient (owner: src/ppo/klPenalty.ts), once per iteration after the update's epochs
- * (Schulman et al. 2017, section 4): with θ the parameters the update left and π_old the rollout's policy,
+ * The policy's move in one iteration, measured over the whole batch after the update (owner: src/ppo/batchKl.ts),
+ * and PPO-Penalty's adaptive coefficient (Schulman et al. 2017, section 4). With θ the parameters the update left
+ * and π_old the rollout's policy:
  *
- *   d = (1/M) sum_s KL[π_old(·|s) ‖ π_θ(·|s)]      over the whole batch of M samples
- *   β ← 2β   if d > 1.5 kl_target
- *   β ← β/2  if d < kl_target / 1.5
- *   β ← β    otherwise
+ *   d = (1/M) sum_s KL[π_old(·|s) ‖ π_θ(·|s)]      over the whole batch of M samples (every algorithm's statistic)
+ *   H = (1/M) sum_s H[π_θ(·|s)]                    the new policy's mean entropy (TRPO's statistic)
+ *   PPO-Penalty only (adapt_beta):
+ *     β ← 2β   if d > 1.5 kl_target
+ *     β ← β/2  if d < kl_target / 1.5
+ *     β ← β    otherwise
  *
  * Two kernels:
  *   kl_partial  P = min(ceil(M / KL_WORKGROUP), maxPartials) workgroups; invocation (w, lane) runs the actor on
  *               samples s = w·WG + lane + k·WG·P and sums their exact KL (shaders/distributions.ts): categorical
- *               from the stored old logits, diagonal Gaussian from the stored old means and old log-std;
- *               partials[w] = the workgroup's sum
- *   kl_finish   one workgroup: d = sum(partials) / M, the β rule on ppo_state[0], result[0] = d
+ *               from the stored old logits, diagonal Gaussian from the stored old means and old log-std, and
+ *               their entropy; partials[w] and partials[P + w] = the workgroup's two sums
+ *   kl_finish   one workgroup: d and H, the β rule on ppo_state[0] when adapt_beta, result = [d, H]
  *
  * The observations in the rollout are already the networks' inputs (normalised when norm_obs), as the loss
  * kernel reads them. The target-KL early stop does not apply here: d is measured with whatever θ the update left.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { activationLibraryWgsl } from '../../shaders/activations.js';
-import { categoricalKlWgsl, categoricalWgsl, gaussianKlWgsl } from '../../shaders/distributions.js';
+import { categoricalKlWgsl, categoricalWgsl, gaussianKlWgsl, gaussianWgsl } from '../../shaders/distributions.js';
 import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from '../../shaders/mlp.js';
 import { hyperBinding } from './hyper.js';
 import { reduceOpWgsl, REDUCE_WORKGROUP, workgroupReduceWgsl } from '../../shaders/reductions.js';
@@ -56,7 +59,7 @@ export interface KlPartialSpec {
 export const klPartialBindings = bindingTable({
   params: readOnlyStorage('array<f32>'),
   rollout: readOnlyStorage('array<f32>'),
-  /** One sum per workgroup, [P]. */
+  /** Two sums per workgroup: the KL's [P], then the entropy's [P]. */
   partials: storage('array<f32>'),
   store: rolloutStoreBinding,
 });
@@ -65,9 +68,9 @@ export const klFinishBindings = bindingTable({
   /** kl_target. */
   hyper: hyperBinding,
   partials: readOnlyStorage('array<f32>'),
-  /** [0] = β, adapted in place. */
+  /** [0] = β, adapted in place when adapt_beta. */
   ppo_state: storage('array<f32>'),
-  /** [0] = d. */
+  /** [d, H]. */
   result: storage('array<f32>'),
   store: rolloutStoreBinding,
 });
@@ -85,14 +88,15 @@ ${mlpRunWgsl('actor', spec.actor)}
 ${categoricalWgsl(A)}
 ${categoricalKlWgsl(A)}
 #else
+${gaussianWgsl(A)}
 ${gaussianKlWgsl(A)}
 #endif
 ${reduceOpWgsl('sum')}
 ${workgroupReduceWgsl(WG)}
 ${partialCountWgsl(spec.maxPartials)}
 ${klPartialBindings.wgsl}
-// KL[π_old(·|s) ‖ π_θ(·|s)] of rollout sample s.
-fn sample_kl(s: u32) -> f32 {
+// KL[π_old(·|s) ‖ π_θ(·|s)] and H[π_θ(·|s)] of rollout sample s.
+fn sample_kl_entropy(s: u32) -> vec2f {
   var x: array<f32, ${O}>;
   for (var f = 0u; f < ${O}u; f++) { x[f] = rollout[store.obs + f * store.m + s]; }
   var head: array<f32, ${A}>;
@@ -104,7 +108,7 @@ fn sample_kl(s: u32) -> f32 {
   var old_logp: array<f32, ${A}>;
   categorical_log_softmax(&head, &logp);
   categorical_log_softmax(&old_head, &old_logp);
-  return categorical_kl(&old_logp, &logp);
+  return vec2f(categorical_kl(&old_logp, &logp), categorical_entropy(&logp));
 #else
   var logstd: array<f32, ${A}>;
   var old_logstd: array<f32, ${A}>;
@@ -112,24 +116,30 @@ fn sample_kl(s: u32) -> f32 {
     logstd[d] = params[${spec.logstdOffset}u + d];
     old_logstd[d] = rollout[store.old_dist + ${A}u * store.m + d];
   }
-  return gaussian_kl(&old_head, &old_logstd, &head, &logstd);
+  return vec2f(gaussian_kl(&old_head, &old_logstd, &head, &logstd), gaussian_entropy(&logstd));
 #endif
 }
 
 @compute @workgroup_size(${WG})
 fn kl_partial(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_id) wid: vec3u) {
-  let stride = ${WG}u * partial_count();
-  var sum = 0.0;
-  for (var s = wid.x * ${WG}u + lane; s < store.m; s += stride) { sum += sample_kl(s); }
-  let total = workgroup_reduce(lane, sum);
-  if (lane == 0u) { partials[wid.x] = total; }
+  let count = partial_count();
+  let stride = ${WG}u * count;
+  var sum = vec2f(0.0);
+  for (var s = wid.x * ${WG}u + lane; s < store.m; s += stride) { sum += sample_kl_entropy(s); }
+  let kl = workgroup_reduce(lane, sum.x);
+  let entropy = workgroup_reduce(lane, sum.y);
+  if (lane == 0u) {
+    partials[wid.x] = kl;
+    partials[count + wid.x] = entropy;
+  }
 }
 `;
 }
 
-export function klFinishWgsl(maxPartials: number): string {
+/** kl_finish for at most `maxPartials` partial sums; `adaptBeta`: PPO-Penalty's β rule. */
+export function klFinishWgsl(maxPartials: number, adaptBeta: boolean): string {
   const WG = REDUCE_WORKGROUP;
-  return /* wgsl */ `
+  return wgsl/* wgsl */ `
 ${reduceOpWgsl('sum')}
 ${workgroupReduceWgsl(WG)}
 ${partialCountWgsl(maxPartials)}
@@ -137,11 +147,17 @@ ${klFinishBindings.wgsl}
 @compute @workgroup_size(${WG})
 fn kl_finish(@builtin(local_invocation_index) lane: u32) {
   let count = partial_count();
-  var sum = 0.0;
-  for (var i = lane; i < count; i += ${WG}u) { sum += partials[i]; }
-  let total = workgroup_reduce(lane, sum);
+  var kl_sum = 0.0;
+  var entropy_sum = 0.0;
+  for (var i = lane; i < count; i += ${WG}u) {
+    kl_sum += partials[i];
+    entropy_sum += partials[count + i];
+  }
+  let kl_total = workgroup_reduce(lane, kl_sum);
+  let entropy_total = workgroup_reduce(lane, entropy_sum);
   if (lane == 0u) {
-    let d = total / f32(store.m);
+    let d = kl_total / f32(store.m);
+#if ${adaptBeta}
     var beta = ppo_state[0];
     if (d > 1.5 * hyper.kl_target) {
       beta = beta * 2.0;
@@ -149,7 +165,9 @@ fn kl_finish(@builtin(local_invocation_index) lane: u32) {
       beta = beta * 0.5;
     }
     ppo_state[0] = beta;
+#endif
     result[0] = d;
+    result[1] = entropy_total / f32(store.m);
   }
 }
 `;
