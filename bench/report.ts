@@ -205,6 +205,28 @@ function solveTable(json: BenchJson): string {
   return markdownTable(['env', 'runner', 'envs × steps', 'total steps', 'solved at step', 's to solve', 's whole run', 'env-steps/s', 'deterministic eval, 100 episodes'], rows);
 }
 
+function familyTable(json: BenchJson): string {
+  const rows = json.cases
+    .filter((c) => c.name.startsWith('family.'))
+    .map((c) => {
+      const p = c.params;
+      const solved = p.solvedAtStep !== null && p.solvedAtStep !== undefined;
+      return [
+        `\`${String(p.algo)}\`${p.psi ? ` (ψ ${String(p.psi)})` : ''}`,
+        String(p.env),
+        `${p.numEnvs} × ${p.numSteps}`,
+        formatNumber(num(p.totalSteps)),
+        p.rewardThreshold === null ? 'no threshold' : solved ? formatNumber(num(p.solvedAtStep)) : 'not solved',
+        solved ? fmt(num(p.secondsToSolve)) : '–',
+        fmt(c.median),
+        `${num(p.evalMean).toFixed(1)} ± ${num(p.evalStd).toFixed(1)}`,
+        `≥ ${String(p.evalGoal)}`,
+        p.met ? '**met**' : '**missed**',
+      ];
+    });
+  return markdownTable(['algorithm', 'env', 'envs × steps', 'steps', 'solved at step', 's to solve', 's whole run', 'deterministic eval, 100 episodes', 'goal', 'status'], rows);
+}
+
 function envsTable(json: BenchJson): string {
   const gpu = byName(json, 'envs.gpu');
   const cpu = byName(json, 'envs.cpuReference');
@@ -378,6 +400,14 @@ export function markdownReport(json: BenchJson): string {
     out.push('`createTrainer({ env })` and `train()` with its default total_timesteps (the whole run), then 100 deterministic evaluation episodes; "solved" = mean return of the last 20 training episodes ≥ Gymnasium\'s threshold.');
     out.push('');
     out.push(solveTable(json));
+    out.push('');
+  }
+  if (json.cases.some((c) => c.name.startsWith('family.'))) {
+    out.push('## The policy-gradient family against its targets');
+    out.push('');
+    out.push("Each algorithm with its own defaults (`defaultsFor`) for the budget of its target, then 100 deterministic evaluation episodes (bench/cases/family.ts); seed 1, one run each.");
+    out.push('');
+    out.push(familyTable(json));
     out.push('');
   }
   if (byName(json, 'envs.gpu').length) {

@@ -8,6 +8,7 @@
  *   envs    environment steps per second of each built-in environment, 1 to 65536 environments (cases/envs.ts)
  *   ppo     PPO training env-steps/s, engine vs TF.js, and the update phase's GFLOP/s (cases/ppo.ts)
  *   solve   wall time and steps to solve each built-in environment with default settings (cases/solve.ts)
+ *   family  the policy-gradient family (REINFORCE, A2C, TRPO, PPO) against its learning targets (cases/family.ts)
  *   act     policy.act latency and batch throughput (cases/act.ts)
  */
 import type { AdapterDescription, Gpu } from '../src/gpu/device.js';
@@ -18,9 +19,10 @@ import { benchEnvs } from './cases/envs.js';
 import { benchFmaPeak } from './cases/fmaPeak.js';
 import { benchPpo, type Comparison, type SuiteContext } from './cases/ppo.js';
 import { benchSolve, benchSolveTfjs } from './cases/solve.js';
+import { benchFamily } from './cases/family.js';
 import type { CaseResult } from './harness.js';
 
-export const CASE_NAMES = ['peak', 'envs', 'ppo', 'solve', 'act'] as const;
+export const CASE_NAMES = ['peak', 'envs', 'ppo', 'solve', 'family', 'act'] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 
 export type Runtime = 'node' | 'chrome';
@@ -107,6 +109,13 @@ export async function runSuite(gpu: Gpu, options: SuiteOptions): Promise<SuiteRe
       });
     }
     return [...engine, ...baseline];
+  });
+  await timed('family', async () => {
+    if (quick && options.runtime === 'chrome') {
+      log('family: left out of --quick runs in Chrome (as solve)');
+      return [];
+    }
+    return benchFamily(context);
   });
   await timed('act', () => benchAct(context));
 

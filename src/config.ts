@@ -391,8 +391,9 @@ export function resolveConfig(user: Partial<TrainerConfig> & { env: string }, co
     }
     if (merged.target_kl !== null) throw new ConfigError('target_kl', merged.target_kl, `null with algo '${merged.algo}' (there is no later epoch to stop)`);
   }
-  if (merged.algo === 'trpo' && merged.target_kl !== null) {
-    throw new ConfigError('target_kl', merged.target_kl, "null with algo 'trpo' (its step is bounded by max_kl; the critic's epochs have no KL to stop on)");
+  if (merged.algo === 'trpo') {
+    if (merged.target_kl !== null) throw new ConfigError('target_kl', merged.target_kl, "null with algo 'trpo' (its step is bounded by max_kl; the critic's epochs have no KL to stop on)");
+    if (merged.ent_coef !== 0) throw new ConfigError('ent_coef', merged.ent_coef, "0 with algo 'trpo' (its natural-gradient step maximises the surrogate alone; an entropy bonus is PPO's)");
   }
   const batch = merged.num_envs * merged.num_steps;
   if (batch % merged.num_minibatches !== 0) {

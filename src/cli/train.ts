@@ -211,7 +211,7 @@ async function run(trainer: Trainer, plan: SessionPlan, flags: TrainFlags, inter
   Object.assign(result, { evalReturnMean: evaluation.mean, evalReturnStd: evaluation.std, evalEpisodes: evaluation.episodes, interrupted: interrupt.requested });
   writeSummary(flags, result);
   say(
-    `${trained}; solved at ${summary.solvedAtStep ?? 'never'}; deterministic evaluation over ${evaluation.episodes} episodes: ` +
+    `${trained}; ${solvedPhrase(summary.solvedAtStep, trainer.spec.rewardThreshold)}; deterministic evaluation over ${evaluation.episodes} episodes: ` +
       `${evaluation.mean.toFixed(1)} ± ${evaluation.std.toFixed(1)}`,
   );
   return interrupt.exitCode;
@@ -234,4 +234,10 @@ async function finishDiverged(trainer: Trainer, flags: TrainFlags, error: Traini
       : ' Pass --save FILE or --checkpoint FILE to keep the last finite parameters.';
   say(`${error.message}.${where}`);
   return 1;
+}
+
+/** "solved at N", "not solved (threshold T)", or, without a threshold (Pendulum-v1), "no reward threshold". */
+function solvedPhrase(solvedAtStep: number | null, threshold: number | null): string {
+  if (threshold === null) return 'no reward threshold';
+  return solvedAtStep === null ? `not solved (threshold ${threshold})` : `solved at ${solvedAtStep}`;
 }
