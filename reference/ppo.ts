@@ -4,6 +4,7 @@
  * gradient by backpropagation, and GAE, written straight from the formulas of src/ppo/loss.wgsl.ts and src/ppo/gae.wgsl.ts.
  */
 import type { AgentLayout } from '../src/agent/agent.js';
+import { categoricalHeads, type BoxSpace } from '../src/envs/spec.js';
 import type { MlpLayer } from '../src/nn/mlp.js';
 import { activate, activationGrad, type Act } from './nn.js';
 
@@ -29,6 +30,13 @@ export function logSoftmax(z: number[]): number[] {
 }
 
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
+/** A masked action's logit, as the kernels set it. */
+const MASKED_LOGIT = -1e30;
+
+/** The first logit of each categorical head. */
+function headStarts(heads: readonly number[]): number[] {
+  return heads.map((_, h) => heads.slice(0, h).reduce((a, b) => a + b, 0));
+}
 
 export interface LossSample {
   obs: number[];
@@ -38,8 +46,10 @@ export interface LossSample {
   oldValue: number;
   advantage: number;
   ret: number;
-  /** pi_old's logits / means (PPO-Penalty). */
+  /** pi_old's logits / means (PPO-Penalty; the unmasked logits: the mask is applied here). */
   oldHead?: number[];
+  /** Categorical policies with action masks: 1 allowed, 0 not, per logit. */
+  mask?: number[];
 }
 
 export interface LossConfig {
@@ -109,19 +119,22 @@ export function ppoLoss(theta: ArrayLike<number>, agent: AgentLayout, samples: L
     let newLogprob: number;
     let entropy: number;
     let kl = 0;
-    if (action.type === 'discrete') {
-      const logp = logSoftmax(head);
-      newLogprob = logp[sample.action[0]!]!;
+    const heads = categoricalHeads(action);
+    if (heads) {
+      const logp = headsLogSoftmax(maskLogits(head, sample.mask), heads);
+      newLogprob = 0;
+      headStarts(heads).forEach((start, h) => (newLogprob += logp[start + sample.action[h]!]!));
       entropy = -logp.reduce((s, l) => s + Math.exp(l) * l, 0);
       if (config.algo === 'penalty') {
-        const oldLogp = logSoftmax(sample.oldHead!);
+        const oldLogp = headsLogSoftmax(maskLogits(sample.oldHead!, sample.mask), heads);
         kl = oldLogp.reduce((s, l, a) => s + Math.exp(l) * (l - logp[a]!), 0);
       }
     } else {
-      const logstd = Array.from({ length: action.size }, (_, d) => theta[agent.logstd!.offset + d]!);
+      const box = action as BoxSpace;
+      const logstd = Array.from({ length: box.size }, (_, d) => theta[agent.logstd!.offset + d]!);
       newLogprob = 0;
       entropy = 0;
-      for (let d = 0; d < action.size; d++) {
+      for (let d = 0; d < box.size; d++) {
         const u = (sample.action[d]! - head[d]!) / Math.exp(logstd[d]!);
         newLogprob += -0.5 * u * u - logstd[d]! - HALF_LOG_TWO_PI;
         entropy += logstd[d]! + 0.5 + HALF_LOG_TWO_PI;
@@ -203,6 +216,9 @@ export function ppoLossGradient(theta: ArrayLike<number>, agent: AgentLayout, sa
   const std = B > 1 ? Math.sqrt(advantages.reduce((a, b) => a + (b - mean) ** 2, 0) / (B - 1)) : 0;
   const action = agent.architecture.action;
   if (config.algo === 'critic') throw new RangeError("ppoLossGradient: algo 'critic' is not covered here; expected 'clip' or 'penalty' (ppoLoss covers 'critic')");
+  if (action.type === 'multiDiscrete' || samples.some((s) => s.mask)) {
+    throw new RangeError('ppoLossGradient: multi-discrete actions and masks are not covered here; ppoLoss covers them (finite differences give the gradient)');
+  }
   const penalty = config.algo === 'penalty';
   const beta = penalty ? config.beta : 0;
   const sums = emptySums();
@@ -333,4 +349,16 @@ export function gaeReference(input: ScanInput): { advantages: Float64Array; retu
     }
   }
   return { advantages, returns };
+}
+
+/** The masked logits as the kernels make them: MASKED_LOGIT where the mask is 0. */
+export function maskLogits(head: number[], mask: number[] | undefined): number[] {
+  return mask ? head.map((z, j) => (mask[j]! > 0.5 ? z : MASKED_LOGIT)) : head;
+}
+
+/** log-softmax over each head's slice of the concatenated logits. */
+export function headsLogSoftmax(z: number[], heads: readonly number[]): number[] {
+  const out: number[] = [];
+  headStarts(heads).forEach((start, h) => out.push(...logSoftmax(z.slice(start, start + heads[h]!))));
+  return out;
 }

@@ -20,43 +20,112 @@
 
 export const HALF_LOG_TWO_PI = 0.9189385332046727;
 
-export function categoricalWgsl(n: number): string {
-  return /* wgsl */ `
-const NUM_ACTIONS: u32 = ${n}u;
-
-// log-probabilities of the logits z (stable: subtract the max first).
-fn categorical_log_softmax(z: ptr<function, array<f32, ${n}>>, logp: ptr<function, array<f32, ${n}>>) {
-  var m = (*z)[0];
-  for (var a = 1u; a < ${n}u; a++) { m = max(m, (*z)[a]); }
-  var total = 0.0;
-  for (var a = 0u; a < ${n}u; a++) { total += exp((*z)[a] - m); }
-  let lse = m + log(total);
-  for (var a = 0u; a < ${n}u; a++) { (*logp)[a] = (*z)[a] - lse; }
-}
-
-fn categorical_sample(logp: ptr<function, array<f32, ${n}>>, u: f32) -> u32 {
+/**
+ * The categorical library for one or more heads (discrete: [n]; multi-discrete: nvec), over the concatenated
+ * logits z of A = Σ n_h entries; head h owns z[start_h .. start_h + n_h). log π(a) = Σ_h log p(a_h) and
+ * H = Σ_h H_h. An action mask enters as logits set to MASKED_LOGIT (categorical_apply_mask): their probability is
+ * exactly 0, so they are never sampled nor chosen, and every term above (and its gradient) is 0 for them.
+ *
+ *   categorical_log_softmax(z, logp)        per head
+ *   categorical_apply_mask(z, mask)         masked logits (mask 0) become MASKED_LOGIT
+ *   categorical_mask_valid(mask)            every head allows at least one choice
+ *   categorical_head_sample_<h>(logp, u)    head h's index for one uniform u (inverse CDF over the allowed actions)
+ *   categorical_head_argmax_<h>(z)          head h's mode (the largest logit: masked ones never win)
+ *   categorical_head_entropy_<h>(logp)      H_h (dH_h/dz_j = -p_j (log p_j + H_h) for j in head h)
+ *   categorical_entropy(logp)               H = Σ_h H_h
+ */
+export function categoricalWgsl(heads: number | readonly number[]): string {
+  const nvec = typeof heads === 'number' ? [heads] : [...heads];
+  const A = nvec.reduce((a, b) => a + b, 0);
+  const starts = nvec.map((_, h) => nvec.slice(0, h).reduce((a, b) => a + b, 0));
+  const perHead = nvec
+    .map((n, h) => {
+      const start = starts[h]!;
+      const end = start + n;
+      return /* wgsl */ `
+fn categorical_head_sample_${h}(logp: ptr<function, array<f32, ${A}>>, u: f32) -> u32 {
   var cumulative = 0.0;
-  for (var a = 0u; a < ${n - 1}u; a++) {
-    cumulative += exp((*logp)[a]);
-    if (u < cumulative) { return a; }
+  // Rounding can leave u above the last partial sum: then the last allowed action (probability > 0).
+  var last = ${start}u;
+  for (var a = ${start}u; a < ${end}u; a++) {
+    let p = exp((*logp)[a]);
+    if (p > 0.0) { last = a; }
+    cumulative += p;
+    if (u < cumulative) { return a - ${start}u; }
   }
-  return ${n - 1}u;
+  return last - ${start}u;
 }
 
-fn categorical_argmax(z: ptr<function, array<f32, ${n}>>) -> u32 {
-  var best = 0u;
-  for (var a = 1u; a < ${n}u; a++) {
+fn categorical_head_argmax_${h}(z: ptr<function, array<f32, ${A}>>) -> u32 {
+  var best = ${start}u;
+  for (var a = ${start + 1}u; a < ${end}u; a++) {
     if ((*z)[a] > (*z)[best]) { best = a; }
   }
-  return best;
+  return best - ${start}u;
 }
 
-fn categorical_entropy(logp: ptr<function, array<f32, ${n}>>) -> f32 {
+fn categorical_head_entropy_${h}(logp: ptr<function, array<f32, ${A}>>) -> f32 {
   var h = 0.0;
-  for (var a = 0u; a < ${n}u; a++) { h -= exp((*logp)[a]) * (*logp)[a]; }
+  for (var a = ${start}u; a < ${end}u; a++) { h -= exp((*logp)[a]) * (*logp)[a]; }
   return h;
 }
 `;
+    })
+    .join('');
+  return /* wgsl */ `
+const NUM_ACTIONS: u32 = ${A}u;
+const CATEGORICAL_HEADS: u32 = ${nvec.length}u;
+/** A masked action's logit: exp(MASKED_LOGIT - max) is exactly 0, and 0 x MASKED_LOGIT stays finite. */
+const MASKED_LOGIT: f32 = -1e30;
+
+// log-probabilities of the logits z, per head (stable: subtract the head's max first).
+fn categorical_log_softmax(z: ptr<function, array<f32, ${A}>>, logp: ptr<function, array<f32, ${A}>>) {
+${nvec
+  .map((n, h) => {
+    const start = starts[h]!;
+    const end = start + n;
+    return `  {
+    var m = (*z)[${start}];
+    for (var a = ${start + 1}u; a < ${end}u; a++) { m = max(m, (*z)[a]); }
+    var total = 0.0;
+    for (var a = ${start}u; a < ${end}u; a++) { total += exp((*z)[a] - m); }
+    let lse = m + log(total);
+    for (var a = ${start}u; a < ${end}u; a++) { (*logp)[a] = (*z)[a] - lse; }
+  }`;
+  })
+  .join('\n')}
+}
+
+// True when every head of the mask allows at least one choice.
+fn categorical_mask_valid(mask: ptr<function, array<f32, ${A}>>) -> bool {
+  var valid = true;
+${nvec
+  .map((n, h) => {
+    const start = starts[h]!;
+    return `  {
+    var allowed = false;
+    for (var a = ${start}u; a < ${start + n}u; a++) { allowed = allowed || (*mask)[a] > 0.5; }
+    valid = valid && allowed;
+  }`;
+  })
+  .join('\n')}
+  return valid;
+}
+
+// Masked logits (mask[j] = 0) become MASKED_LOGIT.
+fn categorical_apply_mask(z: ptr<function, array<f32, ${A}>>, mask: ptr<function, array<f32, ${A}>>) {
+  for (var a = 0u; a < ${A}u; a++) { (*z)[a] = select(MASKED_LOGIT, (*z)[a], (*mask)[a] > 0.5); }
+}
+${perHead}
+fn categorical_entropy(logp: ptr<function, array<f32, ${A}>>) -> f32 {
+  return ${nvec.map((_, h) => `categorical_head_entropy_${h}(logp)`).join(' + ')};
+}
+`;
+}
+
+/** The first logit of each head (for kernels that generate per-head code). */
+export function headStarts(nvec: readonly number[]): number[] {
+  return nvec.map((_, h) => nvec.slice(0, h).reduce((a, b) => a + b, 0));
 }
 
 export function gaussianWgsl(size: number): string {

@@ -6,8 +6,8 @@
  */
 import { RngStream, rngHost } from '../shaders/rng.js';
 import type { Activation } from '../shaders/activations.js';
-import type { EnvSpec } from './envs/spec.js';
-import { checkActOptions, validateObservations, type ActOptions, type Actions } from './policy.js';
+import { categoricalHeads, type BoxSpace, type EnvSpec } from './envs/spec.js';
+import { checkActOptions, validateActMask, validateObservations, type ActOptions, type Actions } from './policy.js';
 import { DestroyedError } from './destroyed.js';
 
 export interface CpuLayer {
@@ -64,44 +64,37 @@ export class CpuPolicy {
     const values = validateObservations(this.spec, obs);
     const size = this.spec.observationSize;
     const rows = values.length / size;
+    const mask = validateActMask('CpuPolicy.actSync', this.spec, rows, options.mask);
     const counter = this.calls++ >>> 0;
     const action = this.spec.action;
-    if (action.type === 'discrete') {
-      const out = new Int32Array(rows);
+    const heads = categoricalHeads(action);
+    if (heads) {
+      const width = heads.reduce((a, b) => a + b, 0);
+      const out = new Int32Array(rows * heads.length);
       for (let b = 0; b < rows; b++) {
         const head = this.head(values, b * size);
-        if (deterministic) {
-          let best = 0;
-          for (let a = 1; a < action.n; a++) if (head[a]! > head[best]!) best = a;
-          out[b] = best;
-        } else {
-          let max = -Infinity;
-          for (let a = 0; a < action.n; a++) max = Math.max(max, head[a]!);
-          let total = 0;
-          for (let a = 0; a < action.n; a++) total += Math.exp(head[a]! - max);
-          const u = rngHost.unit(rngHost.create(this.seed, RngStream.action, b, counter).next4()[0]);
-          let cumulative = 0;
-          let chosen = action.n - 1;
-          for (let a = 0; a < action.n - 1; a++) {
-            cumulative += Math.exp(head[a]! - max) / total;
-            if (u < cumulative) {
-              chosen = a;
-              break;
-            }
-          }
-          out[b] = chosen;
-        }
+        const rng = rngHost.create(this.seed, RngStream.action, b, counter);
+        let draws: number[] = [];
+        let start = 0;
+        heads.forEach((n, h) => {
+          // The same uniforms as the GPU's policy_sample: four per draw of the generator, head h takes number h % 4.
+          if (h % 4 === 0 && !deterministic) draws = Array.from(rng.next4());
+          const allowed = (a: number) => !mask || mask[b * width + start + a] === 1;
+          out[b * heads.length + h] = deterministic ? argmaxAllowed(head, start, n, allowed) : sampleAllowed(head, start, n, allowed, rngHost.unit(draws[h % 4]!));
+          start += n;
+        });
       }
       return out;
     }
-    const out = new Float32Array(rows * action.size);
+    const box = action as BoxSpace;
+    const out = new Float32Array(rows * box.size);
     for (let b = 0; b < rows; b++) {
       const head = this.head(values, b * size);
       const rng = rngHost.create(this.seed, RngStream.action, b, counter);
-      for (let d = 0; d < action.size; d++) {
+      for (let d = 0; d < box.size; d++) {
         let a = head[d]!;
         if (!deterministic) a += Math.exp(this.logstd![d]!) * rng.normal();
-        out[b * action.size + d] = Math.min(Math.max(a, action.low[d]!), action.high[d]!);
+        out[b * box.size + d] = Math.min(Math.max(a, box.low[d]!), box.high[d]!);
       }
     }
     return out;
@@ -125,4 +118,28 @@ export class CpuPolicy {
   private assertAlive(method: string): void {
     if (this.destroyed) throw new DestroyedError(method, 'the policy was destroyed');
   }
+}
+
+/** The first largest logit of z[start .. start + n) among the allowed choices (as categorical_head_argmax). */
+function argmaxAllowed(z: ArrayLike<number>, start: number, n: number, allowed: (a: number) => boolean): number {
+  let best = -1;
+  for (let a = 0; a < n; a++) if (allowed(a) && (best < 0 || z[start + a]! > z[start + best]!)) best = a;
+  return best;
+}
+
+/** Inverse CDF of the softmax over the allowed choices for one uniform u (as categorical_head_sample). */
+function sampleAllowed(z: ArrayLike<number>, start: number, n: number, allowed: (a: number) => boolean, u: number): number {
+  let max = -Infinity;
+  for (let a = 0; a < n; a++) if (allowed(a)) max = Math.max(max, z[start + a]!);
+  let total = 0;
+  for (let a = 0; a < n; a++) if (allowed(a)) total += Math.exp(z[start + a]! - max);
+  let cumulative = 0;
+  let last = 0;
+  for (let a = 0; a < n; a++) {
+    if (!allowed(a)) continue;
+    last = a;
+    cumulative += Math.exp(z[start + a]! - max) / total;
+    if (u < cumulative) return a;
+  }
+  return last;
 }

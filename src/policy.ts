@@ -1,11 +1,13 @@
 /**
  * Inference for evaluation and games: `act(obs)` over one observation or a batch, deterministic (argmax / mean)
  * or sampled, on the GPU (owner of src/policy.wgsl.ts: one dispatch and one readback per call). The actions are
- * what the environment receives: Int32Array of indices (discrete), Float32Array clipped to the box (continuous).
+ * what the environment receives: Int32Array of indices (discrete; multi-discrete: rows x heads), Float32Array
+ * clipped to the box (continuous); categorical policies take the observations' action masks.
  */
 import type { Gpu } from './gpu/device.js';
 import { gridFor, Recorder } from './gpu/recorder.js';
 import type { EnvSpec } from './envs/spec.js';
+import { validateActionMask } from './envs/validate.js';
 import { policyBindings, PolicyRun, POLICY_WORKGROUP, policyWgsl } from './policy.wgsl.js';
 import { actionWidth, type AgentLayout } from './agent/agent.js';
 import { DestroyedError } from './destroyed.js';
@@ -14,6 +16,11 @@ import { checkOptionKeys } from './options.js';
 export interface ActOptions {
   /** argmax / mean (default true) or a sample of the policy. */
   deterministic?: boolean;
+  /**
+   * Discrete and multi-discrete policies: the action masks of the observations, rows x Σ nvec (1 allowed, 0 not,
+   * at least one allowed per head); a masked action is never chosen.
+   */
+  mask?: Float32Array | Uint8Array;
 }
 
 export type Actions = Int32Array | Float32Array;
@@ -22,6 +29,7 @@ export class GpuPolicy {
   private capacity = 0;
   private observations: GPUBuffer | undefined;
   private actions: GPUBuffer | undefined;
+  private masks: GPUBuffer | undefined;
   private staging: GPUBuffer | undefined;
   private group: GPUBindGroup | undefined;
   private readonly uniform: GPUBuffer;
@@ -47,7 +55,7 @@ export class GpuPolicy {
     private readonly pipeline: GPUComputePipeline,
     private readonly seed: number,
   ) {
-    this.uniform = PolicyRun.createBuffer(gpu, 'GpuPolicy.params', { batch: 0, deterministic: 0, seed: 0, counter: 0 });
+    this.uniform = PolicyRun.createBuffer(gpu, 'GpuPolicy.params', { batch: 0, deterministic: 0, seed: 0, counter: 0, masked: 0 });
   }
 
   /**
@@ -81,8 +89,9 @@ export class GpuPolicy {
     this.assertAlive('GpuPolicy.act');
     const deterministic = checkActOptions('GpuPolicy.act', options);
     const input = validateObservations(this.spec, obs);
+    const mask = validateActMask('GpuPolicy.act', this.spec, input.length / this.spec.observationSize, options.mask);
     return this.hold(() => {
-      const run = this.queue.then(() => this.run(input, deterministic));
+      const run = this.queue.then(() => this.run(input, deterministic, mask));
       this.queue = run.catch(() => undefined);
       return run;
     }, 'GpuPolicy.act');
@@ -126,12 +135,13 @@ export class GpuPolicy {
     if (this.destroyed) throw new DestroyedError(method, 'the policy (or the trainer it belongs to) was destroyed');
   }
 
-  private async run(obs: Float32Array, deterministic: boolean): Promise<Actions> {
+  private async run(obs: Float32Array, deterministic: boolean, mask: Float32Array | undefined): Promise<Actions> {
     const batch = obs.length / this.spec.observationSize;
     const width = actionWidth(this.spec.action);
     this.ensureCapacity(batch);
     this.gpu.write(this.observations!, 0, obs);
-    PolicyRun.writeTo(this.gpu, this.uniform, { batch, deterministic: deterministic ? 1 : 0, seed: this.seed >>> 0, counter: this.calls++ >>> 0 });
+    if (mask) this.gpu.write(this.masks!, 0, mask);
+    PolicyRun.writeTo(this.gpu, this.uniform, { batch, deterministic: deterministic ? 1 : 0, seed: this.seed >>> 0, counter: this.calls++ >>> 0, masked: mask ? 1 : 0 });
     const recorder = new Recorder(this.gpu, 'GpuPolicy.encoder');
     recorder.dispatch(this.pipeline, this.group!, gridFor(batch, POLICY_WORKGROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension));
     recorder.copy(this.actions!, 0, this.staging!, 0, batch * width * 4);
@@ -139,7 +149,7 @@ export class GpuPolicy {
     await this.staging!.mapAsync(GPUMapMode.READ, 0, batch * width * 4);
     const values = new Float32Array(this.staging!.getMappedRange(0, batch * width * 4).slice(0));
     this.staging!.unmap();
-    return this.spec.action.type === 'discrete' ? Int32Array.from(values) : values;
+    return this.spec.action.type === 'box' ? values : Int32Array.from(values);
   }
 
   private ensureCapacity(batch: number): void {
@@ -149,6 +159,7 @@ export class GpuPolicy {
     const width = actionWidth(this.spec.action);
     this.observations = this.gpu.buffer({ label: 'GpuPolicy.observations', size: capacity * this.spec.observationSize * 4 });
     this.actions = this.gpu.buffer({ label: 'GpuPolicy.actions', size: capacity * width * 4 });
+    this.masks = this.gpu.buffer({ label: 'GpuPolicy.masks', size: capacity * this.agent.policyOutputs * 4 });
     this.staging = this.gpu.buffer({
       label: 'GpuPolicy.staging',
       size: capacity * width * 4,
@@ -160,12 +171,13 @@ export class GpuPolicy {
       observations: this.observations,
       actions: this.actions,
       norm: this.norm,
+      masks: this.masks,
     });
     this.capacity = capacity;
   }
 
   private releaseBuffers(): void {
-    for (const b of [this.observations, this.actions, this.staging]) this.gpu.destroyBuffer(b);
+    for (const b of [this.observations, this.actions, this.masks, this.staging]) this.gpu.destroyBuffer(b);
   }
 
   /** Frees the GPU memory (once running act() calls have finished); later calls throw DestroyedError; twice is safe. */
@@ -186,10 +198,16 @@ export class GpuPolicy {
 
 /** Checks act()'s options; returns `deterministic` (default true). */
 export function checkActOptions(where: string, options: ActOptions): boolean {
-  checkOptionKeys(where, options, ['deterministic']);
+  checkOptionKeys(where, options, ['deterministic', 'mask']);
   const deterministic = options?.deterministic ?? true;
   if (typeof deterministic !== 'boolean') throw new TypeError(`${where}(obs, options): deterministic is ${String(deterministic)}; expected true or false`);
   return deterministic;
+}
+
+/** Checks act()'s mask for `rows` observations (undefined: none); see validateActionMask. */
+export function validateActMask(where: string, spec: EnvSpec, rows: number, mask: unknown): Float32Array | undefined {
+  if (mask === undefined) return undefined;
+  return validateActionMask(`${where}(obs, { mask }) for '${spec.id}'`, spec.action, rows, mask, 'observation');
 }
 
 /** Checks an observation batch: a Float32Array or number array whose length is a positive multiple of obsSize, finite. */

@@ -401,8 +401,10 @@ export class Trainer {
     const lengths = new Array<number>(episodes).fill(0);
     const done = new Uint8Array(episodes);
     let remaining = episodes;
+    const mask = env.spec.actionMask ? new Float32Array(episodes * this.algorithm.agent.policyOutputs) : undefined;
     for (let step = 0; step < evaluationEpisodeSteps(env.spec.maxEpisodeSteps) && remaining > 0; step++) {
-      const actions = await this.policy.act(out.obs, { deterministic });
+      if (mask) env.actionMaskInto(mask);
+      const actions = await this.policy.act(out.obs, { deterministic, ...(mask ? { mask } : {}) });
       env.stepInto(actions, out);
       for (let e = 0; e < episodes; e++) {
         if (done[e]) continue;
@@ -482,6 +484,7 @@ export function checkBatchFits(gpu: Gpu, config: TrainerConfig, definition: EnvD
       actionWidth: actionWidth(definition.action),
       policyOutputs: agent.policyOutputs,
       keepOldDist: true,
+      masked: definition.actionMask === true,
     }).bytes;
   const limit = maxStorageBytes(limits);
   const limitName = limits.maxStorageBufferBindingSize <= limits.maxBufferSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';

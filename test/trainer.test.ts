@@ -91,8 +91,8 @@ describe('trainer health', () => {
     expect(seen).toEqual([128, 256, 384]);
     expect(summary.totalSteps).toBe(384);
     expect(summary.gpu).toMatchObject({ submitsPerIteration: 1, readbacksPerIteration: 1 });
-    // rollout, GAE, 2 epochs x (epoch + 2 minibatches x (loss + gradient + Adam 2)), stats.
-    expect(summary.gpu.dispatchesPerIteration).toBe(1 + 1 + 2 * (1 + 2 * 4) + 1);
+    // rollout, GAE, 2 epochs x (epoch + 2 minibatches x (loss + gradient + Adam 2)), batch KL 2, stats.
+    expect(summary.gpu.dispatchesPerIteration).toBe(1 + 1 + 2 * (1 + 2 * 4) + 2 + 1);
     expect(summary.gpu.bufferBytes).toBeGreaterThan(0);
     expect(summary.adapter.vendor + summary.adapter.description).not.toBe('');
     const evaluation = await trainer.evaluate({ episodes: 7 });

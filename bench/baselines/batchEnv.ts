@@ -61,6 +61,8 @@ export class ReferenceVecEnv {
       this.actionSize = 1;
       this.low = new Float64Array(1);
       this.high = new Float64Array(1);
+    } else if (def.action.type === 'multiDiscrete') {
+      throw new RangeError(`the TF.js baseline's batched environment takes discrete and box action spaces; '${def.id}' is multi-discrete`);
     } else {
       this.actions = undefined;
       this.actionSize = def.action.size;

@@ -40,6 +40,7 @@ function xorshift(seed: number): () => number {
 function randomActions(def: GpuEnvDefinition, numEnvs: number, random: () => number): Int32Array | Float32Array {
   const action = def.action;
   if (action.type === 'discrete') return Int32Array.from({ length: numEnvs }, () => Math.floor(random() * action.n));
+  if (action.type === 'multiDiscrete') return Int32Array.from({ length: numEnvs * action.nvec.length }, (_, i) => Math.floor(random() * action.nvec[i % action.nvec.length]!));
   return Float32Array.from({ length: numEnvs * action.size }, (_, i) => {
     const k = i % action.size;
     return action.low[k]! + (action.high[k]! - action.low[k]!) * random();

@@ -6,7 +6,8 @@
  *   critic.0.weight [obs, h1], ..., critic.L.weight [hL, 1], critic.L.bias [1]
  *   actor_logstd [actions]                                                  (box only)
  *
- * `actions` is n for a discrete space (logits) and the box size for a continuous one (means).
+ * `actions` is n for a discrete space (logits), Σ nvec for a multi-discrete one (the heads' logits, concatenated) and
+ * the box size for a continuous one (means).
  * Initialisation as CleanRL's ppo.py / ppo_continuous_action.py: orthogonal, gain √2 hidden, 0.01 policy head,
  * 1 value head, zero biases, zero log-std.
  */
@@ -15,7 +16,7 @@ import type { InlineLayer } from '../../shaders/mlp.js';
 import type { ActorCriticSpec } from './agent.wgsl.js';
 import { addMlp, initMlp, type MlpLayer } from '../nn/mlp.js';
 import { ParamTable, type ParamView } from '../nn/params.js';
-import type { ActionSpace } from '../envs/spec.js';
+import { categoricalHeads, type ActionSpace } from '../envs/spec.js';
 
 export interface AgentArchitecture {
   observationSize: number;
@@ -80,11 +81,13 @@ export class AgentLayout {
   }
 }
 
+/** Floats per sample at the policy head: the logits of every categorical head (Σ nvec), or the box's means. */
 export function policyOutputs(action: ActionSpace): number {
-  return action.type === 'discrete' ? action.n : action.size;
+  const heads = categoricalHeads(action);
+  return heads ? heads.reduce((a, b) => a + b, 0) : (action as { size: number }).size;
 }
 
-/** Floats stored per action in the rollout: 1 (the index, as f32) for discrete, the box size otherwise. */
+/** Floats stored per action in the rollout: one index (as f32) per categorical head, the box size otherwise. */
 export function actionWidth(action: ActionSpace): number {
-  return action.type === 'discrete' ? 1 : action.size;
+  return categoricalHeads(action)?.length ?? (action as { size: number }).size;
 }

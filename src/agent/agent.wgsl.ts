@@ -1,14 +1,15 @@
 /**
  * The agent as WGSL functions, for the kernels that run it one sample per invocation (a library: the rollout,
  * the JavaScript-environment policy step, batched inference and evaluation include it; their owners create the
- * pipelines). With A = logits (discrete) or means (box) per sample:
+ * pipelines). With A = logits (discrete: n; multi-discrete: Σ nvec, the heads' slices in order) or means (box):
  *
  *   fn actor_run(x, head)                 the actor MLP (shaders/mlp.ts)
  *   fn value_of(x) -> f32                 the critic MLP                                    (when `critic` is given)
  *   fn network_input(raw) -> obs          the observation the networks see: normalised with the running statistics
  *                                         (src/agent/normalizer.wgsl.ts, needs a `norm` binding) when normObs, else raw
- *   fn policy_sample(head, rng, sample) -> log pi(sample)     a training sample: the action index as f32, or the
- *                                         raw Gaussian sample (never clipped: its log-probability is the one stored)
+ *   fn policy_sample(head, rng, sample) -> log pi(sample)     a training sample: one action index per head as f32,
+ *                                         or the raw Gaussian sample (never clipped: its log-probability is the one
+ *                                         stored); masked logits (categorical_apply_mask) are never drawn
  *   fn policy_clip(sample) -> array<f32, ACTION_WIDTH>        what the environment receives: the sample clipped to
  *                                         the action box (CleanRL's ClipAction); the index for discrete actions
  *   fn policy_choose(head, deterministic, rng) -> array<f32, ACTION_WIDTH>   inference: argmax / mean, or a sample,
@@ -19,10 +20,10 @@
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { activationLibraryWgsl } from '../../shaders/activations.js';
-import { categoricalWgsl, gaussianWgsl } from '../../shaders/distributions.js';
+import { categoricalWgsl, gaussianWgsl, headStarts } from '../../shaders/distributions.js';
 import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from '../../shaders/mlp.js';
 import { normObsWgsl } from './normalizer.wgsl.js';
-import type { ActionSpace } from '../envs/spec.js';
+import { categoricalHeads, type ActionSpace, type BoxSpace } from '../envs/spec.js';
 
 export interface ActorCriticSpec {
   obsSize: number;
@@ -38,24 +39,64 @@ export interface ActorCriticSpec {
 /**
  * What a kernel that collects experience for the update needs besides the agent (the fused GPU rollout and the
  * per-step kernel of JavaScript environments): the critic, whether the old policy's distribution parameters are
- * stored (PPO-Penalty's KL), and the reward normalisation (scaled by the running std of the discounted return).
+ * stored (the batch KL after the update), whether action masks are applied and stored, and the reward
+ * normalisation (scaled by the running std of the discounted return).
  */
 export interface CollectorSpec extends ActorCriticSpec {
   critic: InlineLayer[];
   keepOldDist: boolean;
+  /** The environment gives action masks: apply each to the logits and store it with the sample. */
+  masked: boolean;
   normReward: boolean;
   clipReward: number;
   gamma: number;
 }
 
-/** f32 per stored action: 1 (the index) for discrete spaces, the box size otherwise. */
+/** f32 per stored action: one index per categorical head, the box size otherwise. */
 export function actionWidthOf(action: ActionSpace): number {
-  return action.type === 'discrete' ? 1 : action.size;
+  return categoricalHeads(action)?.length ?? (action as BoxSpace).size;
+}
+
+/** The categorical policy's functions for the heads nvec (one uniform per head, four per draw of the generator). */
+function categoricalPolicyWgsl(nvec: readonly number[]): string {
+  const A = nvec.reduce((a, b) => a + b, 0);
+  const K = nvec.length;
+  const starts = headStarts(nvec);
+  const draws = Array.from({ length: Math.ceil(K / 4) }, (_, d) => `  let u${d} = rng_next4(rng);`).join('\n');
+  const uniform = (h: number) => `rng_unit(u${Math.floor(h / 4)}.${'xyzw'[h % 4]})`;
+  const heads = nvec.map((_, h) => h);
+  return /* wgsl */ `
+${categoricalWgsl(nvec)}
+
+fn policy_sample(head: ptr<function, array<f32, ${A}>>, rng: ptr<function, Rng>, sample: ptr<function, array<f32, ${K}>>) -> f32 {
+  var logp: array<f32, ${A}>;
+  categorical_log_softmax(head, &logp);
+${draws}
+  var logprob = 0.0;
+${heads.map((h) => `  {
+    let a = categorical_head_sample_${h}(&logp, ${uniform(h)});
+    (*sample)[${h}] = f32(a);
+    logprob += logp[${starts[h]}u + a];
+  }`).join('\n')}
+  return logprob;
+}
+
+fn policy_clip(sample: ptr<function, array<f32, ${K}>>) -> array<f32, ${K}> {
+  return *sample;
+}
+
+fn policy_choose(head: ptr<function, array<f32, ${A}>>, deterministic: bool, rng: ptr<function, Rng>) -> array<f32, ${K}> {
+  if (deterministic) { return array<f32, ${K}>(${heads.map((h) => `f32(categorical_head_argmax_${h}(head))`).join(', ')}); }
+  var sample: array<f32, ${K}>;
+  policy_sample(head, rng, &sample);
+  return sample;
+}
+`;
 }
 
 export function actorCriticWgsl(spec: ActorCriticSpec): string {
-  const discrete = spec.action.type === 'discrete';
-  const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
+  const heads = categoricalHeads(spec.action);
+  const A = heads ? heads.reduce((a, b) => a + b, 0) : (spec.action as BoxSpace).size;
   const W = actionWidthOf(spec.action);
   const O = spec.obsSize;
   const bounds = (values: number[]) => `array<f32, ${A}>(${values.map((v) => `f32(${Math.fround(v)})`).join(', ')})`;
@@ -89,27 +130,8 @@ fn network_input(raw: ptr<function, array<f32, ${O}>>) -> array<f32, ${O}> {
 
 const ACTION_WIDTH: u32 = ${W}u;
 const ACTOR_OUTPUTS: u32 = ${A}u;
-#if ${discrete}
-${categoricalWgsl(A)}
-
-fn policy_sample(head: ptr<function, array<f32, ${A}>>, rng: ptr<function, Rng>, sample: ptr<function, array<f32, 1>>) -> f32 {
-  var logp: array<f32, ${A}>;
-  categorical_log_softmax(head, &logp);
-  let action = categorical_sample(&logp, rng_unit(rng_next4(rng).x));
-  (*sample)[0] = f32(action);
-  return logp[action];
-}
-
-fn policy_clip(sample: ptr<function, array<f32, 1>>) -> array<f32, 1> {
-  return *sample;
-}
-
-fn policy_choose(head: ptr<function, array<f32, ${A}>>, deterministic: bool, rng: ptr<function, Rng>) -> array<f32, 1> {
-  if (deterministic) { return array<f32, 1>(f32(categorical_argmax(head))); }
-  var sample: array<f32, 1>;
-  policy_sample(head, rng, &sample);
-  return sample;
-}
+#if ${heads !== undefined}
+${heads ? categoricalPolicyWgsl(heads) : ''}
 #else
 ${gaussianWgsl(A)}
 const ACTION_LOW = ${box ? bounds(box.low) : ''};

@@ -6,6 +6,7 @@ import type { Gpu } from '../gpu/device.js';
 import { readFloat32 } from '../gpu/readback.js';
 import { gridFor, Recorder } from '../gpu/recorder.js';
 import { composeEnv, envLineLocator } from '../envs/compose.js';
+import { emptyMaskError } from '../envs/errors.js';
 import { GpuVecEnv } from '../envs/gpuEnv.js';
 import type { GpuEnvDefinition } from '../envs/spec.js';
 import { evaluateBindings, EvaluateRun, EVALUATE_WORKGROUP, evaluateWgsl } from './evaluate.wgsl.js';
@@ -43,7 +44,7 @@ export class Evaluator {
   /** `normalization` (clip, when the policy normalises observations) selects the variant; see run(). */
   static async create(gpu: Gpu, definition: GpuEnvDefinition, agent: AgentLayout, normalization?: { clipObs: number }): Promise<Evaluator> {
     const composed = composeEnv(definition);
-    const code = evaluateWgsl({ envCode: composed.code, ...agent.actorSpec(normalization) });
+    const code = evaluateWgsl({ envCode: composed.code, ...agent.actorSpec(normalization), masked: definition.actionMask === true });
     const pipeline = await gpu.pipelines.pipeline({
       label: 'Evaluator.episodes',
       key: `Evaluator\n${code}`,
@@ -68,7 +69,7 @@ export class Evaluator {
       seed: seed >>> 0,
       max_episode_steps: evaluationEpisodeSteps(this.definition.maxEpisodeSteps),
     });
-    const results = this.gpu.buffer({ label: 'Evaluator.results', size: 2 * episodes * 4 });
+    const results = this.gpu.buffer({ label: 'Evaluator.results', size: 3 * episodes * 4 });
     try {
       const group = evaluateBindings.bindGroup(this.gpu.device, 'Evaluator.group', this.pipeline.getBindGroupLayout(0), {
         run: uniform,
@@ -82,7 +83,9 @@ export class Evaluator {
       recorder.submit();
       const out = await readFloat32(this.gpu, results);
       const returns = Array.from(out.subarray(0, episodes));
-      const lengths = Array.from(out.subarray(episodes));
+      const lengths = Array.from(out.subarray(episodes, 2 * episodes));
+      const emptyAt = out.subarray(2 * episodes).findIndex((step) => step > 0);
+      if (emptyAt >= 0) throw emptyMaskError(this.definition.id, `evaluation episode ${emptyAt}`, out[2 * episodes + emptyAt]! - 1);
       const mean = returns.reduce((a, b) => a + b, 0) / episodes;
       const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / episodes);
       return { returns, lengths, mean, std, episodes, deterministic };

@@ -100,7 +100,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('list the registered environments')
     .action(() => {
       for (const env of listEnvs()) {
-        const action = env.action.type === 'discrete' ? `Discrete(${env.action.n})` : `Box(${env.action.size})`;
+        const action = env.action.type === 'discrete' ? `Discrete(${env.action.n})` : env.action.type === 'multiDiscrete' ? `MultiDiscrete([${env.action.nvec.join(', ')}])` : `Box(${env.action.size})`;
         process.stdout.write(`${env.id.padEnd(28)} obs ${String(env.observationSize).padEnd(3)} ${action.padEnd(12)} limit ${String(env.maxEpisodeSteps).padEnd(9)} threshold ${env.rewardThreshold ?? '-'}\n`);
       }
     });

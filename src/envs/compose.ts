@@ -7,19 +7,26 @@
  *   const ENV_STATE_SIZE: u32;            // stateSize
  *   const ENV_OBS_SIZE: u32;              // observationSize
  *   const ENV_NUM_ACTIONS: u32;           // discrete action spaces only
+ *   const ENV_ACTION_HEADS: u32;          // multi-discrete only: the number of heads
+ *   const ENV_ACTION_NVEC: array<u32, ENV_ACTION_HEADS>;  // multi-discrete only: each head's number of choices
  *   const ENV_ACTION_SIZE: u32;           // box action spaces only
  *   const ENV_ACTION_LOW / ENV_ACTION_HIGH: array<f32, ENV_ACTION_SIZE>;  // box only: the space's bounds
  *   alias EnvState = array<f32, ENV_STATE_SIZE>;
  *   alias EnvObs = array<f32, ENV_OBS_SIZE>;
  *   alias EnvAction = u32;                              // discrete: the action index
+ *   alias EnvAction = array<u32, ENV_ACTION_HEADS>;     // multi-discrete: one index per head
  *   alias EnvAction = array<f32, ENV_ACTION_SIZE>;      // box: the raw action (clip it yourself if Gymnasium does)
+ *   const ENV_ACTION_MASK_SIZE: u32;      // actionMask only: n, or Σ nvec (every head's choices in order)
+ *   alias EnvActionMask = array<f32, ENV_ACTION_MASK_SIZE>;   // actionMask only: 1 allowed, 0 not
  *   struct EnvStep { reward: f32, terminated: bool }
  *
- * and must define exactly these three functions:
+ * and must define exactly these three functions (four with actionMask):
  *
  *   fn env_reset(rng: ptr<function, Rng>) -> EnvState
  *   fn env_step(state: ptr<function, EnvState>, action: EnvAction, rng: ptr<function, Rng>) -> EnvStep
  *   fn env_observe(state: ptr<function, EnvState>) -> EnvObs
+ *   fn env_action_mask(state: ptr<function, EnvState>) -> EnvActionMask    (actionMask: true; at least one
+ *                                         allowed choice per head in every state the environment reaches)
  *
  * The engine owns everything around them: the state's storage (feature-major, component s of environment n at
  * s * numEnvs + n), the time limit (truncated once maxEpisodeSteps steps are taken), auto-reset in the same step,
@@ -27,7 +34,7 @@
  * step number in the upper bits, index n, counter = episode number). Names starting with `engine_` are reserved.
  */
 import { rngWgsl } from '../../shaders/rng.js';
-import type { GpuEnvDefinition } from './spec.js';
+import { categoricalHeads, type GpuEnvDefinition } from './spec.js';
 
 export interface ComposedEnv {
   /** Prelude + the environment's code; kernels append their own bindings and entry points after it. */
@@ -46,6 +53,13 @@ export function envPrelude(def: GpuEnvDefinition): string {
   ];
   if (def.action.type === 'discrete') {
     lines.push(`const ENV_NUM_ACTIONS: u32 = ${def.action.n}u;`, 'alias EnvAction = u32;');
+  } else if (def.action.type === 'multiDiscrete') {
+    const K = def.action.nvec.length;
+    lines.push(
+      `const ENV_ACTION_HEADS: u32 = ${K}u;`,
+      `const ENV_ACTION_NVEC = array<u32, ${K}>(${def.action.nvec.map((n) => `${n}u`).join(', ')});`,
+      `alias EnvAction = array<u32, ${K}>;`,
+    );
   } else {
     const floats = (values: number[]) => values.map((v) => wgslFloat(v)).join(', ');
     lines.push(
@@ -55,12 +69,37 @@ export function envPrelude(def: GpuEnvDefinition): string {
       `alias EnvAction = array<f32, ${def.action.size}>;`,
     );
   }
+  if (def.actionMask) {
+    lines.push(`const ENV_ACTION_MASK_SIZE: u32 = ${policyWidth(def)}u;`, 'alias EnvActionMask = array<f32, ENV_ACTION_MASK_SIZE>;');
+  }
   lines.push(
     'alias EnvState = array<f32, ENV_STATE_SIZE>;',
     'alias EnvObs = array<f32, ENV_OBS_SIZE>;',
     'struct EnvStep { reward: f32, terminated: bool }',
+    engineActionWgsl(def),
   );
   return lines.join('\n');
+}
+
+/** Logits (categorical) or means (box) of the space: the mask's length. */
+function policyWidth(def: GpuEnvDefinition): number {
+  const heads = categoricalHeads(def.action);
+  return heads ? heads.reduce((a, b) => a + b, 0) : (def.action as { size: number }).size;
+}
+
+/**
+ * `engine_env_action(choice)`: what env_step receives for the policy's choice (one f32 per head: the index; box:
+ * the clipped action).
+ */
+function engineActionWgsl(def: GpuEnvDefinition): string {
+  const width = categoricalHeads(def.action)?.length ?? (def.action as { size: number }).size;
+  const body =
+    def.action.type === 'discrete'
+      ? 'return u32((*choice)[0]);'
+      : def.action.type === 'multiDiscrete'
+        ? `var action: EnvAction;\n  for (var h = 0u; h < ${width}u; h++) { action[h] = u32((*choice)[h]); }\n  return action;`
+        : 'return *choice;';
+  return `fn engine_env_action(choice: ptr<function, array<f32, ${width}>>) -> EnvAction {\n  ${body}\n}`;
 }
 
 export function composeEnv(def: GpuEnvDefinition): ComposedEnv {

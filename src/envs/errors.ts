@@ -46,3 +46,11 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
 }
+
+/**
+ * A GPU environment's state whose action mask allows nothing in some head (found by the kernel that applied it):
+ * names the environment, which of its environments or episodes, and the step.
+ */
+export function emptyMaskError(envId: string, which: string, step: number): EnvInputError {
+  return new EnvInputError(`${envId}.env_action_mask`, `the mask of ${which} at step ${step}`, 'all 0 in a head (no allowed action)', 'at least one allowed action in every head of every state');
+}

@@ -25,11 +25,12 @@ import {
   envBatchWgsl,
   envStorageResources,
   EngineParams,
+  type ActionLayout,
 } from './gpuEnv.wgsl.js';
 import { composeEnv, envLineLocator } from './compose.js';
 import { EnvInputError } from './errors.js';
 import { requirePositiveInteger, requireSeed, validateActions, validateState } from './validate.js';
-import type { EnvSpec, GpuEnvDefinition, StepResult, VecEnv } from './spec.js';
+import { categoricalHeads, type EnvSpec, type GpuEnvDefinition, type StepResult, type VecEnv } from './spec.js';
 
 export interface GpuVecEnvOptions {
   numEnvs: number;
@@ -64,11 +65,11 @@ export interface EnvCapacity {
 /** Compiles (once per device and WGSL text) the reset and step kernels of an environment. */
 export async function compileEnvKernels(gpu: Gpu, definition: GpuEnvDefinition): Promise<GpuEnvKernels> {
   const composed = composeEnv(definition);
-  const discrete = definition.action.type === 'discrete';
-  const code = envBatchWgsl(composed.code, discrete);
+  const layout = actionLayoutOf(definition);
+  const code = envBatchWgsl(composed.code, layout);
   const common = {
     key: `GpuVecEnv\n${code}`,
-    bindings: envBatchBindings(discrete),
+    bindings: envBatchBindings(layout),
     build: () => code,
     locate: envLineLocator(definition, composed),
   };
@@ -80,7 +81,13 @@ export async function compileEnvKernels(gpu: Gpu, definition: GpuEnvDefinition):
 }
 
 function actionFloats(definition: EnvSpec): number {
-  return definition.action.type === 'discrete' ? 1 : definition.action.size;
+  return categoricalHeads(definition.action)?.length ?? (definition.action as { size: number }).size;
+}
+
+/** The typed-array kernels' actions: one u32 index per categorical head, or the box's floats. */
+function actionLayoutOf(definition: EnvSpec): ActionLayout {
+  const action = definition.action;
+  return action.type === 'discrete' ? { kind: 'index' } : action.type === 'multiDiscrete' ? { kind: 'indices', heads: action.nvec.length } : { kind: 'box' };
 }
 
 /** How many environments of `definition` fit the device's buffer limits. */
@@ -175,7 +182,7 @@ export class GpuVecEnv implements VecEnv {
       size: (this.outFloats + n) * 4,
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     });
-    this.bindings = envBatchBindings(action.type === 'discrete');
+    this.bindings = envBatchBindings(actionLayoutOf(this.definition));
     // The reset kernel reads no actions and writes no flags; its group binds the env's own buffers there.
     this.resetGroup = this.bindGroup('GpuVecEnv.resetBindGroup', kernels.reset, this.actions);
     this.grid = gridFor(n, ENV_WORKGROUP_SIZE, gpu.limits.maxComputeWorkgroupsPerDimension);

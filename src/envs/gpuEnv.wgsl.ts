@@ -125,12 +125,15 @@ export const ENV_STEP_ENTRY = 'engine_step_kernel';
 /** The typed-array kernels' batch: its size, seed and time limit. */
 export const EngineParams = uniformStruct('EngineParams', { num_envs: 'u32', seed: 'u32', max_episode_steps: 'u32' });
 
-/** The typed-array kernels' bindings (one table for both entry points); `discrete` selects the actions' type. */
-export function envBatchBindings(discrete: boolean) {
+/** How the typed-array kernels receive actions: a u32 index (discrete), u32 indices per head, or f32 box components. */
+export type ActionLayout = { kind: 'index' } | { kind: 'indices'; heads: number } | { kind: 'box' };
+
+/** The typed-array kernels' bindings (one table for both entry points); `actions` selects the actions' type. */
+export function envBatchBindings(actions: ActionLayout) {
   return bindingTable({
     engine_params: uniform(EngineParams),
     ...envStorageBindings,
-    engine_actions: readOnlyStorage(discrete ? 'array<u32>' : 'array<f32>'),
+    engine_actions: readOnlyStorage(actions.kind === 'box' ? 'array<f32>' : 'array<u32>'),
     engine_out: storage('array<f32>'),
     engine_flags: storage('array<u32>'),
   });
@@ -138,18 +141,24 @@ export function envBatchBindings(discrete: boolean) {
 
 /**
  * The reset and step kernels of the typed-array VecEnv, appended to `composedCode` (composeEnv(def).code).
- * `discrete` selects the actions layout.
+ * `actions` selects the actions layout: [numEnvs][heads] indices, or [numEnvs][ENV_ACTION_SIZE] floats.
  */
-export function envBatchWgsl(composedCode: string, discrete: boolean): string {
-  const loadAction = discrete
-    ? 'let action: EnvAction = engine_actions[n];'
-    : `var action: EnvAction;
+export function envBatchWgsl(composedCode: string, actions: ActionLayout): string {
+  const loadAction =
+    actions.kind === 'box'
+      ? `var action: EnvAction;
   for (var k = 0u; k < ENV_ACTION_SIZE; k += 1u) {
     action[k] = engine_actions[n * ENV_ACTION_SIZE + k];
+  }`
+      : actions.kind === 'index'
+        ? 'let action: EnvAction = engine_actions[n];'
+        : `var action: EnvAction;
+  for (var k = 0u; k < ${actions.heads}u; k += 1u) {
+    action[k] = engine_actions[n * ${actions.heads}u + k];
   }`;
   return /* wgsl */ `${composedCode}
 ${linearIndexWgsl}
-${envBatchBindings(discrete).wgsl}${envStorageWgsl}
+${envBatchBindings(actions).wgsl}${envStorageWgsl}
 fn engine_write_obs(section: u32, n: u32, obs: ptr<function, EnvObs>) {
   let base = section * engine_params.num_envs * ENV_OBS_SIZE + n * ENV_OBS_SIZE;
   for (var k = 0u; k < ENV_OBS_SIZE; k += 1u) {

@@ -7,10 +7,11 @@
  * synchronous, allocation-free path the trainer uses.
  *
  * Shapes: obs and finalObs numEnvs x observationSize row-major; reward, terminated, truncated numEnvs;
- * actions numEnvs (discrete, Int32Array) or numEnvs x action.size row-major (box, Float32Array).
+ * actions numEnvs (discrete, Int32Array), numEnvs x heads (multi-discrete, Int32Array) or numEnvs x action.size
+ * row-major (box, Float32Array); action masks numEnvs x Σ nvec (actionMask).
  */
 import { EnvInputError, describeValue } from './errors.js';
-import { requireSeed, requirePositiveInteger, validateActions, validateState } from './validate.js';
+import { requireSeed, requirePositiveInteger, validateActionMask, validateActions, validateState } from './validate.js';
 import type { EnvSpec, StepResult, VecEnv } from './spec.js';
 
 /** Arrays a batch's step writes into (all provided by the engine, zeroed where noted). */
@@ -37,6 +38,12 @@ export interface JsEnvBatch {
    * has ended: it resets it (reset with a mask) in the same engine step.
    */
   step(actions: Int32Array | Float32Array, out: JsEnvStepOutput): void;
+  /**
+   * Required when the definition has actionMask: the action mask of every environment's current observation into
+   * `out` (numEnvs x Σ nvec row-major, zeroed before the call): 1 where the action is allowed; every head of every
+   * environment needs at least one.
+   */
+  actionMask?(out: Float32Array): void;
   /** Optional: the state of every environment, numEnvs x stateSize row-major (needs stateSize in the definition). */
   getState?(): Float32Array;
   /** Optional: overwrite the state of every environment (numEnvs x stateSize row-major). */
@@ -97,11 +104,14 @@ export class JsVecEnv implements VecEnv {
     const where = `createEnv('${definition.id}')`;
     this.numEnvs = requirePositiveInteger(where, 'numEnvs', options.numEnvs);
     this.seed = requireSeed(where, options.seed ?? 0);
-    const { id, observationSize, action, maxEpisodeSteps, rewardThreshold } = definition;
-    this.spec = { id, observationSize, action, maxEpisodeSteps, rewardThreshold };
+    const { id, observationSize, action, maxEpisodeSteps, rewardThreshold, actionMask } = definition;
+    this.spec = { id, observationSize, action, maxEpisodeSteps, rewardThreshold, ...(actionMask ? { actionMask } : {}) };
     this.batch = definition.create({ numEnvs: this.numEnvs, seed: this.seed, spec: this.spec });
     if (typeof this.batch !== 'object' || this.batch === null || typeof this.batch.reset !== 'function' || typeof this.batch.step !== 'function') {
       throw new EnvInputError(where, 'create() result', describeValue(this.batch), 'an object with reset(obs, mask?) and step(actions, out) methods');
+    }
+    if (this.spec.actionMask && typeof this.batch.actionMask !== 'function') {
+      throw new EnvInputError(where, 'create() result', 'a batch without actionMask()', "an actionMask(out) method (the definition says actionMask: true)");
     }
     this.episodeSteps = new Uint32Array(this.numEnvs);
     this.ended = new Uint8Array(this.numEnvs);
@@ -180,6 +190,18 @@ export class JsVecEnv implements VecEnv {
     }
     out.obs.set(out.finalObs);
     if (anyEnded) this.batch.reset(out.obs, ended);
+  }
+
+  /**
+   * The action masks of the current observations into `out` (numEnvs x Σ nvec, row-major), from the batch's
+   * actionMask; throws, naming the environment and head, on a value other than 0/1 or a head with nothing allowed.
+   */
+  actionMaskInto(out: Float32Array): void {
+    this.checkAlive('actionMask');
+    if (!this.spec.actionMask) throw new Error(`${this.where('actionMask')}: the environment '${this.spec.id}' gives no action masks (its definition has no actionMask: true)`);
+    out.fill(0);
+    this.batch.actionMask!(out);
+    validateActionMask(this.where('actionMask'), this.spec.action, this.numEnvs, out);
   }
 
   /** Overwrites every environment's state (numEnvs x stateSize, row-major) and restarts its step count. */

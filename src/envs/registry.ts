@@ -56,7 +56,7 @@ function validateStateFields(where: string, def: Record<string, unknown>, requir
 }
 
 /** The keys of a definition, shared by both kinds; each kind adds its code (wgsl or create). */
-const SPEC_KEYS = ['id', 'observationSize', 'observationShape', 'action', 'maxEpisodeSteps', 'rewardThreshold', 'stateSize', 'stateNames'] as const;
+const SPEC_KEYS = ['id', 'observationSize', 'observationShape', 'action', 'actionMask', 'maxEpisodeSteps', 'rewardThreshold', 'stateSize', 'stateNames'] as const;
 const GPU_KEYS = [...SPEC_KEYS, 'wgsl'];
 const JS_KEYS = [...SPEC_KEYS, 'create'];
 
@@ -107,7 +107,7 @@ function validateGpuDefinition(where: string, value: unknown): GpuEnvDefinition 
     throw new EnvInputError(where, 'wgsl', describeValue(wgsl), 'the WGSL source of env_reset, env_step and env_observe (src/envs/compose.ts)');
   }
   const code = wgsl.replace(/\/\/[^\n]*/g, '');
-  for (const name of REQUIRED_FUNCTIONS) {
+  for (const name of [...REQUIRED_FUNCTIONS, ...(spec.actionMask ? ['env_action_mask'] : [])]) {
     if (!new RegExp(`\\bfn\\s+${name}\\s*\\(`).test(code)) {
       throw new EnvInputError(where, 'wgsl', `code without fn ${name}`, `a definition of fn ${name} (see src/envs/compose.ts for its signature)`);
     }

@@ -18,7 +18,21 @@ export interface BoxSpace {
   high: number[];
 }
 
-export type ActionSpace = DiscreteSpace | BoxSpace;
+/** Several independent choices at once (a move and a button): action i is an integer in 0..nvec[i]-1. */
+export interface MultiDiscreteSpace {
+  type: 'multiDiscrete';
+  nvec: number[];
+}
+
+export type ActionSpace = DiscreteSpace | MultiDiscreteSpace | BoxSpace;
+
+/**
+ * The categorical heads of a space, [n] for discrete and nvec for multi-discrete (undefined for box): the policy
+ * has one softmax over each head's slice of the logits, and log π and H are sums over the heads.
+ */
+export function categoricalHeads(action: ActionSpace): number[] | undefined {
+  return action.type === 'discrete' ? [action.n] : action.type === 'multiDiscrete' ? action.nvec : undefined;
+}
 
 export interface EnvSpec {
   /** Gymnasium id, e.g. 'CartPole-v1'. */
@@ -34,6 +48,11 @@ export interface EnvSpec {
   maxEpisodeSteps: number;
   /** Mean episode return at which the task counts as solved; null where Gymnasium defines none. */
   rewardThreshold: number | null;
+  /**
+   * Discrete and multi-discrete spaces: the environment gives an action mask with each observation (1 allowed,
+   * 0 not; one entry per logit, the heads' slices in order), from `env_action_mask` (GPU) or `actionMask` (JS).
+   */
+  actionMask?: boolean;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { EnvInputError, describeValue } from './errors.js';
 import { MAX_EPISODE_STEPS_LIMIT } from './gpuEnv.wgsl.js';
-import type { ActionSpace, EnvSpec } from './spec.js';
+import { categoricalHeads, type ActionSpace, type EnvSpec } from './spec.js';
 
 export function isPositiveInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0;
@@ -43,11 +43,17 @@ function requireFiniteArray(where: string, field: string, value: unknown, length
 
 export function validateActionSpace(where: string, value: unknown): ActionSpace {
   if (typeof value !== 'object' || value === null) {
-    throw new EnvInputError(where, 'action', describeValue(value), "{ type: 'discrete', n } or { type: 'box', size, low, high }");
+    throw new EnvInputError(where, 'action', describeValue(value), "{ type: 'discrete', n }, { type: 'multiDiscrete', nvec } or { type: 'box', size, low, high }");
   }
   const action = value as Record<string, unknown>;
   if (action.type === 'discrete') {
     return { type: 'discrete', n: requirePositiveInteger(where, 'action.n', action.n) };
+  }
+  if (action.type === 'multiDiscrete') {
+    const expected = 'a non-empty array of positive integers (the choices of each head)';
+    if (!Array.isArray(action.nvec) || action.nvec.length === 0) throw new EnvInputError(where, 'action.nvec', describeValue(action.nvec), expected);
+    const nvec = action.nvec.map((n, i) => requirePositiveInteger(where, `action.nvec[${i}]`, n));
+    return { type: 'multiDiscrete', nvec };
   }
   if (action.type === 'box') {
     const size = requirePositiveInteger(where, 'action.size', action.size);
@@ -60,7 +66,7 @@ export function validateActionSpace(where: string, value: unknown): ActionSpace 
     });
     return { type: 'box', size, low, high };
   }
-  throw new EnvInputError(where, 'action.type', describeValue(action.type), "'discrete' or 'box'");
+  throw new EnvInputError(where, 'action.type', describeValue(action.type), "'discrete', 'multiDiscrete' or 'box'");
 }
 
 /** The fields every environment definition shares (id, spaces, limit, threshold), validated and normalised. */
@@ -80,6 +86,12 @@ export function validateSpecFields(where: string, value: unknown): EnvSpec {
   if (threshold !== undefined && threshold !== null && (typeof threshold !== 'number' || !Number.isFinite(threshold))) {
     throw new EnvInputError(where, 'rewardThreshold', describeValue(threshold), 'a finite number, or null/absent for none');
   }
+  if (def.actionMask !== undefined && typeof def.actionMask !== 'boolean') {
+    throw new EnvInputError(where, 'actionMask', describeValue(def.actionMask), 'true (the environment gives an action mask) or false/absent');
+  }
+  if (def.actionMask === true && action.type === 'box') {
+    throw new EnvInputError(where, 'actionMask', 'true', "false/absent for a box action space (masks are for 'discrete' and 'multiDiscrete' actions)");
+  }
   return {
     id: def.id,
     observationSize,
@@ -87,6 +99,7 @@ export function validateSpecFields(where: string, value: unknown): EnvSpec {
     action,
     maxEpisodeSteps,
     rewardThreshold: (threshold as number | null | undefined) ?? null,
+    ...(def.actionMask === true ? { actionMask: true } : {}),
   };
 }
 
@@ -106,9 +119,12 @@ export function validateObservationShape(where: string, value: unknown, observat
 
 /** Expected constructor and meaning of the actions array of a space, for messages. */
 export function actionsExpectation(action: ActionSpace, numEnvs: number): string {
-  return action.type === 'discrete'
-    ? `an Int32Array of ${numEnvs} action indices in [0, ${action.n - 1}] (one per environment)`
-    : `a Float32Array of ${numEnvs * action.size} finite numbers (${numEnvs} environments x ${action.size}, row-major)`;
+  if (action.type === 'discrete') return `an Int32Array of ${numEnvs} action indices in [0, ${action.n - 1}] (one per environment)`;
+  if (action.type === 'multiDiscrete') {
+    const K = action.nvec.length;
+    return `an Int32Array of ${numEnvs * K} action indices (${numEnvs} environments x ${K} heads, row-major; head i in [0, nvec[i] - 1], nvec [${action.nvec.join(', ')}])`;
+  }
+  return `a Float32Array of ${numEnvs * action.size} finite numbers (${numEnvs} environments x ${action.size}, row-major)`;
 }
 
 /** Checks an actions array against the space and batch size; never clips. */
@@ -121,6 +137,19 @@ export function validateActions(where: string, action: ActionSpace, numEnvs: num
       const a = actions[i]!;
       if (a < 0 || a >= action.n) {
         throw new EnvInputError(where, `actions[${i}]`, String(a), `an action index in [0, ${action.n - 1}]`);
+      }
+    }
+    return actions;
+  }
+  if (action.type === 'multiDiscrete') {
+    const K = action.nvec.length;
+    if (!(actions instanceof Int32Array)) throw new EnvInputError(where, 'actions', describeValue(actions), expected);
+    if (actions.length !== numEnvs * K) throw new EnvInputError(where, 'actions.length', String(actions.length), expected);
+    for (let i = 0; i < actions.length; i++) {
+      const a = actions[i]!;
+      const n = action.nvec[i % K]!;
+      if (a < 0 || a >= n) {
+        throw new EnvInputError(where, `actions[${i}] (environment ${Math.floor(i / K)}, head ${i % K})`, String(a), `an action index in [0, ${n - 1}]`);
       }
     }
     return actions;
@@ -155,4 +184,34 @@ export function validateState(where: string, state: unknown, numEnvs: number, st
     }
   }
   return state;
+}
+
+/**
+ * Checks action masks: numEnvs rows of Σ nvec entries (the heads' slices in order), each 0 (not allowed) or 1
+ * (allowed), with at least one allowed choice in every head of every row. `rowName` names a row in messages.
+ */
+export function validateActionMask(where: string, action: ActionSpace, rows: number, mask: unknown, rowName = 'environment'): Float32Array {
+  const heads = categoricalHeads(action);
+  if (!heads) throw new EnvInputError(where, 'mask', describeValue(mask), "no mask: masks are for 'discrete' and 'multiDiscrete' action spaces");
+  const width = heads.reduce((a, b) => a + b, 0);
+  const expected = `a Float32Array or Uint8Array of ${rows * width} values in {0, 1} (${rows} ${rowName}s x ${width} choices${heads.length > 1 ? ` of heads [${heads.join(', ')}]` : ''}, row-major; 1 = allowed)`;
+  if (!(mask instanceof Float32Array || mask instanceof Uint8Array)) throw new EnvInputError(where, 'mask', describeValue(mask), expected);
+  if (mask.length !== rows * width) throw new EnvInputError(where, 'mask.length', String(mask.length), expected);
+  const values = mask instanceof Float32Array ? mask : Float32Array.from(mask);
+  for (let r = 0; r < rows; r++) {
+    let start = r * width;
+    for (let h = 0; h < heads.length; h++) {
+      let allowed = 0;
+      for (let j = start; j < start + heads[h]!; j++) {
+        const v = values[j]!;
+        if (v !== 0 && v !== 1) throw new EnvInputError(where, `mask[${j}] (${rowName} ${r}${heads.length > 1 ? `, head ${h}` : ''}, choice ${j - start})`, String(v), '0 (not allowed) or 1 (allowed)');
+        allowed += v;
+      }
+      if (allowed === 0) {
+        throw new EnvInputError(where, `mask of ${rowName} ${r}${heads.length > 1 ? `, head ${h}` : ''}`, 'all 0 (no allowed action)', 'at least one allowed action (a 1)');
+      }
+      start += heads[h]!;
+    }
+  }
+  return values;
 }

@@ -75,6 +75,7 @@ export class BatchKl {
       actor: agent.inline('actor'),
       logstdOffset: agent.logstd?.offset ?? 0,
       maxPartials,
+      masked: layout.shape.masked ?? false,
     });
     const finishCode = klFinishWgsl(maxPartials, options.adaptBeta ?? false);
     const [partial, finish] = await Promise.all([

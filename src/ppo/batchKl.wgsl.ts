@@ -27,7 +27,7 @@ import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from '../../shaders/mlp.j
 import { hyperBinding } from './hyper.js';
 import { reduceOpWgsl, REDUCE_WORKGROUP, workgroupReduceWgsl } from '../../shaders/reductions.js';
 import { rolloutStoreBinding } from './storage.wgsl.js';
-import type { ActionSpace } from '../envs/spec.js';
+import { categoricalHeads, type ActionSpace, type BoxSpace } from '../envs/spec.js';
 import { bindingTable, readOnlyStorage, storage } from '../gpu/bindings.js';
 
 export const KL_WORKGROUP = 64;
@@ -54,6 +54,8 @@ export interface KlPartialSpec {
   actor: InlineLayer[];
   logstdOffset: number;
   maxPartials: number;
+  /** The rollout holds action masks. */
+  masked: boolean;
 }
 
 export const klPartialBindings = bindingTable({
@@ -76,8 +78,9 @@ export const klFinishBindings = bindingTable({
 });
 
 export function klPartialWgsl(spec: KlPartialSpec): string {
-  const discrete = spec.action.type === 'discrete';
-  const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
+  const heads = categoricalHeads(spec.action);
+  const discrete = heads !== undefined;
+  const A = heads ? heads.reduce((a, b) => a + b, 0) : (spec.action as BoxSpace).size;
   const O = spec.obsSize;
   const WG = KL_WORKGROUP;
   return wgsl/* wgsl */ `
@@ -85,7 +88,7 @@ ${activationLibraryWgsl}
 ${mlpInlineWgsl('actor', spec.actor)}
 ${mlpRunWgsl('actor', spec.actor)}
 #if ${discrete}
-${categoricalWgsl(A)}
+${categoricalWgsl(heads ?? [])}
 ${categoricalKlWgsl(A)}
 #else
 ${gaussianWgsl(A)}
@@ -104,6 +107,12 @@ fn sample_kl_entropy(s: u32) -> vec2f {
   var old_head: array<f32, ${A}>;
   for (var j = 0u; j < ${A}u; j++) { old_head[j] = rollout[store.old_dist + j * store.m + s]; }
 #if ${discrete}
+#if ${spec.masked}
+  // π_old's stored logits are already masked; π_θ's get the same mask.
+  var mask: array<f32, ${A}>;
+  for (var j = 0u; j < ${A}u; j++) { mask[j] = rollout[store.masks + j * store.m + s]; }
+  categorical_apply_mask(&head, &mask);
+#endif
   var logp: array<f32, ${A}>;
   var old_logp: array<f32, ${A}>;
   categorical_log_softmax(&head, &logp);

@@ -47,7 +47,8 @@ export class IterationStats {
       : statsBindings.bindGroup(gpu.device, 'IterationStats.group', layout, shared);
   }
 
-  static async create(gpu: Gpu, options: { paramCount: number }, buffers: IterationStatsBuffers): Promise<IterationStats> {
+  /** `maskHeads`: the categorical heads of an environment with action masks (its stored masks are checked). */
+  static async create(gpu: Gpu, options: { paramCount: number; maskHeads?: readonly number[] }, buffers: IterationStatsBuffers): Promise<IterationStats> {
     const policy = buffers.trpoState ? 'trpo' : 'records';
     const code = iterationStatsWgsl({
       recordWords: RECORD_WORDS,
@@ -55,6 +56,7 @@ export class IterationStats {
       stat: Stat,
       paramCount: options.paramCount,
       policy,
+      ...(options.maskHeads ? { maskHeads: options.maskHeads } : {}),
     });
     const pipeline = await gpu.pipelines.pipeline({
       label: 'IterationStats.reduce',

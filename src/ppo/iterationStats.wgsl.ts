@@ -15,7 +15,9 @@
  *   TRPO:       its update records only the critic's regression, so the policy loss is -L(θ) at the accepted
  *               step (-(L(θ_old) + improvement), or -L(θ_old) when the line search rejected every candidate,
  *               from the step's state) and the entropy is the new policy's over the batch (the batch-KL pass's)
- *   health:     non-finite gradient (Adam's sticky flag), non-finite parameters, non-finite losses
+ *   health:     non-finite gradient (Adam's sticky flag), non-finite parameters, non-finite losses, and (action
+ *               masks) the first sample whose stored mask allows nothing in a head: emptyMaskEnv = its env + 1
+ *               (0: none), emptyMaskStep = its step
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { ControlBlock, nonFiniteWgsl } from '../nn/adam.wgsl.js';
@@ -23,6 +25,7 @@ import { hyperBinding } from './hyper.js';
 import { rolloutStoreBinding } from './storage.wgsl.js';
 import { bindingTable, readOnlyStorage, storage } from '../gpu/bindings.js';
 import { trpoStateReadBinding } from '../trpo/state.js';
+import { categoricalWgsl } from '../../shaders/distributions.js';
 
 export const STATS_WORKGROUP = 64;
 export const RING = 20;
@@ -57,6 +60,8 @@ export const STAT_FIELDS = [
   'returnMean',
   'recentLengthMean',
   'returnVariance',
+  'emptyMaskEnv',
+  'emptyMaskStep',
 ] as const;
 export type StatField = (typeof STAT_FIELDS)[number];
 export const STATS_WORDS = Math.ceil(STAT_FIELDS.length / 4) * 4;
@@ -70,6 +75,8 @@ export interface StatsKernelSpec {
   paramCount: number;
   /** Where the policy loss and the entropy come from: the update's minibatch records, or TRPO's step. */
   policy: 'records' | 'trpo';
+  /** The categorical heads whose stored masks are checked (environments with actionMask), else undefined. */
+  maskHeads?: readonly number[];
 }
 
 const statsEntries = {
@@ -96,17 +103,23 @@ export const statsTrpoBindings = bindingTable({ ...statsEntries, trpo_state: trp
 
 export function iterationStatsWgsl(spec: StatsKernelSpec): string {
   const WG = STATS_WORKGROUP;
+  const masked = spec.maskHeads !== undefined;
+  const A = (spec.maskHeads ?? []).reduce((a, b) => a + b, 0);
   const field = (name: StatField) => STAT_FIELDS.indexOf(name);
   const rec = (index: number) => `records[r * ${spec.recordWords}u + ${index}u]`;
   return wgsl/* wgsl */ `
 ${nonFiniteWgsl}
 ${(spec.policy === 'trpo' ? statsTrpoBindings : statsBindings).wgsl}
+#if ${masked}
+${masked ? categoricalWgsl(spec.maskHeads!) : ''}
+#endif
 // One partial per lane, combined by lane 0 after a single barrier: barriers and loops around them are what
 // CPU adapters pay most for (each barrier splits the compiled kernel), and these sums are tiny.
 var<workgroup> lane_episodes: array<vec4f, ${WG}>;
 var<workgroup> lane_range: array<vec2f, ${WG}>;
 var<workgroup> lane_moments: array<vec4f, ${WG}>;
 var<workgroup> lane_extra: array<vec4f, ${WG}>;
+var<workgroup> lane_empty: array<u32, ${WG}>;
 
 @compute @workgroup_size(${WG})
 fn stats_main(@builtin(local_invocation_index) lane: u32) {
@@ -118,6 +131,7 @@ fn stats_main(@builtin(local_invocation_index) lane: u32) {
   let shift_residual = rollout[store.returns] - rollout[store.values];
   var moments = vec4f(0.0);
   var extra = vec4f(0.0);
+  var first_empty = 0xffffffffu;
   for (var s = lane; s < store.m; s += ${WG}u) {
     let episode_length = rollout[store.episode_lengths + s];
     if (episode_length > 0.0) {
@@ -130,6 +144,11 @@ fn stats_main(@builtin(local_invocation_index) lane: u32) {
     let residual = rollout[store.returns + s] - value - shift_residual;
     moments += vec4f(ret, ret * ret, residual, residual * residual);
     extra += vec4f(value, 0.0, 0.0, 0.0);
+#if ${masked}
+    var mask: array<f32, ${A}>;
+    for (var j = 0u; j < ${A}u; j++) { mask[j] = rollout[store.masks + j * store.m + s]; }
+    if (!categorical_mask_valid(&mask) && first_empty == 0xffffffffu) { first_empty = s; }
+#endif
   }
   // Parameter health.
   for (var p = lane; p < ${spec.paramCount}u; p += ${WG}u) { extra.y += params[p] * params[p]; }
@@ -137,13 +156,16 @@ fn stats_main(@builtin(local_invocation_index) lane: u32) {
   lane_range[lane] = return_range;
   lane_moments[lane] = moments;
   lane_extra[lane] = extra;
+  lane_empty[lane] = first_empty;
   workgroupBarrier();
   if (lane != 0u) { return; }
   var episode_sums = vec4f(0.0);
   var episode_range = vec2f(3.4e38, -3.4e38);
   var sums = vec4f(0.0);
   var extras = vec4f(0.0);
+  var empty_sample = 0xffffffffu;
   for (var l = 0u; l < ${WG}u; l++) {
+    empty_sample = min(empty_sample, lane_empty[l]);
     episode_sums += lane_episodes[l];
     episode_range = vec2f(min(episode_range.x, lane_range[l].x), max(episode_range.y, lane_range[l].y));
     sums += lane_moments[l];
@@ -245,6 +267,9 @@ fn stats_main(@builtin(local_invocation_index) lane: u32) {
   stats[${field('nonfiniteLoss')}u] = select(0.0, 1.0, is_non_finite(policy_loss) || (has && is_non_finite(${rec(spec.stat.valueLoss)})) || is_non_finite(entropy));
   stats[${field('valueMean')}u] = extras.x / count_m;
   stats[${field('returnMean')}u] = sums.x / count_m + shift_return;
+  let empty = empty_sample != 0xffffffffu;
+  stats[${field('emptyMaskEnv')}u] = select(0.0, f32(empty_sample % store.num_envs + 1u), empty);
+  stats[${field('emptyMaskStep')}u] = select(0.0, f32(empty_sample / store.num_envs), empty);
 }
 `;
 }

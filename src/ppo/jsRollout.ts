@@ -29,8 +29,10 @@ export class JsRollout {
   /** Running return and length of each environment's current episode. */
   readonly runningReturn: Float32Array;
   readonly runningLength: Float32Array;
-  /** [obs_t | finalObs_{t-1} | bootstrap flags | reward_{t-1} | terminated_{t-1}] as uploaded each step. */
+  /** [obs_t | finalObs_{t-1} | bootstrap flags | reward_{t-1} | terminated_{t-1} | masks_t] as uploaded each step. */
   private readonly hostUpload: Float32Array;
+  /** Entries of one environment's action mask (0 without masks). */
+  private readonly maskWidth: number;
   private readonly result: StepResult;
   private started = false;
   /** Submits of the last iteration (T + 1) and readbacks (T). */
@@ -49,7 +51,8 @@ export class JsRollout {
     const o = env.spec.observationSize;
     const width = actionWidth(env.spec.action);
     const M = layout.samples;
-    this.hostUpload = new Float32Array(2 * n * o + 3 * n);
+    this.maskWidth = layout.shape.masked ? layout.shape.policyOutputs : 0;
+    this.hostUpload = new Float32Array(2 * n * o + 3 * n + n * this.maskWidth);
     this.upload = gpu.buffer({ label: 'JsRollout.upload', size: this.hostUpload.byteLength });
     this.actionsOut = gpu.buffer({ label: 'JsRollout.actions', size: n * width * 4 });
     this.staging = gpu.buffer({ label: 'JsRollout.actionsReadback', size: n * width * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
@@ -102,18 +105,19 @@ export class JsRollout {
     const { numEnvs: n, numSteps: T } = this.layout.shape;
     const o = this.env.spec.observationSize;
     const width = actionWidth(this.env.spec.action);
-    const discrete = this.env.spec.action.type === 'discrete';
-    const actions = discrete ? new Int32Array(n) : new Float32Array(n * width);
+    const actions = this.env.spec.action.type === 'box' ? new Float32Array(n * width) : new Int32Array(n * width);
+    const masks = this.hostUpload.subarray(2 * n * o + 3 * n);
     if (!this.started) {
       this.env.resetInto(this.result.obs);
       this.started = true;
     }
     const flags = this.hostUpload.subarray(2 * n * o, 2 * n * o + n);
     const rewards = this.hostUpload.subarray(2 * n * o + n, 2 * n * o + 2 * n);
-    const terminated = this.hostUpload.subarray(2 * n * o + 2 * n);
+    const terminated = this.hostUpload.subarray(2 * n * o + 2 * n, 2 * n * o + 3 * n);
     flags.fill(0);
     for (let t = 0; t <= T; t++) {
       this.hostUpload.set(this.result.obs, 0);
+      if (this.maskWidth > 0 && t < T) this.env.actionMaskInto(masks);
       this.gpu.write(this.upload, 0, this.hostUpload);
       PolicyStepRun.writeTo(this.gpu, this.uniform, { t, step_base: stepBase >>> 0, seed: seed >>> 0 });
       const recorder = new Recorder(this.gpu, `JsRollout.step${t}`);

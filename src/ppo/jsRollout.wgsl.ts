@@ -4,14 +4,16 @@
  * game's own step in JavaScript -> one upload of the next observations. Per environment n at step t:
  *
  *   t > 0, where step t-1 was truncated and not terminated:  finalValues[t-1] = V(finalObs_{t-1})
- *   t < T:  store obs_t; actor -> sample a_t (same generator as the fused rollout: seed, action, n, step);
- *           store a_t, log pi(a_t|obs_t), V(obs_t) (and pi's head for PPO-Penalty); a_t to the action buffer
+ *   t < T:  store obs_t; actor -> (masked logits, with the mask the game gave) -> sample a_t (same generator as
+ *           the fused rollout: seed, action, n, step); store a_t, log pi(a_t|obs_t), V(obs_t), pi's head (and the
+ *           mask); a_t to the action buffer
  *   t = T:  values[T] = V(obs_T), the bootstrap value of GAE
  *
  * The rewards, dones and episode records of the rollout are written by the CPU once per iteration.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { actorCriticWgsl, type CollectorSpec } from '../agent/agent.wgsl.js';
+import { policyOutputs } from '../agent/agent.js';
 import { rngWgsl, RngStream } from '../../shaders/rng.js';
 import { rolloutStoreBinding } from './storage.wgsl.js';
 import { normLanesBindings, normLanesWgsl } from '../agent/normalizer.wgsl.js';
@@ -32,7 +34,7 @@ export const policyStepBindings = bindingTable({
   params: readOnlyStorage('array<f32>'),
   /**
    * obs_t [N][O], then finalObs_{t-1} [N][O], then bootstrap flags [N] (1 where step t-1 truncated without
-   * terminating), then reward_{t-1} [N], then terminated_{t-1} [N].
+   * terminating), then reward_{t-1} [N], then terminated_{t-1} [N], then (masked) the action masks of obs_t [N][A].
    */
   upload: readOnlyStorage('array<f32>'),
   rollout: storage('array<f32>'),
@@ -44,8 +46,8 @@ export const policyStepBindings = bindingTable({
 });
 
 export function policyStepWgsl(spec: PolicyStepKernelSpec): string {
-  const discrete = spec.action.type === 'discrete';
-  const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
+  const box = spec.action.type === 'box';
+  const A = policyOutputs(spec.action);
   const O = spec.obsSize;
   const normalizes = spec.normObs || spec.normReward;
   return wgsl/* wgsl */ `
@@ -91,6 +93,14 @@ fn policy_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   for (var f = 0u; f < ${O}u; f++) { rollout[store.obs + f * store.m + s] = obs[f]; }
   var head: array<f32, ${A}>;
   actor_run(&obs, &head);
+#if ${spec.masked}
+  var mask: array<f32, ${A}>;
+  for (var j = 0u; j < ${A}u; j++) {
+    mask[j] = upload[2u * N * ${O}u + 3u * N + n * ${A}u + j];
+    rollout[store.masks + j * store.m + s] = mask[j];
+  }
+  categorical_apply_mask(&head, &mask);
+#endif
   rollout[store.values + s] = value_of(&obs);
 #if ${spec.keepOldDist}
   for (var d = 0u; d < ${A}u; d++) { rollout[store.old_dist + d * store.m + s] = head[d]; }
@@ -103,7 +113,7 @@ fn policy_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
     rollout[store.actions + d * store.m + s] = sample[d];
     actions_out[n * ACTION_WIDTH + d] = action[d];
   }
-#if ${!discrete && spec.keepOldDist}
+#if ${box && spec.keepOldDist}
   if (n == 0u) {
     var logstd = policy_logstd();
     for (var d = 0u; d < ${A}u; d++) { rollout[store.old_dist + ${A}u * store.m + d] = logstd[d]; }

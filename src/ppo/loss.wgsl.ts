@@ -14,16 +14,18 @@
  *   L      = L_pg - ent_coef H + vf_coef L_v
  *   critic:  L = vf_coef L_v alone (TRPO's critic regression: no actor forward or backward, policy rows 0)
  *
- * with the distribution derivatives of shaders/distributions.ts. Per-sample statistics (pg loss, value loss,
- * entropy, both approx-KL estimators, clipped indicator, exact KL) go to the stat rows, also divided by MB.
+ * with the distribution derivatives of shaders/distributions.ts: for several categorical heads log π and H are sums
+ * over the heads and dH/dz_j uses H_h of j's head; masked logits (the stored mask) are MASKED_LOGIT, where p, the
+ * loss and its gradient are 0. Per-sample statistics (pg loss, value loss, entropy, both approx-KL estimators,
+ * clipped indicator, exact KL) go to the stat rows, also divided by MB.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { activationLibraryWgsl } from '../../shaders/activations.js';
-import { categoricalWgsl, gaussianWgsl } from '../../shaders/distributions.js';
+import { categoricalWgsl, gaussianWgsl, headStarts } from '../../shaders/distributions.js';
 import { mlpInlineWgsl, mlpTiledWgsl, type InlineLayer } from '../../shaders/mlp.js';
 import { ControlBlock } from '../nn/adam.wgsl.js';
 import { hyperBinding, slotBinding } from './hyper.js';
-import type { ActionSpace } from '../envs/spec.js';
+import { categoricalHeads, type ActionSpace, type BoxSpace } from '../envs/spec.js';
 import { rolloutStoreBinding } from './storage.wgsl.js';
 import { bindingTable, readOnlyStorage, storage } from '../gpu/bindings.js';
 
@@ -51,6 +53,8 @@ export interface LossKernelSpec {
   algo: 'clip' | 'penalty' | 'critic';
   /** Samples per invocation (lossSamplesFor). */
   samples: number;
+  /** The rollout holds action masks (applied to the logits before the loss). */
+  masked: boolean;
   rows: {
     x: number;
     actorActivations: number[];
@@ -135,8 +139,10 @@ export const lossBindings = bindingTable({
 });
 
 export function ppoLossWgsl(spec: LossKernelSpec): string {
-  const discrete = spec.action.type === 'discrete';
-  const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
+  const heads = categoricalHeads(spec.action) ?? [];
+  const discrete = heads.length > 0;
+  const starts = headStarts(heads);
+  const A = discrete ? heads.reduce((a, b) => a + b, 0) : (spec.action as BoxSpace).size;
   const O = spec.obsSize;
   const L = spec.actor.length;
   const Lc = spec.critic.length;
@@ -154,7 +160,7 @@ ${mlpTiledWgsl('critic', spec.critic, S, LOSS_TILE)}
 ${mlpInlineWgsl('actor', spec.actor)}
 ${mlpTiledWgsl('actor', spec.actor, S, LOSS_TILE)}
 #if ${discrete}
-${categoricalWgsl(A)}
+${categoricalWgsl(heads)}
 #else
 ${gaussianWgsl(A)}
 #endif
@@ -191,11 +197,18 @@ fn sample_loss(i: u32, s: u32, head: ptr<function, array<f32, ${A}>>, value: f32
     advantage = (advantage - mb_adv[2u * slot.minibatch]) / (mb_adv[2u * slot.minibatch + 1u] + 1e-8);
   }
 #if ${discrete}
+#if ${spec.masked}
+  var mask: array<f32, ${A}>;
+  for (var j = 0u; j < ${A}u; j++) { mask[j] = rollout[store.masks + j * store.m + s]; }
+  categorical_apply_mask(head, &mask);
+#endif
   var logp: array<f32, ${A}>;
   categorical_log_softmax(head, &logp);
-  let action = u32(rollout[store.actions + s]);
-  let new_logprob = logp[action];
-  let entropy = categorical_entropy(&logp);
+  // Per head h: its action (as an index into the concatenated logits) and its entropy H_h.
+${heads.map((_, h) => `  let action_${h} = ${starts[h]}u + u32(rollout[store.actions + ${h}u * store.m + s]);
+  let entropy_${h} = categorical_head_entropy_${h}(&logp);`).join('\n')}
+  let new_logprob = ${heads.map((_, h) => `logp[action_${h}]`).join(' + ')};
+  let entropy = ${heads.map((_, h) => `entropy_${h}`).join(' + ')};
 #else
   var logstd: array<f32, ${A}>;
   var sample: array<f32, ${A}>;
@@ -222,12 +235,12 @@ fn sample_loss(i: u32, s: u32, head: ptr<function, array<f32, ${A}>>, value: f32
 #endif
 
 #if ${discrete}
-  for (var j = 0u; j < ${A}u; j++) {
+${heads.map((n, h) => `  for (var j = ${starts[h]}u; j < ${starts[h]! + n}u; j++) {
     let p = exp(logp[j]);
-    let dlogp = select(0.0, 1.0, j == action) - p;
-    // -ent_coef dH/dz_j = ent_coef p_j (log p_j + H)
-    (*d_head)[j] = inv_mb * (grad_logprob * dlogp + hyper.ent_coef * p * (logp[j] + entropy));
-  }
+    let dlogp = select(0.0, 1.0, j == action_${h}) - p;
+    // -ent_coef dH/dz_j = ent_coef p_j (log p_j + H_h) for j in head h (0 for a masked j: p_j = 0)
+    (*d_head)[j] = inv_mb * (grad_logprob * dlogp + hyper.ent_coef * p * (logp[j] + entropy_${h}));
+  }`).join('\n')}
 #if ${penalty}
   var old_logits: array<f32, ${A}>;
   var old_logp: array<f32, ${A}>;

@@ -26,7 +26,8 @@ import { Recorder } from '../gpu/recorder.js';
 import { GpuVecEnv } from '../envs/gpuEnv.js';
 import type { JsVecEnv } from '../envs/jsEnv.js';
 import { STATS_WORDS } from './iterationStats.wgsl.js';
-import type { EnvSpec } from '../envs/spec.js';
+import { categoricalHeads, type EnvSpec } from '../envs/spec.js';
+import { emptyMaskError } from '../envs/errors.js';
 import { actionWidth, AgentLayout } from '../agent/agent.js';
 import { NormalizerMerge } from '../agent/normalizer.js';
 import type { TrainerConfig } from '../config.js';
@@ -121,6 +122,7 @@ export class Ppo {
       policyOutputs: this.agent.policyOutputs,
       // Every algorithm reports KL[π_old ‖ π_θ] over the batch after its update (BatchKl).
       keepOldDist: true,
+      masked: def.actionMask === true,
     });
     this.batchSize = config.num_envs * config.num_steps;
     this.state = new RunnerState(gpu, {
@@ -187,7 +189,13 @@ export class Ppo {
       ),
       actorStep,
       BatchKl.create(gpu, agent, layout, state, { adaptBeta: penalty }),
-      actorStep.then((step) => IterationStats.create(gpu, { paramCount: agent.table.size }, { ...state, trpoState: step?.state })),
+      actorStep.then((step) =>
+        IterationStats.create(
+          gpu,
+          { paramCount: agent.table.size, ...(layout.shape.masked ? { maskHeads: categoricalHeads(agent.architecture.action)! } : {}) },
+          { ...state, trpoState: step?.state },
+        ),
+      ),
     ]);
     Object.assign(this, { rollout, normalize, update, trpo: trpoStep, batchKl, stats });
     const o = layout.offsets;
@@ -292,6 +300,9 @@ export class Ppo {
   completeIteration(words: Float32Array): IterationGpuStats {
     this.completed = { iteration: this.completed.iteration + 1, globalStep: this.completed.globalStep + this.batchSize };
     const stats = IterationStats.decode(words);
+    if (stats.emptyMaskEnv > 0) {
+      throw emptyMaskError(this.env.definition.id, `environment ${stats.emptyMaskEnv - 1} in iteration ${this.completed.iteration}`, stats.emptyMaskStep);
+    }
     Ppo.checkHealth(stats, this.completed.iteration);
     return stats;
   }

@@ -27,6 +27,7 @@ export function collectorSpec(agent: AgentLayout, layout: RolloutLayout, config:
     ...agent.actorSpec(config.norm_obs ? { clipObs: config.clip_obs } : undefined),
     critic: agent.inline('critic'),
     keepOldDist: layout.shape.keepOldDist,
+    masked: layout.shape.masked ?? false,
     normReward: config.norm_reward,
     clipReward: config.clip_reward,
     gamma: config.gamma,

@@ -2,7 +2,8 @@
  * The fused rollout (owner: src/ppo/rollout.ts): ONE dispatch collects a whole rollout of num_steps steps in
  * num_envs environments, one invocation per environment, with no readback. Each step of environment n:
  *
- *   obs_t -> actor -> logits / mean -> sample a_t (counter-based: seed, stream action, env n, global step)
+ *   obs_t -> actor -> logits / mean (masked logits: env_action_mask, stored with the sample)
+ *         -> sample a_t (counter-based: seed, stream action, env n, global step)
  *         -> log pi(a_t|obs_t);  critic -> V(obs_t)
  *   env_step(state, a_t) -> r_t, terminated; truncated = episode steps >= maxEpisodeSteps
  *   where truncated and not terminated: V(finalObs) for bootstrapping
@@ -14,6 +15,7 @@
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { actorCriticWgsl, type CollectorSpec } from '../agent/agent.wgsl.js';
+import { policyOutputs } from '../agent/agent.js';
 import { RngStream } from '../../shaders/rng.js';
 import { envStorageBindings, envStorageWgsl } from '../envs/gpuEnv.wgsl.js';
 import { rolloutStoreBinding } from './storage.wgsl.js';
@@ -51,8 +53,8 @@ export const rolloutBindings = bindingTable({
 });
 
 export function rolloutWgsl(spec: RolloutKernelSpec): string {
-  const discrete = spec.action.type === 'discrete';
-  const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
+  const box = spec.action.type === 'box';
+  const A = policyOutputs(spec.action);
   const O = spec.obsSize;
   const normalizes = spec.normObs || spec.normReward;
   return wgsl/* wgsl */ `
@@ -68,7 +70,7 @@ fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   if (n >= store.num_envs) { return; }
   var episode_return = tracker[n];
   var episode_length = tracker[store.num_envs + n];
-#if ${!discrete && spec.keepOldDist}
+#if ${box && spec.keepOldDist}
   // pi_old's log-std (state-independent), after the per-sample means.
   if (n == 0u) {
     var logstd = policy_logstd();
@@ -107,6 +109,12 @@ fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
     for (var f = 0u; f < ${O}u; f++) { rollout[store.obs + f * store.m + s] = x[f]; }
     var head: array<f32, ${A}>;
     actor_run(&x, &head);
+#if ${spec.masked}
+    var mask_state = engine_load_state(n, store.num_envs);
+    var mask = env_action_mask(&mask_state);
+    categorical_apply_mask(&head, &mask);
+    for (var j = 0u; j < ${A}u; j++) { rollout[store.masks + j * store.m + s] = mask[j]; }
+#endif
 #if ${spec.keepOldDist}
     for (var d = 0u; d < ${A}u; d++) { rollout[store.old_dist + d * store.m + s] = head[d]; }
 #endif
@@ -114,11 +122,8 @@ fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
     var sample: array<f32, ACTION_WIDTH>;
     rollout[store.logprobs + s] = policy_sample(&head, &action_rng, &sample);
     for (var d = 0u; d < ACTION_WIDTH; d++) { rollout[store.actions + d * store.m + s] = sample[d]; }
-#if ${discrete}
-    let env_action: EnvAction = u32(sample[0]);
-#else
-    let env_action: EnvAction = policy_clip(&sample);
-#endif
+    var choice = policy_clip(&sample);
+    let env_action = engine_env_action(&choice);
 
     var result = engine_step_env(n, store.num_envs, run.seed, ${spec.maxEpisodeSteps}u, env_action);
     episode_return += result.reward;

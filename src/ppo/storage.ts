@@ -15,8 +15,10 @@
  *   episodeLengths [M]              its length (0 where none ended)
  *   advantages     [M]              GAE(lambda)
  *   returns        [M]              advantages + values
- *   oldDist        [policyOutputs][M] + [policyOutputs]  logits / means of pi_old, then its log-std (box);
- *                  PPO-Penalty only (its exact KL)
+ *   oldDist        [policyOutputs][M] + [policyOutputs]  logits / means of pi_old, then its log-std (box): the
+ *                  exact KL[pi_old ‖ pi] after the update (and PPO-Penalty's loss)
+ *   masks          [policyOutputs][M]  the action mask of each observation (1 allowed, 0 not): environments
+ *                  with actionMask only
  */
 import type { Gpu } from '../gpu/device.js';
 import { maxStorageBytes } from '../gpu/buffers.js';
@@ -30,8 +32,10 @@ export interface StorageShape {
   obsSize: number;
   actionWidth: number;
   policyOutputs: number;
-  /** Keep pi_old's distribution parameters (PPO-Penalty). */
+  /** Keep pi_old's distribution parameters (the batch KL after the update, PPO-Penalty). */
   keepOldDist: boolean;
+  /** Keep each observation's action mask (environments with actionMask). */
+  masked?: boolean;
 }
 
 export const REGION_NAMES = [
@@ -47,6 +51,7 @@ export const REGION_NAMES = [
   'advantages',
   'returns',
   'oldDist',
+  'masks',
 ] as const;
 export type RegionName = (typeof REGION_NAMES)[number];
 
@@ -73,6 +78,7 @@ export class RolloutLayout {
       returns: M,
       // pi_old per sample, then (box) its state-independent log-std.
       oldDist: shape.keepOldDist ? shape.policyOutputs * (M + 1) : 0,
+      masks: shape.masked ? shape.policyOutputs * M : 0,
     };
     let offset = 0;
     const offsets = {} as Record<RegionName, number>;
@@ -106,6 +112,7 @@ export class RolloutLayout {
       advantages: this.offsets.advantages,
       returns: this.offsets.returns,
       old_dist: this.offsets.oldDist,
+      masks: this.offsets.masks,
     };
   }
 

@@ -24,6 +24,7 @@ export const RolloutStore = uniformStruct('RolloutStore', {
   advantages: 'u32',
   returns: 'u32',
   old_dist: 'u32',
+  masks: 'u32',
 });
 
 /** The `store` binding of a kernel that reads the rollout storage. */

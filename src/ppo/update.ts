@@ -190,6 +190,7 @@ export class PpoUpdate {
       logstdOffset: agent.logstd?.offset ?? 0,
       algo: settings.algo,
       samples: settings.lossSamples ?? lossSamplesFor(chunk),
+      masked: layout.shape.masked ?? false,
       rows: {
         x: scratch.xRow,
         actorActivations: scratch.actorActivationRows,

@@ -83,8 +83,9 @@ export const fisherBindings = bindingTable({
   store: rolloutStoreBinding,
 });
 
+/** Logits (discrete) or means (box); TRPO takes neither multi-discrete actions nor masks (TrpoUpdate.create). */
 function headSize(action: ActionSpace): number {
-  return action.type === 'discrete' ? action.n : action.size;
+  return action.type === 'discrete' ? action.n : action.type === 'box' ? action.size : action.nvec.reduce((a, b) => a + b, 0);
 }
 
 /**

@@ -273,6 +273,12 @@ export class TrpoUpdate {
   static async create(gpu: Gpu, agent: AgentLayout, layout: RolloutLayout, settings: Partial<TrpoSettings>, buffers: TrpoBuffers): Promise<TrpoUpdate> {
     const full: TrpoSettings = { ...TRPO_SETTINGS, ...settings };
     validate(full);
+    const action = agent.architecture.action;
+    if (action.type === 'multiDiscrete' || layout.shape.masked) {
+      throw new RangeError(
+        `TRPO takes discrete (one head, unmasked) and box action spaces; this environment has ${action.type === 'multiDiscrete' ? `multi-discrete actions (nvec [${action.nvec.join(', ')}])` : 'action masks'}: use algo 'ppo', 'ppo-penalty', 'a2c' or 'reinforce'`,
+      );
+    }
     const M = layout.samples;
     const scratch = new ScratchLayout(agent, { critic: false, statRows: TrpoStat.rows });
     const chunk = Math.max(1, Math.min(M, full.chunkLimit ?? CHUNK_LIMIT, Math.floor(maxStorageBytes(gpu.limits) / (scratch.rows * 4))));

@@ -45,7 +45,7 @@ describe('src/envs/README.md', () => {
       expect(Number(observation!.split(':')[0]), `${id} observation`).toBe(spec.observationSize);
       const action = spec.action;
       expect(actions, `${id} actions`).toMatch(
-        action.type === 'discrete' ? new RegExp(`^Discrete\\(${action.n}\\)`) : new RegExp(`^Box\\(${action.size}\\) in \\[${action.low[0]}, ${action.high[0]}\\]`),
+        action.type === 'discrete' ? new RegExp(`^Discrete\\(${action.n}\\)`) : action.type === 'multiDiscrete' ? new RegExp(`^MultiDiscrete`) : new RegExp(`^Box\\(${action.size}\\) in \\[${action.low[0]}, ${action.high[0]}\\]`),
       );
       expect(Number(limit), `${id} limit`).toBe(spec.maxEpisodeSteps);
       expect(threshold === 'none' ? null : Number(threshold), `${id} threshold`).toBe(spec.rewardThreshold);

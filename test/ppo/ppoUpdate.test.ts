@@ -17,7 +17,15 @@ import { RECORD_WORDS, SHARED_TILING, Stat, type GradientTiling } from '../../sr
 import type { ActionSpace } from '../../src/envs/spec.js';
 import { gpuTest } from '../helpers/gpu.js';
 import { randomArray, seededRandom } from '../helpers/random.js';
-import { logSoftmax, mlpForward, ppoLoss, type LossConfig, type LossSample } from '../../reference/ppo.js';
+import { headsLogSoftmax, maskLogits, mlpForward, ppoLoss, type LossConfig, type LossSample } from '../../reference/ppo.js';
+import { categoricalHeads } from '../../src/envs/spec.js';
+
+/** A head's mask: each choice allowed with probability 2/3, and one forced allowed if none was. */
+function randomHeadMask(random: () => number, n: number): number[] {
+  const mask = Array.from({ length: n }, () => (random() < 2 / 3 ? 1 : 0));
+  if (!mask.includes(1)) mask[Math.floor(random() * n)] = 1;
+  return mask;
+}
 
 interface Case {
   name: string;
@@ -30,6 +38,8 @@ interface Case {
   lossSamples?: number;
   /** Tiling of the gradient kernel, when not the default (the direct one, at these small chunks). */
   gradientTiling?: GradientTiling;
+  /** Random action masks (at least one allowed choice per head), the actions drawn among the allowed. */
+  masked?: boolean;
 }
 
 const cases: Case[] = [
@@ -41,6 +51,10 @@ const cases: Case[] = [
   { name: 'discrete, clip, shared-tile gradient kernel', action: { type: 'discrete', n: 3 }, algo: 'clip', normAdv: true, clipVloss: true, numMinibatches: 2, gradientTiling: SHARED_TILING },
   { name: 'discrete, critic regression (TRPO), clipped value loss', action: { type: 'discrete', n: 3 }, algo: 'critic', normAdv: true, clipVloss: true, numMinibatches: 2 },
   { name: 'Gaussian, critic regression (TRPO)', action: { type: 'box', size: 2, low: [-1, -1], high: [1, 1] }, algo: 'critic', normAdv: false, clipVloss: false, numMinibatches: 1 },
+  { name: 'multi-discrete [3, 2, 4], clip', action: { type: 'multiDiscrete', nvec: [3, 2, 4] }, algo: 'clip', normAdv: true, clipVloss: true, numMinibatches: 2 },
+  { name: 'discrete, masked, penalty', action: { type: 'discrete', n: 4 }, algo: 'penalty', normAdv: true, clipVloss: false, numMinibatches: 1, masked: true },
+  { name: 'multi-discrete [3, 5], masked, clip, 4 samples per invocation', action: { type: 'multiDiscrete', nvec: [3, 5] }, algo: 'clip', normAdv: false, clipVloss: true, numMinibatches: 2, masked: true, lossSamples: 4 },
+  { name: 'multi-discrete [2, 3], masked, penalty', action: { type: 'multiDiscrete', nvec: [2, 3] }, algo: 'penalty', normAdv: true, clipVloss: true, numMinibatches: 1, masked: true },
   { name: 'Gaussian, penalty, shared-tile gradient kernel', action: { type: 'box', size: 2, low: [-1, -1], high: [1, 1] }, algo: 'penalty', normAdv: true, clipVloss: false, numMinibatches: 1, gradientTiling: SHARED_TILING },
 ];
 
@@ -57,8 +71,10 @@ async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
     actionWidth: actionWidth(c.action),
     policyOutputs: agent.policyOutputs,
     keepOldDist: c.algo === 'penalty',
+    masked: c.masked ?? false,
   });
   const M = layout.samples;
+  const heads = categoricalHeads(c.action);
   // Parameters away from CleanRL's near-uniform initial policy, so ratios and entropies vary.
   const theta0 = agent.initialParameters(seed);
   for (let i = 0; i < theta0.length; i++) theta0[i] = theta0[i]! + 0.3 * (random() - 0.5);
@@ -77,9 +93,25 @@ async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
     const oldHead = head.map((v) => v + 0.3 * (random() - 0.5));
     let action: number[];
     let logprob: number;
-    if (c.action.type === 'discrete') {
-      action = [Math.floor(random() * c.action.n)];
-      logprob = logSoftmax(head)[action[0]!]!;
+    let mask: number[] | undefined;
+    if (heads) {
+      // A mask with at least one allowed choice per head (about a third masked), the action among the allowed.
+      mask = c.masked ? heads.flatMap((n) => randomHeadMask(random, n)) : undefined;
+      const logp = headsLogSoftmax(maskLogits(head, mask), heads);
+      let start = 0;
+      action = heads.map((n) => {
+        const allowed = Array.from({ length: n }, (_, a) => a).filter((a) => !mask || mask[start + a] === 1);
+        const a = allowed[Math.floor(random() * allowed.length)]!;
+        start += n;
+        return a;
+      });
+      logprob = 0;
+      start = 0;
+      heads.forEach((n, h) => {
+        logprob += logp[start + action[h]!]!;
+        start += n;
+      });
+      mask?.forEach((v, j) => (data[o.masks + j * M + s] = v));
     } else {
       action = head.map((m, d) => m + Math.exp(oldLogstd![d]!) * (2 * random() - 1));
       logprob = 0;
@@ -94,8 +126,9 @@ async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
     data[o.values + s] = oldValue;
     data[o.advantages + s] = advantage;
     data[o.returns + s] = ret;
-    if (c.algo === 'penalty') oldHead.forEach((v, d) => (data[o.oldDist + d * M + s] = v));
-    samples.push({ obs: obs.map(Math.fround), action: action.map(Math.fround), oldLogprob, oldValue, advantage, ret, oldHead: oldHead.map(Math.fround) });
+    // The rollout stores π_old's logits after the mask (as the rollout kernels do); the reference masks them itself.
+    if (c.algo === 'penalty') maskLogits(oldHead, mask).forEach((v, d) => (data[o.oldDist + d * M + s] = v));
+    samples.push({ obs: obs.map(Math.fround), action: action.map(Math.fround), oldLogprob, oldValue, advantage, ret, oldHead: oldHead.map(Math.fround), ...(mask ? { mask } : {}) });
   }
   if (c.algo === 'penalty' && oldLogstd) oldLogstd.forEach((v, d) => (data[o.oldDist + agent.policyOutputs * M + d] = v));
   expect(width).toBeGreaterThan(0);
