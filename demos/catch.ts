@@ -2,7 +2,7 @@
  * The JavaScript-game page: Catch-v0 (a plain JS game behind defineJsEnv) trained live, four games drawn with the
  * current policy. URL parameters as on the training page (?num_envs=..., autostart=1).
  */
-import { requireWebGpu } from './lib/webgpu.js';
+import { startPage } from './lib/page.js';
 import { TrainingPanel } from './lib/trainingPanel.js';
 import { defineCatch, CATCH_ID } from './games/catch/env.js';
 import { renderCatch } from './games/catch/render.js';
@@ -10,14 +10,6 @@ import { renderCatch } from './games/catch/render.js';
 const query = new URLSearchParams(location.search);
 
 async function main(): Promise<void> {
-  const status = document.getElementById('status')!;
-  status.textContent = 'Requesting a WebGPU device…';
-  const gpu = await requireWebGpu(document.getElementById('webgpu-notice')!);
-  if (!gpu) {
-    status.textContent = 'WebGPU is unavailable: see the notice above.';
-    document.body.dataset.state = 'no-webgpu';
-    return;
-  }
   defineCatch();
   const panel = new TrainingPanel();
   await panel.setEnv(
@@ -45,9 +37,4 @@ async function main(): Promise<void> {
   if (query.get('autostart') === '1') document.getElementById('start')!.click();
 }
 
-main().catch((error: unknown) => {
-  const status = document.getElementById('status')!;
-  status.textContent = `The page failed to start: ${error instanceof Error ? error.message : String(error)}`;
-  status.dataset.kind = 'error';
-  console.error(error);
-});
+startPage(main);

@@ -3,7 +3,7 @@
  * the page (demos/policies/squash.safetensors) or by one trained here, and by the visitor at the keyboard.
  * URL parameters: ?policy=none (start without the shipped policy), training keys (?num_envs=...), autostart=1.
  */
-import { requireWebGpu } from './lib/webgpu.js';
+import { startPage } from './lib/page.js';
 import { TrainingPanel } from './lib/trainingPanel.js';
 import { renderSquash } from './games/squash/render.js';
 import { SquashGame } from './games/squash/play.js';
@@ -16,13 +16,6 @@ const query = new URLSearchParams(location.search);
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 async function main(): Promise<void> {
-  byId('status').textContent = 'Requesting a WebGPU device…';
-  const gpu = await requireWebGpu(byId('webgpu-notice'));
-  if (!gpu) {
-    byId('status').textContent = 'WebGPU is unavailable: see the notice above.';
-    document.body.dataset.state = 'no-webgpu';
-    return;
-  }
   defineSquash();
   const source = byId('policy-source');
   let game: SquashGame | undefined;
@@ -63,9 +56,4 @@ async function main(): Promise<void> {
   if (query.get('autostart') === '1') byId('start').click();
 }
 
-main().catch((error: unknown) => {
-  const status = byId('status');
-  status.textContent = `The page failed to start: ${error instanceof Error ? error.message : String(error)}`;
-  status.dataset.kind = 'error';
-  console.error(error);
-});
+startPage(main);

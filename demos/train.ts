@@ -3,7 +3,7 @@
  * environments act with the policy as it learns, next to the learning curves. URL parameters choose the start:
  * ?env=Acrobot-v1&num_envs=8&...&deterministic=1&autostart=1.
  */
-import { requireWebGpu } from './lib/webgpu.js';
+import { startPage } from './lib/page.js';
 import { PRESETS } from './lib/presets.js';
 import { RENDERERS } from './lib/render/index.js';
 import { TrainingPanel, type PanelEnv } from './lib/trainingPanel.js';
@@ -25,14 +25,6 @@ function showEnv(env: PanelEnv): void {
 }
 
 async function main(): Promise<void> {
-  const status = document.getElementById('status')!;
-  status.textContent = 'Requesting a WebGPU device…';
-  const gpu = await requireWebGpu(document.getElementById('webgpu-notice')!);
-  if (!gpu) {
-    status.textContent = 'WebGPU is unavailable: see the notice above.';
-    document.body.dataset.state = 'no-webgpu';
-    return;
-  }
   for (const id of Object.keys(PRESETS)) {
     const option = document.createElement('option');
     option.value = id;
@@ -53,9 +45,4 @@ async function main(): Promise<void> {
   if (query.get('autostart') === '1') document.getElementById('start')!.click();
 }
 
-main().catch((error: unknown) => {
-  const status = document.getElementById('status')!;
-  status.textContent = `The page failed to start: ${error instanceof Error ? error.message : String(error)}`;
-  status.dataset.kind = 'error';
-  console.error(error);
-});
+startPage(main);

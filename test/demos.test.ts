@@ -16,6 +16,8 @@ import { build } from 'vite';
 import { describe, expect } from 'vitest';
 import { ROOT } from '../scripts/prepare.mjs';
 import { browserTest, recordPage, type BrowserSession, type PageLog } from './helpers/browser.js';
+import { defaultsFor } from '../src/index.js';
+import { FAMILY, memberKey } from '../demos/lib/family.js';
 
 const OUTPUT = join(ROOT, 'test-output', 'demos');
 const COMMITTED = join(ROOT, 'demos', 'screenshots');
@@ -93,11 +95,11 @@ async function expectLearning(demo: DemoPage, margin: number, timeoutMs: number)
 }
 
 /**
- * The learning curves of #curves: each chart's caption and how many of its canvas pixels are coloured (channels
- * spread by more than 48: the series' lines and points, not the grey text, grid and frame).
+ * The learning curves under `within` (default #curves): each chart's caption and how many of its canvas pixels are
+ * coloured (channels spread by more than 48: the series' lines and points, not the grey text, grid and frame).
  */
-async function curves(page: Page): Promise<{ caption: string; colouredPixels: number }[]> {
-  return page.$$eval('#curves figure.curve', (figures) =>
+async function curves(page: Page, within = '#curves'): Promise<{ caption: string; colouredPixels: number }[]> {
+  return page.$$eval(`${within} figure.curve`, (figures) =>
     figures.map((figure) => {
       const canvas = figure.querySelector('canvas');
       const pixels = canvas?.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
@@ -144,13 +146,13 @@ async function serveStatic(root: string): Promise<{ server: Server; baseUrl: str
 }
 
 describe('demos in headless Chromium', () => {
-  browserTest('index: lists the three demos and reports the WebGPU adapter', async (session) => {
+  browserTest('index: lists the demos and reports the WebGPU adapter', async (session) => {
     const demo = await openDemo(session, 'index.html');
     try {
       await waitUntil(demo, 'the WebGPU check', async () => (await demo.page.evaluate(() => document.body.dataset.state)) === 'ready', 30_000);
       expect(await text(demo.page, '#status')).toMatch(/^WebGPU is available: /);
       const links = await demo.page.$$eval('.demo-list a', (anchors) => anchors.map((a) => a.getAttribute('href')));
-      expect(links).toEqual(['./train.html', './squash.html', './catch.html']);
+      expect(links).toEqual(['./train.html', './family.html', './squash.html', './catch.html']);
       await screenshot(demo.page, 'index', { readme: true });
       demo.expectClean();
     } finally {
@@ -159,7 +161,7 @@ describe('demos in headless Chromium', () => {
   });
 
   browserTest('without WebGPU every page says so and how to enable it, instead of failing silently', async (session) => {
-    for (const path of ['index.html', 'train.html', 'squash.html', 'catch.html']) {
+    for (const path of ['index.html', 'train.html', 'family.html', 'squash.html', 'catch.html']) {
       const demo = await openDemo(session, path, { noWebGpu: true });
       try {
         await waitUntil(demo, 'the no-WebGPU notice', async () => (await demo.page.evaluate(() => document.body.dataset.state)) === 'no-webgpu', 30_000);
@@ -293,6 +295,107 @@ describe('demos in headless Chromium', () => {
     }
   });
 
+  browserTest('family: every member of the policy-gradient family trains side by side on one device, its curve moving beside its estimator', async (session) => {
+    const budget = 4800;
+    const demo = await openDemo(session, `family.html?env=CartPole-v1&steps=${budget}&seed=1&autostart=1`);
+    try {
+      const cards = () =>
+        demo.page.$$eval('.member', (sections) =>
+          sections.map((section) => {
+            const readout = (name: string) => section.querySelector(`[data-readout="${name}"]`)?.textContent?.trim() ?? '';
+            return {
+              key: (section as HTMLElement).dataset.key ?? '',
+              state: (section as HTMLElement).dataset.state ?? '',
+              steps: Number(readout('steps')),
+              iterations: Number(readout('iterations')),
+              meanReturn: readout('return') === '' ? Number.NaN : Number(readout('return')),
+              estimator: section.querySelector('.estimator')?.textContent ?? '',
+              scripts: section.querySelectorAll('.estimator sub, .estimator sup').length,
+              variables: section.querySelectorAll('.estimator var').length,
+            };
+          }),
+        );
+      // The whole family, in the table's order, each estimator typeset from its markup.
+      const shown = await cards();
+      expect(shown.map((card) => card.key)).toEqual(FAMILY.map(memberKey));
+      shown.forEach((card, i) => {
+        expect(card.estimator, card.key).toBe(FAMILY[i]!.estimator.replace(/[_^{}]/g, ''));
+        expect(card.scripts, `sub- and superscripts of ${card.key}`).toBeGreaterThan(0);
+        expect(card.variables, `variables of ${card.key}`).toBeGreaterThan(0);
+      });
+
+      // Every curve moves: each card is seen at two different step counts on the way to the end of its budget.
+      const seen = new Map<string, Set<number>>(shown.map((card) => [card.key, new Set<number>()]));
+      const state = () => demo.page.evaluate(() => document.body.dataset.state);
+      const started = Date.now();
+      await waitUntil(
+        demo,
+        'the whole family to spend its budget',
+        async () => {
+          for (const card of await cards()) if (card.steps > 0) seen.get(card.key)!.add(card.steps);
+          return (await state()) === 'done';
+        },
+        150_000,
+      );
+      const final = await cards();
+      for (const [i, card] of final.entries()) {
+        // CartPole's actions are discrete.
+        const defaults = defaultsFor('CartPole-v1', false, FAMILY[i]!.algo);
+        const batch = defaults.num_envs * defaults.num_steps;
+        expect(card.state, card.key).toBe('done');
+        expect(card.steps, `steps of ${card.key}: its whole batches within the budget`).toBe(Math.floor(budget / batch) * batch);
+        expect(card.iterations, `points of ${card.key}`).toBe(Math.floor(budget / batch));
+        expect(card.iterations, `points of ${card.key}`).toBeGreaterThanOrEqual(2);
+        expect(seen.get(card.key)!.size, `step counts of ${card.key} seen while it trained: ${[...seen.get(card.key)!].join(', ')}`).toBeGreaterThanOrEqual(2);
+        // CartPole's return is the episode's length: at least 8 steps, at most 500.
+        expect(card.meanReturn, `mean return of ${card.key}`).toBeGreaterThanOrEqual(8);
+        expect(card.meanReturn, `mean return of ${card.key}`).toBeLessThanOrEqual(500);
+      }
+      // PPO's many steps per batch learn within this budget (a random policy's episodes last about 22 steps).
+      for (const key of ['ppo', 'ppo-penalty']) expect(final.find((card) => card.key === key)!.meanReturn, `mean return of ${key}`).toBeGreaterThan(60);
+      const charts = await curves(demo.page, '#family');
+      expect(charts).toHaveLength(FAMILY.length);
+      for (const chart of charts) {
+        expect(chart.caption).toMatch(/^Mean episode return — \d/);
+        expect(chart.colouredPixels, `coloured pixels of a curve: ${chart.caption}`).toBeGreaterThan(50);
+      }
+      console.log(`family.html CartPole-v1, ${budget} steps each: ${final.map((card) => `${card.key} ${card.meanReturn}`).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      // Tall enough for the whole family, REINFORCE's first cards to PPO's last.
+      await demo.page.setViewport({ width: 1280, height: 1600 });
+      await screenshot(demo.page, 'family', { readme: true });
+      demo.expectClean();
+    } finally {
+      await demo.close();
+    }
+  });
+
+  browserTest('family: ?family= picks a subset (an unknown member is refused, naming the known ones); a budget below one batch is refused', async (session) => {
+    const subset = ['reinforce:baseline', 'a2c', 'ppo'];
+    const demo = await openDemo(session, `family.html?env=Acrobot-v1&family=${subset.join(',')}`);
+    try {
+      await waitUntil(demo, 'the page to be ready', async () => (await demo.page.evaluate(() => document.body.dataset.state)) === 'idle', 30_000);
+      expect(await demo.page.$$eval('.member', (sections) => sections.map((section) => (section as HTMLElement).dataset.key))).toEqual(subset);
+      expect(await demo.page.$eval('#env', (select) => (select as HTMLSelectElement).value)).toBe('Acrobot-v1');
+      // PPO-Clip's batch on Acrobot-v1 is the largest of the three: 16 environments x 256 steps.
+      await demo.page.$eval('#budget', (input) => ((input as HTMLInputElement).value = '4000'));
+      await demo.page.click('#train');
+      expect(await text(demo.page, '#status')).toBe('Check the budget: at least 4096 steps, one batch of PPO-Clip on Acrobot-v1 (4000 now).');
+      expect(await demo.page.evaluate(() => document.body.dataset.state)).toBe('idle');
+      demo.expectClean();
+    } finally {
+      await demo.close();
+    }
+    const unknown = await openDemo(session, 'family.html?family=a2c,reinforce:gae');
+    try {
+      await waitUntil(unknown, 'the refusal', async () => (await unknown.page.evaluate(() => document.body.dataset.state)) === 'error', 30_000);
+      expect(await text(unknown.page, '#status')).toMatch(/^Reading \?family= from the URL failed — RangeError: no family member 'reinforce:gae'; known: reinforce:total_return, .*, ppo$/);
+      expect(await unknown.page.$$eval('.member', (sections) => sections.length)).toBe(0);
+      expect(unknown.log.errors.join('\n')).toMatch(/no family member 'reinforce:gae'/);
+    } finally {
+      await unknown.close();
+    }
+  });
+
   browserTest('squash: the shipped policy plays at game speed and returns the ball; the keyboard takes over', async (session) => {
     const demo = await openDemo(session, 'squash.html');
     try {
@@ -360,7 +463,7 @@ describe('demos in headless Chromium', () => {
     let server: Server | undefined;
     try {
       await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-      expect(readdirSync(outDir).sort()).toEqual(['assets', 'catch.html', 'index.html', 'squash.html', 'train.html']);
+      expect(readdirSync(outDir).sort()).toEqual(['assets', 'catch.html', 'family.html', 'index.html', 'squash.html', 'train.html']);
       const served = await serveStatic(outDir);
       server = served.server;
       const demo = await openDemo(session, 'squash.html', { baseUrl: served.baseUrl });

@@ -1,10 +1,12 @@
 /**
  * The learning curves of a run, against environment steps (the x axis of every chart): mean episode return (the mean
  * of the last 20 episodes, over the faint mean of the episodes that ended in each iteration) and the update's
- * diagnostics — policy loss, value loss, entropy, approximate KL and clip fraction — one small uPlot chart each.
+ * diagnostics — policy loss, value loss, entropy, approximate KL and clip fraction — one small uPlot chart each
+ * (or the ones a page names: a page comparing many runs shows only the return).
  *
  * Each chart keeps its data as uPlot's columns, [x, y₁, y₂, …], one row appended per iteration; a redraw hands
- * the same arrays to `setData`, at most once per animation frame however many reports arrive. A value that is
+ * the same arrays to `setData`, at most once per animation frame (or per `minRedrawMs`) however many reports
+ * arrive. The x axis follows the data, or spans a fixed budget of steps when one is set. A value that is
  * missing or not finite (no episode ended in that iteration, no return yet) is a gap that the line spans. The
  * caption shows the latest value, or the value under the pointer; the colours of axes and grid come from the
  * page's CSS variables (demos/style.css).
@@ -25,30 +27,41 @@ interface SeriesSpec {
   value: Extract;
 }
 
+export type ChartName = 'return' | 'policyLoss' | 'valueLoss' | 'entropy' | 'approxKl' | 'clipFraction';
+
 interface ChartSpec {
+  name: ChartName;
   title: string;
   series: SeriesSpec[];
 }
 
 const CHARTS: ChartSpec[] = [
   {
+    name: 'return',
     title: 'Mean episode return',
     series: [
       { label: 'per iteration', color: '#1f77b4', faint: true, value: (r) => r.episodicReturn },
       { label: 'last 20 episodes', color: '#1f77b4', value: (r) => r.recentReturn },
     ],
   },
-  { title: 'Policy loss', series: [{ label: 'policy loss', color: '#d62728', value: (r) => r.policyLoss }] },
-  { title: 'Value loss', series: [{ label: 'value loss', color: '#ff7f0e', value: (r) => r.valueLoss }] },
-  { title: 'Entropy', series: [{ label: 'entropy', color: '#2ca02c', value: (r) => r.entropy }] },
-  { title: 'Approx KL', series: [{ label: 'approx KL', color: '#9467bd', value: (r) => r.approxKl }] },
-  { title: 'Clip fraction', series: [{ label: 'clip fraction', color: '#8c564b', value: (r) => r.clipFraction }] },
+  { name: 'policyLoss', title: 'Policy loss', series: [{ label: 'policy loss', color: '#d62728', value: (r) => r.policyLoss }] },
+  { name: 'valueLoss', title: 'Value loss', series: [{ label: 'value loss', color: '#ff7f0e', value: (r) => r.valueLoss }] },
+  { name: 'entropy', title: 'Entropy', series: [{ label: 'entropy', color: '#2ca02c', value: (r) => r.entropy }] },
+  { name: 'approxKl', title: 'Approx KL', series: [{ label: 'approx KL', color: '#9467bd', value: (r) => r.approxKl }] },
+  { name: 'clipFraction', title: 'Clip fraction', series: [{ label: 'clip fraction', color: '#8c564b', value: (r) => r.clipFraction }] },
 ];
 
 /** Height of a chart's plot and axes in CSS pixels (its caption and legend come on top). */
 const PLOT_HEIGHT = 130;
 const AXIS_FONT = '11px system-ui, sans-serif';
 const FAINT_ALPHA = 0.35;
+
+export interface CurvesOptions {
+  /** The charts to draw, in the page's order (default: all six). */
+  charts?: readonly ChartName[];
+  /** Least time between two redraws of a chart, in milliseconds (default 0: once per animation frame). */
+  minRedrawMs?: number;
+}
 
 interface Theme {
   /** Axis values. */
@@ -61,14 +74,19 @@ export class LearningCurves {
   private readonly charts: Chart[] = [];
 
   /** Builds the charts inside `container` (a grid styled by demos/style.css's .curves). */
-  constructor(container: HTMLElement) {
+  constructor(container: HTMLElement, options: CurvesOptions = {}) {
     container.classList.add('curves');
     const css = getComputedStyle(container);
     const theme: Theme = {
       text: css.getPropertyValue('--muted').trim() || '#5b6475',
       grid: css.getPropertyValue('--line').trim() || '#d9dde5',
     };
-    for (const spec of CHARTS) this.charts.push(new Chart(container, spec, theme));
+    const names = options.charts ?? CHARTS.map((spec) => spec.name);
+    for (const name of names) {
+      const spec = CHARTS.find((s) => s.name === name);
+      if (!spec) throw new Error(`LearningCurves: no chart '${name}'; known: ${CHARTS.map((s) => s.name).join(', ')}`);
+      this.charts.push(new Chart(container, spec, theme, options.minRedrawMs ?? 0));
+    }
   }
 
   add(report: IterationReport): void {
@@ -77,6 +95,16 @@ export class LearningCurves {
 
   clear(): void {
     for (const chart of this.charts) chart.clear();
+  }
+
+  /** Fixes every x axis to 0..`steps` (runs compared on one budget), or lets it follow the data again (null). */
+  setStepRange(steps: number | null): void {
+    for (const chart of this.charts) chart.setStepRange(steps);
+  }
+
+  /** Rows (iterations) plotted so far. */
+  get points(): number {
+    return this.charts[0]?.rows ?? 0;
   }
 }
 
@@ -91,11 +119,14 @@ class Chart {
   private readonly caption: HTMLElement;
   private readonly plot: uPlot;
   private scheduled = false;
+  private lastDraw = Number.NEGATIVE_INFINITY;
+  private stepRange: number | null = null;
 
   constructor(
     container: HTMLElement,
     private readonly spec: ChartSpec,
     theme: Theme,
+    private readonly minRedrawMs: number,
   ) {
     this.columns = [[], ...spec.series.map(() => [])];
     this.latest = spec.series.map(() => null);
@@ -124,7 +155,7 @@ class Chart {
       {
         width: Math.max(1, figure.clientWidth),
         height: PLOT_HEIGHT,
-        scales: { x: { time: false }, y: { range: yRange } },
+        scales: { x: { time: false, range: (_u, min, max) => this.xRange(min, max) }, y: { range: yRange } },
         series: [
           { label: 'env steps' },
           ...spec.series.map((s): uPlot.Series => {
@@ -172,14 +203,34 @@ class Chart {
     this.requestDraw();
   }
 
+  /** uPlot's own x range (the data's), or the fixed budget. */
+  private xRange(min: number | null, max: number | null): uPlot.Range.MinMax {
+    if (this.stepRange !== null) return [0, this.stepRange];
+    return min == null ? [null, null] : [min, max];
+  }
+
+  get rows(): number {
+    return this.columns[0]!.length;
+  }
+
+  setStepRange(steps: number | null): void {
+    this.stepRange = steps;
+    this.requestDraw();
+  }
+
   private requestDraw(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    requestAnimationFrame(() => {
-      this.scheduled = false;
-      this.plot.setData(this.columns as uPlot.AlignedData);
-      if (this.plot.cursor.idx == null) this.showCaption(null);
-    });
+    const draw = () =>
+      requestAnimationFrame(() => {
+        this.scheduled = false;
+        this.lastDraw = performance.now();
+        this.plot.setData(this.columns as uPlot.AlignedData);
+        if (this.plot.cursor.idx == null) this.showCaption(null);
+      });
+    const wait = this.lastDraw + this.minRedrawMs - performance.now();
+    if (wait > 0) setTimeout(draw, wait);
+    else draw();
   }
 
   /** "Title — value": the value at row `row` (under the pointer), or the latest one when `row` is null. */
