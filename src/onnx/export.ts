@@ -134,13 +134,7 @@ export function exportOnnx(policy: CpuPolicy): Uint8Array<ArrayBuffer> {
     }
   });
   actionHead(graph, spec.action, x, logstd);
-  const action = spec.action;
-  const docString =
-    `webgpu-rl policy for ${spec.id}: input obs float32 [batch, ${obsShape.join(', ')}]` +
-    (normalization ? ` (normalised in the graph: clip((obs - mean) / sqrt(var + 1e-8), ±${normalization.clipObs}))` : '') +
-    (action.type === 'discrete'
-      ? `; outputs action int64 [batch] (argmax of the logits), logits float32 [batch, ${action.n}]`
-      : `; outputs action float32 [batch, ${action.size}] (the mean clipped to [low, high]), mean and log_std float32 [batch, ${action.size}]`);
+  const docString = `webgpu-rl policy for ${spec.id}: ${describeOnnxInterface(spec, normalization?.clipObs)}`;
   return encodeModel({
     irVersion: ONNX_IR_VERSION,
     opsetVersion: ONNX_OPSET,
@@ -149,6 +143,21 @@ export function exportOnnx(policy: CpuPolicy): Uint8Array<ArrayBuffer> {
     metadata: { env: JSON.stringify(spec) },
     graph: { name: 'policy', nodes: graph.nodes, initializers: graph.initializers, inputs: graph.inputs, outputs: graph.outputs, docString },
   });
+}
+
+/**
+ * The exported model's input and outputs in words, e.g. `input obs float32 [batch, 4]; outputs action int64 [batch]
+ * (argmax of the logits), logits float32 [batch, 2]` (the model's doc string, and what the CLI prints).
+ */
+export function describeOnnxInterface(spec: EnvSpec, clipObs?: number): string {
+  const action = spec.action;
+  return (
+    `input obs float32 [batch, ${(spec.observationShape ?? [spec.observationSize]).join(', ')}]` +
+    (clipObs !== undefined ? ` (normalised in the graph: clip((obs - mean) / sqrt(var + 1e-8), ±${clipObs}))` : '') +
+    (action.type === 'discrete'
+      ? `; outputs action int64 [batch] (argmax of the logits), logits float32 [batch, ${action.n}]`
+      : `; outputs action float32 [batch, ${action.size}] (the mean clipped to [low, high]), mean and log_std float32 [batch, ${action.size}]`)
+  );
 }
 
 /** The parts of `policy` the export reads, each checked: sizes that chain, finite values, a valid spec. */
