@@ -17,7 +17,7 @@
  * `action` is what `actSync(obs, { deterministic: true })` gives; sampling is left to the engine (a categorical
  * draw from softmax(logits), or mean + exp(log_std) * N(0, 1) clipped to the box), which has the outputs for it.
  */
-import { ACTIVATIONS } from '../../shaders/activations.js';
+import { ACTIVATIONS, type Activation } from '../../shaders/activations.js';
 import { policyOutputs } from '../agent/agent.js';
 import { NORM_EPSILON } from '../agent/normalizer.wgsl.js';
 import { CpuPolicy } from '../cpuPolicy.js';
@@ -33,6 +33,9 @@ export const ONNX_OPSET = 15;
 export const ONNX_IR_VERSION = 8;
 
 const BATCH = 'batch';
+
+/** Each activation of src/nn as its ONNX operator (identity: none); an activation added there must be mapped here. */
+const ONNX_ACTIVATIONS: Record<Activation, string | null> = { tanh: 'Tanh', relu: 'Relu', identity: null };
 
 /** A policy that cannot be exported, naming the field, its value and what was expected. */
 export class OnnxExportError extends Error {
@@ -126,12 +129,8 @@ export function exportOnnx(policy: CpuPolicy): Uint8Array<ArrayBuffer> {
     const bias = graph.constant(`actor.${l}.bias`, [layer.outputs], layer.bias);
     const output = last ? headName(spec.action) : `actor.${l}.out`;
     // Gemm: x [batch, inputs] times W [inputs, outputs] (stored row-major as the engine stores it), plus b.
-    if (layer.activation === 'identity') {
-      x = graph.node('Gemm', [x, weight, bias], output);
-    } else {
-      const z = graph.node('Gemm', [x, weight, bias], `actor.${l}.z`);
-      x = graph.node(layer.activation === 'tanh' ? 'Tanh' : 'Relu', [z], output);
-    }
+    const activation = ONNX_ACTIVATIONS[layer.activation];
+    x = activation === null ? graph.node('Gemm', [x, weight, bias], output) : graph.node(activation, [graph.node('Gemm', [x, weight, bias], `actor.${l}.z`)], output);
   });
   actionHead(graph, spec.action, x, logstd);
   const docString = `webgpu-rl policy for ${spec.id}: ${describeOnnxInterface(spec, normalization?.clipObs)}`;
