@@ -18,7 +18,7 @@
 import { getGpu, type Gpu } from './gpu/device.js';
 import { readBuffer } from './gpu/readback.js';
 import { getEnvDefinition, isGpuEnvDefinition } from './envs/registry.js';
-import type { EnvSpec } from './envs/spec.js';
+import { specOf, type EnvSpec } from './envs/spec.js';
 import { EnvInputError } from './envs/errors.js';
 import { validateSpecFields } from './envs/validate.js';
 import { AgentLayout, type AgentArchitecture } from './agent/agent.js';
@@ -40,16 +40,6 @@ export const FORMAT_VERSION = '1';
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
-}
-
-function specOf(spec: EnvSpec): EnvSpec {
-  return {
-    id: spec.id,
-    observationSize: spec.observationSize,
-    action: spec.action,
-    maxEpisodeSteps: spec.maxEpisodeSteps,
-    rewardThreshold: spec.rewardThreshold,
-  };
 }
 
 function architectureOf(trainer: Trainer): AgentArchitecture {

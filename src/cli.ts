@@ -6,6 +6,7 @@
  *   train  [--env ID] [--algo ppo|ppo-penalty] [--total-steps N] [--seed S] [--num-envs N] [--config FILE.json]
  *          [--json FILE] [--save FILE] [--checkpoint FILE] [--checkpoint-every N] [--resume FILE]
  *   eval   --policy FILE [--episodes N] [--sample] [--seed S] [--json FILE]
+ *   export --policy FILE --onnx FILE.onnx   the policy as an ONNX model (on the CPU, not relayed)
  *   envs   lists the registered environments
  *
  * The GPU commands run in a child process whose stderr is filtered (src/cli/relay.ts): this file stays small so

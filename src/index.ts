@@ -56,6 +56,8 @@ export {
   type FileInput,
 } from './checkpoint.js';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError, type Tensor } from './safetensors.js';
+// A policy for other engines (Unity Sentis, onnxruntime): its actor, normalisation included, as an ONNX model.
+export { exportOnnx, OnnxExportError, ONNX_OPSET, ONNX_IR_VERSION } from './onnx/export.js';
 
 // The lower layers, for custom kernels and tools.
 export { ParamTable, type ParamView } from './nn/params.js';

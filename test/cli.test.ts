@@ -4,6 +4,7 @@
  * non-zero exit code, and a run is never lost: output paths are checked first, a signal stops training after the
  * iteration in flight and writes what was asked for, checkpoints are written during training through a temporary
  * name, a diverged run keeps its last finite parameters, and --resume refuses flags that contradict the checkpoint.
+ * export writes a policy as an ONNX model that onnxruntime runs, and refuses bad paths and files writing nothing.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
@@ -11,8 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { gpuTest } from './helpers/gpu.js';
+import * as ort from 'onnxruntime-web';
 import { loadPolicy, loadTrainer, readCheckpointInfo } from '../src/checkpoint.js';
 import { StderrFilter } from '../src/cli/stderrFilter.js';
+import { expectClose, randomArray, seededRandom } from './helpers/random.js';
+import { CARTPOLE_SPEC, policyFile } from './onnx/policies.js';
 
 interface Run {
   stdout: string;
@@ -335,12 +339,20 @@ describe('webgpu-rl CLI', () => {
 
   gpuTest('a file of the wrong kind is refused in the CLI\'s words, naming the command that reads it', async () => {
     const { checkpoint, policy } = await trainedFixture();
-    const [evalCheckpoint, resumePolicy] = await Promise.all([webgpuRl('eval', '--policy', checkpoint), webgpuRl('train', '--resume', policy)]);
+    const onnx = join(dir, 'from-checkpoint.onnx');
+    const [evalCheckpoint, resumePolicy, exportCheckpoint] = await Promise.all([
+      webgpuRl('eval', '--policy', checkpoint),
+      webgpuRl('train', '--resume', policy),
+      webgpuRl('export', '--policy', checkpoint, '--onnx', onnx),
+    ]);
     expect(evalCheckpoint.code).toBe(1);
     expect(evalCheckpoint.stderr).toMatch(/--policy '.*short.ckpt' is a training checkpoint .*not a policy: continue training it with `train --resume .*short.ckpt`/);
     expect(resumePolicy.code).toBe(1);
     expect(resumePolicy.stderr).toMatch(/--resume '.*short.policy' is a policy .*not a training checkpoint: evaluate it with `eval --policy .*short.policy`/);
-    for (const run of [evalCheckpoint, resumePolicy]) expect(run.stderr).not.toMatch(LIBRARY_NAMES);
+    expect(exportCheckpoint.code).toBe(1);
+    expect(exportCheckpoint.stderr).toMatch(/--policy '.*short.ckpt' is a training checkpoint .*not a policy/);
+    expect(existsSync(onnx)).toBe(false);
+    for (const run of [evalCheckpoint, resumePolicy, exportCheckpoint]) expect(run.stderr).not.toMatch(LIBRARY_NAMES);
   });
 
   gpuTest("Dawn's adapter warnings never reach the CLI's stderr", async () => {
@@ -356,6 +368,52 @@ describe('webgpu-rl CLI', () => {
     }
     expect(train.stderr).toMatch(BUILT);
     if (!dawnWarns) console.warn('Dawn printed no adapter warnings on this machine: the filter was not exercised');
+  });
+});
+
+describe('webgpu-rl export', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'webgpu-rl-cli-export-'));
+  /** A normalising CartPole-like policy file with random parameters (no GPU, no training). */
+  const policyPath = join(dir, 'cartpole.safetensors');
+  writeFileSync(policyPath, policyFile({ spec: CARTPOLE_SPEC, hidden: [16, 16], activation: 'tanh', clipObs: 5, seed: 21 }));
+
+  test('writes the policy as an ONNX model that onnxruntime runs as the engine does, and says what it wrote', async () => {
+    const onnxPath = join(dir, 'cartpole.onnx');
+    const run = await webgpuRl('export', '--policy', policyPath, '--onnx', onnxPath);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /^wrote '.*cartpole.onnx' \(\d+ bytes\): the CartPole-v1 policy as ONNX \(opset 15\): input obs float32 \[batch, 4\] \(normalised in the graph: .*±5\)\); outputs action int64 \[batch\] \(argmax of the logits\), logits float32 \[batch, 2\]\n$/,
+    );
+    ort.env.wasm.numThreads = 1;
+    const model = await ort.InferenceSession.create(new Uint8Array(readFileSync(onnxPath)));
+    const policy = await loadPolicy(new Uint8Array(readFileSync(policyPath)), { backend: 'cpu' });
+    const obs = randomArray(seededRandom(22), 5 * 4, -3, 3);
+    const out = await model.run({ obs: new ort.Tensor('float32', obs, [5, 4]) });
+    expect(Array.from(out.action!.data as BigInt64Array, Number)).toEqual([...policy.actSync(obs)]);
+    expectClose(out.logits!.data as Float32Array, Array.from({ length: 5 }, (_, b) => [...policy.head(obs, 4 * b)]).flat(), { atol: 1e-5, rtol: 1e-5 }, 'logits');
+    expect(readdirSync(dir).sort()).toEqual(['cartpole.onnx', 'cartpole.safetensors']);
+  });
+
+  test('a missing policy, an output in a missing directory, a file that is not a policy: a clear error, nothing written', async () => {
+    const notAPolicy = join(dir, 'notes.txt');
+    writeFileSync(notAPolicy, 'hello');
+    const out = join(dir, 'out.onnx');
+    const cases: [string[], RegExp][] = [
+      [['--policy', join(dir, 'missing.safetensors'), '--onnx', out], /^webgpu-rl: --policy '.*missing.safetensors' cannot be read: no such file\n$/],
+      [['--policy', policyPath, '--onnx', join(dir, 'missing-dir', 'p.onnx')], /^webgpu-rl: --onnx '.*missing-dir\/p.onnx' cannot be written: the directory '.*missing-dir' does not exist\n$/],
+      [['--policy', notAPolicy, '--onnx', out], /^webgpu-rl: --policy '.*notes.txt': not a valid webgpu-rl\/policy file: file is 5 bytes; a safetensors file starts with an 8-byte header length\n$/],
+      [['--policy', policyPath, '--onnx', policyPath], /^webgpu-rl: --onnx '.*cartpole.safetensors' is the --policy file; expected another path/],
+      [['--policy', policyPath], /required option '--onnx <file>' not specified/],
+    ];
+    const before = readdirSync(dir).sort();
+    const runs = await Promise.all(cases.map(([args]) => webgpuRl('export', ...args)));
+    runs.forEach((run, i) => {
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toMatch(cases[i]![1]);
+      expect(run.stderr).not.toMatch(LIBRARY_NAMES);
+    });
+    expect(readdirSync(dir).sort(), 'no file written, no temporary file left').toEqual(before);
+    expect(readFileSync(policyPath)).toEqual(Buffer.from(policyFile({ spec: CARTPOLE_SPEC, hidden: [16, 16], activation: 'tanh', clipObs: 5, seed: 21 })));
   });
 });
 

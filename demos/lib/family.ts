@@ -47,6 +47,11 @@ export const FAMILY: readonly FamilyMember[] = [
     estimator: `${policyGradient('Â_t')}, Â_t = Σ_{k<n} γ^k r_{t+k} + γ^n V(s_{t+n}) − V(s_t), n = T − t`,
   },
   {
+    algo: 'trpo',
+    label: 'TRPO',
+    estimator: `max_θ 𝔼[r_t(θ) Â_t] subject to 𝔼[KL(π_{old} ‖ π_θ)] ≤ δ: θ ← θ_{old} + α √(2δ / xᵀFx) x, x ≈ F^{−1}∇L by conjugate gradient`,
+  },
+  {
     algo: 'ppo-penalty',
     label: 'PPO-Penalty',
     estimator: `L = 𝔼[r_t(θ) Â_t − β KL(π_{old} ‖ π_θ)], r_t(θ) = π_θ(${GIVEN}) / π_{old}(${GIVEN}); β ×2 when KL > 1.5 d_{targ}, ÷2 when KL < d_{targ} / 1.5`,

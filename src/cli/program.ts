@@ -1,5 +1,5 @@
 /**
- * The commands and flags (commander): train, eval, envs. Errors are printed as one line `webgpu-rl: message`
+ * The commands and flags (commander): train, eval, export, envs. Errors are printed as one line `webgpu-rl: message`
  * with exit code 1; a stop by signal exits with 128 + the signal's number (interrupt.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { listEnvs } from '../envs/registry.js';
 import { removeTemporaryFiles } from './atomicFile.js';
 import { evaluate, type EvalFlags } from './evaluate.js';
+import { exportModel, type ExportFlags } from './export.js';
 import { Interrupt } from './interrupt.js';
 import { adoptLauncherTerminal, isRelayedChild } from './relay.js';
 import { train, type TrainFlags } from './train.js';
@@ -94,6 +95,13 @@ export async function main(argv: string[]): Promise<void> {
     .option('--seed <s>', 'seed of the evaluation environments', integer('--seed'), 0)
     .option('--json <file>', 'write the result as JSON')
     .action(async (flags: EvalFlags) => setExit(await evaluate(flags, interrupt)));
+
+  program
+    .command('export')
+    .description('write a saved policy as an ONNX model (opset 15) for other engines, e.g. Unity (Sentis) or onnxruntime; no GPU needed')
+    .requiredOption('--policy <file>', 'policy file written by train --save')
+    .requiredOption('--onnx <file>', 'the ONNX model to write (input obs; outputs action and logits, or action, mean and log_std)')
+    .action(async (flags: ExportFlags) => setExit(await exportModel(flags)));
 
   program
     .command('envs')

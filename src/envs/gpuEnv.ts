@@ -30,7 +30,7 @@ import {
 import { composeEnv, envLineLocator } from './compose.js';
 import { EnvInputError } from './errors.js';
 import { requirePositiveInteger, requireSeed, validateActions, validateState } from './validate.js';
-import { categoricalHeads, type EnvSpec, type GpuEnvDefinition, type StepResult, type VecEnv } from './spec.js';
+import { categoricalHeads, specOf, type EnvSpec, type GpuEnvDefinition, type StepResult, type VecEnv } from './spec.js';
 
 export interface GpuVecEnvOptions {
   numEnvs: number;
@@ -161,8 +161,8 @@ export class GpuVecEnv implements VecEnv {
     const n = options.numEnvs;
     this.numEnvs = n;
     this.seed = options.seed ?? 0;
-    const { id, observationSize, action, maxEpisodeSteps, rewardThreshold } = definition;
-    this.spec = { id, observationSize, action, maxEpisodeSteps, rewardThreshold };
+    this.spec = specOf(definition);
+    const { action, maxEpisodeSteps } = definition;
 
     this.params = EngineParams.createBuffer(gpu, 'GpuVecEnv.params', { num_envs: n, seed: this.seed, max_episode_steps: maxEpisodeSteps });
     this.buffers = {

@@ -12,7 +12,7 @@
  */
 import { EnvInputError, describeValue } from './errors.js';
 import { requireSeed, requirePositiveInteger, validateActionMask, validateActions, validateState } from './validate.js';
-import type { EnvSpec, StepResult, VecEnv } from './spec.js';
+import { specOf, type EnvSpec, type StepResult, type VecEnv } from './spec.js';
 
 /** Arrays a batch's step writes into (all provided by the engine, zeroed where noted). */
 export interface JsEnvStepOutput {
@@ -104,8 +104,7 @@ export class JsVecEnv implements VecEnv {
     const where = `createEnv('${definition.id}')`;
     this.numEnvs = requirePositiveInteger(where, 'numEnvs', options.numEnvs);
     this.seed = requireSeed(where, options.seed ?? 0);
-    const { id, observationSize, action, maxEpisodeSteps, rewardThreshold, actionMask } = definition;
-    this.spec = { id, observationSize, action, maxEpisodeSteps, rewardThreshold, ...(actionMask ? { actionMask } : {}) };
+    this.spec = specOf(definition);
     this.batch = definition.create({ numEnvs: this.numEnvs, seed: this.seed, spec: this.spec });
     if (typeof this.batch !== 'object' || this.batch === null || typeof this.batch.reset !== 'function' || typeof this.batch.step !== 'function') {
       throw new EnvInputError(where, 'create() result', describeValue(this.batch), 'an object with reset(obs, mask?) and step(actions, out) methods');

@@ -56,6 +56,15 @@ export interface EnvSpec {
 }
 
 /**
+ * The spec fields of a definition or spec (a definition's stateSize, WGSL or create left behind): what a VecEnv
+ * reports as its spec and what policy and checkpoint files record; observationShape only where it is declared.
+ */
+export function specOf(spec: EnvSpec): EnvSpec {
+  const { id, observationSize, observationShape, action, maxEpisodeSteps, rewardThreshold, actionMask } = spec;
+  return { id, observationSize, ...(observationShape ? { observationShape } : {}), action, maxEpisodeSteps, rewardThreshold, ...(actionMask ? { actionMask } : {}) };
+}
+
+/**
  * A GPU environment: the spec plus WGSL implementing one environment instance. The engine composes the code into
  * its batched kernels (the typed-array `VecEnv` step and the trainer's fused rollout); see src/envs/compose.ts for
  * the exact prelude the code is compiled after and the signatures it must define.

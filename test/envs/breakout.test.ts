@@ -169,6 +169,8 @@ describe(ID, () => {
     expect(listEnvs().find((e) => e.id === ID)).toMatchObject({ id: ID, kind: 'gpu', builtin: true });
     const env = await createEnv(ID, { numEnvs: 2, seed: 1, gpu });
     expect(env).toBeInstanceOf(GpuVecEnv);
+    // The environment's spec keeps the shape (policy files record it; the ONNX export takes the input's rank from it).
+    expect(env.spec.observationShape).toEqual([10, 10, 4]);
     env.destroy();
   });
 
