@@ -9,7 +9,7 @@ import type { Renderer } from './render/types.js';
 
 /** Anything that turns observations into actions: trainer.policy, a loaded GpuPolicy or a CpuPolicy. */
 export interface ActingPolicy {
-  act(obs: Float32Array, options: { deterministic?: boolean }): Promise<Actions>;
+  act(obs: Float32Array, options: { deterministic?: boolean; mask?: Float32Array }): Promise<Actions>;
 }
 
 export interface DisplayOptions {
@@ -90,7 +90,9 @@ export class DisplayLoop {
   }
 
   private async step(policy: ActingPolicy): Promise<void> {
-    const actions = await policy.act(this.obs!, { deterministic: this.deterministic });
+    // Games with action masks: the masks of the observations shown (a masked move is never taken here either).
+    const mask = this.env.lastActionMask;
+    const actions = await policy.act(this.obs!, { deterministic: this.deterministic, ...(mask ? { mask } : {}) });
     if (!this.running) return;
     const result = await this.env.step(actions);
     for (let n = 0; n < this.env.numEnvs; n++) {

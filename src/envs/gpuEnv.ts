@@ -66,7 +66,7 @@ export interface EnvCapacity {
 export async function compileEnvKernels(gpu: Gpu, definition: GpuEnvDefinition): Promise<GpuEnvKernels> {
   const composed = composeEnv(definition);
   const layout = actionLayoutOf(definition);
-  const code = envBatchWgsl(composed.code, layout);
+  const code = envBatchWgsl(composed.code, layout, maskSizeOf(definition));
   const common = {
     key: `GpuVecEnv\n${code}`,
     bindings: envBatchBindings(layout),
@@ -84,6 +84,11 @@ function actionFloats(definition: EnvSpec): number {
   return categoricalHeads(definition.action)?.length ?? (definition.action as { size: number }).size;
 }
 
+/** Floats of one environment's action mask in the out buffer (Σ nvec with actionMask, else 0). */
+function maskSizeOf(definition: EnvSpec): number {
+  return definition.actionMask ? categoricalHeads(definition.action)!.reduce((a, b) => a + b, 0) : 0;
+}
+
 /** The typed-array kernels' actions: one u32 index per categorical head, or the box's floats. */
 function actionLayoutOf(definition: EnvSpec): ActionLayout {
   const action = definition.action;
@@ -94,7 +99,7 @@ function actionLayoutOf(definition: EnvSpec): ActionLayout {
 export function envCapacity(limits: GPUSupportedLimits, definition: GpuEnvDefinition): EnvCapacity {
   const storage = maxStorageBytes(limits);
   const storageLimitName = limits.maxStorageBufferBindingSize <= limits.maxBufferSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
-  const obsOut = (2 * definition.observationSize + 1) * 4;
+  const obsOut = (2 * definition.observationSize + 1 + maskSizeOf(definition)) * 4;
   const candidates: Omit<EnvCapacity, 'numEnvs'>[] = [
     { buffer: 'GpuVecEnv.state', bytesPerEnv: definition.stateSize * 4, limit: storage, limitName: storageLimitName },
     { buffer: 'GpuVecEnv.out', bytesPerEnv: obsOut, limit: storage, limitName: storageLimitName },
@@ -112,6 +117,7 @@ export function envCapacity(limits: GPUSupportedLimits, definition: GpuEnvDefini
 export class GpuVecEnv implements VecEnv {
   readonly spec: EnvSpec;
   readonly numEnvs: number;
+  lastActionMask: Float32Array | null = null;
   readonly seed: number;
   readonly buffers: GpuEnvBuffers;
   private readonly params: GPUBuffer;
@@ -198,8 +204,16 @@ export class GpuVecEnv implements VecEnv {
     });
   }
 
-  /** Floats of the out buffer: obs and finalObs [numEnvs x observationSize] each, then reward [numEnvs]. */
+  /**
+   * Floats of the out buffer: obs and finalObs [numEnvs x observationSize] each, then reward [numEnvs], then (with
+   * actionMask) the masks of obs [numEnvs x Σ nvec].
+   */
   private get outFloats(): number {
+    return this.numEnvs * (2 * this.definition.observationSize + 1 + maskSizeOf(this.definition));
+  }
+
+  /** Where the masks start in the out buffer (floats). */
+  private get maskOffset(): number {
     return this.numEnvs * (2 * this.definition.observationSize + 1);
   }
 
@@ -253,11 +267,15 @@ export class GpuVecEnv implements VecEnv {
     this.started = true;
     return this.serial(async () => {
       const obsBytes = this.numEnvs * this.definition.observationSize * 4;
+      const maskBytes = this.numEnvs * maskSizeOf(this.definition) * 4;
       const recorder = new Recorder(this.gpu, 'GpuVecEnv.reset');
       this.recordReset(recorder);
       recorder.copy(this.out, 0, this.staging, 0, obsBytes);
+      if (maskBytes > 0) recorder.copy(this.out, this.maskOffset * 4, this.staging, obsBytes, maskBytes);
       recorder.submit();
-      return new Float32Array(await this.readStaging(obsBytes));
+      const bytes = await this.readStaging(obsBytes + maskBytes);
+      this.lastActionMask = maskBytes > 0 ? new Float32Array(bytes, obsBytes, maskBytes / 4) : null;
+      return new Float32Array(bytes, 0, obsBytes / 4);
     });
   }
 
@@ -289,6 +307,7 @@ export class GpuVecEnv implements VecEnv {
         terminated[i] = flags[i]! & ENV_FLAG_TERMINATED ? 1 : 0;
         truncated[i] = flags[i]! & ENV_FLAG_TRUNCATED ? 1 : 0;
       }
+      this.lastActionMask = maskSizeOf(this.definition) > 0 ? new Float32Array(bytes, this.maskOffset * 4, this.outFloats - this.maskOffset) : null;
       return {
         obs: new Float32Array(bytes, 0, obsFloats),
         finalObs: new Float32Array(bytes, obsFloats * 4, obsFloats),

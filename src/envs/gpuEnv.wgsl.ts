@@ -143,7 +143,7 @@ export function envBatchBindings(actions: ActionLayout) {
  * The reset and step kernels of the typed-array VecEnv, appended to `composedCode` (composeEnv(def).code).
  * `actions` selects the actions layout: [numEnvs][heads] indices, or [numEnvs][ENV_ACTION_SIZE] floats.
  */
-export function envBatchWgsl(composedCode: string, actions: ActionLayout): string {
+export function envBatchWgsl(composedCode: string, actions: ActionLayout, maskSize = 0): string {
   const loadAction =
     actions.kind === 'box'
       ? `var action: EnvAction;
@@ -166,6 +166,16 @@ fn engine_write_obs(section: u32, n: u32, obs: ptr<function, EnvObs>) {
   }
 }
 
+// The action mask of environment n's current state, after obs, finalObs and reward (environments with masks).
+fn engine_write_mask(n: u32) {
+${maskSize > 0 ? `  var state = engine_load_state(n, engine_params.num_envs);
+  let mask = env_action_mask(&state);
+  let base = engine_params.num_envs * (2u * ENV_OBS_SIZE + 1u) + n * ${maskSize}u;
+  for (var k = 0u; k < ${maskSize}u; k += 1u) {
+    engine_out[base + k] = mask[k];
+  }` : ''}
+}
+
 @compute @workgroup_size(${ENV_WORKGROUP_SIZE})
 fn ${ENV_RESET_ENTRY}(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let n = linear_index(gid, nwg, ${ENV_WORKGROUP_SIZE}u);
@@ -176,6 +186,7 @@ fn ${ENV_RESET_ENTRY}(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wo
   var state = engine_reset_env(n, num_envs, engine_params.seed);
   var obs = env_observe(&state);
   engine_write_obs(0u, n, &obs);
+  engine_write_mask(n);
 }
 
 @compute @workgroup_size(${ENV_WORKGROUP_SIZE})
@@ -191,6 +202,7 @@ fn ${ENV_STEP_ENTRY}(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wor
   engine_write_obs(1u, n, &result.final_obs);
   engine_out[2u * num_envs * ENV_OBS_SIZE + n] = result.reward;
   engine_flags[n] = select(0u, ${ENV_FLAG_TERMINATED}u, result.terminated) | select(0u, ${ENV_FLAG_TRUNCATED}u, result.truncated);
+  engine_write_mask(n);
 }
 `;
 }

@@ -12,7 +12,7 @@
  */
 import { EnvInputError, describeValue } from './errors.js';
 import { requireSeed, requirePositiveInteger, validateActionMask, validateActions, validateState } from './validate.js';
-import { specOf, type EnvSpec, type StepResult, type VecEnv } from './spec.js';
+import { categoricalHeads, specOf, type EnvSpec, type StepResult, type VecEnv } from './spec.js';
 
 /** Arrays a batch's step writes into (all provided by the engine, zeroed where noted). */
 export interface JsEnvStepOutput {
@@ -189,6 +189,14 @@ export class JsVecEnv implements VecEnv {
     }
     out.obs.set(out.finalObs);
     if (anyEnded) this.batch.reset(out.obs, ended);
+  }
+
+  /** The masks of the current observations (see VecEnv), asked of the batch on each read. */
+  get lastActionMask(): Float32Array | null {
+    if (!this.spec.actionMask || !this.started || this.destroyed) return null;
+    const out = new Float32Array(this.numEnvs * categoricalHeads(this.spec.action)!.reduce((a, b) => a + b, 0));
+    this.actionMaskInto(out);
+    return out;
   }
 
   /**

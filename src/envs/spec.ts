@@ -94,6 +94,11 @@ export interface StepResult {
 export interface VecEnv {
   readonly spec: EnvSpec;
   readonly numEnvs: number;
+  /**
+   * Environments with actionMask: the action masks of the observations the last reset() or step() returned
+   * (numEnvs x Σ nvec, 1 allowed), e.g. for policy.act(obs, { mask }); null without masks or before a reset.
+   */
+  readonly lastActionMask: Float32Array | null;
   reset(): Promise<Float32Array>;
   step(actions: Int32Array | Float32Array): Promise<StepResult>;
   /** Overwrites every environment's state (numEnvs x stateSize, Gymnasium's layout) and restarts its step count. */

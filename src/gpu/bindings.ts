@@ -93,6 +93,9 @@ export function bindGroupLayout(device: GPUDevice, label: string, kinds: readonl
   });
 }
 
+/** The storage buffers per shader stage every WebGPU adapter allows (the limit's default). */
+export const GUARANTEED_STORAGE_BUFFERS = 8;
+
 export class BindingTable<E extends BindingEntries = BindingEntries> {
   /** Binding names in binding order. */
   readonly names: readonly (keyof E & string)[];
@@ -104,6 +107,13 @@ export class BindingTable<E extends BindingEntries = BindingEntries> {
   constructor(readonly entries: E) {
     const names = Object.keys(entries);
     if (names.length === 0) throw new Error('binding table has no bindings; expected at least one');
+    const storageNames = names.filter((name) => entries[name]?.kind === 'storage' || entries[name]?.kind === 'read-only-storage');
+    if (storageNames.length > GUARANTEED_STORAGE_BUFFERS) {
+      throw new Error(
+        `binding table has ${storageNames.length} storage buffers (${storageNames.join(', ')}); expected at most ${GUARANTEED_STORAGE_BUFFERS}, ` +
+          "WebGPU's guaranteed maxStorageBuffersPerShaderStage (a kernel with more fails on adapters that allow no more, such as Chrome's SwiftShader)",
+      );
+    }
     const structs = new Map<string, UniformStruct>();
     const lines = names.map((name, binding) => {
       checkIdentifier('binding name', name);

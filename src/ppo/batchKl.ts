@@ -3,7 +3,7 @@
  * algorithm's update: d, the mean over the whole batch of KL[π_old(·|s) ‖ π_θ(·|s)] with the parameters the update
  * left, and the new policy's mean entropy H. For PPO-Penalty (adaptBeta) it also applies the paper's rule to the
  * record's `ppoState[0]` (β): ×2 when d > 1.5 kl_target, ÷2 when d < kl_target / 1.5. Two dispatches, no readback;
- * the record's `klResult` holds [d, H] for the statistics.
+ * the record's `ppoState` holds d and H (PpoState.kl, PpoState.entropy) for the statistics.
  */
 import type { Gpu } from '../gpu/device.js';
 import type { Recorder } from '../gpu/recorder.js';
@@ -16,7 +16,7 @@ import type { RunnerState } from './runnerState.js';
  * The part of the run's record the pass reads and writes: θ after the update (params), the rollout with the old
  * policy's distribution (RolloutLayout keepOldDist), kl_target (hyper), β (ppoState[0], updated in place), d.
  */
-export type BatchKlBuffers = Pick<RunnerState, 'params' | 'storage' | 'store' | 'hyper' | 'ppoState' | 'klResult'>;
+export type BatchKlBuffers = Pick<RunnerState, 'params' | 'storage' | 'store' | 'hyper' | 'ppoState'>;
 
 export interface BatchKlOptions {
   /** PPO-Penalty's β rule on ppoState[0]; default false (β is left alone). */
@@ -26,8 +26,6 @@ export interface BatchKlOptions {
 }
 
 export class BatchKl {
-  /** [d, H]: the batch's mean KL and entropy after the update (written each iteration; the record's klResult). */
-  readonly result: GPUBuffer;
   /** Workgroups of the KL kernel, one partial sum each. */
   readonly partialCount: number;
   private readonly partials: GPUBuffer;
@@ -43,7 +41,6 @@ export class BatchKl {
   ) {
     this.partialCount = klPartialCount(layout.samples, maxPartials);
     this.partials = gpu.buffer({ label: 'BatchKl.partials', size: 2 * this.partialCount * 4 });
-    this.result = buffers.klResult;
     this.partialGroup = klPartialBindings.bindGroup(gpu.device, 'BatchKl.partialGroup', pipelines.partial.getBindGroupLayout(0), {
       params: buffers.params,
       rollout: buffers.storage,
@@ -54,7 +51,6 @@ export class BatchKl {
       hyper: buffers.hyper,
       partials: this.partials,
       ppo_state: buffers.ppoState,
-      result: this.result,
       store: buffers.store,
     });
   }

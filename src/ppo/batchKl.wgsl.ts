@@ -15,7 +15,8 @@
  *               samples s = w·WG + lane + k·WG·P and sums their exact KL (shaders/distributions.ts): categorical
  *               from the stored old logits, diagonal Gaussian from the stored old means and old log-std, and
  *               their entropy; partials[w] and partials[P + w] = the workgroup's two sums
- *   kl_finish   one workgroup: d and H, the β rule on ppo_state[0] when adapt_beta, result = [d, H]
+ *   kl_finish   one workgroup: d and H into ppo_state (PpoState.kl, PpoState.entropy), and the β rule on
+ *               ppo_state[PpoState.beta] when adapt_beta
  *
  * The observations in the rollout are already the networks' inputs (normalised when norm_obs), as the loss
  * kernel reads them. The target-KL early stop does not apply here: d is measured with whatever θ the update left.
@@ -25,6 +26,7 @@ import { activationLibraryWgsl } from '../../shaders/activations.js';
 import { categoricalKlWgsl, categoricalWgsl, gaussianKlWgsl, gaussianWgsl } from '../../shaders/distributions.js';
 import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from '../../shaders/mlp.js';
 import { hyperBinding } from './hyper.js';
+import { PpoState } from './ppoState.js';
 import { reduceOpWgsl, REDUCE_WORKGROUP, workgroupReduceWgsl } from '../../shaders/reductions.js';
 import { rolloutStoreBinding } from './storage.wgsl.js';
 import { categoricalHeads, type ActionSpace, type BoxSpace } from '../envs/spec.js';
@@ -70,10 +72,8 @@ export const klFinishBindings = bindingTable({
   /** kl_target. */
   hyper: hyperBinding,
   partials: readOnlyStorage('array<f32>'),
-  /** [0] = β, adapted in place when adapt_beta. */
+  /** PPO's state (PpoState): β, adapted in place when adapt_beta; d and H written. */
   ppo_state: storage('array<f32>'),
-  /** [d, H]. */
-  result: storage('array<f32>'),
   store: rolloutStoreBinding,
 });
 
@@ -167,16 +167,16 @@ fn kl_finish(@builtin(local_invocation_index) lane: u32) {
   if (lane == 0u) {
     let d = kl_total / f32(store.m);
 #if ${adaptBeta}
-    var beta = ppo_state[0];
+    var beta = ppo_state[${PpoState.beta}];
     if (d > 1.5 * hyper.kl_target) {
       beta = beta * 2.0;
     } else if (d < hyper.kl_target / 1.5) {
       beta = beta * 0.5;
     }
-    ppo_state[0] = beta;
+    ppo_state[${PpoState.beta}] = beta;
 #endif
-    result[0] = d;
-    result[1] = entropy_total / f32(store.m);
+    ppo_state[${PpoState.kl}] = d;
+    ppo_state[${PpoState.entropy}] = entropy_total / f32(store.m);
   }
 }
 `;

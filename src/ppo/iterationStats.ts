@@ -1,7 +1,7 @@
 /**
  * The end-of-iteration statistics (kernel: iterationStats.wgsl.ts) into the small block that is the iteration's only
  * readback; it updates the record's ring of the last 20 episodes. `decode` turns the block read back into named
- * numbers. The kernel reads d and H from the batch-KL pass (the record's `klResult`), encoded before it, and for
+ * numbers. The kernel reads d and H from the batch-KL pass (in the record's `ppoState`), encoded before it, and for
  * TRPO the actor step's state.
  */
 import type { Gpu } from '../gpu/device.js';
@@ -13,7 +13,7 @@ import type { RunnerState } from './runnerState.js';
 export type IterationGpuStats = Record<StatField, number>;
 
 /** The part of the run's record the kernel reads (and the ring it updates); trpoState for TRPO only. */
-export type IterationStatsBuffers = Pick<RunnerState, 'hyper' | 'storage' | 'records' | 'control' | 'params' | 'ppoState' | 'store' | 'recentEpisodes' | 'klResult'> & {
+export type IterationStatsBuffers = Pick<RunnerState, 'hyper' | 'storage' | 'records' | 'control' | 'params' | 'ppoState' | 'store' | 'recentEpisodes'> & {
   trpoState?: GPUBuffer;
 };
 
@@ -40,7 +40,6 @@ export class IterationStats {
       ring: buffers.recentEpisodes,
       stats: this.block,
       store: buffers.store,
-      kl_result: buffers.klResult,
     };
     this.group = buffers.trpoState
       ? statsTrpoBindings.bindGroup(gpu.device, 'IterationStats.group', layout, { ...shared, trpo_state: buffers.trpoState })

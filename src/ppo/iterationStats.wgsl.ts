@@ -25,6 +25,7 @@ import { hyperBinding } from './hyper.js';
 import { rolloutStoreBinding } from './storage.wgsl.js';
 import { bindingTable, readOnlyStorage, storage } from '../gpu/bindings.js';
 import { trpoStateReadBinding } from '../trpo/state.js';
+import { PpoState } from './ppoState.js';
 import { categoricalWgsl } from '../../shaders/distributions.js';
 
 export const STATS_WORKGROUP = 64;
@@ -85,15 +86,13 @@ const statsEntries = {
   records: readOnlyStorage('array<f32>'),
   control: readOnlyStorage(ControlBlock),
   params: readOnlyStorage('array<f32>'),
-  /** [0] = β. */
+  /** PPO's state (PpoState): β, and the batch-KL pass's d and H. */
   ppo_state: readOnlyStorage('array<f32>'),
   /** The persistent ring of recent episodes (RING_WORDS). */
   ring: storage('array<f32>'),
   /** The statistics block (STATS_WORDS). */
   stats: storage('array<f32>'),
   store: rolloutStoreBinding,
-  /** The batch-KL pass's result: [d, H]. */
-  kl_result: readOnlyStorage('array<f32>'),
 };
 
 /** The statistics kernel's bindings. */
@@ -226,13 +225,13 @@ fn stats_main(@builtin(local_invocation_index) lane: u32) {
       last = r;
     }
   }
-  let beta = ppo_state[0];
-  let kl = kl_result[0];
+  let beta = ppo_state[${PpoState.beta}];
+  let kl = ppo_state[${PpoState.kl}];
   let r = last;
   let has = performed > 0.0;
 #if ${spec.policy === 'trpo'}
   let policy_loss = -(trpo_state.surrogate_old + select(0.0, trpo_state.improvement, trpo_state.accepted != 0u));
-  let entropy = kl_result[1];
+  let entropy = ppo_state[${PpoState.entropy}];
 #else
   let policy_loss = select(0.0, ${rec(spec.stat.policyLoss)}, has);
   let entropy = select(0.0, ${rec(spec.stat.entropy)}, has);

@@ -8,10 +8,8 @@
  *   rollout      storage, store           the rollout storage (RolloutLayout) and its layout as a uniform
  *   episodes     tracker, recentEpisodes  running return / length per environment [2][N]; the ring of the last
  *                                         episodes that the solved check reads
- *   update       hyper, ppoState, records the iteration's hyperparameters (Hyper), PPO's state ([0] = β), and the
+ *   update       hyper, ppoState, records the iteration's hyperparameters (Hyper), PPO's state (PpoState: β, then d and H), and the
  *                                         per-minibatch statistics [epochs x minibatches][RECORD_WORDS]
- *   move         klResult                 [d, H]: the batch's KL[π_old ‖ π_θ] and the new policy's entropy after
- *                                         the update (batchKl.ts)
  *   normaliser   normStats, normLanes     running observation / return statistics, and one rollout's lane sums
  *
  * The part a resumed run needs is `persistent()`, by checkpoint name; `persistentLayout` gives the same names and
@@ -27,6 +25,7 @@ import { Control } from '../nn/adam.wgsl.js';
 import { Hyper } from './hyper.js';
 import { RING_WORDS } from './iterationStats.wgsl.js';
 import { RECORD_WORDS } from './scratch.js';
+import { PPO_STATE_WORDS } from './ppoState.js';
 import type { RolloutLayout } from './storage.js';
 
 /** What sizes the record: the agent, the rollout, the update's shape and the starting values. */
@@ -50,8 +49,7 @@ export interface PersistentEntry {
   count: number;
 }
 
-/** Words of PPO's state buffer: [0] = β, the rest reserved. */
-export const PPO_STATE_WORDS = 4;
+
 
 export class RunnerState {
   readonly params: GPUBuffer;
@@ -65,7 +63,6 @@ export class RunnerState {
   readonly hyper: GPUBuffer;
   readonly ppoState: GPUBuffer;
   readonly records: GPUBuffer;
-  readonly klResult: GPUBuffer;
   readonly normStats: GPUBuffer;
   readonly normLanes: GPUBuffer;
 
@@ -90,7 +87,6 @@ export class RunnerState {
     this.hyper = gpu.buffer({ label: `${label}.hyper`, size: Hyper.byteSize, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.ppoState = gpu.buffer({ label: `${label}.state`, size: PPO_STATE_WORDS * 4, data: new Float32Array([spec.initBeta, 0, 0, 0]) });
     this.records = gpu.buffer({ label: `${label}.minibatchRecords`, size: spec.updateEpochs * spec.numMinibatches * RECORD_WORDS * 4 });
-    this.klResult = gpu.buffer({ label: `${label}.klResult`, size: 16 });
     this.normStats = gpu.buffer({ label: `${label}.normStats`, size: normWords(obsSize) * 4, data: initialNormStats(obsSize) });
     this.normLanes = gpu.buffer({ label: `${label}.normLanes`, size: laneRows(obsSize) * numEnvs * 4 });
   }
@@ -124,7 +120,7 @@ export class RunnerState {
   }
 
   destroy(): void {
-    const all = [this.params, this.grads, this.moments, this.control, this.storage, this.store, this.tracker, this.recentEpisodes, this.hyper, this.ppoState, this.records, this.klResult, this.normStats, this.normLanes];
+    const all = [this.params, this.grads, this.moments, this.control, this.storage, this.store, this.tracker, this.recentEpisodes, this.hyper, this.ppoState, this.records, this.normStats, this.normLanes];
     for (const buffer of all) this.gpu.destroyBuffer(buffer);
   }
 }

@@ -27,6 +27,8 @@ import { TrpoState, trpoHyperBinding, trpoStateWriteBinding } from './state.js';
 export const SOLVER_WORKGROUP = 256;
 
 export interface SolverSpec {
+  /** Floats between the sections of the `cg` buffer (trpoVectorStride). */
+  vectorStride: number;
   /** End of the actor's layers in the flat layout (they start at 0). */
   actorEnd: number;
   /** actor_logstd's offset and size (size 0: none). */
@@ -49,16 +51,22 @@ export const solverBindings = bindingTable({
   records: readOnlyStorage('array<f32>'),
   /** The candidate kernel's (KL, gain) sums per workgroup. */
   partials: readOnlyStorage('array<f32>'),
-  /** g = ∇L(θ_old). */
-  g: readOnlyStorage('array<f32>'),
-  /** F p (during CG) or F x (for the step size), undamped. */
-  fv: readOnlyStorage('array<f32>'),
-  x: storage('array<f32>'),
-  r: storage('array<f32>'),
-  p: storage('array<f32>'),
+  /**
+   * The CG vectors in one buffer (a kernel may bind at most 8 storage buffers): g = ∇L(θ_old), x, r, p, and F p
+   * (during CG) or F x (for the step size), undamped, each a section of TRPO_VECTOR_STRIDE floats (TRPO_VECTORS).
+   */
+  cg: storage('array<f32>'),
   params: storage('array<f32>'),
   store: rolloutStoreBinding,
 });
+
+/** The CG vectors' sections of the `cg` buffer, in order. */
+export const TRPO_VECTORS = ['g', 'x', 'r', 'p', 'fv'] as const;
+
+/** Floats between sections: the flat parameter count rounded up to 64 (256 bytes, the storage offset alignment). */
+export function trpoVectorStride(parameterCount: number): number {
+  return Math.ceil(parameterCount / 64) * 64;
+}
 
 /** Actor entries of the vectors: N = actorEnd + logstdSize. */
 export function solverEntries(spec: Pick<SolverSpec, 'actorEnd' | 'logstdSize'>): number {
@@ -76,6 +84,7 @@ ${workgroupReduceWgsl(WG)}
 ${nonFiniteWgsl}
 ${linearIndexWgsl}
 ${solverBindings.wgsl}
+${TRPO_VECTORS.map((name, k) => `const ${name.toUpperCase()}_AT: u32 = ${k * spec.vectorStride}u;`).join('\n')}
 const N: u32 = ${N}u;
 const ACTOR_END: u32 = ${spec.actorEnd}u;
 const LOGSTD_OFFSET: u32 = ${spec.logstdOffset}u;
@@ -111,10 +120,10 @@ fn cg_init(@builtin(local_invocation_index) lane: u32) {
   var acc = 0.0;
   for (var k = lane; k < N; k += ${WG}u) {
     let i = flat(k);
-    let gi = g[i];
-    x[i] = 0.0;
-    r[i] = gi;
-    p[i] = gi;
+    let gi = cg[G_AT + i];
+    cg[X_AT + i] = 0.0;
+    cg[R_AT + i] = gi;
+    cg[P_AT + i] = gi;
     acc += gi * gi;
   }
   let rr = workgroup_reduce(lane, acc);
@@ -139,7 +148,7 @@ fn cg_step(@builtin(local_invocation_index) lane: u32) {
   var acc = 0.0;
   for (var k = lane; k < N; k += ${WG}u) {
     let i = flat(k);
-    acc += p[i] * (fv[i] + damping * p[i]);
+    acc += cg[P_AT + i] * (cg[FV_AT + i] + damping * cg[P_AT + i]);
   }
   let pap = workgroup_reduce(lane, acc);
   let ratio = rr / pap;
@@ -148,16 +157,16 @@ fn cg_step(@builtin(local_invocation_index) lane: u32) {
   var squares = 0.0;
   for (var k = lane; k < N; k += ${WG}u) {
     let i = flat(k);
-    x[i] = x[i] + alpha * p[i];
-    let ri = r[i] - alpha * (fv[i] + damping * p[i]);
-    r[i] = ri;
+    cg[X_AT + i] = cg[X_AT + i] + alpha * cg[P_AT + i];
+    let ri = cg[R_AT + i] - alpha * (cg[FV_AT + i] + damping * cg[P_AT + i]);
+    cg[R_AT + i] = ri;
     squares += ri * ri;
   }
   let next = workgroup_reduce(lane, squares);
   let beta = next / rr;
   for (var k = lane; k < N; k += ${WG}u) {
     let i = flat(k);
-    p[i] = r[i] + beta * p[i];
+    cg[P_AT + i] = cg[R_AT + i] + beta * cg[P_AT + i];
   }
   if (lane != 0u) { return; }
   state.rr = next;
@@ -175,7 +184,7 @@ fn step_size(@builtin(local_invocation_index) lane: u32) {
   var acc = 0.0;
   for (var k = lane; k < N; k += ${WG}u) {
     let i = flat(k);
-    acc += x[i] * (fv[i] + hyper.damping * x[i]);
+    acc += cg[X_AT + i] * (cg[FV_AT + i] + hyper.damping * cg[X_AT + i]);
   }
   let xax = workgroup_reduce(lane, acc);
   if (lane != 0u) { return; }
@@ -226,7 +235,7 @@ fn apply_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
   let k = linear_index(gid, nwg, ${WG}u);
   if (k >= N || state.accepted == 0u) { return; }
   let i = flat(k);
-  params[i] = params[i] + state.coef * x[i];
+  params[i] = params[i] + state.coef * cg[X_AT + i];
 }
 `;
 }

@@ -35,7 +35,7 @@ import type { RolloutLayout } from '../ppo/storage.js';
 import type { RunnerState } from '../ppo/runnerState.js';
 import { fisherBindings, fisherWgsl, surrogateBindings, surrogateWgsl, type SampleKernelSpec } from './samples.wgsl.js';
 import { candidateBindings, candidatePartials, candidateWgsl, CANDIDATE_WORKGROUP } from './lineSearch.wgsl.js';
-import { SOLVER_WORKGROUP, solverBindings, solverEntries, solverWgsl } from './solver.wgsl.js';
+import { SOLVER_WORKGROUP, solverBindings, solverEntries, solverWgsl, TRPO_VECTORS, trpoVectorStride } from './solver.wgsl.js';
 import { decodeTrpoState, TrpoHyper, TrpoStat, TrpoState, type TrpoStateValues } from './state.js';
 
 export interface TrpoSettings {
@@ -87,7 +87,7 @@ export interface CriticStep {
 }
 
 /** The CG vectors, in the flat parameter layout (only the actor's entries are used). */
-export type TrpoVector = 'g' | 'x' | 'r' | 'p' | 'fv';
+export type TrpoVector = (typeof TRPO_VECTORS)[number];
 
 interface Pipelines {
   surrogate: GPUComputePipeline;
@@ -125,7 +125,9 @@ export class TrpoUpdate {
   private readonly idleControl: GPUBuffer;
   /** π_old per sample, [A][M]: log-softmax (categorical) or means (Gaussian). */
   readonly oldDist: GPUBuffer;
-  readonly vectors: Readonly<Record<TrpoVector, GPUBuffer>>;
+  /** Each CG vector as its range of the one `cg` buffer (the solver binds it whole). */
+  readonly vectors: Readonly<Record<TrpoVector, Required<GPUBufferBinding>>>;
+  private readonly cgBuffer: GPUBuffer;
   /** Encoded after the actor step by `encode` (see the header). */
   critic: CriticStep | undefined;
   private readonly hyper: GPUBuffer;
@@ -199,13 +201,15 @@ export class TrpoUpdate {
     };
     this.surrogateTasks = taskBuffer('surrogateTasks', surrogateTaskList);
     this.fisherTasks = taskBuffer('fisherTasks', fisherTaskList);
-    const vector = (name: TrpoVector) => gpu.buffer({ label: label(name), size: agent.table.byteSize });
-    this.vectors = { g: vector('g'), x: vector('x'), r: vector('r'), p: vector('p'), fv: vector('fv') };
+    const stride = trpoVectorStride(agent.table.size);
+    this.cgBuffer = gpu.buffer({ label: label('cgVectors'), size: TRPO_VECTORS.length * stride * 4 });
+    const section = (name: TrpoVector) => ({ buffer: this.cgBuffer, offset: TRPO_VECTORS.indexOf(name) * stride * 4, size: agent.table.byteSize });
+    this.vectors = { g: section('g'), x: section('x'), r: section('r'), p: section('p'), fv: section('fv') };
     const device = gpu.device;
     const slot = { buffer: this.slots, offset: 0, size: Slot.byteSize };
     const { params, storage, store } = buffers;
     const v = this.vectors;
-    const fisherGroup = (name: string, direction: GPUBuffer, control: GPUBuffer) =>
+    const fisherGroup = (name: string, direction: GPUBufferBinding, control: GPUBuffer) =>
       fisherBindings.bindGroup(device, label(name), pipelines.fisher.getBindGroupLayout(0), {
         slot,
         params,
@@ -216,7 +220,7 @@ export class TrpoUpdate {
         old_dist: this.oldDist,
         store,
       });
-    const gradientGroup = (name: string, tasks: GPUBuffer, grads: GPUBuffer, control: GPUBuffer) =>
+    const gradientGroup = (name: string, tasks: GPUBuffer, grads: GPUBufferBinding, control: GPUBuffer) =>
       gradientBindings.bindGroup(device, label(name), pipelines.gradientSurrogate.getBindGroupLayout(0), {
         slot,
         tasks,
@@ -259,11 +263,7 @@ export class TrpoUpdate {
         rollout: storage,
         records: this.records,
         partials: this.partials,
-        g: v.g,
-        fv: v.fv,
-        x: v.x,
-        r: v.r,
-        p: v.p,
+        cg: this.cgBuffer,
         params,
         store,
       }),
@@ -307,7 +307,7 @@ export class TrpoUpdate {
       surrogateStat: TrpoStat.surrogate,
     };
     const gradientCode = (taskCount: number) => gradientWgsl({ tiling, taskCount, recordWords: RECORD_WORDS, doneIndex: RECORD_DONE });
-    const solverCode = solverWgsl({ ...actorExtent(agent), candidateSamples: CANDIDATE_WORKGROUP * samples, surrogateRecord: TrpoStat.surrogate });
+    const solverCode = solverWgsl({ ...actorExtent(agent), vectorStride: trpoVectorStride(agent.table.size), candidateSamples: CANDIDATE_WORKGROUP * samples, surrogateRecord: TrpoStat.surrogate });
     const candidateCode = candidateWgsl({ action: arch.action, obsSize: arch.observationSize, actor: agent.inline('actor'), logstdOffset: agent.logstd?.offset ?? 0, samples });
     type Bindings = Parameters<Gpu['pipelines']['pipeline']>[0]['bindings'];
     const request = (role: string, key: string, code: string, entryPoint: string, bindings: Bindings) =>
@@ -406,6 +406,17 @@ export class TrpoUpdate {
     return 1 + perPass + 1 + this.settings.cgIterations * (perPass + 1) + perPass + 1 + 2 * this.settings.lineSearchTries + 1;
   }
 
+  /** A CG vector's entries after the submitted work (a readback: tests and the kernel lab). */
+  readVector(name: TrpoVector): Promise<Float32Array> {
+    const v = this.vectors[name];
+    return readBuffer(this.gpu, v.buffer, v.size, v.offset).then((bytes) => new Float32Array(bytes));
+  }
+
+  /** Overwrites a CG vector (tests: a right-hand side, a direction). */
+  writeVector(name: TrpoVector, data: Float32Array): void {
+    this.gpu.write(this.vectors[name].buffer, this.vectors[name].offset, data);
+  }
+
   /** The state after the submitted work (a readback: statistics and tests, not the hot path). */
   async readState(): Promise<TrpoStateValues> {
     return decodeTrpoState(await readBuffer(this.gpu, this.state, TrpoState.byteSize));
@@ -433,7 +444,7 @@ export class TrpoUpdate {
   }
 
   destroy(): void {
-    for (const b of [this.hyper, this.slots, this.state, this.records, this.control, this.idleControl, this.oldDist, this.scratchBuffer, this.partials, this.surrogateTasks, this.fisherTasks, ...Object.values(this.vectors)]) {
+    for (const b of [this.hyper, this.slots, this.state, this.records, this.control, this.idleControl, this.oldDist, this.scratchBuffer, this.partials, this.surrogateTasks, this.fisherTasks, this.cgBuffer]) {
       this.gpu.destroyBuffer(b);
     }
   }

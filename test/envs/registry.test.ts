@@ -50,7 +50,7 @@ describe('registry', () => {
       [{ id: 'Two words' }, /id is "Two words"/],
       [{ observationSize: 0 }, /observationSize is 0; expected a positive integer/],
       [{ observationSize: 1.5 }, /observationSize is 1.5; expected a positive integer/],
-      [{ action: { type: 'grid' } }, /action.type is "grid"; expected 'discrete' or 'box'/],
+      [{ action: { type: 'grid' } }, /action.type is "grid"; expected 'discrete', 'multiDiscrete' or 'box'/],
       [{ action: { type: 'discrete', n: 0 } }, /action.n is 0; expected a positive integer/],
       [{ action: { type: 'box', size: 2, low: [-1], high: [1, 1] } }, /action.low.length is 1; expected 2 \(action.size\)/],
       [{ action: { type: 'box', size: 1, low: [2], high: [1] } }, /action.low\[0\] is 2; expected at most action.high\[0\] = 1/],

@@ -252,3 +252,13 @@ fn main() {
     }
   });
 });
+
+describe('binding tables stay within every adapter', () => {
+  test("more storage buffers than WebGPU's guaranteed 8 is refused, naming them", () => {
+    const eight = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`b${i}`, i % 2 ? storage('array<f32>') : readOnlyStorage('array<f32>')]));
+    expect(() => bindingTable({ ...eight, u: uniform('vec4f') })).not.toThrow();
+    expect(() => bindingTable({ ...eight, extra: readOnlyStorage('array<u32>') })).toThrow(
+      /binding table has 9 storage buffers \(b0, b1, b2, b3, b4, b5, b6, b7, extra\); expected at most 8/,
+    );
+  });
+});

@@ -14,6 +14,7 @@ import { Recorder } from '../../src/gpu/recorder.js';
 import { AgentLayout, actionWidth } from '../../src/agent/agent.js';
 import { RolloutLayout } from '../../src/ppo/storage.js';
 import { BatchKl } from '../../src/ppo/batchKl.js';
+import { PpoState } from '../../src/ppo/ppoState.js';
 import { Hyper, hyperValues } from '../../src/ppo/hyper.js';
 import type { ActionSpace } from '../../src/envs/spec.js';
 import { createTrainer } from '../../src/index.js';
@@ -102,18 +103,18 @@ async function runKlPass(
     clipCoef: 0.2, entCoef: 0, vfCoef: 0.5, targetKl: -1, normAdv: true, clipVloss: true, iteration: 1, seed: 1,
     invMinibatch: 1, klTarget, minibatchSize: layout.samples, numMinibatches: 1, halfBits: 0, numRecords: 1,
   }));
-  const state = gpu.buffer({ label: 'BatchKlTest.state', size: 16, data: new Float32Array([beta, 0, 0, 0]) });
-  const klResult = gpu.buffer({ label: 'BatchKlTest.klResult', size: 16 });
-  const pass = await BatchKl.create(gpu, agent, layout, { params, storage, store, hyper, ppoState: state, klResult }, { adaptBeta: true, ...options });
+  // The reserved last word holds a marker the pass must leave alone.
+  const state = gpu.buffer({ label: 'BatchKlTest.state', size: 16, data: new Float32Array([beta, 0, 0, 7]) });
+  const pass = await BatchKl.create(gpu, agent, layout, { params, storage, store, hyper, ppoState: state }, { adaptBeta: true, ...options });
   const recorder = new Recorder(gpu, 'BatchKlTest.encoder');
   pass.encode(recorder);
   recorder.submit();
-  const [result, after] = await Promise.all([readFloat32(gpu, pass.result, 2), readFloat32(gpu, state, 4)]);
-  expect(Array.from(after.subarray(1)), 'the state words after β are left alone').toEqual([0, 0, 0]);
+  const after = await readFloat32(gpu, state, 4);
+  expect(after[3], 'the reserved state word is left alone').toBe(7);
   const partialCount = pass.partialCount;
   pass.destroy();
-  for (const b of [storage, params, store, hyper, state, klResult]) b.destroy();
-  return { d: result[0]!, entropy: result[1]!, beta: after[0]!, partialCount };
+  for (const b of [storage, params, store, hyper, state]) b.destroy();
+  return { d: after[PpoState.kl]!, entropy: after[PpoState.entropy]!, beta: after[PpoState.beta]!, partialCount };
 }
 
 const discrete: ActionSpace = { type: 'discrete', n: 3 };
@@ -189,7 +190,7 @@ describe('the batch KL after the update, and PPO-Penalty\'s β rule', () => {
     const fixture = randomFixture(discrete, 8, 500);
     const plain = new RolloutLayout({ ...fixture.layout.shape, keepOldDist: false });
     const dummy = gpu.buffer({ label: 'BatchKlTest.dummy', size: 256 });
-    const buffers = { params: dummy, storage: dummy, store: dummy, hyper: dummy, ppoState: dummy, klResult: dummy };
+    const buffers = { params: dummy, storage: dummy, store: dummy, hyper: dummy, ppoState: dummy };
     await expect(BatchKl.create(gpu, fixture.agent, plain, buffers)).rejects.toThrow(/keepOldDist false; expected true/);
     await expect(BatchKl.create(gpu, fixture.agent, fixture.layout, buffers, { maxPartials: 0 })).rejects.toThrow(/'maxPartials' is 0; expected an integer in \[1, /);
     dummy.destroy();

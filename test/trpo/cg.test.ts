@@ -11,6 +11,7 @@
  *     amplified by the condition number of F + λI).
  *   - b = 0: CG stops before any product and x = 0.
  */
+import { TRPO_VECTORS, trpoVectorStride } from '../../src/trpo/solver.wgsl.js';
 import { describe, expect } from 'vitest';
 import type { Gpu } from '../../src/gpu/device.js';
 import { Recorder } from '../../src/gpu/recorder.js';
@@ -25,14 +26,14 @@ const ITERATIONS = 10;
 const TOLERANCE = 1e-10;
 
 /** fv[index[i]] = sum_j matrix[i][j] p[index[j]]: a dense operator on the actor's entries, for tests. */
+/** The test operator reads p and writes F p in the update's one CG buffer (sections at `p` and `fv` floats). */
 const matvecBindings = bindingTable({
   matrix: readOnlyStorage('array<f32>'),
   index: readOnlyStorage('array<u32>'),
-  p: readOnlyStorage('array<f32>'),
-  fv: storage('array<f32>'),
+  cg: storage('array<f32>'),
 });
 
-function matvecWgsl(n: number): string {
+function matvecWgsl(n: number, p: number, fv: number): string {
   return /* wgsl */ `
 ${matvecBindings.wgsl}
 @compute @workgroup_size(64)
@@ -40,8 +41,8 @@ fn matvec(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.x;
   if (i >= ${n}u) { return; }
   var acc = 0.0;
-  for (var j = 0u; j < ${n}u; j++) { acc += matrix[i * ${n}u + j] * p[index[j]]; }
-  fv[index[i]] = acc;
+  for (var j = 0u; j < ${n}u; j++) { acc += matrix[i * ${n}u + j] * cg[${p}u + index[j]]; }
+  cg[${fv}u + index[i]] = acc;
 }
 `;
 }
@@ -80,7 +81,7 @@ async function runCg(gpu: Gpu, tc: TrpoCase, run: CgRun) {
     run.setup(recorder, bound);
     bound.update.encodeConjugateGradient(recorder, run.product?.(bound));
     recorder.submit();
-    const [x, g, state] = await Promise.all([bound.read(bound.update.vectors.x), bound.read(bound.update.vectors.g), bound.update.readState()]);
+    const [x, g, state] = await Promise.all([bound.update.readVector('x'), bound.update.readVector('g'), bound.update.readState()]);
     return { x, g, state };
   } finally {
     bound.destroy();
@@ -104,19 +105,19 @@ describe('TRPO conjugate gradient', () => {
       }
     }
     const b = randomDirection(23, tc.agent, indices);
-    const code = matvecWgsl(n);
+    const stride = trpoVectorStride(tc.agent.table.size);
+    const code = matvecWgsl(n, TRPO_VECTORS.indexOf('p') * stride, TRPO_VECTORS.indexOf('fv') * stride);
     const pipeline = await gpu.pipelines.pipeline({ label: 'CgTest.matvec', key: `CgTestMatvec\n${code}`, entryPoint: 'matvec', bindings: matvecBindings, build: () => code });
     const matrixBuffer = gpu.buffer({ label: 'CgTest.matrix', size: matrix.byteLength, data: matrix });
     const indexBuffer = gpu.buffer({ label: 'CgTest.index', size: n * 4, data: Uint32Array.from(indices) });
     try {
       const { x, state } = await runCg(gpu, tc, {
-        setup: (_, bound) => gpu.write(bound.update.vectors.g, 0, b),
+        setup: (_, bound) => bound.update.writeVector('g', b),
         product: (bound) => {
           const group = matvecBindings.bindGroup(gpu.device, 'CgTest.matvecGroup', pipeline.getBindGroupLayout(0), {
             matrix: matrixBuffer,
             index: indexBuffer,
-            p: bound.update.vectors.p,
-            fv: bound.update.vectors.fv,
+            cg: bound.update.vectors.p.buffer,
           });
           return (recorder) => recorder.dispatch(pipeline, group, [Math.ceil(n / 64)]);
         },
@@ -174,7 +175,7 @@ describe('TRPO conjugate gradient', () => {
 
   gpuTest('b = 0: CG stops before any product, x = 0', async (gpu) => {
     const tc = makeCase(41, { action: CATEGORICAL, hidden: [5, 4], numEnvs: 2, numSteps: 2 });
-    const { x, state } = await runCg(gpu, tc, { setup: (_, bound) => gpu.write(bound.update.vectors.g, 0, new Float32Array(tc.agent.table.size)) });
+    const { x, state } = await runCg(gpu, tc, { setup: (_, bound) => bound.update.writeVector('g', new Float32Array(tc.agent.table.size)) });
     expect(state.cg_done).toBe(1);
     expect(state.cg_iterations).toBe(0);
     expect(Array.from(x).every((v) => v === 0)).toBe(true);

@@ -51,14 +51,14 @@ async function check(gpu: Gpu, c: Case, seed: number): Promise<void> {
   const bound = await bindCase(gpu, tc, { chunkLimit: c.chunkLimit, gradientTiling: c.gradientTiling, fisherForward: c.fisherForward });
   try {
     expect(bound.update.fisherForward).toBe(c.fisherForward ?? (c.chunkLimit ? 'recompute' : 'cached'));
-    gpu.write(bound.update.vectors.p, 0, v);
+    bound.update.writeVector('p', v);
     const recorder = new Recorder(gpu, 'FisherTest.encoder');
     // As in the step: the surrogate pass first (the cached forward pass reads what it leaves).
     bound.update.encodeBegin(recorder);
     bound.update.encodeSurrogateGradient(recorder);
     bound.update.encodeFisherProduct(recorder, 'p');
     recorder.submit();
-    const fv = await bound.read(bound.update.vectors.fv);
+    const fv = await bound.update.readVector('fv');
 
     const theta = Float64Array.from(tc.theta0);
     const analytic = fisherVectorProduct(theta, tc.agent, tc.samples, v);

@@ -86,7 +86,7 @@ async function check(gpu: Gpu, c: Case, seed: number): Promise<void> {
     first.submit();
     const started = { ...(await bound.update.readState()), step_scale: stepScale, coef: stepScale, fraction: 1, tries: 0, accepted: 0, search_done: 0, kl: 0, improvement: 0 };
     TrpoState.writeTo(gpu, bound.update.state, started);
-    gpu.write(bound.update.vectors.x, 0, direction);
+    bound.update.writeVector('x', direction);
     const second = new Recorder(gpu, 'LineSearchTest.search');
     bound.update.encodeLineSearch(second);
     second.submit();

@@ -61,7 +61,7 @@ async function check(gpu: Gpu, c: Case, seed: number): Promise<void> {
     bound.update.encode(recorder);
     const dispatches = recorder.dispatches;
     recorder.submit();
-    const [params, x, state] = await Promise.all([bound.read(bound.params), bound.read(bound.update.vectors.x), bound.update.readState()]);
+    const [params, x, state] = await Promise.all([bound.read(bound.params), bound.update.readVector('x'), bound.update.readState()]);
     expect(dispatches).toBe(bound.update.dispatchesPerStep);
 
     expect({ accepted: state.accepted === 1, tries: state.tries, fraction: state.fraction }, c.name).toEqual({
