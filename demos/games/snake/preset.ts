@@ -1,0 +1,20 @@
+/**
+ * Snake-v0's training hyperparameters: the page's defaults and the shipped policy's (measured in Node on lavapipe;
+ * the numbers are in train-shipped.ts's output and the commit that set them).
+ */
+import type { EditableConfig } from '../../lib/hyperparams.js';
+
+export const SNAKE_PRESET: EditableConfig = {
+  algo: 'ppo',
+  num_envs: 64,
+  num_steps: 64,
+  learning_rate: 5e-4,
+  update_epochs: 4,
+  num_minibatches: 4,
+  ent_coef: 0.01,
+  clip_coef: 0.2,
+  gamma: 0.99,
+  gae_lambda: 0.95,
+  total_timesteps: 1_000_000,
+  seed: 1,
+};
