@@ -152,7 +152,7 @@ describe('demos in headless Chromium', () => {
       await waitUntil(demo, 'the WebGPU check', async () => (await demo.page.evaluate(() => document.body.dataset.state)) === 'ready', 30_000);
       expect(await text(demo.page, '#status')).toMatch(/^WebGPU is available: /);
       const links = await demo.page.$$eval('.demo-list a', (anchors) => anchors.map((a) => a.getAttribute('href')));
-      expect(links).toEqual(['./train.html', './family.html', './squash.html', './catch.html']);
+      expect(links).toEqual(['./train.html', './family.html', './squash.html', './snake.html', './catch.html']);
       await screenshot(demo.page, 'index', { readme: true });
       demo.expectClean();
     } finally {
@@ -161,7 +161,7 @@ describe('demos in headless Chromium', () => {
   });
 
   browserTest('without WebGPU every page says so and how to enable it, instead of failing silently', async (session) => {
-    for (const path of ['index.html', 'train.html', 'family.html', 'squash.html', 'catch.html']) {
+    for (const path of ['index.html', 'train.html', 'family.html', 'squash.html', 'snake.html', 'catch.html']) {
       const demo = await openDemo(session, path, { noWebGpu: true });
       try {
         await waitUntil(demo, 'the no-WebGPU notice', async () => (await demo.page.evaluate(() => document.body.dataset.state)) === 'no-webgpu', 30_000);
@@ -446,6 +446,49 @@ describe('demos in headless Chromium', () => {
     }
   });
 
+  browserTest('snake: the shipped policy eats at game speed and never takes a masked move; the keyboard takes over, its reversal ignored', async (session) => {
+    const demo = await openDemo(session, 'snake.html');
+    try {
+      await waitUntil(demo, 'the shipped policy', async () => /the shipped policy/.test(await text(demo.page, '#policy-source')), 60_000);
+      await waitUntil(demo, '60 snake steps', async () => (await number(demo.page, '#frames')) >= 60, 90_000);
+      const eaten = await number(demo.page, '#agent-eaten');
+      const masked = await number(demo.page, '#masked');
+      console.log(`snake.html: the shipped policy ate ${eaten} food in ${await number(demo.page, '#frames')} steps (${masked} steps had a masked move)`);
+      // A random snake on this board eats about one piece per 60 steps before it crashes; the shipped policy more.
+      expect(eaten, 'food eaten by the shipped policy in 60 steps').toBeGreaterThanOrEqual(3);
+      expect(masked, 'steps where the mask ruled a move out (the snake was longer than one cell)').toBeGreaterThan(0);
+      expect(await text(demo.page, '#player')).toBe('agent');
+      await screenshot(demo.page, 'snake', { readme: true });
+
+      // A person takes over; holding no key the snake runs straight into a wall, and a game of theirs is counted.
+      await demo.page.keyboard.press('ArrowUp');
+      await waitUntil(demo, 'the keyboard to take over', async () => (await text(demo.page, '#player')) === 'you', 10_000);
+      await waitUntil(
+        demo,
+        'a game of yours in the score table',
+        async () => (await demo.page.$eval('#score-table tr[data-player="you"] td:nth-child(2)', (cell) => Number(cell.textContent))) >= 1,
+        60_000,
+      );
+      await demo.page.keyboard.press('Escape');
+      await waitUntil(demo, 'the agent to take the snake back', async () => (await text(demo.page, '#player')) === 'agent', 10_000);
+      demo.expectClean();
+    } finally {
+      await demo.close();
+    }
+  });
+
+  browserTest('snake: training a new agent on the masked grid game raises its mean return', async (session) => {
+    const demo = await openDemo(session, 'snake.html?policy=none&autostart=1&num_envs=32&num_steps=32');
+    try {
+      const { start, end, steps } = await expectLearning(demo, 0.3, 200_000);
+      console.log(`snake.html training: mean return ${start} -> ${end} by ${steps} env steps`);
+      await screenshot(demo.page, 'snake-training');
+      demo.expectClean();
+    } finally {
+      await demo.close();
+    }
+  });
+
   browserTest('catch: training on a JavaScript game raises its mean return', async (session) => {
     const demo = await openDemo(session, 'catch.html?autostart=1');
     try {
@@ -463,7 +506,7 @@ describe('demos in headless Chromium', () => {
     let server: Server | undefined;
     try {
       await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-      expect(readdirSync(outDir).sort()).toEqual(['assets', 'catch.html', 'family.html', 'index.html', 'squash.html', 'train.html']);
+      expect(readdirSync(outDir).sort()).toEqual(['assets', 'catch.html', 'family.html', 'index.html', 'snake.html', 'squash.html', 'train.html']);
       const served = await serveStatic(outDir);
       server = served.server;
       const demo = await openDemo(session, 'squash.html', { baseUrl: served.baseUrl });
