@@ -6,6 +6,7 @@
  */
 import { startPage } from './lib/page.js';
 import { TrainingPanel } from './lib/trainingPanel.js';
+import { wireArcadeControls } from './lib/arcade.js';
 import { renderSnake } from './games/snake/render.js';
 import { SnakeGame } from './games/snake/play.js';
 import { SNAKE_PRESET } from './games/snake/preset.js';
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
   });
   game = new SnakeGame(
     {
-      board: byId('board'),
+      canvas: byId('board'),
       score: byId('score'),
       player: byId('player'),
       frames: byId('frames'),
@@ -41,19 +42,7 @@ async function main(): Promise<void> {
   await panel.setEnv({ id: SNAKE_ID, renderer: renderSnake, displayEnvs: 4, stepsPerSecond: 12, preset: SNAKE_PRESET }, query);
   await game.start(Number(query.get('seed') ?? 7));
 
-  const loadShipped = () =>
-    panel.exclusive(async () => {
-      panel.status.set('Loading the shipped policy…', 'busy');
-      const response = await fetch(SHIPPED_POLICY);
-      if (!response.ok) throw new Error(`fetching the shipped policy ${SHIPPED_POLICY.pathname}: HTTP ${response.status}`);
-      await panel.usePolicyFile(new Uint8Array(await response.arrayBuffer()), 'the shipped policy');
-    });
-  byId('load-shipped').addEventListener('click', () => void loadShipped());
-  byId('agent-plays').addEventListener('click', () => void game!.setPlayer('agent').catch((error: unknown) => panel.status.error('Playing', error)));
-  byId('you-play').addEventListener('click', () => void game!.setPlayer('you').catch((error: unknown) => panel.status.error('Playing', error)));
-
-  if (query.get('policy') !== 'none') await loadShipped();
-  if (query.get('autostart') === '1') byId('start').click();
+  await wireArcadeControls(panel, game, SHIPPED_POLICY, query);
 }
 
 startPage(main);

@@ -5,6 +5,7 @@
  */
 import { startPage } from './lib/page.js';
 import { TrainingPanel } from './lib/trainingPanel.js';
+import { wireArcadeControls } from './lib/arcade.js';
 import { renderSquash } from './games/squash/render.js';
 import { SquashGame } from './games/squash/play.js';
 import { SQUASH_PRESET } from './games/squash/preset.js';
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
     },
   });
   game = new SquashGame(
-    { court: byId('court'), score: byId('score'), player: byId('player'), frames: byId('frames'), table: byId<HTMLTableSectionElement>('score-table'), returns: { agent: byId('agent-returns'), you: byId('your-returns') } },
+    { canvas: byId('court'), score: byId('score'), player: byId('player'), frames: byId('frames'), table: byId<HTMLTableSectionElement>('score-table'), returns: { agent: byId('agent-returns'), you: byId('your-returns') } },
     (error) => panel.status.error('Playing', error),
   );
   await panel.setEnv(
@@ -41,19 +42,7 @@ async function main(): Promise<void> {
   );
   await game.start(Number(query.get('seed') ?? 7));
 
-  const loadShipped = () =>
-    panel.exclusive(async () => {
-      panel.status.set('Loading the shipped policy…', 'busy');
-      const response = await fetch(SHIPPED_POLICY);
-      if (!response.ok) throw new Error(`fetching the shipped policy ${SHIPPED_POLICY.pathname}: HTTP ${response.status}`);
-      await panel.usePolicyFile(new Uint8Array(await response.arrayBuffer()), 'the shipped policy');
-    });
-  byId('load-shipped').addEventListener('click', () => void loadShipped());
-  byId('agent-plays').addEventListener('click', () => void game!.setPlayer('agent').catch((error: unknown) => panel.status.error('Switching player', error)));
-  byId('you-play').addEventListener('click', () => void game!.setPlayer('you').catch((error: unknown) => panel.status.error('Switching player', error)));
-
-  if (query.get('policy') !== 'none') await loadShipped();
-  if (query.get('autostart') === '1') byId('start').click();
+  await wireArcadeControls(panel, game, SHIPPED_POLICY, query);
 }
 
 startPage(main);
