@@ -7,6 +7,7 @@
 import { createEnv, type VecEnv } from '../../src/index.js';
 import type { ActingPolicy } from './display.js';
 import type { TrainingPanel } from './trainingPanel.js';
+import { fitCanvas } from './canvas.js';
 
 export type Player = 'agent' | 'you';
 
@@ -159,14 +160,7 @@ export abstract class ArcadeGame {
   private draw(): void {
     const canvas = this.elements.canvas;
     const g = canvas.getContext('2d')!;
-    const ratio = window.devicePixelRatio || 1;
-    const width = canvas.clientWidth;
-    const height = canvas.clientHeight;
-    if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
-      canvas.width = Math.round(width * ratio);
-      canvas.height = Math.round(height * ratio);
-    }
-    g.setTransform(ratio, 0, 0, ratio, 0, 0);
+    const { width, height } = fitCanvas(canvas, g);
     g.clearRect(0, 0, width, height);
     if (this.obs) this.render(g, width, height);
   }

@@ -6,6 +6,7 @@
  */
 import type { Actions, VecEnv } from '../../src/index.js';
 import type { Renderer } from './render/types.js';
+import { fitCanvas } from './canvas.js';
 
 /** Anything that turns observations into actions: trainer.policy, a loaded GpuPolicy or a CpuPolicy. */
 export interface ActingPolicy {
@@ -118,14 +119,7 @@ export class DisplayLoop {
 
   private draw(): void {
     const { canvas, context: g } = this;
-    const ratio = window.devicePixelRatio || 1;
-    const width = canvas.clientWidth;
-    const height = canvas.clientHeight;
-    if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
-      canvas.width = Math.round(width * ratio);
-      canvas.height = Math.round(height * ratio);
-    }
-    g.setTransform(ratio, 0, 0, ratio, 0, 0);
+    const { width, height } = fitCanvas(canvas, g);
     g.fillStyle = '#fff';
     g.fillRect(0, 0, width, height);
     if (!this.obs) return;
