@@ -410,6 +410,21 @@ export function markdownReport(json: BenchJson): string {
     out.push(familyTable(json));
     out.push('');
   }
+  for (const run of byName(json, 'breakout.engine')) {
+    const p = run.params;
+    const curve = (p.curve as [number, number][]) ?? [];
+    const every = Math.max(1, Math.ceil(curve.length / 12));
+    out.push('## MinAtar/Breakout-v1: PPO within this machine\'s budget');
+    out.push('');
+    out.push(
+      `Network ${JSON.stringify(p.network)}, configuration ${JSON.stringify(p.config)} (bench/cases/breakout.ts); ${formatNumber(num(p.totalSteps))} steps in ${fmt(run.median)} s ` +
+        `(${fmt(num(p.sps))} env-steps/s). Best mean of the last 20 training episodes ${num(p.bestRecentReturn).toFixed(2)}, final ${num(p.finalRecentReturn).toFixed(2)}; ` +
+        `100-episode evaluation: sampled ${num(p.evalSampledMean).toFixed(2)} ± ${num(p.evalSampledStd).toFixed(2)}, deterministic ${num(p.evalDeterministicMean).toFixed(2)} ± ${num(p.evalDeterministicStd).toFixed(2)}.`,
+    );
+    out.push('');
+    out.push(markdownTable(['env steps', 'mean return, last 20 episodes'], curve.filter((_, i) => i % every === 0 || i === curve.length - 1).map(([step, r]) => [formatNumber(step), r.toFixed(2)])));
+    out.push('');
+  }
   if (byName(json, 'envs.gpu').length) {
     out.push('## Environment steps per second (random actions, GPU environments)');
     out.push('');

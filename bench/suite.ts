@@ -9,6 +9,7 @@
  *   ppo     PPO training env-steps/s, engine vs TF.js, and the update phase's GFLOP/s (cases/ppo.ts)
  *   solve   wall time and steps to solve each built-in environment with default settings (cases/solve.ts)
  *   family  the policy-gradient family (REINFORCE, A2C, TRPO, PPO) against its learning targets (cases/family.ts)
+ *   breakout  PPO's learning curve on MinAtar/Breakout-v1 within this machine's budget (cases/breakout.ts)
  *   act     policy.act latency and batch throughput (cases/act.ts)
  */
 import type { AdapterDescription, Gpu } from '../src/gpu/device.js';
@@ -20,9 +21,10 @@ import { benchFmaPeak } from './cases/fmaPeak.js';
 import { benchPpo, type Comparison, type SuiteContext } from './cases/ppo.js';
 import { benchSolve, benchSolveTfjs } from './cases/solve.js';
 import { benchFamily } from './cases/family.js';
+import { benchBreakout } from './cases/breakout.js';
 import type { CaseResult } from './harness.js';
 
-export const CASE_NAMES = ['peak', 'envs', 'ppo', 'solve', 'family', 'act'] as const;
+export const CASE_NAMES = ['peak', 'envs', 'ppo', 'solve', 'family', 'breakout', 'act'] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 
 export type Runtime = 'node' | 'chrome';
@@ -116,6 +118,13 @@ export async function runSuite(gpu: Gpu, options: SuiteOptions): Promise<SuiteRe
       return [];
     }
     return benchFamily(context);
+  });
+  await timed('breakout', async () => {
+    if (quick && options.runtime === 'chrome') {
+      log('breakout: left out of --quick runs in Chrome (as solve)');
+      return [];
+    }
+    return benchBreakout(context);
   });
   await timed('act', () => benchAct(context));
 
