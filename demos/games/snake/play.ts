@@ -94,7 +94,8 @@ export class SnakeGame extends ArcadeGame {
   protected override render(g: CanvasRenderingContext2D, width: number, height: number): void {
     drawBoard(g, this.obs!, width, height, {
       headline: String(this.score),
-      caption: `${this.player === 'you' ? 'you steer' : 'the agent steers'} · ${this.message}`,
+      caption: this.player === 'you' ? 'you steer' : 'the agent steers',
+      footnote: this.message,
       headColor: this.player === 'you' ? '#ffd166' : '#b9f6ca',
     });
   }

@@ -1,6 +1,7 @@
 /**
- * Snake-v0's training hyperparameters: the page's defaults and the shipped policy's (measured in Node on lavapipe;
- * the numbers are in train-shipped.ts's output and the commit that set them).
+ * Snake-v0's training hyperparameters: the page's defaults and the shipped policy's. The shipped policy is these for
+ * 2M steps (train-shipped.ts --steps 2000000, seed 1; Node on lavapipe, 787 s): about 20 food per game sampling its
+ * moves, against 0.13 for a random snake that respects the mask.
  */
 import type { EditableConfig } from '../../lib/hyperparams.js';
 

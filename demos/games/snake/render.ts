@@ -11,6 +11,8 @@ export interface BoardOverlay {
   headline?: string;
   /** A small line under the board's top edge. */
   caption?: string;
+  /** A small line above the board's bottom edge. */
+  footnote?: string;
   headColor?: string;
 }
 
@@ -58,6 +60,13 @@ export function drawBoard(g: CanvasRenderingContext2D, obs: ArrayLike<number>, w
     g.textAlign = 'center';
     g.textBaseline = 'top';
     g.fillText(overlay.caption, left + size / 2, top + 6);
+  }
+  if (overlay.footnote !== undefined) {
+    g.fillStyle = 'rgba(255, 255, 255, 0.6)';
+    g.font = `${Math.max(10, Math.round(size * 0.03))}px system-ui, sans-serif`;
+    g.textAlign = 'center';
+    g.textBaseline = 'bottom';
+    g.fillText(overlay.footnote, left + size / 2, top + size - 6, size - 12);
   }
 }
 
