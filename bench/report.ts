@@ -39,6 +39,7 @@ interface WasmParams {
   simd: boolean;
   threads: boolean;
   threadsCount: number;
+  hardwareConcurrency?: number | null;
   crossOriginIsolated: boolean | null;
 }
 
@@ -46,12 +47,13 @@ interface WasmParams {
 function wasmLabel(json: BenchJson): string {
   const w = byName(json, 'tfjs.backend').find((t) => t.params.backend === 'wasm' && t.params.wasm)?.params.wasm as WasmParams | undefined;
   if (!w) return '';
-  return `, ${w.simd ? 'SIMD' : 'no SIMD'}, ${w.threads ? `${w.threadsCount} threads` : 'no threads'}`;
+  return `, ${w.simd ? 'SIMD' : 'no SIMD'}, ${w.threads ? `threads (pool of ${w.threadsCount})` : 'no threads'}`;
 }
 
 function wasmFeatures(w: WasmParams): string {
   const isolation = w.crossOriginIsolated === null ? ' (TF.js 4.22 has no threads in Node)' : w.crossOriginIsolated ? ', the page cross-origin isolated' : ', the page not cross-origin isolated (threads need it)';
-  return `SIMD ${w.simd ? 'on' : 'off'} (WASM_HAS_SIMD_SUPPORT), threads ${w.threads ? `on, ${w.threadsCount} in XNNPACK's pool` : 'off'} (WASM_HAS_MULTITHREAD_SUPPORT)${isolation}`;
+  return `SIMD ${w.simd ? 'on' : 'off'} (WASM_HAS_SIMD_SUPPORT), threads ${w.threads ? `on, ${w.threadsCount} in XNNPACK's pool` : 'off'} (WASM_HAS_MULTITHREAD_SUPPORT)${isolation}` +
+    (typeof w.hardwareConcurrency === 'number' ? `; navigator.hardwareConcurrency ${w.hardwareConcurrency}` : '');
 }
 
 export function runtimeLabel(json: BenchJson): string {
@@ -442,7 +444,7 @@ export function markdownReport(json: BenchJson): string {
     out.push(
       'Each environment\'s default configuration with num_envs = N, num_steps = 16 (so that the rollout of 65536 environments fits the ' +
         'device\'s max storage binding), update_epochs = 4, num_minibatches = 4, target_kl off; one warm-up iteration, then a fixed number of ' +
-        'measured iterations. Submits and readbacks are counted by wrapping `queue.submit` and `GPUBuffer.mapAsync` while they run.',
+        'measured iterations. Submits and readbacks are the calls of `queue.submit` and `mapAsync` on the engine device while they run (`Gpu.calls`).',
     );
     out.push('');
     out.push(ppoTable(json));

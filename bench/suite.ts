@@ -68,7 +68,7 @@ export async function runSuite(gpu: Gpu, options: SuiteOptions): Promise<SuiteRe
         const w = loaded.wasm;
         log(
           `TF.js backend '${backend}' ready${loaded.adapter ? ` on ${describe(loaded.adapter)}${same ? ' (the engine\'s adapter)' : ' (NOT the engine\'s adapter)'}` : ''}` +
-            (w ? `: SIMD ${w.simd ? 'on' : 'off'}, threads ${w.threads ? `on (${w.threadsCount})` : 'off'}${w.crossOriginIsolated === null ? '' : `, crossOriginIsolated ${w.crossOriginIsolated}`}` : ''),
+            (w ? `: SIMD ${w.simd ? 'on' : 'off'}, threads ${w.threads ? `on (pool of ${w.threadsCount})` : 'off'}${w.crossOriginIsolated === null ? '' : `, crossOriginIsolated ${w.crossOriginIsolated}`}${w.hardwareConcurrency === null ? '' : `, hardwareConcurrency ${w.hardwareConcurrency}`}` : ''),
         );
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);

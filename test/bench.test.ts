@@ -31,7 +31,7 @@ afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true 
 
 const r = (name: string, params: Record<string, unknown>, unit: string, median: number, reps = 3): CaseResult => ({ name, params, unit, median, min: median * 0.9, max: median * 1.1, reps });
 
-const WASM_NODE = { simd: true, threads: false, threadsCount: 1, crossOriginIsolated: null };
+const WASM_NODE = { simd: true, threads: false, threadsCount: 1, hardwareConcurrency: null, crossOriginIsolated: null };
 
 /**
  * The synthetic suite with the TF.js wasm baseline at CartPole-v1 x 8 and x 4096 (rates as given; TF.js reps as
@@ -213,8 +213,14 @@ describe('bench machinery', () => {
     expect(markdownReport(quick)).toMatch(/\| ppo-vs-tfjs-wasm-4096envs .*\| 3 \/ 1 \(< 3\) +\| 20\.00× +\|/);
   });
 
-  test('Chrome: the wasm comparisons are listed without a goal, and no wasm target', () => {
-    const json = toJson(withWasm(syntheticSuite('chrome', false), 600, 1000), { quick: false });
+  test('Chrome: the wasm comparisons are listed without a goal, and no wasm target; threads as the page had them', () => {
+    const suite = withWasm(syntheticSuite('chrome', false), 600, 1000);
+    const threaded = { simd: true, threads: true, threadsCount: 2, hardwareConcurrency: 2, crossOriginIsolated: true };
+    suite.cases[0] = r('tfjs.backend', { backend: 'wasm', works: true, adapter: null, sameAdapterAsEngine: null, wasm: threaded }, 'available', 1);
+    const json = toJson(suite, { quick: false });
+    expect(markdownReport(json)).toContain(
+      "SIMD on (WASM_HAS_SIMD_SUPPORT), threads on, 2 in XNNPACK's pool (WASM_HAS_MULTITHREAD_SUPPORT), the page cross-origin isolated; navigator.hardwareConcurrency 2",
+    );
     expect(targets(json).some((row) => row.target.includes('wasm'))).toBe(false);
     expect(json.comparisons.filter((c) => c.name.includes('wasm')).map((c) => c.goal)).toEqual([null, null, null]);
     expect(markdownReport(json)).toMatch(/\| ppo-vs-tfjs-wasm-8envs .*\| 5\.00× +\| – +\| – +\|/);
@@ -255,7 +261,7 @@ describe('bench machinery', () => {
     const loaded = await loadTfjs('wasm');
     expect(loaded.tf.getBackend()).toBe('wasm');
     const simd = await loaded.tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-    expect(loaded.wasm).toEqual({ simd, threads: false, threadsCount: 1, crossOriginIsolated: null });
+    expect(loaded.wasm).toMatchObject({ simd, threads: false, threadsCount: 1, crossOriginIsolated: null });
     const config = { ...resolveConfig({ env: 'CartPole-v1' }, false), num_envs: 2, num_steps: 8, update_epochs: 2, num_minibatches: 2 };
     const ppo = new TfjsPpo(loaded.tf, 'CartPole-v1', config);
     try {

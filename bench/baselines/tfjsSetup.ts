@@ -30,8 +30,10 @@ export interface WasmFeatures {
   simd: boolean;
   /** tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') with SIMD: the threaded binary was loaded. */
   threads: boolean;
-  /** XNNPACK's thread pool size (1 without threads). */
+  /** XNNPACK's thread pool size (getThreadsCount(): 1 without threads; with them, TF.js's default for the cores). */
   threadsCount: number;
+  /** navigator.hardwareConcurrency where there is one (null in Node 20). */
+  hardwareConcurrency: number | null;
   /** The page's crossOriginIsolated (null in Node), which threads need. */
   crossOriginIsolated: boolean | null;
 }
@@ -84,7 +86,8 @@ export async function loadTfjs(backend: TfjsBackend, options: LoadOptions = {}):
     const simd = (await env.getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
     const threads = simd && (await env.getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
     const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
-    wasm = { simd, threads, threadsCount: wasmModule.getThreadsCount(), crossOriginIsolated: isNode ? null : isolated === true };
+    const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+    wasm = { simd, threads, threadsCount: wasmModule.getThreadsCount(), hardwareConcurrency: typeof cores === 'number' ? cores : null, crossOriginIsolated: isNode ? null : isolated === true };
   }
   let adapter: AdapterDescription | undefined;
   if (backend === 'webgpu') {

@@ -10,20 +10,26 @@
  *
  * Engine: trainer.iterations() yields one report per iteration while the next is already submitted, so in steady
  * state the time between two yields is the time of one iteration. One warm-up iteration, then `reps` measured.
- * Submits and buffer mappings are counted by wrapping queue.submit and GPUBuffer.prototype.mapAsync during the
- * measured iterations (measured, not the summary's declared numbers); dispatches come from the trainer's
- * recorder; GPU bytes are the trainer's allocation (Gpu.bytesAllocated before and after createTrainer).
+ * Submits and buffer mappings are counted from Gpu.calls (the device's queue.submit and the mapAsync of every
+ * buffer it made, wrapped on the instances) over the measured iterations (measured, not the summary's declared
+ * numbers); dispatches come from the trainer's recorder; GPU bytes are the trainer's allocation
+ * (Gpu.bytesAllocated before and after createTrainer).
  * Validation: the first iteration's statistics are finite, every minibatch of every epoch ran, entropy > 0.
  *
  * Update-phase throughput: the same CartPole configuration with update_epochs = 1 and 4, isolated iterations of
  * the two alternately (measureUpdateSplit); the update's time per epoch is (t4 - t1) / 3 and its FLOPs per epoch
  * batch x 3 x forward(actor + critic) (bench/flops.ts), so GFLOP/s and the fraction of the measured FMA peak
  * follow without timestamp queries inside the engine.
+ *
+ * Comparisons (engine / TF.js, env-steps/s, CartPole-v1): ppo-vs-tfjs-{8,4096}envs against tfjs-backend-webgpu on
+ * the same adapter, ppo-vs-tfjs-wasm-{8,4096}envs against tfjs-backend-wasm (TF.js's best backend without a GPU),
+ * and ppo-jsenv-vs-tfjs-wasm-8envs, where the engine too steps its environments on the CPU (JsCartPole-v1, a
+ * JavaScript environment, in CartPole-v1's configuration). Each side keeps its repetitions and spread.
  */
 import { createTrainer } from '../../src/trainer.js';
 import { resolveConfig, type TrainerConfig } from '../../src/config.js';
 import { computeGae } from '../../src/ppo/gae.js';
-import { getEnvDefinition } from '../../src/envs/registry.js';
+import { defineJsEnv, getEnvDefinition, listEnvs } from '../../src/envs/registry.js';
 import type { Gpu } from '../../src/gpu/device.js';
 import { gaeCpu } from '../baselines/tfjsPpo.js';
 import type { LoadedTfjs } from '../baselines/tfjsSetup.js';
@@ -32,7 +38,6 @@ import { stepWork, type StepWork } from '../flops.js';
 import { profileIteration } from '../profile.js';
 import { GOALS } from '../report.js';
 import { compareRates, now, rateResult, repetitions, summarize, type BenchContext, type CaseResult, type Comparison, type Timing } from '../harness.js';
-import { defineJsEnv, listEnvs } from '../../src/envs/registry.js';
 import { jsCartPoleDefinition } from '../../src/envs/examples/jsCartPole.js';
 
 export type { Comparison } from '../harness.js';
@@ -70,37 +75,6 @@ export function networkWork(env: string, hidden: number[]): StepWork {
   });
 }
 
-interface Counters {
-  submits: number;
-  maps: number;
-  restore(): void;
-}
-
-/** Counts queue.submit and GPUBuffer.mapAsync calls until restore(). */
-function countGpuCalls(gpu: Gpu): Counters {
-  const queue = gpu.device.queue as GPUQueue & { submit: GPUQueue['submit'] };
-  const proto = (globalThis as unknown as { GPUBuffer: { prototype: GPUBuffer } }).GPUBuffer.prototype;
-  const submit = queue.submit;
-  const mapAsync = proto.mapAsync;
-  const counters: Counters = {
-    submits: 0,
-    maps: 0,
-    restore() {
-      queue.submit = submit;
-      proto.mapAsync = mapAsync;
-    },
-  };
-  queue.submit = function (this: GPUQueue, ...args: Parameters<GPUQueue['submit']>) {
-    counters.submits++;
-    return submit.apply(this, args);
-  };
-  proto.mapAsync = function (this: GPUBuffer, ...args: Parameters<GPUBuffer['mapAsync']>) {
-    counters.maps++;
-    return mapAsync.apply(this, args);
-  };
-  return counters;
-}
-
 export interface EngineRun {
   config: TrainerConfig;
   batch: number;
@@ -129,7 +103,8 @@ export async function measureEngine(
   const submits: number[] = [];
   const maps: number[] = [];
   let reps = options.maxReps;
-  const counters = countGpuCalls(gpu);
+  // Gpu.calls counts every submit and every mapAsync of the buffers it made (it wraps them on the instances).
+  let seen = { ...gpu.calls };
   try {
     const start = now();
     let last = start;
@@ -148,16 +123,14 @@ export async function measureEngine(
         reps = repetitions(t - start, options);
       } else {
         samples.push(t - last);
-        submits.push(counters.submits);
-        maps.push(counters.maps);
+        submits.push(gpu.calls.submits - seen.submits);
+        maps.push(gpu.calls.mapAsyncs - seen.mapAsyncs);
       }
-      counters.submits = 0;
-      counters.maps = 0;
+      seen = { ...gpu.calls };
       last = t;
       if (samples.length >= reps) break;
     }
   } finally {
-    counters.restore();
     trainer.destroy();
     const error = await gpu.device.popErrorScope();
     if (error) throw new Error(`benchPpo: WebGPU validation error in ${config.env} x ${config.num_envs}: ${error.message}`);
