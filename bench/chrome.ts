@@ -3,8 +3,12 @@
  * [--no-results]. A Vite dev server serves the repository (TF.js pre-bundled), puppeteer opens bench/page/ in
  * Chromium with WebGPU on (test/helpers/browser.ts: the same executable and switches as the browser tests), the
  * page runs bench/suite.ts on its own WebGPU device, and this side writes the results as `npm run bench` does.
+ * The server sends the cross-origin isolation headers (COOP same-origin, COEP require-corp) that TF.js's wasm
+ * backend needs for threads, and serves that backend's .wasm files from node_modules (the page gets their URL).
  */
-import { join } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { createServer } from 'vite';
 import { browserExecutable, closeBrowser, launchBrowser, recordPage } from '../scripts/browser.js';
 import { parseArgs, type SuiteResult } from './suite.js';
@@ -24,6 +28,8 @@ if ('reason' in executable) {
   process.exit(1);
 }
 const monitor = new LoadMonitor();
+// node_modules may be a link to another checkout: Vite checks the real path against fs.allow.
+const wasmDirectory = realpathSync(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm')));
 const server = await createServer({
   configFile: false,
   root: REPO,
@@ -32,8 +38,15 @@ const server = await createServer({
   appType: 'mpa',
   cacheDir: join(REPO, 'node_modules', '.cache', 'webgpu-rl', 'vite-bench'),
   // TF.js ships CommonJS dependencies (seedrandom): pre-bundle it; nothing else is discovered or reloaded.
-  optimizeDeps: { noDiscovery: true, include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'] },
-  server: { host: '127.0.0.1', port: 0, hmr: false, watch: null, fs: { allow: [REPO] } },
+  optimizeDeps: { noDiscovery: true, include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'] },
+  server: {
+    host: '127.0.0.1',
+    port: 0,
+    hmr: false,
+    watch: null,
+    fs: { allow: [REPO, wasmDirectory] },
+    headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+  },
 });
 await server.listen();
 const address = server.httpServer?.address();
@@ -47,7 +60,7 @@ try {
   page.on('console', (message) => {
     if (message.text().startsWith('[bench')) console.error(message.text());
   });
-  const query = new URLSearchParams({ ...(options.quick ? { quick: '1' } : {}), ...(options.only ? { only: options.only.join(',') } : {}) });
+  const query = new URLSearchParams({ ...(options.quick ? { quick: '1' } : {}), ...(options.only ? { only: options.only.join(',') } : {}), wasm: `/@fs${wasmDirectory}/` });
   const url = `http://127.0.0.1:${address.port}/bench/page/index.html?${query}`;
   console.error(`bench:chrome: ${version} (${executable.path}) on ${url}`);
   const response = await page.goto(url, { waitUntil: 'load', timeout: 300_000 });

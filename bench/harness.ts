@@ -34,6 +34,14 @@ export function now(): number {
   return typeof performance !== 'undefined' ? performance.now() / 1000 : Date.now() / 1000;
 }
 
+/** The fewest measured repetitions on each side of a comparison in a full run (a --quick run may have fewer, marked). */
+export const MIN_REPS = 3;
+
+/** How many repetitions to measure: as many as fit in budgetSeconds after a first call took firstSeconds, within [minReps, maxReps]. */
+export function repetitions(firstSeconds: number, options: { minReps: number; maxReps: number; budgetSeconds: number }): number {
+  return Math.max(options.minReps, Math.min(options.maxReps, Math.ceil(options.budgetSeconds / Math.max(firstSeconds, 1e-6))));
+}
+
 /** Runs `fn` `warmup` times unmeasured, then `reps` times measured; seconds per call. */
 export async function measure(fn: () => unknown, options: { warmup?: number; reps?: number } = {}): Promise<Timing> {
   const { warmup = 1, reps = 5 } = options;
@@ -64,6 +72,35 @@ export function rateResult(name: string, params: Record<string, unknown>, unit: 
     min: workPerCall / timing.max,
     max: workPerCall / timing.min,
     reps: timing.samples.length,
+  };
+}
+
+/** The engine against a baseline on one measure: medians, their ratio, and the repetitions and spread of each side. */
+export interface Comparison {
+  name: string;
+  engine: number;
+  baseline: number;
+  unit: string;
+  ratio: number;
+  /** The target ratio, or null where there is none. */
+  goal: number | null;
+  /** Measured repetitions of each side (absent in results written before they were recorded). */
+  reps?: { engine: number; baseline: number };
+  /** min–max of each side over its repetitions. */
+  spread?: { engine: [number, number]; baseline: [number, number] };
+}
+
+/** Two rates (higher is better): ratio engine / baseline, with both sides' repetitions and spread. */
+export function compareRates(name: string, engine: CaseResult, baseline: CaseResult, goal: number | null): Comparison {
+  return {
+    name,
+    engine: engine.median,
+    baseline: baseline.median,
+    unit: engine.unit,
+    ratio: engine.median / baseline.median,
+    goal,
+    reps: { engine: engine.reps, baseline: baseline.reps },
+    spread: { engine: [engine.min, engine.max], baseline: [baseline.min, baseline.max] },
   };
 }
 

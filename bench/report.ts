@@ -4,8 +4,7 @@
  * section, and the marker replacement that puts that section into the README.
  */
 import { stepWork, type StepWork } from './flops.js';
-import { formatNumber, markdownTable, type CaseResult } from './harness.js';
-import type { Comparison } from './cases/ppo.js';
+import { formatNumber, markdownTable, MIN_REPS, type CaseResult, type Comparison } from './harness.js';
 
 export interface BenchJson {
   machine: Record<string, unknown>;
@@ -18,8 +17,11 @@ export interface BenchJson {
 export const README_START = '<!-- bench:start -->';
 export const README_END = '<!-- bench:end -->';
 
-/** The suite's targets (engine / TF.js on the same adapter; update-phase fraction of peak; readbacks). */
-export const GOALS = { ratio8: 5, ratio4096: 20, updateFraction: 0.25, readbacks: 1 } as const;
+/**
+ * The suite's targets: engine / TF.js webgpu on the same adapter; engine / TF.js wasm (TF.js's best backend
+ * without a GPU) in Node; the update phase's fraction of the FMA peak; readbacks per iteration.
+ */
+export const GOALS = { ratio8: 5, ratio4096: 20, wasmRatio8: 5, wasmRatio4096: 5, updateFraction: 0.25, readbacks: 1 } as const;
 
 const byName = (json: BenchJson, name: string) => json.cases.filter((c) => c.name === name);
 const num = (v: unknown) => (typeof v === 'number' ? v : Number(v));
@@ -31,6 +33,27 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)}`;
 export function adapterLine(json: BenchJson): string {
   const a = json.adapter;
   return [a.vendor, a.architecture, a.description].filter(Boolean).join(' / ') || 'unknown';
+}
+
+interface WasmParams {
+  simd: boolean;
+  threads: boolean;
+  threadsCount: number;
+  hardwareConcurrency?: number | null;
+  crossOriginIsolated: boolean | null;
+}
+
+/** What TF.js's wasm backend ran with, from its tfjs.backend case: ', SIMD, no threads' and the like ('' if unknown). */
+function wasmLabel(json: BenchJson): string {
+  const w = byName(json, 'tfjs.backend').find((t) => t.params.backend === 'wasm' && t.params.wasm)?.params.wasm as WasmParams | undefined;
+  if (!w) return '';
+  return `, ${w.simd ? 'SIMD' : 'no SIMD'}, ${w.threads ? `threads (pool of ${w.threadsCount})` : 'no threads'}`;
+}
+
+function wasmFeatures(w: WasmParams): string {
+  const isolation = w.crossOriginIsolated === null ? ' (TF.js 4.22 has no threads in Node)' : w.crossOriginIsolated ? ', the page cross-origin isolated' : ', the page not cross-origin isolated (threads need it)';
+  return `SIMD ${w.simd ? 'on' : 'off'} (WASM_HAS_SIMD_SUPPORT), threads ${w.threads ? `on, ${w.threadsCount} in XNNPACK's pool` : 'off'} (WASM_HAS_MULTITHREAD_SUPPORT)${isolation}` +
+    (typeof w.hardwareConcurrency === 'number' ? `; navigator.hardwareConcurrency ${w.hardwareConcurrency}` : '');
 }
 
 export function runtimeLabel(json: BenchJson): string {
@@ -59,24 +82,44 @@ export interface TargetRow {
   note: string;
 }
 
+/** The repetitions behind a comparison, and whether a side has fewer than MIN_REPS (a --quick run). */
+function repsNote(c: Comparison): string {
+  if (!c.reps) return '';
+  const few = c.reps.engine < MIN_REPS || c.reps.baseline < MIN_REPS;
+  return `; ${c.reps.engine} / ${c.reps.baseline} reps${few ? `, fewer than ${MIN_REPS} (quick)` : ''}`;
+}
+
+function ratioRow(json: BenchJson, name: string, target: string, goal: number, missing: string): TargetRow {
+  const c = json.comparisons.find((x) => x.name === name);
+  if (!c) return { target, measured: 'not measured', goal: `≥ ${goal}×`, met: null, note: missing };
+  return {
+    target,
+    measured: `${c.ratio.toFixed(2)}× (${fmt(c.engine)} vs ${fmt(c.baseline)}${repsNote(c)})`,
+    goal: `≥ ${goal}×`,
+    met: c.ratio >= goal,
+    note: c.ratio >= goal ? 'met' : `missed: ${(goal / c.ratio).toFixed(1)}× short`,
+  };
+}
+
 export function targets(json: BenchJson): TargetRow[] {
   const rows: TargetRow[] = [];
   for (const [envs, goal] of [
     [8, GOALS.ratio8],
     [4096, GOALS.ratio4096],
   ] as const) {
-    const c = json.comparisons.find((x) => x.name === `ppo-vs-tfjs-${envs}envs`);
-    rows.push(
-      c
-        ? {
-            target: `PPO env-steps/s, engine / TF.js (webgpu, same adapter), CartPole-v1, ${envs} envs`,
-            measured: `${c.ratio.toFixed(2)}× (${fmt(c.engine)} vs ${fmt(c.baseline)})`,
-            goal: `≥ ${goal}×`,
-            met: c.ratio >= goal,
-            note: c.ratio >= goal ? 'met' : `missed: ${(goal / c.ratio).toFixed(1)}× short`,
-          }
-        : { target: `PPO engine / TF.js, ${envs} envs`, measured: 'not measured', goal: `≥ ${goal}×`, met: null, note: 'TF.js webgpu backend unavailable or case not run' },
-    );
+    rows.push(ratioRow(json, `ppo-vs-tfjs-${envs}envs`, `PPO env-steps/s, engine / TF.js (webgpu, same adapter), CartPole-v1, ${envs} envs`, goal, 'TF.js webgpu backend unavailable or case not run'));
+  }
+  // Against TF.js's best backend without a GPU: a goal in Node, where the engine runs on the machine's own adapter.
+  if (json.runtime === 'node') {
+    for (const [envs, goal] of [
+      [8, GOALS.wasmRatio8],
+      [4096, GOALS.wasmRatio4096],
+    ] as const) {
+      const failed = byName(json, 'tfjs.failed').find((f) => f.params.backend === 'wasm');
+      const unavailable = byName(json, 'tfjs.backend').find((t) => t.params.backend === 'wasm' && !t.params.works);
+      const missing = unavailable ? `TF.js wasm unavailable: ${String(unavailable.params.error)}` : failed ? `TF.js wasm ${String(failed.params.kind)} job failed (below)` : 'no TF.js wasm result in this run';
+      rows.push(ratioRow(json, `ppo-vs-tfjs-wasm-${envs}envs`, `PPO env-steps/s, engine / TF.js (wasm${wasmLabel(json)}), CartPole-v1, ${envs} envs`, goal, missing));
+    }
   }
   // Update phase: from GPU timestamps of the update's kernels (ppo.profile), and from the 1-vs-4-epoch wall split.
   const fromProfile = byName(json, 'ppo.profile')
@@ -113,7 +156,7 @@ export function targets(json: BenchJson): TargetRow[] {
 function targetsTable(json: BenchJson): string {
   return markdownTable(
     ['target', 'measured', 'goal', 'status'],
-    targets(json).map((r) => [r.target, r.measured, r.goal, r.met === null ? '–' : r.met ? '**met**' : `**${r.note}**`]),
+    targets(json).map((r) => [r.target, r.measured, r.goal, r.met === null ? (r.note ? `– (${r.note})` : '–') : r.met ? '**met**' : `**${r.note}**`]),
   );
 }
 
@@ -255,10 +298,35 @@ function actTable(json: BenchJson): string {
 }
 
 function comparisonsTable(json: BenchJson): string {
+  const range = (r: [number, number] | undefined) => (r ? `${fmt(r[0])}–${fmt(r[1])}` : '–');
   return markdownTable(
-    ['comparison', 'engine', 'baseline', 'unit', 'ratio', 'goal'],
-    json.comparisons.map((c) => [c.name, fmt(c.engine), fmt(c.baseline), c.unit, `${c.ratio.toFixed(2)}×`, c.goal === null ? '–' : `≥ ${c.goal}×`]),
+    ['comparison', 'engine', 'spread', 'baseline', 'spread', 'unit', 'reps (engine / baseline)', 'ratio', 'goal', 'status'],
+    json.comparisons.map((c) => [
+      c.name,
+      fmt(c.engine),
+      range(c.spread?.engine),
+      fmt(c.baseline),
+      range(c.spread?.baseline),
+      c.unit,
+      c.reps ? `${c.reps.engine} / ${c.reps.baseline}${c.reps.engine < MIN_REPS || c.reps.baseline < MIN_REPS ? ` (< ${MIN_REPS})` : ''}` : '–',
+      `${c.ratio.toFixed(2)}×`,
+      c.goal === null ? '–' : `≥ ${c.goal}×`,
+      c.goal === null ? '–' : c.ratio >= c.goal ? 'met' : 'missed',
+    ]),
   );
+}
+
+/** The engine with a JavaScript environment (stepped on the CPU, as TF.js steps its own) against TF.js at the same size. */
+function jsEnvTable(json: BenchJson): string {
+  const rows = byName(json, 'ppo.engine.jsEnv').map((e) => {
+    const row = [String(e.params.env), String(e.params.numEnvs), String(e.params.batch), fmt(e.median), spread(e), `${e.params.submitsPerIteration} / ${e.params.readbacksPerIteration}`];
+    for (const backend of ['wasm', 'webgpu', 'cpu']) {
+      const base = json.cases.find((c) => c.name === `ppo.tfjs-${backend}` && c.params.env === e.params.sameConfigAs && c.params.numEnvs === e.params.numEnvs);
+      row.push(base ? `${fmt(base.median)} (${(e.median / base.median).toFixed(2)}×)` : '–');
+    }
+    return row;
+  });
+  return markdownTable(['env', 'envs', 'batch', 'engine env-steps/s', 'spread', 'submits / readbacks per iteration', 'TF.js wasm (engine / TF.js)', 'TF.js webgpu', 'TF.js cpu'], rows);
 }
 
 /** Reference GPU tiers for the projection (round numbers, not a product's datasheet). */
@@ -336,7 +404,10 @@ const BASELINE_TEXT =
   'keeps the default limit of 8 storage buffers per shader stage); with norm_obs / norm_reward (the engine\'s defaults for box actions) ' +
   'it applies Gymnasium\'s NormalizeObservation / NormalizeReward on the CPU, as CleanRL\'s wrappers do; observations are copied into each step\'s tensor because the cpu backend keeps the typed array it is given (without the copy every stored observation aliases the last one and nothing is learned). Same hyperparameters, network sizes, batch and environment dynamics as ' +
   'the engine; it is checked to learn CartPole (mean return of the last 20 episodes ≥ 75, from about 22) and its GAE to equal the engine\'s kernel ' +
-  'before it is timed. TF.js runs with its default flags (it picks its own matmul kernels). In Node each TF.js job runs in a ' +
+  'before it is timed. TF.js runs with its default flags (it picks its own matmul kernels). Its backends: tfjs-backend-webgpu on the ' +
+  'engine\'s adapter; tfjs-backend-wasm, TF.js\'s fastest backend without a GPU, with SIMD and threads as TF.js enables them by ' +
+  'default (threads only in a cross-origin isolated page, which bench/chrome.ts serves; TF.js 4.22 never uses threads in Node), its ' +
+  '.wasm files served from node_modules; and the plain-JavaScript cpu backend. In Node each TF.js job runs in a ' +
   'child process, because tfjs-backend-webgpu on Dawn can crash its process (a failed job is listed as such).';
 
 export function markdownReport(json: BenchJson): string {
@@ -356,7 +427,8 @@ export function markdownReport(json: BenchJson): string {
     out.push(
       `- **TF.js backend \`${t.params.backend}\`:** ` +
         (t.params.works
-          ? `works${t.params.adapter ? ` on ${[(t.params.adapter as BenchJson['adapter']).vendor, (t.params.adapter as BenchJson['adapter']).architecture, (t.params.adapter as BenchJson['adapter']).description].filter(Boolean).join(' / ')}${t.params.sameAdapterAsEngine ? ', the engine\'s adapter' : ' (another adapter!)'}` : ''}`
+          ? `works${t.params.adapter ? ` on ${[(t.params.adapter as BenchJson['adapter']).vendor, (t.params.adapter as BenchJson['adapter']).architecture, (t.params.adapter as BenchJson['adapter']).description].filter(Boolean).join(' / ')}${t.params.sameAdapterAsEngine ? ', the engine\'s adapter' : ' (another adapter!)'}` : ''}` +
+            (t.params.wasm ? `; ${wasmFeatures(t.params.wasm as WasmParams)}` : '')
           : `unavailable: ${String(t.params.error)}`),
     );
   }
@@ -372,10 +444,22 @@ export function markdownReport(json: BenchJson): string {
     out.push(
       'Each environment\'s default configuration with num_envs = N, num_steps = 16 (so that the rollout of 65536 environments fits the ' +
         'device\'s max storage binding), update_epochs = 4, num_minibatches = 4, target_kl off; one warm-up iteration, then a fixed number of ' +
-        'measured iterations. Submits and readbacks are counted by wrapping `queue.submit` and `GPUBuffer.mapAsync` while they run.',
+        'measured iterations. Submits and readbacks are the calls of `queue.submit` and `mapAsync` on the engine device while they run (`Gpu.calls`).',
     );
     out.push('');
     out.push(ppoTable(json));
+    out.push('');
+  }
+  if (byName(json, 'ppo.engine.jsEnv').length) {
+    out.push('## PPO with the environments on the CPU, like for like with TF.js');
+    out.push('');
+    out.push(
+      'TF.js steps its environments in JavaScript; so does the engine with a JavaScript environment: JsCartPole-v1 ' +
+        '(src/envs/examples/jsCartPole.ts, CartPole-v1\'s dynamics) trained through `createTrainer` with the configuration of CartPole-v1 ' +
+        'above (each step: the policy on the GPU, the actions read back, the environments stepped in JavaScript, the results uploaded).',
+    );
+    out.push('');
+    out.push(jsEnvTable(json));
     out.push('');
   }
   if (byName(json, 'ppo.profile').length) {

@@ -2,7 +2,8 @@
  * The benchmark suite in Node (Dawn):  npm run bench -- [--quick] [--json FILE] [--only peak,envs,ppo,solve,act]
  * [--no-results]. Every case validates, warms up and measures; results go to bench/results/ (JSON, Markdown, SVG)
  * and, with --json, FILE; `npm run readme` then copies them into the README's benchmark section. The TF.js baseline runs on tfjs-backend-webgpu over
- * Dawn on the engine's adapter and on TF.js's plain-JavaScript 'cpu' backend, each job in a child process.
+ * Dawn on the engine's adapter, on tfjs-backend-wasm (SIMD; TF.js has no threads in Node) and on TF.js's
+ * plain-JavaScript 'cpu' backend, each job in a child process.
  */
 import { getGpu } from '../src/gpu/device.js';
 import { parseArgs, runSuite, describe } from './suite.js';
@@ -24,7 +25,7 @@ const log = (line: string) => console.error(`[bench ${((performance.now() - t0) 
 const t0 = performance.now();
 log(`Node ${process.version}, adapter ${describe(gpu.adapter)}${options.quick ? ', quick run' : ''}`);
 // TF.js jobs run in child processes: tfjs-backend-webgpu on Dawn can crash its process (see tfjsJobs.ts).
-const suite = await runSuite(gpu, { runtime: 'node', quick: options.quick, only: options.only, tfjsBackends: ['webgpu', 'cpu'], tfjsRunner: childProcessRunner(log), log });
+const suite = await runSuite(gpu, { runtime: 'node', quick: options.quick, only: options.only, tfjsBackends: ['webgpu', 'wasm', 'cpu'], tfjsRunner: childProcessRunner(log), log });
 const json = toJson(suite, machineInfo(monitor, suite));
 const written = writeOutputs(json, { jsonFile: options.json, results: options.results });
 console.log(markdownReport(json));

@@ -18,11 +18,11 @@ import { inProcessRunner, type TfjsRunner } from './baselines/tfjsJobs.js';
 import { benchAct } from './cases/act.js';
 import { benchEnvs } from './cases/envs.js';
 import { benchFmaPeak } from './cases/fmaPeak.js';
-import { benchPpo, type Comparison, type SuiteContext } from './cases/ppo.js';
+import { benchPpo, type SuiteContext } from './cases/ppo.js';
 import { benchSolve, benchSolveTfjs } from './cases/solve.js';
 import { benchFamily } from './cases/family.js';
 import { benchBreakout } from './cases/breakout.js';
-import type { CaseResult } from './harness.js';
+import type { CaseResult, Comparison } from './harness.js';
 
 export const CASE_NAMES = ['peak', 'envs', 'ppo', 'solve', 'family', 'breakout', 'act'] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
@@ -36,6 +36,8 @@ export interface SuiteOptions {
   only?: readonly CaseName[];
   /** TF.js backends for the baseline. */
   tfjsBackends: readonly TfjsBackend[];
+  /** In a page: the URL prefix of tfjs-backend-wasm's .wasm files (Node finds them in node_modules). */
+  tfjsWasmPaths?: string;
   /** Where the baseline's learning, throughput and solve jobs run (default: in this process). */
   tfjsRunner?: TfjsRunner;
   log(line: string): void;
@@ -61,11 +63,15 @@ export async function runSuite(gpu: Gpu, options: SuiteOptions): Promise<SuiteRe
   if (needsTfjs) {
     for (const backend of options.tfjsBackends) {
       try {
-        const loaded = await loadTfjs(backend);
+        const loaded = await loadTfjs(backend, { wasmPaths: options.tfjsWasmPaths });
         tfjs.push(loaded);
         const same = loaded.adapter ? loaded.adapter.description === gpu.adapter.description && loaded.adapter.vendor === gpu.adapter.vendor : null;
-        cases.push({ name: 'tfjs.backend', params: { backend, works: true, adapter: loaded.adapter ?? null, sameAdapterAsEngine: same }, unit: 'available', median: 1, min: 1, max: 1, reps: 1 });
-        log(`TF.js backend '${backend}' ready${loaded.adapter ? ` on ${describe(loaded.adapter)}${same ? ' (the engine\'s adapter)' : ' (NOT the engine\'s adapter)'}` : ''}`);
+        cases.push({ name: 'tfjs.backend', params: { backend, works: true, adapter: loaded.adapter ?? null, sameAdapterAsEngine: same, ...(loaded.wasm ? { wasm: loaded.wasm } : {}) }, unit: 'available', median: 1, min: 1, max: 1, reps: 1 });
+        const w = loaded.wasm;
+        log(
+          `TF.js backend '${backend}' ready${loaded.adapter ? ` on ${describe(loaded.adapter)}${same ? ' (the engine\'s adapter)' : ' (NOT the engine\'s adapter)'}` : ''}` +
+            (w ? `: SIMD ${w.simd ? 'on' : 'off'}, threads ${w.threads ? `on (pool of ${w.threadsCount})` : 'off'}${w.crossOriginIsolated === null ? '' : `, crossOriginIsolated ${w.crossOriginIsolated}`}${w.hardwareConcurrency === null ? '' : `, hardwareConcurrency ${w.hardwareConcurrency}`}` : ''),
+        );
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         cases.push({ name: 'tfjs.backend', params: { backend, works: false, error: message }, unit: 'available', median: 0, min: 0, max: 0, reps: 1 });
@@ -74,7 +80,7 @@ export async function runSuite(gpu: Gpu, options: SuiteOptions): Promise<SuiteRe
     }
   }
   const runTfjs = options.tfjsRunner ?? inProcessRunner(tfjs, log);
-  const context: SuiteContext = { gpu, quick, log, tfjs, runTfjs, peakGflops: undefined, comparisons: [] };
+  const context: SuiteContext = { gpu, quick, log, runtime: options.runtime, tfjs, runTfjs, peakGflops: undefined, comparisons: [] };
   const timed = async (name: CaseName, body: () => Promise<CaseResult[]>) => {
     if (!selected.has(name)) return;
     const start = performance.now();
@@ -108,6 +114,8 @@ export async function runSuite(gpu: Gpu, options: SuiteOptions): Promise<SuiteRe
         unit: 's (whole default run, same steps)',
         ratio: base.median / cartpole.median,
         goal: null,
+        reps: { engine: cartpole.reps, baseline: base.reps },
+        spread: { engine: [cartpole.min, cartpole.max], baseline: [base.min, base.max] },
       });
     }
     return [...engine, ...baseline];

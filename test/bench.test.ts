@@ -13,6 +13,7 @@ import { parseArgs, runSuite, type SuiteResult } from '../bench/suite.js';
 import { markdownReport, readmeSection, replaceBetweenMarkers, README_END, README_START, svgChart, targets, type BenchJson } from '../bench/report.js';
 import { LoadMonitor, machineInfo, runsOnFile, toJson, writeOutputs, writeReadmeSection } from '../bench/write.js';
 import { validateBaselineGae } from '../bench/cases/ppo.js';
+import { compareRates, MIN_REPS, type CaseResult } from '../bench/harness.js';
 import { stepWork } from '../bench/flops.js';
 import { TfjsPpo } from '../bench/baselines/tfjsPpo.js';
 import { loadTfjs } from '../bench/baselines/tfjsSetup.js';
@@ -28,7 +29,31 @@ function tempDir(): string {
 }
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-const r = (name: string, params: Record<string, unknown>, unit: string, median: number) => ({ name, params, unit, median, min: median * 0.9, max: median * 1.1, reps: 3 });
+const r = (name: string, params: Record<string, unknown>, unit: string, median: number, reps = 3): CaseResult => ({ name, params, unit, median, min: median * 0.9, max: median * 1.1, reps });
+
+const WASM_NODE = { simd: true, threads: false, threadsCount: 1, hardwareConcurrency: null, crossOriginIsolated: null };
+
+/**
+ * The synthetic suite with the TF.js wasm baseline at CartPole-v1 x 8 and x 4096 (rates as given; TF.js reps as
+ * given, engine reps 3) and the engine's JavaScript-environment run at 8; goals as the suite sets them in Node.
+ */
+function withWasm(suite: SuiteResult, wasm8: number, wasm4096: number, tfjsReps = 3): SuiteResult {
+  const engine = (n: number) => suite.cases.find((c) => c.name === 'ppo.engine' && c.params.numEnvs === n)!;
+  const base8 = r('ppo.tfjs-wasm', { env: 'CartPole-v1', numEnvs: 8, batch: 128, backend: 'wasm', wasm: WASM_NODE }, 'env-steps/s', wasm8, tfjsReps);
+  const base4096 = r('ppo.tfjs-wasm', { env: 'CartPole-v1', numEnvs: 4096, batch: 65536, backend: 'wasm', wasm: WASM_NODE }, 'env-steps/s', wasm4096, tfjsReps);
+  const jsEnv = r('ppo.engine.jsEnv', { env: 'JsCartPole-v1', sameConfigAs: 'CartPole-v1', numEnvs: 8, numSteps: 16, batch: 128, submitsPerIteration: 17, readbacksPerIteration: 16 }, 'env-steps/s', 900);
+  const node = suite.runtime === 'node';
+  return {
+    ...suite,
+    cases: [r('tfjs.backend', { backend: 'wasm', works: true, adapter: null, sameAdapterAsEngine: null, wasm: WASM_NODE }, 'available', 1), ...suite.cases, base8, base4096, jsEnv],
+    comparisons: [
+      ...suite.comparisons,
+      compareRates('ppo-vs-tfjs-wasm-8envs', engine(8), base8, node ? 5 : null),
+      compareRates('ppo-vs-tfjs-wasm-4096envs', engine(4096), base4096, node ? 5 : null),
+      compareRates('ppo-jsenv-vs-tfjs-wasm-8envs', jsEnv, base8, null),
+    ],
+  };
+}
 
 /** A suite result with one case of every kind the report knows. */
 function syntheticSuite(runtime: 'node' | 'chrome', quick: boolean): SuiteResult {
@@ -55,8 +80,8 @@ function syntheticSuite(runtime: 'node' | 'chrome', quick: boolean): SuiteResult
       r('act.gpu.trainerPolicy', { env: 'CartPole-v1', observations: 1 }, 'µs/call', 100),
     ],
     comparisons: [
-      { name: 'ppo-vs-tfjs-8envs', engine: 3000, baseline: 200, unit: 'env-steps/s', ratio: 15, goal: 5 },
-      { name: 'ppo-vs-tfjs-4096envs', engine: 4000, baseline: 1000, unit: 'env-steps/s', ratio: 4, goal: 20 },
+      compareRates('ppo-vs-tfjs-8envs', ppo(8, 3000), r('ppo.tfjs-webgpu', {}, 'env-steps/s', 200), 5),
+      compareRates('ppo-vs-tfjs-4096envs', ppo(4096, 4000), r('ppo.tfjs-webgpu', {}, 'env-steps/s', 1000), 20),
     ],
   };
 }
@@ -87,7 +112,8 @@ describe('bench machinery', () => {
     expect(Object.keys(written.adapter).sort()).toEqual(['architecture', 'description', 'vendor']);
     expect(written.runtime).toBe('node');
     for (const c of written.cases) expect(Object.keys(c).sort()).toEqual(['max', 'median', 'min', 'name', 'params', 'reps', 'unit']);
-    for (const c of written.comparisons) expect(Object.keys(c).sort()).toEqual(['baseline', 'engine', 'goal', 'name', 'ratio', 'unit']);
+    for (const c of written.comparisons) expect(Object.keys(c).sort()).toEqual(['baseline', 'engine', 'goal', 'name', 'ratio', 'reps', 'spread', 'unit']);
+    expect(written.comparisons[0]).toMatchObject({ ratio: 15, reps: { engine: 3, baseline: 3 }, spread: { engine: [expect.closeTo(2700), expect.closeTo(3300)], baseline: [expect.closeTo(180), expect.closeTo(220)] } });
     expect(written.comparisons.map((c) => c.name)).toEqual(expect.arrayContaining(['ppo-vs-tfjs-8envs', 'ppo-vs-tfjs-4096envs']));
     expect(written.machine).toMatchObject({ quick: true, cores: expect.any(Number), loadStart: expect.any(Array) });
 
@@ -133,6 +159,73 @@ describe('bench machinery', () => {
     expect(svgChart([toJson(suite, { quick: false })])).toContain('engine CartPole-v1 (Chrome)');
   });
 
+  test('compareRates: engine / baseline with both sides\' repetitions and spread', () => {
+    const side = (median: number, min: number, max: number, reps: number): CaseResult => ({ name: 'x', params: {}, unit: 'env-steps/s', median, min, max, reps });
+    const c = compareRates('x', side(1000, 900, 1100, 5), side(250, 225, 275, 2), 5);
+    expect(c).toEqual({ name: 'x', engine: 1000, baseline: 250, unit: 'env-steps/s', ratio: 4, goal: 5, reps: { engine: 5, baseline: 2 }, spread: { engine: [900, 1100], baseline: [225, 275] } });
+  });
+
+  test('Node: the wasm targets say met or missed, with the backend\'s SIMD and threads and the repetitions', () => {
+    const json = toJson(withWasm(syntheticSuite('node', false), 600, 1000), { quick: false });
+    const rows = targets(json);
+    const wasm = rows.filter((row) => row.target.includes('TF.js (wasm'));
+    expect(wasm.map((row) => row.target)).toEqual([
+      'PPO env-steps/s, engine / TF.js (wasm, SIMD, no threads), CartPole-v1, 8 envs',
+      'PPO env-steps/s, engine / TF.js (wasm, SIMD, no threads), CartPole-v1, 4096 envs',
+    ]);
+    // 3000 / 600 = 5 (met, exactly the goal); 4000 / 1000 = 4 (missed).
+    expect(wasm.map((row) => row.met)).toEqual([true, false]);
+    expect(wasm[0]!.measured).toBe('5.00× (3,000 vs 600; 3 / 3 reps)');
+    expect(wasm[1]!.note).toBe('missed: 1.3× short');
+    const md = markdownReport(json);
+    expect(md).toContain('SIMD on (WASM_HAS_SIMD_SUPPORT), threads off (WASM_HAS_MULTITHREAD_SUPPORT) (TF.js 4.22 has no threads in Node)');
+    expect(md).toMatch(/\| ppo-vs-tfjs-wasm-8envs +\| 3,000 +\| 2,700–3,300 +\| 600 +\| 540–660 +\| env-steps\/s +\| 3 \/ 3 +\| 5\.00× +\| ≥ 5× +\| met +\|/);
+    expect(md).toMatch(/\| ppo-vs-tfjs-wasm-4096envs .*\| 4\.00× +\| ≥ 5× +\| missed +\|/);
+    // Like for like: the engine's JavaScript environment against TF.js wasm, no goal.
+    expect(md).toContain('## PPO with the environments on the CPU, like for like with TF.js');
+    expect(md).toMatch(/\| JsCartPole-v1 +\| 8 +\| 128 +\| 900 +\| 810–990 +\| 17 \/ 16 +\| 600 \(1\.50×\) +\| 200 \(4\.50×\) +\| – +\|/);
+    expect(md).toMatch(/\| ppo-jsenv-vs-tfjs-wasm-8envs .*\| 1\.50× +\| – +\| – +\|/);
+    // The TF.js wasm column of the PPO table.
+    expect(md).toMatch(/\| TF\.js wasm +\| engine \/ TF\.js wasm +\|/);
+  });
+
+  test('Node: a missing or failed wasm baseline shows as not measured, with the reason; quick repetitions are marked', () => {
+    const base = syntheticSuite('node', true);
+    const unavailable = { ...base, cases: [r('tfjs.backend', { backend: 'wasm', works: false, error: 'no .wasm file' }, 'available', 0), ...base.cases] };
+    const rows = targets(toJson(unavailable, { quick: true })).filter((row) => row.target.includes('TF.js (wasm'));
+    expect(rows.map((row) => [row.measured, row.met, row.note])).toEqual([
+      ['not measured', null, 'TF.js wasm unavailable: no .wasm file'],
+      ['not measured', null, 'TF.js wasm unavailable: no .wasm file'],
+    ]);
+    expect(markdownReport(toJson(unavailable, { quick: true }))).toContain('| – (TF.js wasm unavailable: no .wasm file) |');
+
+    const failed = { ...base, cases: [...base.cases, r('tfjs.failed', { kind: 'throughput', backend: 'wasm', env: 'CartPole-v1', numEnvs: 4096, error: 'died' }, 'failed', 0)] };
+    expect(targets(toJson(failed, { quick: true })).filter((row) => row.target.includes('TF.js (wasm')).map((row) => row.note)).toEqual([
+      'TF.js wasm throughput job failed (below)',
+      'TF.js wasm throughput job failed (below)',
+    ]);
+
+    // One TF.js repetition at each size (as --quick measures 4096): the ratio stands, marked as below MIN_REPS.
+    const quick = toJson(withWasm(base, 300, 200, 1), { quick: true });
+    const wasm = targets(quick).filter((row) => row.target.includes('TF.js (wasm'));
+    expect(wasm.map((row) => row.met)).toEqual([true, true]);
+    expect(wasm[0]!.measured).toBe(`10.00× (3,000 vs 300; 3 / 1 reps, fewer than ${MIN_REPS} (quick))`);
+    expect(markdownReport(quick)).toMatch(/\| ppo-vs-tfjs-wasm-4096envs .*\| 3 \/ 1 \(< 3\) +\| 20\.00× +\|/);
+  });
+
+  test('Chrome: the wasm comparisons are listed without a goal, and no wasm target; threads as the page had them', () => {
+    const suite = withWasm(syntheticSuite('chrome', false), 600, 1000);
+    const threaded = { simd: true, threads: true, threadsCount: 2, hardwareConcurrency: 2, crossOriginIsolated: true };
+    suite.cases[0] = r('tfjs.backend', { backend: 'wasm', works: true, adapter: null, sameAdapterAsEngine: null, wasm: threaded }, 'available', 1);
+    const json = toJson(suite, { quick: false });
+    expect(markdownReport(json)).toContain(
+      "SIMD on (WASM_HAS_SIMD_SUPPORT), threads on, 2 in XNNPACK's pool (WASM_HAS_MULTITHREAD_SUPPORT), the page cross-origin isolated; navigator.hardwareConcurrency 2",
+    );
+    expect(targets(json).some((row) => row.target.includes('wasm'))).toBe(false);
+    expect(json.comparisons.filter((c) => c.name.includes('wasm')).map((c) => c.goal)).toEqual([null, null, null]);
+    expect(markdownReport(json)).toMatch(/\| ppo-vs-tfjs-wasm-8envs .*\| 5\.00× +\| – +\| – +\|/);
+  });
+
   test('work per step: 2 x 64 tanh actor and critic on CartPole', () => {
     const work = stepWork({ observationSize: 4, policyOutputs: 2, actionWidth: 1, box: false, hidden: [64, 64] });
     // actor 2 (4*64 + 64*64 + 64*2) + critic 2 (4*64 + 64*64 + 64)
@@ -158,6 +251,24 @@ describe('bench machinery', () => {
       const report = await ppo.runIteration(10);
       expect(tf.memory().numTensors).toBe(tensors);
       expect(report.globalStep).toBe(32);
+      for (const value of [report.policyLoss, report.valueLoss, report.entropy, report.approxKl]) expect(Number.isFinite(value)).toBe(true);
+    } finally {
+      ppo.dispose();
+    }
+  }, 60_000);
+
+  test('the TF.js baseline on its wasm backend: the .wasm files from node_modules, SIMD as detected, no threads in Node, one iteration', async () => {
+    const loaded = await loadTfjs('wasm');
+    expect(loaded.tf.getBackend()).toBe('wasm');
+    const simd = await loaded.tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    expect(loaded.wasm).toMatchObject({ simd, threads: false, threadsCount: 1, crossOriginIsolated: null });
+    const config = { ...resolveConfig({ env: 'CartPole-v1' }, false), num_envs: 2, num_steps: 8, update_epochs: 2, num_minibatches: 2 };
+    const ppo = new TfjsPpo(loaded.tf, 'CartPole-v1', config);
+    try {
+      await ppo.runIteration(10);
+      const tensors = loaded.tf.memory().numTensors;
+      const report = await ppo.runIteration(10);
+      expect(loaded.tf.memory().numTensors).toBe(tensors);
       for (const value of [report.policyLoss, report.valueLoss, report.entropy, report.approxKl]) expect(Number.isFinite(value)).toBe(true);
     } finally {
       ppo.dispose();

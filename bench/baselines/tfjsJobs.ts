@@ -10,10 +10,10 @@
  */
 import { resolveConfig, type TrainerConfig } from '../../src/config.js';
 import { getEnvDefinition } from '../../src/envs/registry.js';
-import { now, summarize, type Timing } from '../harness.js';
+import { now, repetitions, summarize, type Timing } from '../harness.js';
 import type { SolveParams } from '../cases/solveParams.js';
 import { TfjsPpo } from './tfjsPpo.js';
-import type { LoadedTfjs, TfjsBackend } from './tfjsSetup.js';
+import type { LoadedTfjs, TfjsBackend, WasmFeatures } from './tfjsSetup.js';
 
 export type TfjsJob =
   | { kind: 'learn'; backend: TfjsBackend; maxIterations: number }
@@ -70,6 +70,8 @@ export function inProcessRunner(loaded: readonly LoadedTfjs[], log: (line: strin
 export interface BaselineRun {
   batch: number;
   timing: Timing;
+  /** The wasm backend's SIMD and threads in the process that measured (undefined for the other backends). */
+  wasm?: WasmFeatures;
 }
 
 /** Whole TF.js iterations: one warm-up (shader compilation), then between minReps and maxReps measured. */
@@ -89,7 +91,7 @@ export async function measureTfjs(
     for (const key of ['policyLoss', 'valueLoss', 'entropy', 'approxKl'] as const) {
       if (!Number.isFinite(first[key])) throw new Error(`TF.js PPO (${loaded.backend}): first iteration's ${key} is ${first[key]}`);
     }
-    const reps = Math.max(options.minReps, Math.min(options.maxReps, Math.ceil(options.budgetSeconds / Math.max(elapsed, 1e-6))));
+    const reps = repetitions(elapsed, options);
     const samples: number[] = [];
     for (let i = 0; i < reps; i++) {
       start = now();
@@ -100,7 +102,7 @@ export async function measureTfjs(
     // No tensor may leak from one iteration to the next (the baseline would slow down over a run).
     const leaked = tf.memory().numTensors - tensors;
     if (leaked > 0 && tf.memory().numTensors > tensors + 64) throw new Error(`TF.js PPO (${loaded.backend}): ${leaked} tensors leaked over ${reps} iterations`);
-    return { batch: ppo.batchSize, timing: summarize(samples) };
+    return { batch: ppo.batchSize, timing: summarize(samples), ...(loaded.wasm ? { wasm: loaded.wasm } : {}) };
   } finally {
     ppo.dispose();
   }

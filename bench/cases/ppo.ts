@@ -10,43 +10,44 @@
  *
  * Engine: trainer.iterations() yields one report per iteration while the next is already submitted, so in steady
  * state the time between two yields is the time of one iteration. One warm-up iteration, then `reps` measured.
- * Submits and buffer mappings are counted by wrapping queue.submit and GPUBuffer.prototype.mapAsync during the
- * measured iterations (measured, not the summary's declared numbers); dispatches come from the trainer's
- * recorder; GPU bytes are the trainer's allocation (Gpu.bytesAllocated before and after createTrainer).
+ * Submits and buffer mappings are counted from Gpu.calls (the device's queue.submit and the mapAsync of every
+ * buffer it made, wrapped on the instances) over the measured iterations (measured, not the summary's declared
+ * numbers); dispatches come from the trainer's recorder; GPU bytes are the trainer's allocation
+ * (Gpu.bytesAllocated before and after createTrainer).
  * Validation: the first iteration's statistics are finite, every minibatch of every epoch ran, entropy > 0.
  *
  * Update-phase throughput: the same CartPole configuration with update_epochs = 1 and 4, isolated iterations of
  * the two alternately (measureUpdateSplit); the update's time per epoch is (t4 - t1) / 3 and its FLOPs per epoch
  * batch x 3 x forward(actor + critic) (bench/flops.ts), so GFLOP/s and the fraction of the measured FMA peak
  * follow without timestamp queries inside the engine.
+ *
+ * Comparisons (engine / TF.js, env-steps/s, CartPole-v1): ppo-vs-tfjs-{8,4096}envs against tfjs-backend-webgpu on
+ * the same adapter, ppo-vs-tfjs-wasm-{8,4096}envs against tfjs-backend-wasm (TF.js's best backend without a GPU),
+ * and ppo-jsenv-vs-tfjs-wasm-8envs, where the engine too steps its environments on the CPU (JsCartPole-v1, a
+ * JavaScript environment, in CartPole-v1's configuration). Each side keeps its repetitions and spread.
  */
 import { createTrainer } from '../../src/trainer.js';
-import type { TrainerConfig } from '../../src/config.js';
+import { resolveConfig, type TrainerConfig } from '../../src/config.js';
 import { computeGae } from '../../src/ppo/gae.js';
-import { getEnvDefinition } from '../../src/envs/registry.js';
+import { defineJsEnv, getEnvDefinition, listEnvs } from '../../src/envs/registry.js';
 import type { Gpu } from '../../src/gpu/device.js';
 import { gaeCpu } from '../baselines/tfjsPpo.js';
 import type { LoadedTfjs } from '../baselines/tfjsSetup.js';
 import { LEARNED_RETURN, type TfjsJob, type TfjsRunner } from '../baselines/tfjsJobs.js';
 import { stepWork, type StepWork } from '../flops.js';
 import { profileIteration } from '../profile.js';
-import { now, summarize, type BenchContext, type CaseResult, type Timing } from '../harness.js';
+import { GOALS } from '../report.js';
+import { compareRates, now, rateResult, repetitions, summarize, type BenchContext, type CaseResult, type Comparison, type Timing } from '../harness.js';
+import { jsCartPoleDefinition } from '../../src/envs/examples/jsCartPole.js';
+
+export type { Comparison } from '../harness.js';
 
 export const PPO_ENVS = ['CartPole-v1', 'Pendulum-v1'] as const;
 export const PPO_NUM_STEPS = 16;
 export const PPO_SIZES = [8, 256, 4096, 65536] as const;
 
-export interface Comparison {
-  name: string;
-  engine: number;
-  baseline: number;
-  unit: string;
-  ratio: number;
-  /** The target ratio (engine / baseline), or null where there is none. */
-  goal: number | null;
-}
-
 export interface SuiteContext extends BenchContext {
+  runtime: 'node' | 'chrome';
   /** TF.js backends loaded for the baseline ('webgpu' first where it works). */
   tfjs: LoadedTfjs[];
   /** Runs a job of the TF.js baseline (in Node: in a child process). */
@@ -72,37 +73,6 @@ export function networkWork(env: string, hidden: number[]): StepWork {
     box,
     hidden,
   });
-}
-
-interface Counters {
-  submits: number;
-  maps: number;
-  restore(): void;
-}
-
-/** Counts queue.submit and GPUBuffer.mapAsync calls until restore(). */
-function countGpuCalls(gpu: Gpu): Counters {
-  const queue = gpu.device.queue as GPUQueue & { submit: GPUQueue['submit'] };
-  const proto = (globalThis as unknown as { GPUBuffer: { prototype: GPUBuffer } }).GPUBuffer.prototype;
-  const submit = queue.submit;
-  const mapAsync = proto.mapAsync;
-  const counters: Counters = {
-    submits: 0,
-    maps: 0,
-    restore() {
-      queue.submit = submit;
-      proto.mapAsync = mapAsync;
-    },
-  };
-  queue.submit = function (this: GPUQueue, ...args: Parameters<GPUQueue['submit']>) {
-    counters.submits++;
-    return submit.apply(this, args);
-  };
-  proto.mapAsync = function (this: GPUBuffer, ...args: Parameters<GPUBuffer['mapAsync']>) {
-    counters.maps++;
-    return mapAsync.apply(this, args);
-  };
-  return counters;
 }
 
 export interface EngineRun {
@@ -133,7 +103,8 @@ export async function measureEngine(
   const submits: number[] = [];
   const maps: number[] = [];
   let reps = options.maxReps;
-  const counters = countGpuCalls(gpu);
+  // Gpu.calls counts every submit and every mapAsync of the buffers it made (it wraps them on the instances).
+  let seen = { ...gpu.calls };
   try {
     const start = now();
     let last = start;
@@ -149,19 +120,17 @@ export async function measureEngine(
         for (const key of finite) if (!Number.isFinite(report[key])) throw new Error(`benchPpo: ${config.env} x ${config.num_envs}: first iteration's ${key} is ${report[key]}`);
         if (report.minibatchesDone !== expected) throw new Error(`benchPpo: ${config.env} x ${config.num_envs}: ${report.minibatchesDone} minibatches ran, expected ${expected}`);
         if (!(report.entropy > 0)) throw new Error(`benchPpo: ${config.env}: entropy ${report.entropy}`);
-        reps = Math.max(options.minReps, Math.min(options.maxReps, Math.ceil(options.budgetSeconds / Math.max(t - start, 1e-6))));
+        reps = repetitions(t - start, options);
       } else {
         samples.push(t - last);
-        submits.push(counters.submits);
-        maps.push(counters.maps);
+        submits.push(gpu.calls.submits - seen.submits);
+        maps.push(gpu.calls.mapAsyncs - seen.mapAsyncs);
       }
-      counters.submits = 0;
-      counters.maps = 0;
+      seen = { ...gpu.calls };
       last = t;
       if (samples.length >= reps) break;
     }
   } finally {
-    counters.restore();
     trainer.destroy();
     const error = await gpu.device.popErrorScope();
     if (error) throw new Error(`benchPpo: WebGPU validation error in ${config.env} x ${config.num_envs}: ${error.message}`);
@@ -249,22 +218,14 @@ export function tfjsFailure(job: TfjsJob, error: unknown, log: (line: string) =>
   return { name: 'tfjs.failed', params, unit: 'failed', median: 0, min: 0, max: 0, reps: 0 };
 }
 
-const rate = (name: string, params: Record<string, unknown>, batch: number, timing: Timing): CaseResult => ({
-  name,
-  params,
-  unit: 'env-steps/s',
-  median: batch / timing.median,
-  min: batch / timing.max,
-  max: batch / timing.min,
-  reps: timing.samples.length,
-});
-
 export async function benchPpo(context: SuiteContext): Promise<CaseResult[]> {
   const { gpu, quick, log } = context;
   const results: CaseResult[] = [];
   const sizes: readonly number[] = quick ? [8, 4096] : PPO_SIZES;
   const baselineSizes = new Set(quick ? [8, 4096] : [8, 256, 4096]);
   const budget = quick ? 3 : 8;
+  /** The TF.js results at CartPole-v1 x 8, by backend (the JavaScript-environment comparison's baseline). */
+  const baselines8 = new Map<string, CaseResult>();
 
   await validateBaselineGae(gpu);
   log('TF.js baseline GAE matches the engine kernel (computeGae)');
@@ -301,7 +262,7 @@ export async function benchPpo(context: SuiteContext): Promise<CaseResult[]> {
         rolloutStorageBytes: run.storageBytes,
         maxStorageBufferBindingSize: run.maxStorageBinding,
       };
-      const engine = rate('ppo.engine', params, run.batch, run.timing);
+      const engine = rateResult('ppo.engine', params, 'env-steps/s', run.batch, run.timing);
       results.push(engine);
       log(
         `PPO engine ${env} x ${numEnvs}: ${Math.round(engine.median)} env-steps/s (${run.timing.median.toFixed(3)} s/iteration; ` +
@@ -353,29 +314,47 @@ export async function benchPpo(context: SuiteContext): Promise<CaseResult[]> {
           results.push(tfjsFailure(job, error, log));
           continue;
         }
-        const baseline = rate(`ppo.tfjs-${loaded.backend}`, { env, numEnvs, numSteps: run.config.num_steps, batch: base.batch, updateEpochs: run.config.update_epochs, numMinibatches: run.config.num_minibatches, backend: loaded.backend }, base.batch, base.timing);
+        const baseline = rateResult(
+          `ppo.tfjs-${loaded.backend}`,
+          { env, numEnvs, numSteps: run.config.num_steps, batch: base.batch, updateEpochs: run.config.update_epochs, numMinibatches: run.config.num_minibatches, backend: loaded.backend, ...(base.wasm ? { wasm: base.wasm } : {}) },
+          'env-steps/s',
+          base.batch,
+          base.timing,
+        );
         results.push(baseline);
         log(`PPO TF.js (${loaded.backend}) ${env} x ${numEnvs}: ${Math.round(baseline.median)} env-steps/s (${base.timing.median.toFixed(3)} s/iteration); engine / TF.js = ${(engine.median / baseline.median).toFixed(2)}`);
-        if (loaded.backend === 'webgpu' && env === 'CartPole-v1' && (numEnvs === 8 || numEnvs === 4096)) {
-          context.comparisons.push({
-            name: `ppo-vs-tfjs-${numEnvs}envs`,
-            engine: engine.median,
-            baseline: baseline.median,
-            unit: 'env-steps/s',
-            ratio: engine.median / baseline.median,
-            goal: numEnvs === 8 ? 5 : 20,
-          });
-        } else {
-          context.comparisons.push({
-            name: `ppo-vs-tfjs-${loaded.backend}-${env}-${numEnvs}envs`,
-            engine: engine.median,
-            baseline: baseline.median,
-            unit: 'env-steps/s',
-            ratio: engine.median / baseline.median,
-            goal: null,
-          });
-        }
+        const named = env === 'CartPole-v1' && (numEnvs === 8 || numEnvs === 4096);
+        if (named && loaded.backend === 'webgpu') context.comparisons.push(compareRates(`ppo-vs-tfjs-${numEnvs}envs`, engine, baseline, numEnvs === 8 ? GOALS.ratio8 : GOALS.ratio4096));
+        else if (named && loaded.backend === 'wasm') {
+          // The goal against TF.js's best CPU backend is set for Node (in Chrome the engine runs on SwiftShader).
+          context.comparisons.push(compareRates(`ppo-vs-tfjs-wasm-${numEnvs}envs`, engine, baseline, context.runtime === 'node' ? (numEnvs === 8 ? GOALS.wasmRatio8 : GOALS.wasmRatio4096) : null));
+        } else context.comparisons.push(compareRates(`ppo-vs-tfjs-${loaded.backend}-${env}-${numEnvs}envs`, engine, baseline, null));
+        if (env === 'CartPole-v1' && numEnvs === 8) baselines8.set(loaded.backend, baseline);
       }
+    }
+  }
+
+  // Like for like with TF.js, which steps its environments on the CPU: the engine's JavaScript-environment path
+  // (JsCartPole-v1, the same dynamics, stepped in JavaScript with the policy on the GPU) in the configuration of
+  // CartPole-v1 at 8 environments.
+  const cartpole8 = results.find((r) => r.name === 'ppo.engine' && r.params.env === 'CartPole-v1' && r.params.numEnvs === 8);
+  if (cartpole8) {
+    if (!listEnvs().some((e) => e.id === jsCartPoleDefinition.id)) defineJsEnv(jsCartPoleDefinition);
+    const config = { ...resolveConfig(ppoBenchConfig('CartPole-v1', 8), false), env: jsCartPoleDefinition.id };
+    const run = await measureEngine(gpu, config, { minReps: 3, maxReps: 10, budgetSeconds: budget });
+    const engine = rateResult(
+      'ppo.engine.jsEnv',
+      { env: config.env, sameConfigAs: 'CartPole-v1', numEnvs: 8, numSteps: run.config.num_steps, batch: run.batch, updateEpochs: run.config.update_epochs, numMinibatches: run.config.num_minibatches, submitsPerIteration: run.submitsPerIteration, readbacksPerIteration: run.readbacksPerIteration },
+      'env-steps/s',
+      run.batch,
+      run.timing,
+    );
+    results.push(engine);
+    log(`PPO engine, JavaScript environment ${config.env} x 8: ${Math.round(engine.median)} env-steps/s (${run.timing.median.toFixed(3)} s/iteration; ${run.submitsPerIteration} submits, ${run.readbacksPerIteration} readbacks per iteration)`);
+    const wasm = baselines8.get('wasm');
+    if (wasm) {
+      context.comparisons.push(compareRates('ppo-jsenv-vs-tfjs-wasm-8envs', engine, wasm, null));
+      log(`  engine (JavaScript environment) / TF.js wasm = ${(engine.median / wasm.median).toFixed(2)}`);
     }
   }
 
