@@ -74,23 +74,24 @@ export function validateEncoder(encoder: unknown, shape: readonly number[] | und
   if (extra.length > 0) throw new EncoderError(`${what}.${extra[0]}`, (encoder as Record<string, unknown>)[extra[0]!], "no such key (an encoder has only 'conv')");
   const conv = (encoder as { conv?: unknown }).conv;
   if (!Array.isArray(conv) || conv.length === 0) throw new EncoderError(`${what}.conv`, conv, 'a non-empty array of layers such as [{ channels: 16, kernel: 3 }]');
-  if (!shape || shape.length !== 3) {
-    throw new EncoderError(what, encoder, `null: the environment's observationShape is ${shape ? `[${shape.join(', ')}]` : 'not declared'}, and a conv encoder needs a grid [height, width, channels]`);
-  }
-  let [height, width, inChannels] = shape as [number, number, number];
-  return conv.map((layer: unknown, l) => {
+  const layers = conv.map((layer: unknown, l): ConvSpec => {
     const field = `${what}.conv[${l}]`;
     if (typeof layer !== 'object' || layer === null || Array.isArray(layer)) throw new EncoderError(field, layer, 'an object such as { channels: 16, kernel: 3 }');
     const unknown = Object.keys(layer).filter((k) => k !== 'channels' && k !== 'kernel');
     if (unknown.length > 0) throw new EncoderError(`${field}.${unknown[0]}`, (layer as Record<string, unknown>)[unknown[0]!], "no such key (a conv layer has 'channels' and 'kernel')");
     const { channels, kernel } = layer as { channels?: unknown; kernel?: unknown };
     if (!Number.isInteger(channels) || (channels as number) < 1 || (channels as number) > 256) throw new EncoderError(`${field}.channels`, channels, 'an integer in 1..256');
+    if (!Number.isInteger(kernel) || (kernel as number) < 1) throw new EncoderError(`${field}.kernel`, kernel, 'a positive integer (the K of a K x K kernel)');
+    return { channels: channels as number, kernel: kernel as number };
+  });
+  if (!shape || shape.length !== 3) {
+    throw new EncoderError(what, encoder, `null: the environment's observationShape is ${shape ? `[${shape.join(', ')}]` : 'not declared'}, and a conv encoder needs a grid [height, width, channels]`);
+  }
+  let [height, width, inChannels] = shape as [number, number, number];
+  return layers.map(({ channels, kernel: K }, l) => {
     const limit = Math.min(height, width);
-    if (!Number.isInteger(kernel) || (kernel as number) < 1 || (kernel as number) > limit) {
-      throw new EncoderError(`${field}.kernel`, kernel, `an integer in 1..${limit} (valid padding: the kernel must fit the ${height} x ${width} input of this layer)`);
-    }
-    const K = kernel as number;
-    const s: ConvShape = { height, width, inChannels, kernel: K, outChannels: channels as number, outHeight: height - K + 1, outWidth: width - K + 1 };
+    if (K > limit) throw new EncoderError(`${what}.conv[${l}].kernel`, K, `an integer in 1..${limit} (valid padding: the kernel must fit the ${height} x ${width} input of this layer)`);
+    const s: ConvShape = { height, width, inChannels, kernel: K, outChannels: channels, outHeight: height - K + 1, outWidth: width - K + 1 };
     [height, width, inChannels] = [s.outHeight, s.outWidth, s.outChannels];
     return s;
   });
