@@ -21,8 +21,11 @@
  */
 import { OUTPUT_TILE, registerTiles, storageParams, type ParamReader } from './tiles.js';
 
-/** One conv layer as kernels inline it (src/nn/conv.ts ConvShape plus its offsets in the parameter buffer). */
-export interface InlineConv {
+/**
+ * One conv layer's shapes: input [height, width, inChannels], K x K kernel, output [outHeight, outWidth,
+ * outChannels] (valid padding: outHeight = height - K + 1, outWidth = width - K + 1).
+ */
+export interface ConvShape {
   height: number;
   width: number;
   inChannels: number;
@@ -30,12 +33,16 @@ export interface InlineConv {
   outChannels: number;
   outHeight: number;
   outWidth: number;
+}
+
+/** One conv layer as kernels inline it: its shapes and its offsets in floats in the parameter buffer. */
+export interface InlineConv extends ConvShape {
   weightOffset: number;
   biasOffset: number;
 }
 
-export const inlineConvInputs = (c: InlineConv): number => c.height * c.width * c.inChannels;
-export const inlineConvOutputs = (c: InlineConv): number => c.outHeight * c.outWidth * c.outChannels;
+export const inlineConvInputs = (c: ConvShape): number => c.height * c.width * c.inChannels;
+export const inlineConvOutputs = (c: ConvShape): number => c.outHeight * c.outWidth * c.outChannels;
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 

@@ -18,6 +18,7 @@
  */
 import { initRng, orthogonal } from './init.js';
 import type { ParamTable, ParamView } from './params.js';
+import type { ConvShape } from '../../shaders/conv.js';
 
 /** One conv layer of the description: output channels and kernel size (K x K). */
 export interface ConvSpec {
@@ -30,26 +31,14 @@ export interface EncoderSpec {
   conv: ConvSpec[];
 }
 
-/** One conv layer's shapes: input [height, width, inChannels], output [outHeight, outWidth, outChannels]. */
-export interface ConvShape {
-  height: number;
-  width: number;
-  inChannels: number;
-  kernel: number;
-  outChannels: number;
-  outHeight: number;
-  outWidth: number;
-}
-
 export interface ConvLayer {
   weight: ParamView;
   bias: ParamView;
   shape: ConvShape;
 }
 
-/** Floats of a layer's input and output. */
-export const convInputs = (s: ConvShape): number => s.height * s.width * s.inChannels;
-export const convOutputs = (s: ConvShape): number => s.outHeight * s.outWidth * s.outChannels;
+/** Floats of a layer's output (its shapes are shaders/conv.ts ConvShape, which the kernels inline). */
+export { inlineConvOutputs as convOutputs, type ConvShape } from '../../shaders/conv.js';
 
 export class EncoderError extends Error {
   override name = 'EncoderError';
