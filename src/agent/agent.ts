@@ -11,7 +11,7 @@
  *   actor_logstd [actions]                                                  (box only)
  *
  * F is the observation size, or with an encoder the flattened output of its last conv layer.
-
+ *
  * `actions` is n for a discrete space (logits), Σ nvec for a multi-discrete one (the heads' logits, concatenated) and
  * the box size for a continuous one (means).
  * Initialisation as CleanRL's ppo.py / ppo_continuous_action.py: orthogonal, gain √2 hidden, 0.01 policy head,

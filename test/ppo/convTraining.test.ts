@@ -155,8 +155,11 @@ describe('conv encoder: training', () => {
   }, COLD_COMPILE_MS);
 
   gpuTest('a JavaScript environment with a grid trains through the per-step kernel', async (gpu) => {
-    const trainer = await createTrainer({ env: 'Corner-v0', num_envs: 3, num_steps: 8, num_minibatches: 1, update_epochs: 2, seed: 4 }, { gpu });
-    expect(trainer.config.encoder).toEqual({ conv: [{ channels: 16, kernel: 3 }] });
+    // A small encoder and MLP keep the kernels' first build short (the default network is checked on Breakout).
+    const encoder = { conv: [{ channels: 4, kernel: 2 }] };
+    expect(resolveConfig({ env: 'Corner-v0' }, false, [4, 3, 1]).encoder).toEqual({ conv: [{ channels: 16, kernel: 3 }] });
+    const trainer = await createTrainer({ env: 'Corner-v0', encoder, hidden_sizes: [16], num_envs: 3, num_steps: 8, num_minibatches: 1, update_epochs: 2, seed: 4 }, { gpu });
+    expect(trainer.algorithm.agent.actor[0]!.shape.inputs).toBe(3 * 2 * 4);
     await trainFor(trainer, 2);
     trainer.destroy();
   }, COLD_COMPILE_MS);
