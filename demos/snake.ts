@@ -9,7 +9,7 @@ import { TrainingPanel } from './lib/trainingPanel.js';
 import { wireArcadeControls } from './lib/arcade.js';
 import { renderSnake } from './games/snake/render.js';
 import { SnakeGame } from './games/snake/play.js';
-import { SNAKE_PRESET } from './games/snake/preset.js';
+import { SNAKE_NETWORK, SNAKE_PRESET } from './games/snake/preset.js';
 import { defineSnake, SNAKE_ID } from './games/snake/rules.js';
 
 const SHIPPED_POLICY = new URL('./policies/snake.safetensors', import.meta.url);
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     },
     (error) => panel.status.error('Playing', error),
   );
-  await panel.setEnv({ id: SNAKE_ID, renderer: renderSnake, displayEnvs: 4, stepsPerSecond: 12, preset: SNAKE_PRESET }, query);
+  await panel.setEnv({ id: SNAKE_ID, renderer: renderSnake, displayEnvs: 4, stepsPerSecond: 12, preset: SNAKE_PRESET, fixed: SNAKE_NETWORK }, query);
   await game.start(Number(query.get('seed') ?? 7));
 
   await wireArcadeControls(panel, game, SHIPPED_POLICY, query);

@@ -45,6 +45,8 @@ export interface PanelEnv {
   displayEnvs?: number;
   /** Upper bound on drawn steps per second. */
   stepsPerSecond?: number;
+  /** Keys the form does not show that the page fixes, e.g. the network (`encoder`, `hidden_sizes`). */
+  fixed?: Partial<TrainerConfig>;
 }
 
 export interface PanelHooks {
@@ -180,7 +182,7 @@ export class TrainingPanel {
       return;
     }
     if (!trainer) {
-      const config = { env: this.env.id, ...this.form.values() } as Partial<TrainerConfig> & { env: string };
+      const config = { env: this.env.id, ...this.env.fixed, ...this.form.values() } as Partial<TrainerConfig> & { env: string };
       this.setState('compiling');
       this.status.set('Compiling the training shaders (several seconds on a software GPU)…', 'busy');
       try {

@@ -3,7 +3,15 @@
  * 2M steps (train-shipped.ts --steps 2000000, seed 1; Node on lavapipe, 787 s): about 20 food per game sampling its
  * moves, against 0.13 for a random snake that respects the mask.
  */
+import type { TrainerConfig } from '../../../src/index.js';
 import type { EditableConfig } from '../../lib/hyperparams.js';
+
+/**
+ * The network of the page and of the shipped policy: CleanRL's MLP (2 x 64 tanh) on the flat board, not the grid
+ * default's conv encoder, whose first shader build takes minutes on a software adapter (the page must start in
+ * seconds there).
+ */
+export const SNAKE_NETWORK: Partial<TrainerConfig> = { encoder: null, hidden_sizes: [64, 64], activation: 'tanh' };
 
 export const SNAKE_PRESET: EditableConfig = {
   algo: 'ppo',

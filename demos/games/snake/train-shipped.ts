@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createTrainer, exportPolicy } from '../../../src/index.js';
 import { defineSnake, SNAKE_ID } from './rules.js';
-import { SNAKE_PRESET } from './preset.js';
+import { SNAKE_NETWORK, SNAKE_PRESET } from './preset.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string => {
@@ -22,7 +22,7 @@ const seed = Number(option('seed', '1'));
 const out = option('out', fileURLToPath(new URL('../../policies/snake.safetensors', import.meta.url)));
 
 defineSnake();
-const trainer = await createTrainer({ env: SNAKE_ID, ...SNAKE_PRESET, seed, total_timesteps: totalSteps });
+const trainer = await createTrainer({ env: SNAKE_ID, ...SNAKE_NETWORK, ...SNAKE_PRESET, seed, total_timesteps: totalSteps });
 const summary = await trainer.train({
   totalSteps,
   onIteration: (stats) => {
