@@ -1,5 +1,5 @@
 /**
- * Float64 references of the PPO machinery: the networks' forward (conv encoder, reference/conv.ts, then MLP), the distributions, CleanRL's minibatch loss
+ * Float64 references of the PPO machinery: the MLP forward, the distributions, CleanRL's minibatch loss
  * (clipped surrogate or KL penalty, clipped value loss, entropy bonus, per-minibatch advantage normalisation), its
  * gradient by backpropagation, and GAE, written straight from the formulas of src/ppo/loss.wgsl.ts and src/ppo/gae.wgsl.ts.
  */
@@ -7,14 +7,6 @@ import type { AgentLayout } from '../src/agent/agent.js';
 import { categoricalHeads, type BoxSpace } from '../src/envs/spec.js';
 import type { MlpLayer } from '../src/nn/mlp.js';
 import { activate, activationGrad, type Act } from './nn.js';
-import { convActivations, convBackward } from './conv.js';
-
-/** A network of the agent on one observation: its conv encoder (when it has one), then its MLP. */
-export function networkForward(theta: ArrayLike<number>, agent: AgentLayout, net: 'actor' | 'critic', obs: ArrayLike<number>): number[] {
-  const conv = net === 'actor' ? agent.actorConv : agent.criticConv;
-  const encoded = convActivations(theta, conv, obs);
-  return mlpForward(theta, net === 'actor' ? agent.actor : agent.critic, encoded[encoded.length - 1]!);
-}
 
 export function mlpForward(theta: ArrayLike<number>, layers: MlpLayer[], x: ArrayLike<number>): number[] {
   let a = Array.from(x);
@@ -117,13 +109,13 @@ export function ppoLoss(theta: ArrayLike<number>, agent: AgentLayout, samples: L
   const action = agent.architecture.action;
   const sums = emptySums();
   for (const sample of samples) {
-    const value = networkForward(theta, agent, 'critic', sample.obs)[0]!;
+    const value = mlpForward(theta, agent.critic, sample.obs)[0]!;
     const valueLoss = sampleValueLoss(value, sample, config);
     if (config.algo === 'critic') {
       addTerms(sums, { policyLoss: 0, valueLoss, entropy: 0, logratio: 0, kl: 0 }, config.clipCoef);
       continue;
     }
-    const head = networkForward(theta, agent, 'actor', sample.obs);
+    const head = mlpForward(theta, agent.actor, sample.obs);
     let newLogprob: number;
     let entropy: number;
     let kl = 0;
@@ -182,9 +174,9 @@ export function mlpActivations(theta: ArrayLike<number>, layers: MlpLayer[], x: 
 /**
  * Backpropagation of dL/d output through the MLP whose activations are `ys` (mlpActivations): adds
  * dL/dW_l[k][j] = ys[l][k] dz_l[j] and dL/db_l[j] = dz_l[j] into `gradient` (the flat parameter layout), where
- * dz_l = dL/dys[l + 1] ⊙ f_l'(ys[l + 1]) and dL/dys[l] = W_l dz_l; returns dL/dys[0] (the MLP's input).
+ * dz_l = dL/dys[l + 1] ⊙ f_l'(ys[l + 1]) and dL/dys[l] = W_l dz_l.
  */
-export function mlpBackward(theta: ArrayLike<number>, layers: MlpLayer[], ys: number[][], dOutput: number[], gradient: Float64Array): number[] {
+export function mlpBackward(theta: ArrayLike<number>, layers: MlpLayer[], ys: number[][], dOutput: number[], gradient: Float64Array): void {
   let dy = dOutput;
   for (let l = layers.length - 1; l >= 0; l--) {
     const layer = layers[l]!;
@@ -202,7 +194,6 @@ export function mlpBackward(theta: ArrayLike<number>, layers: MlpLayer[], ys: nu
     }
     dy = dInput;
   }
-  return dy;
 }
 
 /**
@@ -232,10 +223,8 @@ export function ppoLossGradient(theta: ArrayLike<number>, agent: AgentLayout, sa
   const beta = penalty ? config.beta : 0;
   const sums = emptySums();
   for (const sample of samples) {
-    const actorEncoded = convActivations(theta, agent.actorConv, sample.obs);
-    const criticEncoded = convActivations(theta, agent.criticConv, sample.obs);
-    const actorYs = mlpActivations(theta, agent.actor, actorEncoded[actorEncoded.length - 1]!);
-    const criticYs = mlpActivations(theta, agent.critic, criticEncoded[criticEncoded.length - 1]!);
+    const actorYs = mlpActivations(theta, agent.actor, sample.obs);
+    const criticYs = mlpActivations(theta, agent.critic, sample.obs);
     const head = actorYs[actorYs.length - 1]!;
     const value = criticYs[criticYs.length - 1]![0]!;
     const A = config.normAdv ? (sample.advantage - mean) / (std + 1e-8) : sample.advantage;
@@ -314,8 +303,8 @@ export function ppoLossGradient(theta: ArrayLike<number>, agent: AgentLayout, sa
     dLogprobLogstd.forEach((dLogprob, d) => {
       gradient[agent.logstd!.offset + d]! += (dPgLogprob * dLogprob - config.entCoef * dEntropyLogstd[d]! + beta * dKlLogstd[d]!) / B;
     });
-    convBackward(theta, agent.actorConv, actorEncoded, mlpBackward(theta, agent.actor, actorYs, dHead, gradient), gradient);
-    convBackward(theta, agent.criticConv, criticEncoded, mlpBackward(theta, agent.critic, criticYs, [(config.vfCoef * dValue) / B], gradient), gradient);
+    mlpBackward(theta, agent.actor, actorYs, dHead, gradient);
+    mlpBackward(theta, agent.critic, criticYs, [(config.vfCoef * dValue) / B], gradient);
     addTerms(sums, { policyLoss: pg, valueLoss, entropy, logratio, kl }, config.clipCoef);
   }
   return { terms: meanTerms(sums, B, config), gradient };

@@ -18,8 +18,6 @@
  * mlpTangentTiledWgsl its forward-mode derivative along a parameter direction (TRPO's Fisher-vector product).
  */
 import type { Activation } from './activations.js';
-import { inlineConvInputs, inlineConvOutputs, type InlineConv } from './conv.js';
-import { OUTPUT_TILE, registerTiles, storageParams, type ParamReader } from './tiles.js';
 
 export interface InlineLayer {
   inputs: number;
@@ -30,7 +28,12 @@ export interface InlineLayer {
   biasOffset: number;
 }
 
-export { OUTPUT_TILE, storageParams, type ParamReader } from './tiles.js';
+/** Outputs per register tile in the generated forward code. */
+export const OUTPUT_TILE = 4;
+
+/** How generated code reads parameter `index` (a WGSL u32 expression): by default `params[index]`. */
+export type ParamReader = (index: string) => string;
+export const storageParams: ParamReader = (index) => `params[${index}]`;
 
 export function mlpInlineWgsl(net: string, layers: InlineLayer[], reader: ParamReader | string = storageParams): string {
   // A string names an array variable to index: 'ws' reads ws[index].
@@ -88,25 +91,20 @@ fn ${net}_input_grad_${l}(dz: ptr<function, array<f32, ${J}>>, dx: ptr<function,
 
 /**
  * `fn net_run(x: ptr<function, array<f32, K_0>>, out: ptr<function, array<f32, J_last>>)`: the whole forward pass
- * for inference, hidden activations in locals (needs mlpInlineWgsl of the same net in the module). With an
- * `encoder` (conv layers, shaders/conv.ts: convWgsl of the same net, one sample) x is the observation and the conv
- * layers run first, their last output being the MLP's input.
+ * for inference, hidden activations in locals (needs mlpInlineWgsl of the same net in the module).
  */
-export function mlpRunWgsl(net: string, layers: InlineLayer[], encoder: InlineConv[] = []): string {
+export function mlpRunWgsl(net: string, layers: InlineLayer[]): string {
   const last = layers.length - 1;
-  const conv = encoder.map((c, l) => `  var e${l}: array<f32, ${inlineConvOutputs(c)}>;\n  ${net}_conv_forward_${l}(${l === 0 ? 'x' : `&e${l - 1}`}, &e${l});`);
-  const first = encoder.length > 0 ? `&e${encoder.length - 1}` : 'x';
   const body = layers
     .map((layer, l) => {
-      const input = l === 0 ? first : `&h${l - 1}`;
+      const input = l === 0 ? 'x' : `&h${l - 1}`;
       if (l === last) return `  ${net}_forward_${l}(${input}, out);`;
       return `  var h${l}: array<f32, ${layer.outputs}>;\n  ${net}_forward_${l}(${input}, &h${l});`;
     })
     .join('\n');
-  const inputs = encoder.length > 0 ? inlineConvInputs(encoder[0]!) : layers[0]!.inputs;
   return /* wgsl */ `
-fn ${net}_run(x: ptr<function, array<f32, ${inputs}>>, out: ptr<function, array<f32, ${layers[last]!.outputs}>>) {
-${[...conv, body].join('\n')}
+fn ${net}_run(x: ptr<function, array<f32, ${layers[0]!.inputs}>>, out: ptr<function, array<f32, ${layers[last]!.outputs}>>) {
+${body}
 }
 `;
 }
@@ -115,6 +113,20 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** `ptr<function, array<array<f32, width>, samples>>`: the S samples' values of one layer. */
 const batchPointer = (samples: number) => (width: number) => `ptr<function, array<array<f32, ${width}>, ${samples}>>`;
+
+/**
+ * A loop over `width` outputs `tile` at a time (start index a loop variable t0), then the remainder: the body gets
+ * the tile's first index (a WGSL expression) and its width (a constant).
+ */
+function registerTiles(tile: number): (width: number, body: (start: string, count: number) => string) => string {
+  return (width, body) => {
+    const T = Math.min(tile, width);
+    const full = Math.floor(width / T) * T;
+    const parts = [`  for (var t0 = 0u; t0 < ${full}u; t0 += ${T}u) {\n${body('t0', T)}\n  }`];
+    if (full < width) parts.push(`  {\n${body(`${full}u`, width - full)}\n  }`);
+    return parts.join('\n');
+  };
+}
 
 /**
  * Multi-sample register tiles (what the fused update kernel uses: several times the FLOP rate of one sample per

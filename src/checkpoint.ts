@@ -23,7 +23,6 @@ import { EnvInputError } from './envs/errors.js';
 import { validateSpecFields } from './envs/validate.js';
 import { AgentLayout, type AgentArchitecture } from './agent/agent.js';
 import { ConfigError, CONFIG_KEYS, resolveConfig, type TrainerConfig } from './config.js';
-import { EncoderError, validateEncoder } from './nn/conv.js';
 import { Ppo } from './ppo/ppo.js';
 import { initialNormStats } from './agent/normalizer.js';
 import { normWords } from './agent/normalizer.wgsl.js';
@@ -221,20 +220,7 @@ function readArchitecture(metadata: Record<string, string>, spec: EnvSpec): Agen
   if (architecture.observationSize !== spec.observationSize || JSON.stringify(architecture.action) !== JSON.stringify(spec.action)) {
     throw malformed('disagrees with its env metadata (observation size or action space)');
   }
-  // The conv encoder (absent in files of MLP policies, including those written before encoders existed).
-  const encoder = architecture.encoder;
-  if (encoder === undefined) return { observationSize: spec.observationSize, action: spec.action, hidden: [...hidden], activation };
-  if (typeof encoder !== 'object' || encoder === null || JSON.stringify(encoder.observationShape) !== JSON.stringify(spec.observationShape)) {
-    throw malformed(`has encoder ${JSON.stringify(encoder)}; expected an object whose observationShape is the env metadata's ${JSON.stringify(spec.observationShape ?? null)}`);
-  }
-  try {
-    validateEncoder({ conv: encoder.conv }, spec.observationShape, 'encoder');
-  } catch (error) {
-    if (error instanceof EncoderError) throw malformed(`is invalid: ${error.message}`);
-    throw error;
-  }
-  const conv = encoder.conv.map(({ channels, kernel }) => ({ channels, kernel }));
-  return { observationSize: spec.observationSize, action: spec.action, hidden: [...hidden], activation, encoder: { conv, observationShape: [...spec.observationShape!] } };
+  return { observationSize: spec.observationSize, action: spec.action, hidden: [...hidden], activation };
 }
 
 function parseJson<T>(metadata: Record<string, string>, key: string): T {
@@ -327,12 +313,7 @@ export async function loadPolicy(file: FileInput, options: LoadPolicyOptions = {
       bias: flat.slice(layer.bias.offset, layer.bias.offset + layer.bias.size),
     }));
     const logstd = agent.logstd ? flat.slice(agent.logstd.offset, agent.logstd.offset + agent.logstd.size) : undefined;
-    const encoder = agent.actorConv.map((layer) => ({
-      ...layer.shape,
-      weight: flat.slice(layer.weight.offset, layer.weight.offset + layer.weight.size),
-      bias: flat.slice(layer.bias.offset, layer.bias.offset + layer.bias.size),
-    }));
-    return Object.assign(new CpuPolicy(header.spec, layers, logstd, seed, normalization, encoder), { trainedSteps });
+    return Object.assign(new CpuPolicy(header.spec, layers, logstd, seed, normalization), { trainedSteps });
   }
   const gpu = options.gpu ?? (await getGpu());
   const params = gpu.buffer({ label: 'LoadedPolicy.params', size: agent.table.byteSize, data: flat });
@@ -388,11 +369,9 @@ function readConfig(header: Header): TrainerConfig {
   const config = parseJson<Record<string, unknown> | null>(header.metadata, 'config');
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new CheckpointError(`the file's config metadata is not an object: ${header.metadata.config!.slice(0, 80)}`);
   if (config.env !== header.spec.id) throw new CheckpointError(`the file's config is for ${JSON.stringify(config.env)} but its env metadata for '${header.spec.id}'`);
-  // Files written before the conv encoder existed have no 'encoder': their networks are MLPs.
-  if (!Object.hasOwn(config, 'encoder')) config.encoder = null;
   let resolved: TrainerConfig;
   try {
-    resolved = resolveConfig(config as Partial<TrainerConfig> & { env: string }, header.spec.action.type === 'box', header.spec.observationShape);
+    resolved = resolveConfig(config as Partial<TrainerConfig> & { env: string }, header.spec.action.type === 'box');
   } catch (error) {
     if (error instanceof ConfigError) throw new CheckpointError(`the file's config is invalid: ${error.message}`);
     throw error;
@@ -401,15 +380,12 @@ function readConfig(header: Header): TrainerConfig {
   for (const key of Object.keys(CONFIG_KEYS)) {
     if (!Object.hasOwn(config, key)) throw new CheckpointError(`the file's config has no '${key}' (a checkpoint holds every key; this engine's default would be ${JSON.stringify(resolved[key as keyof TrainerConfig])})`);
   }
-  const { hidden, activation, encoder } = header.architecture;
+  const { hidden, activation } = header.architecture;
   if (JSON.stringify(resolved.hidden_sizes) !== JSON.stringify(hidden) || resolved.activation !== activation) {
     throw new CheckpointError(
       `the file's config (hidden_sizes ${JSON.stringify(resolved.hidden_sizes)}, activation '${resolved.activation}') disagrees with its ` +
         `architecture metadata (hidden ${JSON.stringify(hidden)}, activation '${activation}')`,
     );
-  }
-  if (JSON.stringify(resolved.encoder?.conv ?? null) !== JSON.stringify(encoder?.conv ?? null)) {
-    throw new CheckpointError(`the file's config (encoder ${JSON.stringify(resolved.encoder)}) disagrees with its architecture metadata (encoder ${JSON.stringify(encoder?.conv ? { conv: encoder.conv } : null)})`);
   }
   return resolved;
 }

@@ -5,7 +5,6 @@
  */
 import type { Activation } from '../shaders/activations.js';
 import { closestKey, unknownKey } from './options.js';
-import { EncoderError, validateEncoder, type EncoderSpec } from './nn/conv.js';
 
 /**
  * The policy-gradient family on one GPU loop (src/ppo/ppo.ts). 'ppo' and 'ppo-penalty' take update_epochs x
@@ -63,8 +62,6 @@ export interface TrainerConfig {
   clip_reward: number;
   hidden_sizes: number[];
   activation: Activation;
-  /** Conv encoder before both MLPs (grid observations), or null. */
-  encoder: EncoderSpec | null;
   /** Total environment steps for `train()` when none is given. */
   total_timesteps: number;
 }
@@ -139,12 +136,6 @@ export const CONFIG_KEYS: Record<keyof TrainerConfig, KeySpec> = {
     meaning: 'hidden layer widths of both actor and critic',
   },
   activation: { check: (v) => (v === 'tanh' || v === 'relu' ? undefined : "'tanh' or 'relu'"), meaning: 'hidden activation of both networks' },
-  encoder: {
-    // The layers are checked against the environment's grid in resolveConfig (validateEncoder).
-    check: (v) => (v === null || (typeof v === 'object' && !Array.isArray(v)) ? undefined : 'null or an object such as { conv: [{ channels: 16, kernel: 3 }] }'),
-    meaning:
-      "null, or { conv: [{ channels, kernel }, ...] }: conv layers (K×K, stride 1, valid padding, ReLU) on the [H, W, C] grid of observationShape, flattened (y, x, c) into hidden_sizes; actor and critic each have their own. Default for environments with a 3-D observationShape (except trpo): { conv: [{ channels: 16, kernel: 3 }] } with hidden_sizes [128] and relu",
-  },
   total_timesteps: { check: positiveInteger, meaning: 'environment steps of `train()` when totalSteps is not given' },
 };
 
@@ -182,7 +173,6 @@ export const CLEANRL_DEFAULTS: Omit<TrainerConfig, 'env'> = {
   clip_reward: 10,
   hidden_sizes: [64, 64],
   activation: 'tanh',
-  encoder: null,
   total_timesteps: 500_000,
 };
 
@@ -328,28 +318,17 @@ export const TRPO_DEFAULTS: Partial<TrainerConfig> = {
   max_grad_norm: 0,
 };
 
-/**
- * The network for grid observations (a 3-D observationShape), MinAtar's: conv 16 channels 3 x 3 (valid padding) →
- * ReLU → flatten → dense 128 → ReLU → heads. TRPO keeps the MLP (its kernels take MLP policies).
- */
-export const GRID_DEFAULTS: Partial<TrainerConfig> = {
-  encoder: { conv: [{ channels: 16, kernel: 3 }] },
-  hidden_sizes: [128],
-  activation: 'relu',
-};
-
 /** The algorithms that take one gradient step on the whole batch per iteration. */
 export function isOneStep(algo: Algo): boolean {
   return algo === 'a2c' || algo === 'reinforce';
 }
 
 /**
- * The defaults of one run: CleanRL's (discrete or box), then the network for grid observations when the
- * environment's `observationShape` is [H, W, C] (GRID_DEFAULTS; not for trpo), then the algorithm's own, then (PPO-Clip
- * and PPO-Penalty) the environment's tuned values; an unknown algorithm gets PPO's here and is refused by validation.
+ * The defaults of one run: CleanRL's (discrete or box), then the algorithm's own, then (PPO-Clip and PPO-Penalty)
+ * the environment's tuned values; an unknown algorithm gets PPO's here and is refused by validation.
  */
-export function defaultsFor(env: string, continuous: boolean, algo: Algo = 'ppo', observationShape?: readonly number[]): Omit<TrainerConfig, 'env'> {
-  const base = { ...(continuous ? CLEANRL_CONTINUOUS_DEFAULTS : CLEANRL_DEFAULTS), ...(observationShape?.length === 3 && algo !== 'trpo' ? GRID_DEFAULTS : {}) };
+export function defaultsFor(env: string, continuous: boolean, algo: Algo = 'ppo'): Omit<TrainerConfig, 'env'> {
+  const base = continuous ? CLEANRL_CONTINUOUS_DEFAULTS : CLEANRL_DEFAULTS;
   const own = OWN_DEFAULTS[algo];
   return own ? { ...base, ...own, ...keepEnvironmentShape(env), algo } : { ...base, ...(TUNED[env] ?? {}), algo };
 }
@@ -384,11 +363,8 @@ function describe(value: unknown): string {
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 
-/**
- * Rejects unknown keys (naming the known ones) and invalid values; returns the merged configuration.
- * `observationShape`: the environment's (its grid decides the encoder's default and bounds its kernels).
- */
-export function resolveConfig(user: Partial<TrainerConfig> & { env: string }, continuous: boolean, observationShape?: readonly number[]): TrainerConfig {
+/** Rejects unknown keys (naming the known ones) and invalid values; returns the merged configuration. */
+export function resolveConfig(user: Partial<TrainerConfig> & { env: string }, continuous: boolean): TrainerConfig {
   if (typeof user !== 'object' || user === null || Array.isArray(user)) throw new ConfigError('(config)', user, 'an object such as { env: "CartPole-v1" }');
   // Own keys only: `constructor`, `__proto__` and keys inherited from a prototype are unknown keys too.
   const known = Object.keys(CONFIG_KEYS);
@@ -403,19 +379,10 @@ export function resolveConfig(user: Partial<TrainerConfig> & { env: string }, co
     );
   }
   const algo = (typeof user.algo === 'string' && (ALGOS as readonly string[]).includes(user.algo) ? user.algo : 'ppo') as Algo;
-  const merged = { ...defaultsFor(user.env, continuous, algo, observationShape), ...stripUndefined(user) } as TrainerConfig;
+  const merged = { ...defaultsFor(user.env, continuous, algo), ...stripUndefined(user) } as TrainerConfig;
   for (const [key, spec] of Object.entries(CONFIG_KEYS) as [keyof TrainerConfig, KeySpec][]) {
     const problem = spec.check(merged[key]);
     if (problem) throw new ConfigError(key, merged[key], problem);
-  }
-  if (merged.encoder !== null) {
-    try {
-      validateEncoder(merged.encoder, observationShape, 'encoder');
-    } catch (error) {
-      if (error instanceof EncoderError) throw new ConfigError(error.field, error.value, error.expected);
-      throw error;
-    }
-    if (merged.algo === 'trpo') throw new ConfigError('encoder', merged.encoder, "null with algo 'trpo' (TRPO takes MLP policies; the conv encoder is the PPO family's)");
   }
   if (isOneStep(merged.algo)) {
     // One step on the whole batch is what makes these algorithms what they are (ratio 1, no clip).

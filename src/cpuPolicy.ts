@@ -1,8 +1,6 @@
 /**
  * The policy in plain JavaScript, for one agent per frame in a game where a GPU round trip would cost a frame:
- * the actor's conv encoder when it has one (src/nn/conv.ts: K x K, stride 1, valid padding, ReLU; weight
- * [K][K][Cin][Cout], values in (y, x, channel) order), then its MLP (weights row-major [inputs][outputs], as on the
- * GPU), and the same action choice as the GPU's
+ * the actor MLP (weights row-major [inputs][outputs], as on the GPU) and the same action choice as the GPU's
  * policy kernel — argmax / mean when deterministic, otherwise a sample drawn with the same counter-based generator
  * (seed, stream action, row, call counter). Synchronous; no allocation per call beyond the returned array.
  */
@@ -11,7 +9,6 @@ import type { Activation } from '../shaders/activations.js';
 import { categoricalHeads, type BoxSpace, type EnvSpec } from './envs/spec.js';
 import { checkActOptions, validateActMask, validateObservations, type ActOptions, type Actions } from './policy.js';
 import { DestroyedError } from './destroyed.js';
-import type { ConvShape } from './nn/conv.js';
 
 export interface CpuLayer {
   inputs: number;
@@ -21,17 +18,9 @@ export interface CpuLayer {
   bias: Float32Array;
 }
 
-/** One conv layer of the actor's encoder: its shapes, weight [K, K, Cin, Cout] and bias [Cout]. */
-export interface CpuConvLayer extends ConvShape {
-  weight: Float32Array;
-  bias: Float32Array;
-}
-
 export class CpuPolicy {
   private calls = 0;
   private readonly buffers: Float64Array[];
-  /** The encoder's outputs, one per conv layer (the last is the MLP's input, buffers[0]). */
-  private readonly encoded: Float64Array[];
   private destroyed = false;
 
   constructor(
@@ -42,24 +31,19 @@ export class CpuPolicy {
     private readonly seed = 0,
     /** Observation normalisation as in training: clip((x - mean) / sqrt(var + 1e-8), ±clipObs). */
     readonly normalization?: { mean: Float32Array; variance: Float32Array; clipObs: number },
-    /** The actor's conv encoder (grid observations); empty: the MLP reads the observation. */
-    readonly encoder: CpuConvLayer[] = [],
   ) {
-    this.encoded = [new Float64Array(spec.observationSize), ...encoder.map((c) => new Float64Array(c.outHeight * c.outWidth * c.outChannels))];
-    const mlpInput = encoder.length > 0 ? this.encoded[encoder.length]! : new Float64Array(layers[0]!.inputs);
-    this.buffers = [mlpInput, ...layers.map((l) => new Float64Array(l.outputs))];
+    this.buffers = [new Float64Array(layers[0]!.inputs), ...layers.map((l) => new Float64Array(l.outputs))];
   }
 
   /** The actor's output (logits or means) for one observation. */
   head(obs: ArrayLike<number>, offset = 0): Float64Array {
     this.assertAlive('CpuPolicy.head');
-    const input = this.encoder.length > 0 ? this.encoded[0]! : this.buffers[0]!;
+    const input = this.buffers[0]!;
     const norm = this.normalization;
     for (let i = 0; i < input.length; i++) {
       const x = obs[offset + i]!;
       input[i] = norm ? Math.min(Math.max((x - norm.mean[i]!) / Math.sqrt(norm.variance[i]! + 1e-8), -norm.clipObs), norm.clipObs) : x;
     }
-    this.encoder.forEach((c, l) => convForward(c, this.encoded[l]!, this.encoded[l + 1]!));
     this.layers.forEach((layer, l) => {
       const x = this.buffers[l]!;
       const y = this.buffers[l + 1]!;
@@ -133,29 +117,6 @@ export class CpuPolicy {
 
   private assertAlive(method: string): void {
     if (this.destroyed) throw new DestroyedError(method, 'the policy was destroyed');
-  }
-}
-
-/** y[oy][ox][co] = relu(b[co] + Σ_{ky, kx, ci} W[ky][kx][ci][co] x[oy + ky][ox + kx][ci]) (valid padding). */
-function convForward(c: CpuConvLayer, x: Float64Array, y: Float64Array): void {
-  const { width: W, inChannels: C, kernel: K, outChannels: D, outHeight: OH, outWidth: OW, weight, bias } = c;
-  for (let oy = 0; oy < OH; oy++) {
-    for (let ox = 0; ox < OW; ox++) {
-      const out = (oy * OW + ox) * D;
-      for (let co = 0; co < D; co++) y[out + co] = bias[co]!;
-      for (let ky = 0; ky < K; ky++) {
-        // kx and ci are contiguous in the input row and in the weight.
-        const input = ((oy + ky) * W + ox) * C;
-        const row = ky * K * C;
-        for (let q = 0; q < K * C; q++) {
-          const xv = x[input + q]!;
-          if (xv === 0) continue;
-          const w = (row + q) * D;
-          for (let co = 0; co < D; co++) y[out + co] += weight[w + co]! * xv;
-        }
-      }
-      for (let co = 0; co < D; co++) y[out + co] = Math.max(y[out + co]!, 0);
-    }
   }
 }
 

@@ -65,20 +65,14 @@ function syntheticRollout(agent: AgentLayout, layout: RolloutLayout, theta: Floa
       advantage: next(-1, 2),
       ret: next(-1, 1),
     };
-    storeLossSample(data, layout, s, sample);
+    data[o.actions + s] = action;
+    data[o.logprobs + s] = sample.oldLogprob;
+    data[o.values + s] = sample.oldValue;
+    data[o.advantages + s] = sample.advantage;
+    data[o.returns + s] = sample.ret;
     samples.push(sample);
   }
   return { data, samples };
-}
-
-/** A sample's observation-independent fields (one discrete action, old log-prob and value, advantage, return) into the rollout at column s. */
-export function storeLossSample(data: Float32Array, layout: RolloutLayout, s: number, sample: LossSample): void {
-  const o = layout.offsets;
-  data[o.actions + s] = sample.action[0]!;
-  data[o.logprobs + s] = sample.oldLogprob;
-  data[o.values + s] = sample.oldValue;
-  data[o.advantages + s] = sample.advantage;
-  data[o.returns + s] = sample.ret;
 }
 
 /** One variant at one minibatch size, built through the engine's own update. */

@@ -1,5 +1,5 @@
 /**
- * The kernel lab on its own: `npm run bench:kernels -- [gradients] [adam] [trpo] [conv] [--quick]` (all when none is named).
+ * The kernel lab on its own: `npm run bench:kernels -- [gradients] [adam] [trpo] [--quick]` (all when none is named).
  * Measures the adapter's FMA peak first (the yardstick of "of peak"), then validates and times each operation's
  * variants, and prints one Markdown table per operation. Another adapter in Node:
  * `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json npm run bench:kernels`.
@@ -10,9 +10,8 @@ import { formatNumber, markdownTable } from '../harness.js';
 import { adamLab } from './adam.js';
 import { gradientLab } from './gradients.js';
 import { trpoLab } from './trpo.js';
-import { convLab } from './conv.js';
 
-const OPERATIONS = ['gradients', 'adam', 'trpo', 'conv'] as const;
+const OPERATIONS = ['gradients', 'adam', 'trpo'] as const;
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const named = args.filter((a) => !a.startsWith('--'));
@@ -68,26 +67,6 @@ if (selected.includes('trpo')) {
     markdownTable(
       ['batch', 'what', 'ms (spread)', 'detail', 'clock'],
       rows.map((r) => [String(r.params.batch), String(r.params.variant), `${formatNumber(r.median)} (${formatNumber(r.min)}–${formatNumber(r.max)})`, String(r.params.detail), String(r.params.clock)]),
-    ),
-  );
-}
-if (selected.includes('conv')) {
-  const rows = await convLab(gpu, { batch: quick ? 256 : 1024, reps, target, peakGflops: peak.gflops, log });
-  console.log(`\n## The conv encoder in the PPO loss kernel (MinAtar Breakout: 10 x 10 x 4, conv 16 3 x 3 → 128 → heads), FMA peak ${peak.gflops.toFixed(1)} GFLOP/s\n`);
-  console.log(
-    markdownTable(
-      ['agent', 'samples per invocation', 'batch', 'engine picks it', 'loss kernel ms (spread)', 'GFLOP/s', 'of FMA peak', 'gradient kernel ms', 'clock'],
-      rows.map((r) => [
-        String(r.params.agent),
-        String(r.params.samples),
-        String(r.params.batch),
-        r.params.engineChoice === undefined ? '' : r.params.engineChoice ? 'yes' : 'no',
-        `${formatNumber(r.median)}${r.reps > 1 ? ` (${formatNumber(r.min)}–${formatNumber(r.max)})` : ''}`,
-        typeof r.params.gflops === 'number' ? r.params.gflops.toFixed(2) : '–',
-        pct(r.params.fractionOfPeak),
-        typeof r.params.gradientMs === 'number' ? formatNumber(r.params.gradientMs) : '',
-        String(r.params.clock),
-      ]),
     ),
   );
 }

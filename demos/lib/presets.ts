@@ -42,7 +42,7 @@ const EXPECT: Record<string, { expect: string; stepsPerSecond: number }> = {
     stepsPerSecond: 20,
   },
   'MinAtar/Breakout-v1': {
-    expect: 'MinAtar Breakout (+1 per brick, the episode ends when the ball passes the paddle, sticky actions 0.1): no tuned settings yet, so these are the plain defaults with the default network for grids (as in MinAtar: conv 16 3×3, dense 128, relu); not measured here.',
+    expect: 'MinAtar Breakout (+1 per brick, the episode ends when the ball passes the paddle, sticky actions 0.1): no tuned settings yet, so these are the plain defaults over an MLP on the 400-cell grid; not measured here.',
     stepsPerSecond: 15,
   },
 };

@@ -1,28 +1,20 @@
 /**
- * The agent's parameters: actor and critic MLPs (CleanRL's separate networks, default 2 x 64 tanh), each after its
- * own conv encoder when the architecture has one (grid observations, src/nn/conv.ts: the two networks share no
- * weights, as CleanRL's separate actor and critic), and, for box action spaces, the state-independent log-std
- * `actor_logstd`, all in one flat buffer:
+ * The agent's parameters: actor and critic MLPs (CleanRL's separate networks, default 2 x 64 tanh) and, for box
+ * action spaces, the state-independent log-std `actor_logstd`, all in one flat buffer:
  *
- *   actor.conv0.weight [K, K, C, C0], actor.conv0.bias [C0], ...            (encoder only)
- *   actor.0.weight [F, h1], actor.0.bias [h1], ..., actor.L.weight [hL, actions], actor.L.bias [actions]
- *   critic.conv0.weight [K, K, C, C0], critic.conv0.bias [C0], ...          (encoder only)
- *   critic.0.weight [F, h1], ..., critic.L.weight [hL, 1], critic.L.bias [1]
+ *   actor.0.weight [obs, h1], actor.0.bias [h1], ..., actor.L.weight [hL, actions], actor.L.bias [actions]
+ *   critic.0.weight [obs, h1], ..., critic.L.weight [hL, 1], critic.L.bias [1]
  *   actor_logstd [actions]                                                  (box only)
- *
- * F is the observation size, or with an encoder the flattened output of its last conv layer.
  *
  * `actions` is n for a discrete space (logits), Σ nvec for a multi-discrete one (the heads' logits, concatenated) and
  * the box size for a continuous one (means).
  * Initialisation as CleanRL's ppo.py / ppo_continuous_action.py: orthogonal, gain √2 hidden, 0.01 policy head,
- * 1 value head, zero biases, zero log-std; conv layers orthogonal with gain √2 (initConv).
+ * 1 value head, zero biases, zero log-std.
  */
 import type { Activation } from '../../shaders/activations.js';
 import type { InlineLayer } from '../../shaders/mlp.js';
 import type { ActorCriticSpec } from './agent.wgsl.js';
 import { addMlp, initMlp, type MlpLayer } from '../nn/mlp.js';
-import { addConv, convOutputs, initConv, validateEncoder, type ConvLayer, type EncoderSpec } from '../nn/conv.js';
-import type { InlineConv } from '../../shaders/conv.js';
 import { ParamTable, type ParamView } from '../nn/params.js';
 import { categoricalHeads, type ActionSpace } from '../envs/spec.js';
 
@@ -32,44 +24,18 @@ export interface AgentArchitecture {
   /** Hidden widths of both networks. */
   hidden: number[];
   activation: Activation;
-  /** The conv encoder of both networks, on observations of `observationShape` [H, W, C]; absent: none. */
-  encoder?: EncoderSpec & { observationShape: number[] };
-}
-
-/** What an AgentLayout needs from an environment and a trainer config. */
-export function architectureOf(
-  env: { observationSize: number; observationShape?: number[]; action: ActionSpace },
-  config: { hidden_sizes: number[]; activation: Activation; encoder: EncoderSpec | null },
-): AgentArchitecture {
-  return {
-    observationSize: env.observationSize,
-    action: env.action,
-    hidden: config.hidden_sizes,
-    activation: config.activation,
-    ...(config.encoder ? { encoder: { conv: config.encoder.conv.map((c) => ({ channels: c.channels, kernel: c.kernel })), observationShape: [...env.observationShape!] } } : {}),
-  };
 }
 
 export class AgentLayout {
   readonly table = new ParamTable();
   readonly actor: MlpLayer[];
   readonly critic: MlpLayer[];
-  /** The networks' conv encoders (empty without one). */
-  readonly actorConv: ConvLayer[];
-  readonly criticConv: ConvLayer[];
   readonly logstd: ParamView | undefined;
 
   constructor(readonly architecture: AgentArchitecture) {
-    const { observationSize, action, hidden, activation, encoder } = architecture;
-    const shapes = encoder ? validateEncoder({ conv: encoder.conv }, encoder.observationShape, 'architecture.encoder') : [];
-    if (encoder && encoder.observationShape.reduce((a, b) => a * b, 1) !== observationSize) {
-      throw new RangeError(`architecture.encoder.observationShape is [${encoder.observationShape.join(', ')}]; expected a shape whose product is the observation size ${observationSize}`);
-    }
-    const features = shapes.length > 0 ? convOutputs(shapes[shapes.length - 1]!) : observationSize;
-    this.actorConv = addConv(this.table, 'actor', shapes);
-    this.actor = addMlp(this.table, 'actor', { inputs: features, hidden, outputs: policyOutputs(action), activation });
-    this.criticConv = addConv(this.table, 'critic', shapes);
-    this.critic = addMlp(this.table, 'critic', { inputs: features, hidden, outputs: 1, activation });
+    const { observationSize, action, hidden, activation } = architecture;
+    this.actor = addMlp(this.table, 'actor', { inputs: observationSize, hidden, outputs: policyOutputs(action), activation });
+    this.critic = addMlp(this.table, 'critic', { inputs: observationSize, hidden, outputs: 1, activation });
     this.logstd = action.type === 'box' ? this.table.add('actor_logstd', [action.size]) : undefined;
   }
 
@@ -83,8 +49,6 @@ export class AgentLayout {
     const flat = new Float32Array(this.table.size);
     initMlp(flat, this.actor, { seed, outputGain: 0.01, stream: 0 });
     initMlp(flat, this.critic, { seed, outputGain: 1, stream: 1 });
-    initConv(flat, this.actorConv, seed, 0);
-    initConv(flat, this.criticConv, seed, 1);
     return flat;
   }
 
@@ -97,11 +61,6 @@ export class AgentLayout {
     }));
   }
 
-  /** The network's conv encoder for kernels that inline it (empty without one). */
-  inlineConv(net: 'actor' | 'critic'): InlineConv[] {
-    return (net === 'actor' ? this.actorConv : this.criticConv).map((layer) => ({ ...layer.shape, weightOffset: layer.weight.offset, biasOffset: layer.bias.offset }));
-  }
-
   /**
    * The agent part of the spec of a kernel that acts (src/agent/agent.wgsl.ts): the actor inlined, and the
    * observation normalisation (clipped at `clipObs`) when `normalization` is given.
@@ -111,7 +70,6 @@ export class AgentLayout {
       obsSize: this.architecture.observationSize,
       action: this.architecture.action,
       actor: this.inline('actor'),
-      actorConv: this.inlineConv('actor'),
       logstdOffset: this.logstd?.offset ?? 0,
       normObs: normalization !== undefined,
       clipObs: normalization?.clipObs ?? 10,

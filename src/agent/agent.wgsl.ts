@@ -3,9 +3,8 @@
  * the JavaScript-environment policy step, batched inference and evaluation include it; their owners create the
  * pipelines). With A = logits (discrete: n; multi-discrete: Σ nvec, the heads' slices in order) or means (box):
  *
- *   fn actor_run(x, head)                 the actor: its conv encoder (shaders/conv.ts, when it has one), then its MLP
- *                                         (shaders/mlp.ts)
- *   fn value_of(x) -> f32                 the critic, likewise                              (when `critic` is given)
+ *   fn actor_run(x, head)                 the actor MLP (shaders/mlp.ts)
+ *   fn value_of(x) -> f32                 the critic MLP                                    (when `critic` is given)
  *   fn network_input(raw) -> obs          the observation the networks see: normalised with the running statistics
  *                                         (src/agent/normalizer.wgsl.ts, needs a `norm` binding) when normObs, else raw
  *   fn policy_sample(head, rng, sample) -> log pi(sample)     a training sample: one action index per head as f32,
@@ -23,7 +22,6 @@ import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { activationLibraryWgsl } from '../../shaders/activations.js';
 import { categoricalWgsl, gaussianWgsl, headStarts } from '../../shaders/distributions.js';
 import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from '../../shaders/mlp.js';
-import { convWgsl, type InlineConv } from '../../shaders/conv.js';
 import { normObsWgsl } from './normalizer.wgsl.js';
 import { categoricalHeads, type ActionSpace, type BoxSpace } from '../envs/spec.js';
 
@@ -31,8 +29,6 @@ export interface ActorCriticSpec {
   obsSize: number;
   action: ActionSpace;
   actor: InlineLayer[];
-  /** The actor's conv encoder (empty: none). */
-  actorConv: InlineConv[];
   /** Omit for kernels that only act. */
   critic?: InlineLayer[];
   logstdOffset: number;
@@ -48,8 +44,6 @@ export interface ActorCriticSpec {
  */
 export interface CollectorSpec extends ActorCriticSpec {
   critic: InlineLayer[];
-  /** The critic's conv encoder (empty: none). */
-  criticConv: InlineConv[];
   keepOldDist: boolean;
   /** The environment gives action masks: apply each to the logits and store it with the sample. */
   masked: boolean;
@@ -107,16 +101,13 @@ export function actorCriticWgsl(spec: ActorCriticSpec): string {
   const O = spec.obsSize;
   const bounds = (values: number[]) => `array<f32, ${A}>(${values.map((v) => `f32(${Math.fround(v)})`).join(', ')})`;
   const box = spec.action.type === 'box' ? spec.action : undefined;
-  const criticConv = (spec as Partial<CollectorSpec>).criticConv ?? [];
   return wgsl/* wgsl */ `
 ${activationLibraryWgsl}
-${convWgsl('actor', spec.actorConv, undefined)}
 ${mlpInlineWgsl('actor', spec.actor)}
-${mlpRunWgsl('actor', spec.actor, spec.actorConv)}
+${mlpRunWgsl('actor', spec.actor)}
 #if ${spec.critic !== undefined}
-${spec.critic ? convWgsl('critic', criticConv, undefined) : ''}
 ${spec.critic ? mlpInlineWgsl('critic', spec.critic) : ''}
-${spec.critic ? mlpRunWgsl('critic', spec.critic, criticConv) : ''}
+${spec.critic ? mlpRunWgsl('critic', spec.critic) : ''}
 fn value_of(x: ptr<function, array<f32, ${O}>>) -> f32 {
   var v: array<f32, 1>;
   critic_run(x, &v);

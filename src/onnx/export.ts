@@ -7,10 +7,6 @@
  *                     declares a shape (flattened row-major in the graph, as the engine flattens it); batch is the
  *                     symbolic dimension 'batch'
  *   x       = obs, or clip((obs - mean) / sqrt(var + 1e-8), -clip_obs, clip_obs) when the policy normalises
- *   encoder (a conv encoder, grid observations [batch, H, W, C]): Transpose to NCHW [batch, C, H, W], per layer
- *             Conv (kernel K x K, strides 1, pads 0: the engine's valid padding; weight [Cout, Cin, K, K], the
- *             engine's [K, K, Cin, Cout] transposed) then Relu, Transpose back to [batch, OH, OW, Cout] and Flatten,
- *             so the MLP reads the engine's (y, x, channel) order
  *   h_l     = f_l(h_{l-1} W_l + b_l)                  (Gemm, then Tanh / Relu / nothing for identity), h_0 = x
  *   discrete:  logits  float32 [batch, n]             the last layer's output
  *              action  int64   [batch]                argmax of the logits, the first index among equal maxima
@@ -31,7 +27,7 @@
 import { ACTIVATIONS, type Activation } from '../../shaders/activations.js';
 import { policyOutputs } from '../agent/agent.js';
 import { NORM_EPSILON } from '../agent/normalizer.wgsl.js';
-import { CpuPolicy, type CpuConvLayer } from '../cpuPolicy.js';
+import { CpuPolicy } from '../cpuPolicy.js';
 import { describeValue, EnvInputError } from '../envs/errors.js';
 import { categoricalHeads, type ActionSpace, type EnvSpec } from '../envs/spec.js';
 import { validateSpecFields } from '../envs/validate.js';
@@ -152,24 +148,20 @@ function actionHead(graph: GraphBuilder, action: ActionSpace, head: string, logs
  * CpuPolicy, as `loadPolicy(file, { backend: 'cpu' })` gives it. Everything is checked before anything is built.
  */
 export function exportOnnx(policy: CpuPolicy): Uint8Array<ArrayBuffer> {
-  const { spec, layers, logstd, normalization, encoder } = checkPolicy(policy);
+  const { spec, layers, logstd, normalization } = checkPolicy(policy);
   const O = spec.observationSize;
   const graph = new GraphBuilder();
   const obsShape = spec.observationShape ?? [O];
   graph.inputs.push({ name: 'obs', elementType: 'float', shape: [BATCH, ...obsShape] });
-  // With an encoder the observation keeps its grid shape (normalised element-wise in it); otherwise it is flat.
-  const grid = encoder.length > 0;
-  let x = obsShape.length > 1 && !grid ? graph.node('Flatten', ['obs'], 'obs.flat', [{ name: 'axis', value: 1 }]) : 'obs';
-  const statShape = grid ? obsShape : [O];
+  let x = obsShape.length > 1 ? graph.node('Flatten', ['obs'], 'obs.flat', [{ name: 'axis', value: 1 }]) : 'obs';
   if (normalization) {
     // The denominator sqrt(var + 1e-8) once, in float64 rounded to float32 (CpuPolicy computes it in float64).
     const std = Float32Array.from(normalization.variance, (v) => Math.sqrt(v + NORM_EPSILON));
-    const centred = graph.node('Sub', [x, graph.constant('obs_norm.mean', statShape, normalization.mean)], 'obs_norm.centred');
-    const scaled = graph.node('Div', [centred, graph.constant('obs_norm.std', statShape, std)], 'obs_norm.scaled');
+    const centred = graph.node('Sub', [x, graph.constant('obs_norm.mean', [O], normalization.mean)], 'obs_norm.centred');
+    const scaled = graph.node('Div', [centred, graph.constant('obs_norm.std', [O], std)], 'obs_norm.scaled');
     const c = normalization.clipObs;
     x = graph.node('Clip', [scaled, graph.constant('obs_norm.clip_low', [], [-c]), graph.constant('obs_norm.clip_high', [], [c])], 'obs_norm.clipped');
   }
-  if (grid) x = encoderGraph(graph, encoder, x);
   layers.forEach((layer, l) => {
     const last = l === layers.length - 1;
     const weight = graph.constant(`actor.${l}.weight`, [layer.inputs, layer.outputs], layer.weight);
@@ -191,27 +183,6 @@ export function exportOnnx(policy: CpuPolicy): Uint8Array<ArrayBuffer> {
   });
 }
 
-/** The conv encoder on x [batch, H, W, C]: NCHW convolutions with ReLU, back to (y, x, channel) order, flattened. */
-function encoderGraph(graph: GraphBuilder, encoder: CpuConvLayer[], x: string): string {
-  x = graph.node('Transpose', [x], 'encoder.nchw', [{ name: 'perm', value: [0, 3, 1, 2] }]);
-  encoder.forEach((c, l) => {
-    const { kernel: K, inChannels: C, outChannels: D } = c;
-    // ONNX's weight [Cout, Cin, K, K] from the engine's [K, K, Cin, Cout].
-    const weight = new Float32Array(D * C * K * K);
-    for (let ky = 0; ky < K; ky++) for (let kx = 0; kx < K; kx++) for (let ci = 0; ci < C; ci++) for (let co = 0; co < D; co++) {
-      weight[((co * C + ci) * K + ky) * K + kx] = c.weight[((ky * K + kx) * C + ci) * D + co]!;
-    }
-    const z = graph.node('Conv', [x, graph.constant(`actor.conv${l}.weight`, [D, C, K, K], weight), graph.constant(`actor.conv${l}.bias`, [D], c.bias)], `actor.conv${l}.z`, [
-      { name: 'kernel_shape', value: [K, K] },
-      { name: 'strides', value: [1, 1] },
-      { name: 'pads', value: [0, 0, 0, 0] },
-    ]);
-    x = graph.node('Relu', [z], `actor.conv${l}.out`);
-  });
-  const nhwc = graph.node('Transpose', [x], 'encoder.nhwc', [{ name: 'perm', value: [0, 2, 3, 1] }]);
-  return graph.node('Flatten', [nhwc], 'encoder.flat', [{ name: 'axis', value: 1 }]);
-}
-
 /**
  * The exported model's input and outputs in words, e.g. `input obs float32 [batch, 4]; outputs action int64 [batch]
  * (argmax of the logits), logits float32 [batch, 2]` (the model's doc string, and what the CLI prints).
@@ -231,7 +202,7 @@ export function describeOnnxInterface(spec: EnvSpec, clipObs?: number): string {
 }
 
 /** The parts of `policy` the export reads, each checked: sizes that chain, finite values, a valid spec. */
-function checkPolicy(policy: unknown): Pick<CpuPolicy, 'layers' | 'logstd' | 'normalization' | 'encoder'> & { spec: EnvSpec } {
+function checkPolicy(policy: unknown): Pick<CpuPolicy, 'layers' | 'logstd' | 'normalization'> & { spec: EnvSpec } {
   if (!(policy instanceof CpuPolicy)) {
     if (policy instanceof GpuPolicy) {
       throw new OnnxExportError('policy', 'a GpuPolicy', "a CpuPolicy: load the policy file with loadPolicy(file, { backend: 'cpu' })");
@@ -250,31 +221,12 @@ function checkPolicy(policy: unknown): Pick<CpuPolicy, 'layers' | 'logstd' | 'no
     const bad = values.findIndex((v) => !check(v));
     if (bad >= 0) throw new OnnxExportError(`${field}[${bad}]`, describeValue(values[bad]), `a ${what} number`);
   };
-  const { layers, logstd, normalization, encoder } = policy;
+  const { layers, logstd, normalization } = policy;
   if (!Array.isArray(layers) || layers.length === 0) throw new OnnxExportError('layers', describeValue(layers), 'a non-empty array of layers');
-  if (!Array.isArray(encoder)) throw new OnnxExportError('encoder', describeValue(encoder), 'an array of conv layers (empty without an encoder)');
   let width = spec.observationSize;
-  if (encoder.length > 0) {
-    const shape = spec.observationShape;
-    if (!shape || shape.length !== 3) throw new OnnxExportError('spec.observationShape', describeValue(shape), 'a grid [H, W, C] (the policy has a conv encoder)');
-    let [H, W, C] = shape as [number, number, number];
-    encoder.forEach((c, l) => {
-      const field = `encoder[${l}]`;
-      const expected = { height: H, width: W, inChannels: C, outHeight: H - c.kernel + 1, outWidth: W - c.kernel + 1 };
-      for (const [key, value] of Object.entries(expected)) {
-        if (c[key as keyof typeof expected] !== value) throw new OnnxExportError(`${field}.${key}`, describeValue(c[key as keyof typeof expected]), `${value} (valid padding on the ${l === 0 ? 'observation grid' : `output of encoder[${l - 1}]`})`);
-      }
-      if (!Number.isInteger(c.kernel) || c.kernel < 1 || c.kernel > Math.min(H, W)) throw new OnnxExportError(`${field}.kernel`, describeValue(c.kernel), `an integer in 1..${Math.min(H, W)}`);
-      if (!Number.isInteger(c.outChannels) || c.outChannels < 1) throw new OnnxExportError(`${field}.outChannels`, describeValue(c.outChannels), 'a positive integer');
-      floats(`${field}.weight`, c.weight, c.kernel * c.kernel * C * c.outChannels);
-      floats(`${field}.bias`, c.bias, c.outChannels);
-      [H, W, C] = [c.outHeight, c.outWidth, c.outChannels];
-    });
-    width = H * W * C;
-  }
   layers.forEach((layer, l) => {
     const field = `layers[${l}]`;
-    if (layer.inputs !== width) throw new OnnxExportError(`${field}.inputs`, describeValue(layer.inputs), `${width} (${l === 0 ? (encoder.length > 0 ? "the encoder's output size" : 'the observation size') : `layers[${l - 1}].outputs`})`);
+    if (layer.inputs !== width) throw new OnnxExportError(`${field}.inputs`, describeValue(layer.inputs), `${width} (${l === 0 ? 'the observation size' : `layers[${l - 1}].outputs`})`);
     if (!Number.isInteger(layer.outputs) || layer.outputs < 1) throw new OnnxExportError(`${field}.outputs`, describeValue(layer.outputs), 'a positive integer');
     if (!ACTIVATIONS.includes(layer.activation)) throw new OnnxExportError(`${field}.activation`, describeValue(layer.activation), `one of ${ACTIVATIONS.map((a) => `'${a}'`).join(', ')}`);
     floats(`${field}.weight`, layer.weight, layer.inputs * layer.outputs);
@@ -292,5 +244,5 @@ function checkPolicy(policy: unknown): Pick<CpuPolicy, 'layers' | 'logstd' | 'no
     const c = normalization.clipObs;
     if (!(typeof c === 'number' && Number.isFinite(c) && c > 0)) throw new OnnxExportError('normalization.clipObs', describeValue(c), 'a finite number > 0');
   }
-  return { spec, layers, logstd, normalization, encoder };
+  return { spec, layers, logstd, normalization };
 }

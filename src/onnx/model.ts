@@ -8,7 +8,7 @@
  *   StringStringEntryProto  1 key  2 value
  *   GraphProto          1 node  2 name  5 initializer  10 doc_string  11 input  12 output
  *   NodeProto           1 input  2 output  3 name  4 op_type  5 attribute
- *   AttributeProto      1 name  3 i  8 ints  20 type (AttributeType: INT = 2, INTS = 7)
+ *   AttributeProto      1 name  3 i  20 type (AttributeType: INT = 2)
  *   TensorProto         1 dims  2 data_type  8 name  9 raw_data
  *   ValueInfoProto      1 name  2 type
  *   TypeProto           1 tensor_type
@@ -24,7 +24,6 @@ export const ELEMENT_TYPES = { float: 1, int64: 7 } as const;
 export type ElementType = keyof typeof ELEMENT_TYPES;
 
 const ATTRIBUTE_INT = 2;
-const ATTRIBUTE_INTS = 7;
 
 /** A constant of the graph (an initializer): float32 values, row-major, of shape `dims` ([] for a scalar). */
 export interface FloatTensor {
@@ -33,10 +32,10 @@ export interface FloatTensor {
   values: ArrayLike<number>;
 }
 
-/** An integer attribute of a node (axis, keepdims, ...), or a list of them (perm, pads, kernel_shape, ...). */
+/** An integer attribute of a node (axis, keepdims, ...). */
 export interface IntAttribute {
   name: string;
-  value: number | number[];
+  value: number;
 }
 
 export interface Node {
@@ -94,15 +93,8 @@ function nodeMessage(node: Node): ProtoWriter {
   for (const output of node.outputs) message.string(2, output);
   message.string(3, node.name);
   message.string(4, node.opType);
-  for (const { name, value } of node.attributes ?? []) {
-    const attribute = new ProtoWriter().string(1, name);
-    if (Array.isArray(value)) {
-      // Repeated int64, one field per element (unpacked, which every reader accepts).
-      for (const v of value) attribute.int64(8, v);
-      message.message(5, attribute.int64(20, ATTRIBUTE_INTS));
-    } else {
-      message.message(5, attribute.int64(3, value).int64(20, ATTRIBUTE_INT));
-    }
+  for (const attribute of node.attributes ?? []) {
+    message.message(5, new ProtoWriter().string(1, attribute.name).int64(3, attribute.value).int64(20, ATTRIBUTE_INT));
   }
   return message;
 }

@@ -12,7 +12,7 @@
  *
  * Two kernels:
  *   kl_partial  P = min(ceil(M / KL_WORKGROUP), maxPartials) workgroups; invocation (w, lane) runs the actor on
- *               samples s = w·WG + lane + k·WG·P (with its conv encoder, when it has one) and sums their exact KL (shaders/distributions.ts): categorical
+ *               samples s = w·WG + lane + k·WG·P and sums their exact KL (shaders/distributions.ts): categorical
  *               from the stored old logits, diagonal Gaussian from the stored old means and old log-std, and
  *               their entropy; partials[w] and partials[P + w] = the workgroup's two sums
  *   kl_finish   one workgroup: d and H into ppo_state (PpoState.kl, PpoState.entropy), and the β rule on
@@ -25,7 +25,6 @@ import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { activationLibraryWgsl } from '../../shaders/activations.js';
 import { categoricalKlWgsl, categoricalWgsl, gaussianKlWgsl, gaussianWgsl } from '../../shaders/distributions.js';
 import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from '../../shaders/mlp.js';
-import { convWgsl, type InlineConv } from '../../shaders/conv.js';
 import { hyperBinding } from './hyper.js';
 import { PpoState } from './ppoState.js';
 import { reduceOpWgsl, REDUCE_WORKGROUP, workgroupReduceWgsl } from '../../shaders/reductions.js';
@@ -55,8 +54,6 @@ export interface KlPartialSpec {
   action: ActionSpace;
   obsSize: number;
   actor: InlineLayer[];
-  /** The actor's conv encoder (empty: none). */
-  actorConv: InlineConv[];
   logstdOffset: number;
   maxPartials: number;
   /** The rollout holds action masks. */
@@ -88,9 +85,8 @@ export function klPartialWgsl(spec: KlPartialSpec): string {
   const WG = KL_WORKGROUP;
   return wgsl/* wgsl */ `
 ${activationLibraryWgsl}
-${convWgsl('actor', spec.actorConv, undefined)}
 ${mlpInlineWgsl('actor', spec.actor)}
-${mlpRunWgsl('actor', spec.actor, spec.actorConv)}
+${mlpRunWgsl('actor', spec.actor)}
 #if ${discrete}
 ${categoricalWgsl(heads ?? [])}
 ${categoricalKlWgsl(A)}

@@ -18,18 +18,11 @@
  * over the heads and dH/dz_j uses H_h of j's head; masked logits (the stored mask) are MASKED_LOGIT, where p, the
  * loss and its gradient are 0. Per-sample statistics (pg loss, value loss, entropy, both approx-KL estimators,
  * clipped indicator, exact KL) go to the stat rows, also divided by MB.
- *
- * A network with a conv encoder (shaders/conv.ts) runs its conv layers on x first; the MLP's input is the last conv
- * output e (stored to the encoder rows, the input of the MLP's first weight gradient). Backward, dL/de = W_0 dz_0
- * (the MLP's first layer), then per conv layer from the top: dz = dL/de ⊙ relu'(e), the sample's own conv weight
- * and bias gradients Σ_positions patch ⊗ dz and Σ_positions dz to its conv-gradient rows (summed over the chunk
- * by the gradient kernel's row sums), and dL/d(input) for the layer below.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { activationLibraryWgsl } from '../../shaders/activations.js';
 import { categoricalWgsl, gaussianWgsl, headStarts } from '../../shaders/distributions.js';
 import { mlpInlineWgsl, mlpTiledWgsl, type InlineLayer } from '../../shaders/mlp.js';
-import { convWgsl, inlineConvInputs, inlineConvOutputs, type InlineConv } from '../../shaders/conv.js';
 import { ControlBlock } from '../nn/adam.wgsl.js';
 import { hyperBinding, slotBinding } from './hyper.js';
 import { categoricalHeads, type ActionSpace, type BoxSpace } from '../envs/spec.js';
@@ -55,9 +48,6 @@ export interface LossKernelSpec {
   obsSize: number;
   actor: InlineLayer[];
   critic: InlineLayer[];
-  /** The networks' conv encoders (empty: none). */
-  actorConv: InlineConv[];
-  criticConv: InlineConv[];
   logstdOffset: number;
   /** 'critic': TRPO's critic regression (the value loss alone; the actor's parts are left out). */
   algo: 'clip' | 'penalty' | 'critic';
@@ -71,12 +61,6 @@ export interface LossKernelSpec {
     criticActivations: number[];
     actorDeltas: number[];
     criticDeltas: number[];
-    /** First row of each network's encoder output (the MLP's input; unused without an encoder). */
-    actorEncoder: number;
-    criticEncoder: number;
-    /** First row of each conv layer's per-sample [dW; db] (K K Cin Cout + Cout rows). */
-    actorConvGrads: number[];
-    criticConvGrads: number[];
     stats: number;
     logstd: number;
   };
@@ -103,52 +87,13 @@ fn ${entryPoint}(@builtin(local_invocation_index) lane: u32, @builtin(workgroup_
 }
 
 /**
- * Forward through every layer for the invocation's samples (input `input`, by default `x`), keeping each layer's
- * output in `${net}_y<l>`. Also used by TRPO's kernels (src/trpo/), which follow the same conventions.
+ * Forward through every layer for the invocation's samples (input `x`), keeping each layer's output in
+ * `${net}_y<l>`. Also used by TRPO's kernels (src/trpo/), which follow the same conventions.
  */
-export function forwardCode(net: string, layers: InlineLayer[], samples: number, input = 'x'): string {
+export function forwardCode(net: string, layers: InlineLayer[], samples: number): string {
   return layers
-    .map((layer, l) => `  var ${net}_y${l}: ${batchOf(layer.outputs, samples)};\n  ${net}_forward_s_${l}(&${l === 0 ? input : `${net}_y${l - 1}`}, &${net}_y${l});`)
+    .map((layer, l) => `  var ${net}_y${l}: ${batchOf(layer.outputs, samples)};\n  ${net}_forward_s_${l}(&${l === 0 ? 'x' : `${net}_y${l - 1}`}, &${net}_y${l});`)
     .join('\n');
-}
-
-/** A sample-column store of `array` (width floats per sample) to rows from `row`, for columns inside the chunk. */
-function storeRows(row: number, width: number, array: string, samples: number): string {
-  return `  for (var k = 0u; k < ${samples}u; k++) {
-    let i = block + k * ${LOSS_WORKGROUP}u;
-    if (i < slot.chunk_size) { for (var j = 0u; j < ${width}u; j++) { scratch[(${row}u + j) * CHUNK + i] = ${array}[k][j]; } }
-  }`;
-}
-
-/**
- * The conv encoder's forward from x (outputs `${net}_e<l>`), storing the last output (the MLP's input) to its
- * rows; returns the code and the name of the MLP's input. No encoder: x itself.
- */
-function encoderForwardCode(net: string, conv: InlineConv[], row: number, samples: number): { code: string; input: string } {
-  if (conv.length === 0) return { code: '', input: 'x' };
-  const lines = conv.map((c, l) => `  var ${net}_e${l}: ${batchOf(inlineConvOutputs(c), samples)};\n  ${net}_conv_forward_s_${l}(&${l === 0 ? 'x' : `${net}_e${l - 1}`}, &${net}_e${l});`);
-  const last = conv.length - 1;
-  lines.push(storeRows(row, inlineConvOutputs(conv[last]!), `${net}_e${last}`, samples));
-  return { code: lines.join('\n'), input: `${net}_e${last}` };
-}
-
-/**
- * The encoder's backward after backwardCode: dL/de of the last conv output from the MLP's first layer, then per
- * conv layer (top down) ReLU', its per-sample weight and bias gradients to `gradRows[l]`, and dL/d(input) below.
- */
-function encoderBackwardCode(net: string, conv: InlineConv[], gradRows: number[], samples: number): string {
-  if (conv.length === 0) return '';
-  const last = conv.length - 1;
-  const lines = [`  var ${net}_de${last}: ${batchOf(inlineConvOutputs(conv[last]!), samples)};`, `  ${net}_input_grad_s_0(&${net}_d0, &${net}_de${last});`];
-  for (let l = last; l >= 0; l--) {
-    lines.push(`  ${net}_conv_output_grad_s_${l}(&${net}_de${l}, &${net}_e${l});`);
-    lines.push(`  ${net}_conv_weight_grad_s_${l}(&${l === 0 ? 'x' : `${net}_e${l - 1}`}, &${net}_de${l}, ${gradRows[l]!}u, block);`);
-    if (l > 0) {
-      lines.push(`  var ${net}_de${l - 1}: ${batchOf(inlineConvInputs(conv[l]!), samples)};`);
-      lines.push(`  ${net}_conv_input_grad_s_${l}(&${net}_de${l}, &${net}_de${l - 1});`);
-    }
-  }
-  return lines.join('\n');
 }
 
 /**
@@ -160,7 +105,11 @@ function encoderBackwardCode(net: string, conv: InlineConv[], gradRows: number[]
  */
 export function backwardCode(net: string, layers: InlineLayer[], activationRows: number[] | undefined, deltaRows: number[], samples: number): string {
   const lines: string[] = [];
-  const store = (row: number, width: number, array: string) => storeRows(row, width, array, samples);
+  const store = (row: number, width: number, array: string) =>
+    `  for (var k = 0u; k < ${samples}u; k++) {
+    let i = block + k * ${LOSS_WORKGROUP}u;
+    if (i < slot.chunk_size) { for (var j = 0u; j < ${width}u; j++) { scratch[(${row}u + j) * CHUNK + i] = ${array}[k][j]; } }
+  }`;
   for (let l = layers.length - 1; l >= 0; l--) {
     const layer = layers[l]!;
     lines.push(`  ${net}_output_grad_s_${l}(&${net}_d${l}, &${net}_y${l});`);
@@ -203,16 +152,11 @@ export function ppoLossWgsl(spec: LossKernelSpec): string {
   const S = spec.samples;
   const st = spec.stat;
   const statRow = (index: number) => `scratch[(${spec.rows.stats + index}u) * CHUNK + i]`;
-  const actorEncoder = encoderForwardCode('actor', spec.actorConv, spec.rows.actorEncoder, S);
-  const criticEncoder = encoderForwardCode('critic', spec.criticConv, spec.rows.criticEncoder, S);
-  const convs = spec.criticConv.length > 0 || (actor && spec.actorConv.length > 0);
   return wgsl/* wgsl */ `
 ${activationLibraryWgsl}
-${convWgsl('critic', spec.criticConv, S)}
 ${mlpInlineWgsl('critic', spec.critic)}
 ${mlpTiledWgsl('critic', spec.critic, S, LOSS_TILE)}
 #if ${actor}
-${convWgsl('actor', spec.actorConv, S)}
 ${mlpInlineWgsl('actor', spec.actor)}
 ${mlpTiledWgsl('actor', spec.actor, S, LOSS_TILE)}
 #if ${discrete}
@@ -222,13 +166,6 @@ ${gaussianWgsl(A)}
 #endif
 #endif
 ${lossBindings.wgsl}
-#if ${convs}
-// One conv-gradient value of the invocation's sample k (column block + k WG) to scratch row "row".
-fn conv_store(row: u32, k: u32, block: u32, value: f32) {
-  let i = block + k * ${LOSS_WORKGROUP}u;
-  if (i < slot.chunk_size) { scratch[row * slot.scratch_stride + i] = value; }
-}
-#endif
 // The value loss of one sample (rollout sample s) at the critic's output value; writes dL/d value (already / MB).
 fn sample_value_loss(s: u32, value: f32, d_value: ptr<function, array<f32, 1>>) -> f32 {
   let value_target = rollout[store.returns + s];
@@ -379,12 +316,10 @@ ${sampleEntryHead('loss_main', S)}
     }
   }
 #if ${actor}
-${actorEncoder.code}
-${forwardCode('actor', spec.actor, S, actorEncoder.input)}
+${forwardCode('actor', spec.actor, S)}
   var actor_d${L - 1}: ${batchOf(A, S)};
 #endif
-${criticEncoder.code}
-${forwardCode('critic', spec.critic, S, criticEncoder.input)}
+${forwardCode('critic', spec.critic, S)}
   var critic_d${Lc - 1}: ${batchOf(1, S)};
   for (var k = 0u; k < ${S}u; k++) {
     let i = block + k * ${LOSS_WORKGROUP}u;
@@ -398,10 +333,8 @@ ${forwardCode('critic', spec.critic, S, criticEncoder.input)}
   }
 #if ${actor}
 ${backwardCode('actor', spec.actor, spec.rows.actorActivations, spec.rows.actorDeltas, S)}
-${encoderBackwardCode('actor', spec.actorConv, spec.rows.actorConvGrads, S)}
 #endif
 ${backwardCode('critic', spec.critic, spec.rows.criticActivations, spec.rows.criticDeltas, S)}
-${encoderBackwardCode('critic', spec.criticConv, spec.rows.criticConvGrads, S)}
 }
 `;
 }

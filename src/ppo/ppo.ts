@@ -28,7 +28,7 @@ import type { JsVecEnv } from '../envs/jsEnv.js';
 import { STATS_WORDS } from './iterationStats.wgsl.js';
 import { categoricalHeads, type EnvSpec } from '../envs/spec.js';
 import { emptyMaskError } from '../envs/errors.js';
-import { actionWidth, AgentLayout, architectureOf } from '../agent/agent.js';
+import { actionWidth, AgentLayout } from '../agent/agent.js';
 import { NormalizerMerge } from '../agent/normalizer.js';
 import type { TrainerConfig } from '../config.js';
 import { Gae, GAE_READOUT, type BoundGae } from './gae.js';
@@ -354,7 +354,7 @@ export class Ppo {
   }
 
   private static agentFor(config: TrainerConfig, definition: EnvSpec): AgentLayout {
-    return new AgentLayout(architectureOf(definition, config));
+    return new AgentLayout({ observationSize: definition.observationSize, action: definition.action, hidden: config.hidden_sizes, activation: config.activation });
   }
 
   /** CPU-side state a checkpoint needs (JavaScript environments only). */

@@ -2,23 +2,18 @@
  * The per-sample scratch of one minibatch chunk, written by the fused forward/loss/backward kernel and reduced by
  * the gradient kernel: rows of CHUNK floats (feature-major, column = sample of the chunk).
  *
- *   input rows:  x [obs]; actor encoder output e [F] (with an encoder: the input of its MLP's layer 0); actor
- *                activations a_0..a_{L-2}; critic encoder output; critic activations c_0..c_{L-2}  (inputs of
- *                layers 1..L-1)
+ *   input rows:  x [obs]; actor activations a_0..a_{L-2}; critic activations c_0..c_{L-2}  (inputs of layers 1..L-1)
  *   delta rows:  actor dL/dz_0..dL/dz_{L-1}; critic dL/dz_0..dL/dz_{L-1}   (pre-activation gradients, already /MB)
- *   conv rows:   per conv layer of the actor, then of the critic: the sample's own [dW (K K Cin Cout); db (Cout)]
- *                (src/ppo/loss.wgsl.ts forms them over the positions), already /MB
  *   stat rows:   per-sample loss terms (Stat.rows of them, see Stat; another count for other passes), already /MB
  *   logstd rows: dL/d actor_logstd per sample (box only), already /MB
  *
  * (TRPO's actor-only passes leave the critic's rows out and have their own statistics; its critic regression leaves
  * the actor's rows and the log-std rows out: ScratchOptions), and the
  * task table of the gradient kernel: one task per KT x JT tile of each layer's [W; b] (the bias row is an input
- * of ones), plus row sums for the conv gradients, the log-std gradient and the stats (into the minibatch record).
+ * of ones), plus row sums for the stats (into the minibatch record) and the log-std gradient.
  */
 import type { AgentLayout } from '../agent/agent.js';
 import type { MlpLayer } from '../nn/mlp.js';
-import type { ConvLayer } from '../nn/conv.js';
 
 /** Per-sample statistics summed into each minibatch's record (means after the 1/MB factor). */
 export const Stat = {
@@ -101,12 +96,6 @@ export class ScratchLayout {
   readonly criticActivationRows: number[] = [];
   readonly actorDeltaRows: number[] = [];
   readonly criticDeltaRows: number[] = [];
-  /** First row of each network's encoder output (the xRow without an encoder). */
-  readonly actorEncoderRow: number;
-  readonly criticEncoderRow: number;
-  /** First row of each conv layer's per-sample [dW; db]. */
-  readonly actorConvRows: number[] = [];
-  readonly criticConvRows: number[] = [];
   readonly statRow: number;
   readonly logstdRow: number;
   readonly rows: number;
@@ -133,17 +122,9 @@ export class ScratchLayout {
         row += layer.shape.outputs;
       }
     };
-    const encoder = (conv: ConvLayer[], layers: MlpLayer[]): number => {
-      if (conv.length === 0 || layers.length === 0) return this.xRow;
-      const first = row;
-      row += layers[0]!.shape.inputs;
-      return first;
-    };
     const critic = this.critic ? agent.critic : [];
     const actor = this.actor ? agent.actor : [];
-    this.actorEncoderRow = encoder(agent.actorConv, actor);
     place(actor, this.actorActivationRows);
-    this.criticEncoderRow = encoder(agent.criticConv, critic);
     place(critic, this.criticActivationRows);
     for (const [layers, into] of [
       [actor, this.actorDeltaRows],
@@ -152,15 +133,6 @@ export class ScratchLayout {
       for (const layer of layers) {
         into.push(row);
         row += layer.shape.outputs;
-      }
-    }
-    for (const [conv, into] of [
-      [this.actor ? agent.actorConv : [], this.actorConvRows],
-      [this.critic ? agent.criticConv : [], this.criticConvRows],
-    ] as const) {
-      for (const layer of conv) {
-        into.push(row);
-        row += layer.weight.size + layer.bias.size;
       }
     }
     this.statRow = row;
@@ -180,13 +152,13 @@ export class ScratchLayout {
     const { agent } = this;
     const { tileK, tileJ } = tiling;
     const tasks: GradientTask[] = [];
-    const layerTasks = (layers: MlpLayer[], encoderRow: number, activationRows: number[], deltaRows: number[]) =>
+    const layerTasks = (layers: MlpLayer[], activationRows: number[], deltaRows: number[]) =>
       layers.forEach((layer, l) => {
         const { inputs, outputs } = layer.shape;
         for (let k0 = 0; k0 < inputs + 1; k0 += tileK) {
           for (let j0 = 0; j0 < outputs; j0 += tileJ) {
             tasks.push({
-              inputRow: l === 0 ? encoderRow : activationRows[l - 1]!,
+              inputRow: l === 0 ? this.xRow : activationRows[l - 1]!,
               deltaRow: deltaRows[l]!,
               inputs,
               outputs,
@@ -199,21 +171,13 @@ export class ScratchLayout {
           }
         }
       });
-    if (this.actor) layerTasks(agent.actor, this.actorEncoderRow, this.actorActivationRows, this.actorDeltaRows);
-    if (this.critic) layerTasks(agent.critic, this.criticEncoderRow, this.criticActivationRows, this.criticDeltaRows);
+    if (this.actor) layerTasks(agent.actor, this.actorActivationRows, this.actorDeltaRows);
+    if (this.critic) layerTasks(agent.critic, this.criticActivationRows, this.criticDeltaRows);
     const rowSums = (deltaRow: number, count: number, offset: number, destination: number) => {
       for (let j0 = 0; j0 < count; j0 += tileJ) {
         tasks.push({ inputRow: 0, deltaRow, inputs: 0, outputs: count, k0: 0, j0, weightOffset: 0, biasOffset: offset, destination });
       }
     };
-    // Each conv layer's per-sample [dW; db] rows, summed over the chunk into its weight, then its bias.
-    const convSums = (conv: ConvLayer[], rows: number[]) =>
-      conv.forEach((layer, l) => {
-        rowSums(rows[l]!, layer.weight.size, layer.weight.offset, TaskDestination.grads);
-        rowSums(rows[l]! + layer.weight.size, layer.bias.size, layer.bias.offset, TaskDestination.grads);
-      });
-    if (this.actor) convSums(agent.actorConv, this.actorConvRows);
-    if (this.critic) convSums(agent.criticConv, this.criticConvRows);
     if (this.logstdSize > 0) rowSums(this.logstdRow, this.logstdSize, agent.logstd!.offset, TaskDestination.grads);
     // The stat sums go to the record; its offset is added by the kernel (record index x RECORD_WORDS).
     rowSums(this.statRow, this.statRows, 0, TaskDestination.record);

@@ -274,11 +274,6 @@ export class TrpoUpdate {
     const full: TrpoSettings = { ...TRPO_SETTINGS, ...settings };
     validate(full);
     const action = agent.architecture.action;
-    if (agent.architecture.encoder) {
-      throw new RangeError(
-        `TRPO takes MLP policies; this agent has a conv encoder (${JSON.stringify({ conv: agent.architecture.encoder.conv })}): use encoder null with algo 'trpo', or algo 'ppo', 'ppo-penalty', 'a2c' or 'reinforce'`,
-      );
-    }
     if (action.type === 'multiDiscrete' || layout.shape.masked) {
       throw new RangeError(
         `TRPO takes discrete (one head, unmasked) and box action spaces; this environment has ${action.type === 'multiDiscrete' ? `multi-discrete actions (nvec [${action.nvec.join(', ')}])` : 'action masks'}: use algo 'ppo', 'ppo-penalty', 'a2c' or 'reinforce'`,

@@ -7,7 +7,6 @@
 import { AgentLayout, type AgentArchitecture } from '../../src/agent/agent.js';
 import { FORMAT_VERSION, POLICY_FORMAT } from '../../src/checkpoint.js';
 import type { EnvSpec } from '../../src/envs/spec.js';
-import type { EncoderSpec } from '../../src/nn/conv.js';
 import { encodeSafetensors, type Tensor } from '../../src/safetensors.js';
 import { randomArray, seededRandom } from '../helpers/random.js';
 
@@ -20,9 +19,6 @@ export const ARM_SPEC: EnvSpec = { id: 'Arm-v0', observationSize: 5, action: { t
 /** A grid observation [3, 2, 2] (outermost first) flattened to 12 floats, 3 discrete actions. */
 export const GRID_SPEC: EnvSpec = { id: 'Grid-v0', observationSize: 12, observationShape: [3, 2, 2], action: { type: 'discrete', n: 3 }, maxEpisodeSteps: 100, rewardThreshold: null };
 
-/** A grid observation [5, 4, 3] flattened to 60 floats, a box of 2 (for a two-layer conv encoder). */
-export const GRID_BOX_SPEC: EnvSpec = { id: 'GridBox-v0', observationSize: 60, observationShape: [5, 4, 3], action: { type: 'box', size: 2, low: [-1, -1], high: [1, 1] }, maxEpisodeSteps: 100, rewardThreshold: null };
-
 /** Multi-discrete heads [3, 2, 4] (a move, a button, a target), without masks. */
 export const MULTI_SPEC: EnvSpec = { id: 'Multi-v0', observationSize: 6, action: { type: 'multiDiscrete', nvec: [3, 2, 4] }, maxEpisodeSteps: 100, rewardThreshold: null };
 /** A discrete space of 5 actions with action masks. */
@@ -34,8 +30,6 @@ export interface PolicyRecipe {
   spec: EnvSpec;
   hidden: number[];
   activation: AgentArchitecture['activation'];
-  /** A conv encoder on the spec's observationShape; absent: an MLP. */
-  encoder?: EncoderSpec;
   /** clip_obs of the observation normalisation; absent: the policy does not normalise. */
   clipObs?: number;
   seed: number;
@@ -55,18 +49,12 @@ export function observationStats(recipe: PolicyRecipe): { mean: Float32Array; va
 
 /** The bytes of a policy file for `recipe` (format, env, architecture metadata and tensors as exportPolicy writes them). */
 export function policyFile(recipe: PolicyRecipe): Uint8Array {
-  const architecture: AgentArchitecture = {
-    observationSize: recipe.spec.observationSize,
-    action: recipe.spec.action,
-    hidden: recipe.hidden,
-    activation: recipe.activation,
-    ...(recipe.encoder ? { encoder: { conv: recipe.encoder.conv, observationShape: recipe.spec.observationShape! } } : {}),
-  };
+  const architecture: AgentArchitecture = { observationSize: recipe.spec.observationSize, action: recipe.spec.action, hidden: recipe.hidden, activation: recipe.activation };
   const agent = new AgentLayout(architecture);
   const flat = agent.initialParameters(recipe.seed);
   const random = seededRandom(recipe.seed);
   const head = agent.actor[agent.actor.length - 1]!;
-  for (const view of [...agent.actorConv.map((layer) => layer.bias), ...agent.actor.map((layer) => layer.bias), ...(agent.logstd ? [agent.logstd] : [])]) {
+  for (const view of [...agent.actor.map((layer) => layer.bias), ...(agent.logstd ? [agent.logstd] : [])]) {
     flat.set(randomArray(random, view.size, -1, 1), view.offset);
   }
   const scale = recipe.headScale ?? 1;

@@ -2,8 +2,7 @@
  * The PPO update kernels against the float64 reference loss: the gradient that the fused loss kernel and the
  * gradient kernel produce for a minibatch equals central finite differences of CleanRL's minibatch loss (clip and
  * penalty, and TRPO's critic regression, whose actor entries stay 0; discrete and Gaussian policies, with and without
- * value clipping and advantage normalisation; grid observations through a conv encoder, one and two conv layers,
- * channel counts that leave register-tile remainders), the minibatch records hold the reference statistics, and the epoch's
+ * value clipping and advantage normalisation), the minibatch records hold the reference statistics, and the epoch's
  * sample order is a permutation.
  */
 import { describe, expect } from 'vitest';
@@ -18,7 +17,7 @@ import { RECORD_WORDS, SHARED_TILING, Stat, type GradientTiling } from '../../sr
 import type { ActionSpace } from '../../src/envs/spec.js';
 import { gpuTest } from '../helpers/gpu.js';
 import { randomArray, seededRandom } from '../helpers/random.js';
-import { headsLogSoftmax, maskLogits, networkForward, ppoLoss, type LossConfig, type LossSample } from '../../reference/ppo.js';
+import { headsLogSoftmax, maskLogits, mlpForward, ppoLoss, type LossConfig, type LossSample } from '../../reference/ppo.js';
 import { categoricalHeads } from '../../src/envs/spec.js';
 
 /** A head's mask: each choice allowed with probability 2/3, and one forced allowed if none was. */
@@ -41,8 +40,6 @@ interface Case {
   gradientTiling?: GradientTiling;
   /** Random action masks (at least one allowed choice per head), the actions drawn among the allowed. */
   masked?: boolean;
-  /** Grid observations [H, W, C] through a conv encoder of these layers (otherwise 3 flat features). */
-  grid?: { shape: [number, number, number]; conv: { channels: number; kernel: number }[] };
 }
 
 const cases: Case[] = [
@@ -58,43 +55,15 @@ const cases: Case[] = [
   { name: 'discrete, masked, penalty', action: { type: 'discrete', n: 4 }, algo: 'penalty', normAdv: true, clipVloss: false, numMinibatches: 1, masked: true },
   { name: 'multi-discrete [3, 5], masked, clip, 4 samples per invocation', action: { type: 'multiDiscrete', nvec: [3, 5] }, algo: 'clip', normAdv: false, clipVloss: true, numMinibatches: 2, masked: true, lossSamples: 4 },
   { name: 'multi-discrete [2, 3], masked, penalty', action: { type: 'multiDiscrete', nvec: [2, 3] }, algo: 'penalty', normAdv: true, clipVloss: true, numMinibatches: 1, masked: true },
-  { name: 'grid [4, 3, 2], conv 2 channels 3 x 3, discrete, clip', action: { type: 'discrete', n: 3 }, algo: 'clip', normAdv: true, clipVloss: true, numMinibatches: 2, grid: { shape: [4, 3, 2], conv: [{ channels: 2, kernel: 3 }] } },
-  {
-    name: 'grid [5, 4, 3], conv 5 x 2 x 2 then 2 x 3 x 3, Gaussian, penalty, 1 sample per invocation',
-    action: { type: 'box', size: 2, low: [-1, -1], high: [1, 1] },
-    algo: 'penalty',
-    normAdv: true,
-    clipVloss: false,
-    numMinibatches: 1,
-    lossSamples: 1,
-    grid: { shape: [5, 4, 3], conv: [{ channels: 5, kernel: 2 }, { channels: 2, kernel: 3 }] },
-  },
-  {
-    name: 'grid [5, 4, 3], conv 6 x 3 x 3, multi-discrete [2, 3], masked, clip, shared-tile gradient kernel',
-    action: { type: 'multiDiscrete', nvec: [2, 3] },
-    algo: 'clip',
-    normAdv: false,
-    clipVloss: true,
-    numMinibatches: 2,
-    masked: true,
-    gradientTiling: SHARED_TILING,
-    grid: { shape: [5, 4, 3], conv: [{ channels: 6, kernel: 3 }] },
-  },
   { name: 'Gaussian, penalty, shared-tile gradient kernel', action: { type: 'box', size: 2, low: [-1, -1], high: [1, 1] }, algo: 'penalty', normAdv: true, clipVloss: false, numMinibatches: 1, gradientTiling: SHARED_TILING },
 ];
 
 async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
   const random = seededRandom(seed);
-  const obsSize = c.grid ? c.grid.shape.reduce((a, b) => a * b, 1) : 3;
+  const obsSize = 3;
   const numEnvs = 4;
   const numSteps = 3;
-  const agent = new AgentLayout({
-    observationSize: obsSize,
-    action: c.action,
-    hidden: [5, 4],
-    activation: 'tanh',
-    ...(c.grid ? { encoder: { conv: c.grid.conv, observationShape: [...c.grid.shape] } } : {}),
-  });
+  const agent = new AgentLayout({ observationSize: obsSize, action: c.action, hidden: [5, 4], activation: 'tanh' });
   const layout = new RolloutLayout({
     numEnvs,
     numSteps,
@@ -120,7 +89,7 @@ async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
   for (let s = 0; s < M; s++) {
     const obs = Array.from(randomArray(random, obsSize, -2, 2));
     obs.forEach((v, f) => (data[o.obs + f * M + s] = v));
-    const head = networkForward(theta0, agent, 'actor', obs);
+    const head = mlpForward(theta0, agent.actor, obs);
     const oldHead = head.map((v) => v + 0.3 * (random() - 0.5));
     let action: number[];
     let logprob: number;
@@ -149,7 +118,7 @@ async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
     }
     action.forEach((v, d) => (data[o.actions + d * M + s] = v));
     const oldLogprob = Math.fround(logprob + 0.8 * (random() - 0.5));
-    const value = networkForward(theta0, agent, 'critic', obs)[0]!;
+    const value = mlpForward(theta0, agent.critic, obs)[0]!;
     const oldValue = Math.fround(value + 0.8 * (random() - 0.5));
     const advantage = Math.fround(3 * (random() - 0.3));
     const ret = Math.fround(value + 2 * (random() - 0.5));
