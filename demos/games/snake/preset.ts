@@ -6,12 +6,8 @@
 import type { TrainerConfig } from '../../../src/index.js';
 import type { EditableConfig } from '../../lib/hyperparams.js';
 
-/**
- * The network of the page and of the shipped policy: CleanRL's MLP (2 x 64 tanh) on the flat board, not the grid
- * default's conv encoder, whose first shader build takes minutes on a software adapter (the page must start in
- * seconds there).
- */
-export const SNAKE_NETWORK: Partial<TrainerConfig> = { encoder: null, hidden_sizes: [64, 64], activation: 'tanh' };
+/** The network of the page and of the shipped policy: CleanRL's MLP (2 x 64 tanh) on the flat board. */
+export const SNAKE_NETWORK: Partial<TrainerConfig> = { hidden_sizes: [64, 64], activation: 'tanh' };
 
 export const SNAKE_PRESET: EditableConfig = {
   algo: 'ppo',
