@@ -61,12 +61,16 @@ async function number(page: Page, selector: string): Promise<number> {
   return value === '' ? Number.NaN : Number(value);
 }
 
-/** Polls until `condition` holds; fails with the page's status line, state and console when it never does. */
+/**
+ * Polls until `condition` holds; fails with the page's status line, state and console when it never does, or at
+ * once when the page reports an error before it holds (the condition is checked first, so waiting for an expected
+ * error state does not race the error's own log line).
+ */
 async function waitUntil(demo: DemoPage, what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (demo.log.errors.length > 0) break;
     if (await condition()) return;
+    if (demo.log.errors.length > 0) break;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   const status = await text(demo.page, '#status').catch(() => '(no status)');
