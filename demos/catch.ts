@@ -11,7 +11,7 @@ const query = new URLSearchParams(location.search);
 
 async function main(): Promise<void> {
   defineCatch();
-  const panel = new TrainingPanel();
+  const panel = TrainingPanel.mount({ start: 'Start', episodes: 'rounds', episodesNote: 'at most 5', drawn: 'games' });
   await panel.setEnv(
     {
       id: CATCH_ID,

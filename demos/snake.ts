@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   defineSnake();
   const source = byId('policy-source');
   let game: SnakeGame | undefined;
-  const panel = new TrainingPanel({
+  const panel = TrainingPanel.mount({ start: 'Start training', episodes: 'games', drawn: 'boards', deterministicNote: '(small boards)' }, {
     onPolicy: async (policy, name) => {
       source.textContent = policy ? `agent: ${name}` : 'agent: no policy (load one or train)';
       await game?.setPolicy(policy, name);

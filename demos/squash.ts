@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   defineSquash();
   const source = byId('policy-source');
   let game: SquashGame | undefined;
-  const panel = new TrainingPanel({
+  const panel = TrainingPanel.mount({ start: 'Start training', episodes: 'rallies', drawn: 'courts', deterministicNote: '(small courts)' }, {
     onPolicy: async (policy, name) => {
       source.textContent = policy ? `agent: ${name}` : 'agent: no policy (load one or train)';
       await game?.setPolicy(policy, name);

@@ -31,7 +31,16 @@ async function main(): Promise<void> {
     option.textContent = id;
     select.append(option);
   }
-  const panel = new TrainingPanel({ resolveEnv: panelEnv, onEnvChange: showEnv });
+  const panel = TrainingPanel.mount(
+    {
+      start: 'Start',
+      episodes: 'episodes',
+      drawn: 'environments',
+      hyperparameters: { summary: 'Hyperparameters (used when Start creates a new run)', open: true },
+      canvasNote: 'Four environments of their own, acting with the current policy once per frame, while training runs on a separate batch.',
+    },
+    { resolveEnv: panelEnv, onEnvChange: showEnv },
+  );
   const requested = query.get('env') ?? 'CartPole-v1';
   const first = panelEnv(requested);
   if (!first) {

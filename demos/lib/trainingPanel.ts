@@ -3,9 +3,10 @@
  * reset, the readouts (#mean-return and #env-steps hold plain numbers, for people and tests), the learning curves,
  * the watched environments, and policies and checkpoints in and out (download buttons, one file input for both).
  *
- * It expects these elements on the page: #status, #hyperparams, #start, #pause, #reset, #deterministic,
- * #download-policy, #download-checkpoint, #load-file, #mean-return, #env-steps, #iteration, #sps, #curves, and
- * the canvas #envs. Its state is mirrored in document.body.dataset.state: idle, compiling, running, paused, done,
+ * `TrainingPanel.mount(text, hooks)` writes the section's markup into the page's `[data-training-section]`
+ * (trainingSection.ts) and then finds these elements: #hyperparams, #start, #pause, #reset, #deterministic,
+ * #download-policy, #download-checkpoint, #load-file, #mean-return, #env-steps, #iteration, #sps, #curves and
+ * the canvas #envs; the page itself holds #status. Its state is mirrored in document.body.dataset.state: idle, compiling, running, paused, done,
  * stopped or error.
  */
 import {
@@ -33,6 +34,7 @@ import { formatNumber } from './format.js';
 import type { Renderer } from './render/types.js';
 import { StatusLine } from './status.js';
 import { TrainingRun } from './training.js';
+import { mountTrainingSection, type TrainingSectionText } from './trainingSection.js';
 
 export type PanelState = 'idle' | 'compiling' | 'running' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -97,7 +99,13 @@ export class TrainingPanel {
   private busy: Promise<unknown> = Promise.resolve();
   private state: PanelState = 'idle';
 
-  constructor(private readonly hooks: PanelHooks = {}) {
+  /** Writes the training section (worded by `text`) into the page, then wires it. */
+  static mount(text: TrainingSectionText, hooks: PanelHooks = {}): TrainingPanel {
+    mountTrainingSection(text);
+    return new TrainingPanel(hooks);
+  }
+
+  private constructor(private readonly hooks: PanelHooks = {}) {
     this.form.onAlgorithmChange = (algo) => this.form.setValues(this.algorithmValues(algo));
     this.buttons.start.addEventListener('click', () => this.exclusive(() => this.start()));
     this.buttons.pause.addEventListener('click', () => this.togglePause());
