@@ -8,7 +8,10 @@
  *   L(θ)     = (1/M) sum_s A_s exp(log π_θ(a_s|s) - log π_stored(a_s|s))          the surrogate, maximised
  *   KL(θ)    = (1/M) sum_s KL[π_old(·|s) ‖ π_θ(·|s)],   π_old = π at θ_old
  *   F v      = ∇²_θ KL · v at θ_old = (1/M) sum_s J_sᵀ M_s J_s v  (+ 2 v on each log-std entry, box)
- *              J_s = d head / d θ (logits or means), M_s = diag(p) - p pᵀ (categorical) or diag(1/σ²) (Gaussian)
+ *              J_s = d head / d θ (logits or means), M_s = diag(p) - p pᵀ (categorical) or diag(1/σ²) (Gaussian);
+ *              for several categorical heads (multi-discrete) M_s is block diagonal, one such block per head
+ *   masks    an action mask sets the masked logits to MASKED_LOGIT before every softmax (π_old's and π_θ's):
+ *            their probability is 0, so they add nothing to log π, the KL, M_s or any gradient
  *   x        = conjugate gradient on (F + λ I) x = g,  g = ∇L(θ_old)
  *   s        = sqrt(2 max_kl / xᵀ (F + λ I) x) x       (the damped product, as SB3-contrib and the original code)
  *   θ        = θ_old + f s for the first f in 1, shrink, shrink², ... with KL ≤ max_kl and L(θ) - L(θ_old) > 0,
@@ -17,14 +20,18 @@
 import type { AgentLayout } from '../src/agent/agent.js';
 import type { MlpLayer } from '../src/nn/mlp.js';
 import { activationGrad, type Act } from './nn.js';
-import { logSoftmax, mlpActivations, mlpBackward, mlpForward } from './ppo.js';
+import { headsLogSoftmax, maskLogits, mlpActivations, mlpBackward, mlpForward } from './ppo.js';
+import { categoricalHeads } from '../src/envs/spec.js';
+import { headStarts } from '../shaders/distributions.js';
 
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
 
 export interface TrpoSample {
   obs: number[];
-  /** Discrete: [index]; box: the raw sample. */
+  /** Categorical: one index per head; box: the raw sample. */
   action: number[];
+  /** The action mask stored with the observation (1 allowed, 0 masked), over the concatenated logits. */
+  mask?: number[];
   /** log π(a|s) stored by the rollout. */
   oldLogprob: number;
   advantage: number;
@@ -69,9 +76,21 @@ function logstdOf(theta: ArrayLike<number>, agent: AgentLayout): number[] {
   return Array.from({ length: view.size }, (_, d) => theta[view.offset + d]!);
 }
 
-/** log π(a|s) from the head (logits or means) and, for box actions, the log-std. */
-function logProb(agent: AgentLayout, head: number[], logstd: number[] | undefined, action: number[]): number {
-  if (agent.architecture.action.type === 'discrete') return logSoftmax(head)[action[0]!]!;
+/** Head sizes of a categorical action space (one for discrete), or undefined for box. */
+const headsOf = (agent: AgentLayout): number[] | undefined => categoricalHeads(agent.architecture.action);
+
+/** Per-head log-probabilities of the (masked) logits. */
+function categoricalLogp(agent: AgentLayout, head: number[], mask: number[] | undefined): number[] {
+  return headsLogSoftmax(maskLogits(head, mask), headsOf(agent)!);
+}
+
+/** log π(a|s) from the head (logits or means) and, for box actions, the log-std; Σ over categorical heads. */
+function logProb(agent: AgentLayout, head: number[], logstd: number[] | undefined, action: number[], mask?: number[]): number {
+  const heads = headsOf(agent);
+  if (heads) {
+    const logp = categoricalLogp(agent, head, mask);
+    return headStarts(heads).reduce((sum, start, h) => sum + logp[start + action[h]!]!, 0);
+  }
   let lp = 0;
   head.forEach((mean, d) => {
     const u = (action[d]! - mean) / Math.exp(logstd![d]!);
@@ -81,10 +100,10 @@ function logProb(agent: AgentLayout, head: number[], logstd: number[] | undefine
 }
 
 /** KL[old ‖ new] of one sample from both heads (and log-stds). */
-function sampleKl(agent: AgentLayout, oldHead: number[], oldLogstd: number[] | undefined, head: number[], logstd: number[] | undefined): number {
-  if (agent.architecture.action.type === 'discrete') {
-    const oldLogp = logSoftmax(oldHead);
-    const logp = logSoftmax(head);
+function sampleKl(agent: AgentLayout, oldHead: number[], oldLogstd: number[] | undefined, head: number[], logstd: number[] | undefined, mask?: number[]): number {
+  if (headsOf(agent)) {
+    const oldLogp = categoricalLogp(agent, oldHead, mask);
+    const logp = categoricalLogp(agent, head, mask);
     return oldLogp.reduce((sum, l, a) => sum + Math.exp(l) * (l - logp[a]!), 0);
   }
   let kl = 0;
@@ -102,14 +121,14 @@ export function surrogate(theta: ArrayLike<number>, agent: AgentLayout, samples:
   let sum = 0;
   samples.forEach((sample, s) => {
     const head = mlpForward(theta, agent.actor, sample.obs);
-    sum += A[s]! * Math.exp(logProb(agent, head, logstd, sample.action) - sample.oldLogprob);
+    sum += A[s]! * Math.exp(logProb(agent, head, logstd, sample.action, sample.mask) - sample.oldLogprob);
   });
   return sum / samples.length;
 }
 
 /**
  * ∇L(θ) by backpropagation: per sample, dL/d log π = A r / M, then
- *   categorical  d log π(a)/dz_j = [j = a] - p_j
+ *   categorical  d log π(a)/dz_j = [j = a_h] - p_j   (j in head h)
  *   Gaussian     d log π/dμ_d = (a_d - μ_d)/σ_d²,   d log π/ds_d = u_d² - 1   (u = (a - μ)/σ)
  */
 export function surrogateGradient(theta: ArrayLike<number>, agent: AgentLayout, samples: TrpoSample[], normAdv: boolean): Float64Array {
@@ -120,11 +139,13 @@ export function surrogateGradient(theta: ArrayLike<number>, agent: AgentLayout, 
   samples.forEach((sample, s) => {
     const ys = mlpActivations(theta, agent.actor, sample.obs);
     const head = ys[ys.length - 1]!;
-    const weight = (A[s]! * Math.exp(logProb(agent, head, logstd, sample.action) - sample.oldLogprob)) / M;
+    const weight = (A[s]! * Math.exp(logProb(agent, head, logstd, sample.action, sample.mask) - sample.oldLogprob)) / M;
     let dHead: number[];
-    if (agent.architecture.action.type === 'discrete') {
-      const p = logSoftmax(head).map(Math.exp);
-      dHead = p.map((pj, j) => weight * ((j === sample.action[0] ? 1 : 0) - pj));
+    const heads = headsOf(agent);
+    if (heads) {
+      const p = categoricalLogp(agent, head, sample.mask).map(Math.exp);
+      const chosen = new Set(headStarts(heads).map((start, h) => start + sample.action[h]!));
+      dHead = p.map((pj, j) => weight * ((chosen.has(j) ? 1 : 0) - pj));
     } else {
       dHead = head.map((mean, d) => (weight * (sample.action[d]! - mean)) / Math.exp(2 * logstd![d]!));
       head.forEach((mean, d) => {
@@ -143,7 +164,7 @@ export function meanKl(thetaOld: ArrayLike<number>, theta: ArrayLike<number>, ag
   const logstd = agent.logstd ? logstdOf(theta, agent) : undefined;
   let sum = 0;
   for (const sample of samples) {
-    sum += sampleKl(agent, mlpForward(thetaOld, agent.actor, sample.obs), oldLogstd, mlpForward(theta, agent.actor, sample.obs), logstd);
+    sum += sampleKl(agent, mlpForward(thetaOld, agent.actor, sample.obs), oldLogstd, mlpForward(theta, agent.actor, sample.obs), logstd, sample.mask);
   }
   return sum / samples.length;
 }
@@ -163,9 +184,9 @@ export function klGradient(thetaOld: ArrayLike<number>, theta: ArrayLike<number>
     const ys = mlpActivations(theta, agent.actor, sample.obs);
     const head = ys[ys.length - 1]!;
     let dHead: number[];
-    if (agent.architecture.action.type === 'discrete') {
-      const pOld = logSoftmax(oldHead).map(Math.exp);
-      dHead = logSoftmax(head).map((l, j) => (Math.exp(l) - pOld[j]!) / M);
+    if (headsOf(agent)) {
+      const pOld = categoricalLogp(agent, oldHead, sample.mask).map(Math.exp);
+      dHead = categoricalLogp(agent, head, sample.mask).map((l, j) => (Math.exp(l) - pOld[j]!) / M);
     } else {
       dHead = head.map((mean, d) => (mean - oldHead[d]!) / Math.exp(2 * logstd![d]!) / M);
       head.forEach((mean, d) => {
@@ -212,10 +233,16 @@ export function fisherVectorProduct(theta: ArrayLike<number>, agent: AgentLayout
     const head = ys[ys.length - 1]!;
     const t = headTangent(theta, agent.actor, ys, v);
     let u: number[];
-    if (agent.architecture.action.type === 'discrete') {
-      const p = logSoftmax(head).map(Math.exp);
-      const pt = p.reduce((sum, pj, j) => sum + pj * t[j]!, 0);
-      u = p.map((pj, j) => (pj * (t[j]! - pt)) / M);
+    const heads = headsOf(agent);
+    if (heads) {
+      // One block diag(p_h) - p_h p_hᵀ per head.
+      const p = categoricalLogp(agent, head, sample.mask).map(Math.exp);
+      u = new Array<number>(p.length);
+      headStarts(heads).forEach((start, h) => {
+        let pt = 0;
+        for (let j = start; j < start + heads[h]!; j++) pt += p[j]! * t[j]!;
+        for (let j = start; j < start + heads[h]!; j++) u[j] = (p[j]! * (t[j]! - pt)) / M;
+      });
     } else {
       u = t.map((tj, d) => tj / Math.exp(2 * logstd![d]!) / M);
     }

@@ -12,6 +12,8 @@
  * so sum_s gain_s / M = L(θ_c) - L(θ_old), summed per sample rather than as a difference of two sums. Workgroup w
  * of P = ceil(M / (WG S)) writes its sums to partials[2w] (KL) and partials[2w + 1] (gain); the solver's decide
  * kernel adds them up. Once the search has ended (TrpoState.search_done) every later candidate returns at once.
+ * Categorical heads: log π sums over the heads and the KL over every head's entries; the stored mask sets π_c's
+ * masked logits to MASKED_LOGIT as π_old's were (both are then exactly 0 there).
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { activationLibraryWgsl } from '../../shaders/activations.js';
@@ -20,7 +22,8 @@ import { mlpTiledWgsl, type InlineLayer } from '../../shaders/mlp.js';
 import { reduceOpWgsl, workgroupReduceWgsl } from '../../shaders/reductions.js';
 import { batchOf, forwardCode, LOSS_TILE, LOSS_WORKGROUP } from '../ppo/loss.wgsl.js';
 import { rolloutStoreBinding } from '../ppo/storage.wgsl.js';
-import type { ActionSpace } from '../envs/spec.js';
+import { categoricalHeads, type ActionSpace } from '../envs/spec.js';
+import { categoricalSampleWgsl, headSize } from './samples.wgsl.js';
 import { bindingTable, readOnlyStorage, storage } from '../gpu/bindings.js';
 import { trpoHyperBinding, trpoStateReadBinding } from './state.js';
 
@@ -33,6 +36,8 @@ export interface CandidateKernelSpec {
   logstdOffset: number;
   /** Samples per invocation. */
   samples: number;
+  /** The rollout holds action masks. */
+  masked: boolean;
 }
 
 export const candidateBindings = bindingTable({
@@ -55,8 +60,9 @@ export function candidatePartials(samples: number, perInvocation: number): numbe
 }
 
 export function candidateWgsl(spec: CandidateKernelSpec): string {
-  const discrete = spec.action.type === 'discrete';
-  const A = discrete ? (spec.action as { n: number }).n : (spec.action as { size: number }).size;
+  const heads = categoricalHeads(spec.action);
+  const discrete = heads !== undefined;
+  const A = headSize(spec.action);
   const O = spec.obsSize;
   const S = spec.samples;
   const WG = CANDIDATE_WORKGROUP;
@@ -65,13 +71,9 @@ export function candidateWgsl(spec: CandidateKernelSpec): string {
   return wgsl/* wgsl */ `
 ${activationLibraryWgsl}
 ${mlpTiledWgsl('candidate', spec.actor, S, LOSS_TILE, (index) => `(params[${index}] + coef * direction[${index}])`)}
-#if ${discrete}
-${categoricalWgsl(A)}
-${categoricalKlWgsl(A)}
-#else
-${gaussianWgsl(A)}
-${gaussianKlWgsl(A)}
-#endif
+${discrete ? `${categoricalWgsl(heads)}
+${categoricalKlWgsl(A)}` : `${gaussianWgsl(A)}
+${gaussianKlWgsl(A)}`}
 ${reduceOpWgsl('sum')}
 ${workgroupReduceWgsl(WG)}
 ${candidateBindings.wgsl}
@@ -88,12 +90,9 @@ fn sample_terms(s: u32, head: ptr<function, array<f32, ${A}>>) -> vec2f {
 #if ${discrete}
   var old_logp: array<f32, ${A}>;
   for (var j = 0u; j < ${A}u; j++) { old_logp[j] = old_dist[j * M + s]; }
-  var logp: array<f32, ${A}>;
-  categorical_log_softmax(head, &logp);
-  let action = u32(rollout[store.actions + s]);
+${discrete ? categoricalSampleWgsl(spec.action, spec.masked, 'head') : ''}
   let kl = categorical_kl(&old_logp, &logp);
-  let logprob = logp[action];
-  let old_logprob = old_logp[action];
+  let old_logprob = ${(heads ?? []).map((_, h) => `old_logp[action_${h}]`).join(' + ')};
 #else
   var old_mean: array<f32, ${A}>;
   var old_logstd: array<f32, ${A}>;

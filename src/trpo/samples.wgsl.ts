@@ -8,14 +8,14 @@
  *
  * surrogate_main: the gradient g of L(θ) = (1/M) sum_s A_s r_s, r_s = exp(log π_θ(a_s|s) - log π_stored(a_s|s)),
  *   A_s normalised with the batch's mean and std (TrpoState) when norm_adv:
- *     categorical  d/dz_j = (A r / M) ([j = a] - p_j)
+ *     categorical  d/dz_j = (A r / M) ([j = a_h] - p_j)   for j in head h (log π = Σ_h log p(a_h), multi-discrete)
  *     Gaussian     d/dμ_d = (A r / M) (a_d - μ_d) / σ_d²,   d/ds_d = (A r / M) (u_d² - 1)   (log-std rows)
  *   The stat row gets A r / M (sums to L(θ_old)); old_dist gets π_old for the line search: the log-softmax
  *   (categorical) or the means (Gaussian), [A][M].
  *
  * fisher_main: F v = (1/M) sum_s J_sᵀ M_s J_s v at θ_old for the direction v in `direction` (parameter layout):
  *   J_s v = the head's tangent along v, by forward mode (shaders/mlp.ts mlpTangentTiledWgsl); then
- *     categorical  M_s t = p ⊙ t - p (pᵀ t)                 (the Hessian of KL[p_old ‖ softmax(z)] at z_old)
+ *     categorical  M_s t = p ⊙ t - p (pᵀ t)   per head        (the Hessian of KL[p_old ‖ softmax(z)] at z_old)
  *     Gaussian     M_s t = t / σ²,  and 2 v_s on each log-std entry (log-std rows: 2 v_s / M per sample)
  *   divided by M, is dL/d head; the backward pass applies J_sᵀ. No damping here (the CG kernel adds λ v).
  *   At θ_old the KL's gradient is zero, so this Gauss-Newton form is the KL's exact Hessian.
@@ -23,16 +23,19 @@
  *   recompute it: the surrogate pass of the same chunk left the inputs and hidden activations in the scratch rows
  *   and π_old's log-softmax in old_dist, which the kernel reads instead (and does not store the activation rows
  *   again). That needs the batch in one chunk, the surrogate pass run first, and an identity head.
+ *
+ * Action masks: each sample's stored mask sets its masked logits to MASKED_LOGIT before the softmax, as in the
+ * rollout, so their p is exactly 0 and every term above (and π_old in old_dist) is over the allowed actions.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { activationLibraryWgsl } from '../../shaders/activations.js';
-import { categoricalWgsl, gaussianWgsl } from '../../shaders/distributions.js';
+import { categoricalWgsl, gaussianWgsl, headStarts } from '../../shaders/distributions.js';
 import { mlpTangentTiledWgsl, mlpTiledWgsl, type InlineLayer } from '../../shaders/mlp.js';
 import { ControlBlock } from '../nn/adam.wgsl.js';
 import { slotBinding } from '../ppo/hyper.js';
 import { backwardCode, batchOf, forwardCode, LOSS_TILE, LOSS_WORKGROUP, sampleEntryHead } from '../ppo/loss.wgsl.js';
 import { rolloutStoreBinding } from '../ppo/storage.wgsl.js';
-import type { ActionSpace } from '../envs/spec.js';
+import { categoricalHeads, type ActionSpace } from '../envs/spec.js';
 import { bindingTable, readOnlyStorage, storage } from '../gpu/bindings.js';
 import { trpoHyperBinding, trpoStateReadBinding } from './state.js';
 
@@ -53,6 +56,8 @@ export interface SampleKernelSpec {
   surrogateStat: number;
   /** Fisher kernel: read θ_old's forward pass from the scratch rows and old_dist (see the header). */
   cachedForward?: boolean;
+  /** The rollout holds action masks (applied to the logits before the softmax). */
+  masked: boolean;
 }
 
 export const surrogateBindings = bindingTable({
@@ -83,9 +88,29 @@ export const fisherBindings = bindingTable({
   store: rolloutStoreBinding,
 });
 
-/** Logits (discrete) or means (box); TRPO takes neither multi-discrete actions nor masks (TrpoUpdate.create). */
-function headSize(action: ActionSpace): number {
+/** Logits (every categorical head's, concatenated) or means (box). */
+export function headSize(action: ActionSpace): number {
   return action.type === 'discrete' ? action.n : action.type === 'box' ? action.size : action.nvec.reduce((a, b) => a + b, 0);
+}
+
+/**
+ * WGSL lines of a categorical sample s: its stored mask applied to the logits `head` (when masked), their
+ * log-softmax `logp`, each head's stored action as an index into the concatenated logits (`action_<h>`) and
+ * `logprob` = Σ_h logp[action_h]. `logits` false: `logp` is filled by the caller's line `fill` instead of from head.
+ */
+export function categoricalSampleWgsl(action: ActionSpace, masked: boolean, head: string, fill?: string): string {
+  const heads = categoricalHeads(action)!;
+  const A = headSize(action);
+  const starts = headStarts(heads);
+  const mask = masked
+    ? `  var mask: array<f32, ${A}>;
+  for (var j = 0u; j < ${A}u; j++) { mask[j] = rollout[store.masks + j * store.m + s]; }
+  categorical_apply_mask(${head}, &mask);\n`
+    : '';
+  return `  var logp: array<f32, ${A}>;
+${fill ?? `${mask}  categorical_log_softmax(${head}, &logp);`}
+${heads.map((_, h) => `  let action_${h} = ${starts[h]}u + u32(rollout[store.actions + ${h}u * store.m + s]);`).join('\n')}
+  let logprob = ${heads.map((_, h) => `logp[action_${h}]`).join(' + ')};`;
 }
 
 /**
@@ -158,17 +183,14 @@ ${backwardCode('actor', spec.actor, storeActivations ? spec.rows.actorActivation
 }
 
 export function surrogateWgsl(spec: SampleKernelSpec): string {
-  const discrete = spec.action.type === 'discrete';
+  const heads = categoricalHeads(spec.action);
+  const discrete = heads !== undefined;
   const A = headSize(spec.action);
   const L = spec.actor.length;
   return wgsl/* wgsl */ `
 ${activationLibraryWgsl}
 ${mlpTiledWgsl('actor', spec.actor, spec.samples, LOSS_TILE)}
-#if ${discrete}
-${categoricalWgsl(A)}
-#else
-${gaussianWgsl(A)}
-#endif
+${discrete ? categoricalWgsl(heads) : gaussianWgsl(A)}
 ${surrogateBindings.wgsl}
 // Sample s (chunk column i): dL/d head into d_head, its log-std row, its stat row and π_old.
 fn sample_surrogate(i: u32, s: u32, head: ptr<function, array<f32, ${A}>>, d_head: ptr<function, array<f32, ${A}>>) {
@@ -179,14 +201,13 @@ fn sample_surrogate(i: u32, s: u32, head: ptr<function, array<f32, ${A}>>, d_hea
     advantage = (advantage - state.adv_mean) / (state.adv_std + 1e-8);
   }
 #if ${discrete}
-  var logp: array<f32, ${A}>;
-  categorical_log_softmax(head, &logp);
-  let action = u32(rollout[store.actions + s]);
-  let weight = advantage * exp(logp[action] - rollout[store.logprobs + s]) / f32(M);
+${discrete ? categoricalSampleWgsl(spec.action, spec.masked, 'head') : ''}
+  let weight = advantage * exp(logprob - rollout[store.logprobs + s]) / f32(M);
   for (var j = 0u; j < ${A}u; j++) {
-    (*d_head)[j] = weight * (select(0.0, 1.0, j == action) - exp(logp[j]));
+    (*d_head)[j] = -weight * exp(logp[j]);
     old_dist[j * M + s] = logp[j];
   }
+${(heads ?? []).map((_, h) => `  (*d_head)[action_${h}] += weight;`).join('\n')}
 #else
   var logstd: array<f32, ${A}>;
   var sample: array<f32, ${A}>;
@@ -211,7 +232,8 @@ ${headAndBackward(spec, (k) => `sample_surrogate(i, samples[${k}], &actor_y${L -
 }
 
 export function fisherWgsl(spec: SampleKernelSpec): string {
-  const discrete = spec.action.type === 'discrete';
+  const heads = categoricalHeads(spec.action);
+  const discrete = heads !== undefined;
   const A = headSize(spec.action);
   const L = spec.actor.length;
   const S = spec.samples;
@@ -229,9 +251,7 @@ export function fisherWgsl(spec: SampleKernelSpec): string {
 ${activationLibraryWgsl}
 ${mlpTiledWgsl('actor', spec.actor, S, LOSS_TILE)}
 ${mlpTangentTiledWgsl('actor', spec.actor, S, LOSS_TILE, (index) => `direction[${index}]`)}
-#if ${discrete}
-${categoricalWgsl(A)}
-#endif
+${discrete ? categoricalWgsl(heads) : ''}
 ${fisherBindings.wgsl}
 // Sample s (chunk column i): dL/d head = M_s t / M from its head at θ_old and the head's tangent t = J_s v.
 fn sample_fisher(i: u32, s: u32, head: ptr<function, array<f32, ${A}>>, tangent: ptr<function, array<f32, ${A}>>, d_head: ptr<function, array<f32, ${A}>>) {
@@ -239,13 +259,27 @@ fn sample_fisher(i: u32, s: u32, head: ptr<function, array<f32, ${A}>>, tangent:
 #if ${discrete}
   var logp: array<f32, ${A}>;
 #if ${cached}
+  // π_old's log-softmax as the surrogate pass stored it (masked logits included).
   for (var j = 0u; j < ${A}u; j++) { logp[j] = old_dist[j * store.m + s]; }
 #else
+#if ${spec.masked}
+  var mask: array<f32, ${A}>;
+  for (var j = 0u; j < ${A}u; j++) { mask[j] = rollout[store.masks + j * store.m + s]; }
+  categorical_apply_mask(head, &mask);
+#endif
   categorical_log_softmax(head, &logp);
 #endif
-  var pt = 0.0;
-  for (var j = 0u; j < ${A}u; j++) { pt += exp(logp[j]) * (*tangent)[j]; }
-  for (var j = 0u; j < ${A}u; j++) { (*d_head)[j] = inv_m * exp(logp[j]) * ((*tangent)[j] - pt); }
+  // One block diag(p_h) - p_h p_hᵀ per head h.
+${(heads ?? [])
+  .map((n, h) => {
+    const start = headStarts(heads!)[h]!;
+    return `  {
+    var pt = 0.0;
+    for (var j = ${start}u; j < ${start + n}u; j++) { pt += exp(logp[j]) * (*tangent)[j]; }
+    for (var j = ${start}u; j < ${start + n}u; j++) { (*d_head)[j] = inv_m * exp(logp[j]) * ((*tangent)[j] - pt); }
+  }`;
+  })
+  .join('\n')}
 #else
   let CHUNK = slot.scratch_stride;
   for (var d = 0u; d < ${A}u; d++) {

@@ -273,12 +273,6 @@ export class TrpoUpdate {
   static async create(gpu: Gpu, agent: AgentLayout, layout: RolloutLayout, settings: Partial<TrpoSettings>, buffers: TrpoBuffers): Promise<TrpoUpdate> {
     const full: TrpoSettings = { ...TRPO_SETTINGS, ...settings };
     validate(full);
-    const action = agent.architecture.action;
-    if (action.type === 'multiDiscrete' || layout.shape.masked) {
-      throw new RangeError(
-        `TRPO takes discrete (one head, unmasked) and box action spaces; this environment has ${action.type === 'multiDiscrete' ? `multi-discrete actions (nvec [${action.nvec.join(', ')}])` : 'action masks'}: use algo 'ppo', 'ppo-penalty', 'a2c' or 'reinforce'`,
-      );
-    }
     const M = layout.samples;
     const scratch = new ScratchLayout(agent, { critic: false, statRows: TrpoStat.rows });
     const chunk = Math.max(1, Math.min(M, full.chunkLimit ?? CHUNK_LIMIT, Math.floor(maxStorageBytes(gpu.limits) / (scratch.rows * 4))));
@@ -305,10 +299,11 @@ export class TrpoUpdate {
         logstd: scratch.logstdRow,
       },
       surrogateStat: TrpoStat.surrogate,
+      masked: layout.shape.masked === true,
     };
     const gradientCode = (taskCount: number) => gradientWgsl({ tiling, taskCount, recordWords: RECORD_WORDS, doneIndex: RECORD_DONE });
     const solverCode = solverWgsl({ ...actorExtent(agent), vectorStride: trpoVectorStride(agent.table.size), candidateSamples: CANDIDATE_WORKGROUP * samples, surrogateRecord: TrpoStat.surrogate });
-    const candidateCode = candidateWgsl({ action: arch.action, obsSize: arch.observationSize, actor: agent.inline('actor'), logstdOffset: agent.logstd?.offset ?? 0, samples });
+    const candidateCode = candidateWgsl({ action: arch.action, obsSize: arch.observationSize, actor: agent.inline('actor'), logstdOffset: agent.logstd?.offset ?? 0, samples, masked: layout.shape.masked === true });
     type Bindings = Parameters<Gpu['pipelines']['pipeline']>[0]['bindings'];
     const request = (role: string, key: string, code: string, entryPoint: string, bindings: Bindings) =>
       gpu.pipelines.pipeline({ label: `TrpoUpdate.${role}`, key: `${key}\n${code}`, entryPoint, bindings, build: () => code });

@@ -3,7 +3,8 @@
  * random direction v, against
  *   (a) the float64 analytic product (1/M) sum_s J_sᵀ M_s J_s v (reference/trpo.ts fisherVectorProduct), and
  *   (b) central differences of the float64 KL gradient, (∇KL(θ_old + h v) - ∇KL(θ_old - h v)) / 2h, h = 1e-4,
- * for categorical and Gaussian heads, batches of 1, 7 and 65 samples, hidden widths [5, 4]. The float64 analytic
+ * for categorical and Gaussian heads, batches of 1, 7 and 65 samples, hidden widths [5, 4], and multi-discrete
+ * heads [3, 2, 4] with and without random action masks (batch 65, the forward pass cached and recomputed). The float64 analytic
  * product and the differences agree to 1e-6 of the vector's largest entry (the reference checked by itself).
  * GPU tolerance, per entry: |gpu - ref| <= 1e-5 max|ref| + 1e-4 |ref| against (a), and against (b) the same
  * plus the differences' own 1e-6 max|ref|. The batch of 65 also runs in chunks of 16 (the sums over chunks), with
@@ -15,7 +16,7 @@ import type { Gpu } from '../../src/gpu/device.js';
 import { Recorder } from '../../src/gpu/recorder.js';
 import { actorIndices, fisherVectorProduct, klGradient } from '../../reference/trpo.js';
 import { gpuTest } from '../helpers/gpu.js';
-import { bindCase, CATEGORICAL, GAUSSIAN, makeCase, randomDirection, relativeError } from './helpers.js';
+import { bindCase, CATEGORICAL, GAUSSIAN, makeCase, MULTI_DISCRETE, randomDirection, relativeError } from './helpers.js';
 import { SHARED_TILING, type GradientTiling } from '../../src/ppo/scratch.js';
 import type { ActionSpace } from '../../src/envs/spec.js';
 
@@ -29,6 +30,7 @@ interface Case {
   chunkLimit?: number;
   gradientTiling?: GradientTiling;
   fisherForward?: 'cached' | 'recompute';
+  masked?: boolean;
 }
 
 const cases: Case[] = [];
@@ -43,9 +45,14 @@ for (const [head, action] of [
   cases.push({ name: `${head}, batch 65 in chunks of 16`, action, numEnvs: 13, numSteps: 5, chunkLimit: 16 });
   cases.push({ name: `${head}, batch 65, shared-tile gradient kernel`, action, numEnvs: 13, numSteps: 5, gradientTiling: SHARED_TILING });
 }
+for (const masked of [false, true]) {
+  const name = `multi-discrete [3, 2, 4]${masked ? ', masked' : ''}, batch 65`;
+  cases.push({ name, action: MULTI_DISCRETE, numEnvs: 13, numSteps: 5, masked });
+  cases.push({ name: `${name}, forward recomputed`, action: MULTI_DISCRETE, numEnvs: 13, numSteps: 5, masked, fisherForward: 'recompute' });
+}
 
 async function check(gpu: Gpu, c: Case, seed: number): Promise<void> {
-  const tc = makeCase(seed, { action: c.action, hidden: [5, 4], numEnvs: c.numEnvs, numSteps: c.numSteps });
+  const tc = makeCase(seed, { action: c.action, hidden: [5, 4], numEnvs: c.numEnvs, numSteps: c.numSteps, masked: c.masked });
   const indices = actorIndices(tc.agent);
   const v = randomDirection(seed + 1000, tc.agent, indices);
   const bound = await bindCase(gpu, tc, { chunkLimit: c.chunkLimit, gradientTiling: c.gradientTiling, fisherForward: c.fisherForward });

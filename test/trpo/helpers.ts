@@ -9,12 +9,14 @@ import { readFloat32 } from '../../src/gpu/readback.js';
 import { AgentLayout, actionWidth } from '../../src/agent/agent.js';
 import { RolloutLayout } from '../../src/ppo/storage.js';
 import { TrpoUpdate, type TrpoSettings } from '../../src/trpo/update.js';
-import type { ActionSpace } from '../../src/envs/spec.js';
+import { categoricalHeads, type ActionSpace } from '../../src/envs/spec.js';
+import { headStarts } from '../../shaders/distributions.js';
 import { randomArray, seededRandom } from '../helpers/random.js';
-import { logSoftmax, mlpForward } from '../../reference/ppo.js';
+import { headsLogSoftmax, maskLogits, mlpForward } from '../../reference/ppo.js';
 import type { TrpoSample } from '../../reference/trpo.js';
 
 export const CATEGORICAL: ActionSpace = { type: 'discrete', n: 3 };
+export const MULTI_DISCRETE: ActionSpace = { type: 'multiDiscrete', nvec: [3, 2, 4] };
 export const GAUSSIAN: ActionSpace = { type: 'box', size: 2, low: [-1, -1], high: [1, 1] };
 
 export interface CaseSpec {
@@ -27,6 +29,8 @@ export interface CaseSpec {
   logprobNoise?: number;
   /** Spread of the parameters around CleanRL's initialisation. */
   paramNoise?: number;
+  /** Categorical actions: random action masks (each action allowed with probability 0.6, at least one per head). */
+  masked?: boolean;
 }
 
 export interface TrpoCase {
@@ -48,6 +52,7 @@ export function makeCase(seed: number, spec: CaseSpec): TrpoCase {
     actionWidth: actionWidth(spec.action),
     policyOutputs: agent.policyOutputs,
     keepOldDist: false,
+    masked: spec.masked === true,
   });
   const M = layout.samples;
   const theta0 = agent.initialParameters(seed);
@@ -64,9 +69,24 @@ export function makeCase(seed: number, spec: CaseSpec): TrpoCase {
     const head = mlpForward(theta0, agent.actor, obs);
     let action: number[];
     let logprob: number;
-    if (spec.action.type === 'discrete') {
-      action = [Math.floor(random() * spec.action.n)];
-      logprob = logSoftmax(head)[action[0]!]!;
+    let mask: number[] | undefined;
+    const heads = categoricalHeads(spec.action);
+    if (heads) {
+      const starts = headStarts(heads);
+      if (spec.masked) {
+        mask = head.map(() => (random() < 0.6 ? 1 : 0));
+        starts.forEach((start, h) => {
+          if (mask!.slice(start, start + heads[h]!).every((m) => m === 0)) mask![start + Math.floor(random() * heads[h]!)] = 1;
+        });
+        mask.forEach((m, j) => (data[o.masks + j * M + s] = m));
+      }
+      // Each head's action uniformly among its allowed ones.
+      action = heads.map((n, h) => {
+        const allowed = Array.from({ length: n }, (_, a) => a).filter((a) => !mask || mask[starts[h]! + a] === 1);
+        return allowed[Math.floor(random() * allowed.length)]!;
+      });
+      const logp = headsLogSoftmax(maskLogits(head, mask), heads);
+      logprob = starts.reduce((sum, start, h) => sum + logp[start + action[h]!]!, 0);
     } else {
       const logstd = Array.from(theta0.subarray(agent.logstd!.offset, agent.logstd!.offset + agent.logstd!.size));
       action = head.map((m, d) => Math.fround(m + Math.exp(logstd[d]!) * (2 * random() - 1)));
@@ -80,7 +100,7 @@ export function makeCase(seed: number, spec: CaseSpec): TrpoCase {
     const advantage = Math.fround(3 * (random() - 0.4));
     data[o.logprobs + s] = oldLogprob;
     data[o.advantages + s] = advantage;
-    samples.push({ obs: obs.map(Math.fround), action: action.map(Math.fround), oldLogprob, advantage });
+    samples.push({ obs: obs.map(Math.fround), action: action.map(Math.fround), oldLogprob, advantage, ...(mask ? { mask } : {}) });
   }
   return { agent, layout, theta0, data, samples };
 }

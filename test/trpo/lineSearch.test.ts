@@ -22,7 +22,7 @@ import { TrpoState } from '../../src/trpo/state.js';
 import { actorDot, actorIndices, fisherVectorProduct, lineSearch, meanKl, surrogate, surrogateGradient } from '../../reference/trpo.js';
 import { gpuTest } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/random.js';
-import { bindCase, CATEGORICAL, GAUSSIAN, makeCase } from './helpers.js';
+import { bindCase, CATEGORICAL, GAUSSIAN, makeCase, MULTI_DISCRETE } from './helpers.js';
 import type { ActionSpace } from '../../src/envs/spec.js';
 
 const MAX_KL = 0.01;
@@ -37,21 +37,23 @@ interface Case {
   /** Step scale in units of q. */
   scale: number;
   expect: 'full' | 'backtrack' | 'none';
+  masked?: boolean;
 }
 
 const cases: Case[] = [];
-for (const [head, action] of [
-  ['categorical', CATEGORICAL],
-  ['Gaussian', GAUSSIAN],
+for (const [head, action, masked] of [
+  ['categorical', CATEGORICAL, false],
+  ['Gaussian', GAUSSIAN, false],
+  ['multi-discrete [3, 2, 4] with action masks', MULTI_DISCRETE, true],
 ] as const) {
-  cases.push({ name: `${head}: the full step is accepted`, action, sign: 1, scale: 0.5, expect: 'full' });
-  cases.push({ name: `${head}: KL too large at f = 1, accepted after backtracking`, action, sign: 1, scale: 3, expect: 'backtrack' });
-  cases.push({ name: `${head}: the surrogate falls at every fraction, nothing accepted`, action, sign: -1, scale: 0.5, expect: 'none' });
-  cases.push({ name: `${head}: KL too large at every fraction, nothing accepted`, action, sign: 1, scale: 4000, expect: 'none' });
+  cases.push({ name: `${head}: the full step is accepted`, action, sign: 1, scale: 0.5, expect: 'full', masked });
+  cases.push({ name: `${head}: KL too large at f = 1, accepted after backtracking`, action, sign: 1, scale: 3, expect: 'backtrack', masked });
+  cases.push({ name: `${head}: the surrogate falls at every fraction, nothing accepted`, action, sign: -1, scale: 0.5, expect: 'none', masked });
+  cases.push({ name: `${head}: KL too large at every fraction, nothing accepted`, action, sign: 1, scale: 4000, expect: 'none', masked });
 }
 
 async function check(gpu: Gpu, c: Case, seed: number): Promise<void> {
-  const tc = makeCase(seed, { action: c.action, hidden: [5, 4], numEnvs: 13, numSteps: 5 });
+  const tc = makeCase(seed, { action: c.action, hidden: [5, 4], numEnvs: 13, numSteps: 5, masked: c.masked });
   const indices = actorIndices(tc.agent);
   const theta = Float64Array.from(tc.theta0);
   const g = surrogateGradient(theta, tc.agent, tc.samples, true);

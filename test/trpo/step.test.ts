@@ -17,7 +17,8 @@
  * Cases: categorical and Gaussian heads with hidden widths [5, 4] on 65 samples (stored log-probabilities off
  * the policy's own, so ratios vary), the Gaussian one also in chunks of 16, the categorical one also with the
  * gradient kernel's shared tiling, the Gaussian one also without advantage normalisation, and CartPole's actor
- * (4-64-64-2) on 256 samples with ratios of 1, as in training. And a batch whose advantages are all zero: g = 0,
+ * (4-64-64-2) on 256 samples with ratios of 1, as in training; multi-discrete heads [3, 2, 4] with and without
+ * action masks (the masked one also in chunks of 16). And a batch whose advantages are all zero: g = 0,
  * CG stops before any product, the step scale is not finite, the parameters stay as they were.
  */
 import { describe, expect } from 'vitest';
@@ -27,7 +28,7 @@ import { actorIndices, trpoStep, type TrpoReferenceConfig } from '../../referenc
 import { TRPO_SETTINGS } from '../../src/trpo/update.js';
 import { gpuTest } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/random.js';
-import { bindCase, CATEGORICAL, GAUSSIAN, makeCase, relativeError, type CaseSpec } from './helpers.js';
+import { bindCase, CATEGORICAL, GAUSSIAN, makeCase, MULTI_DISCRETE, relativeError, type CaseSpec } from './helpers.js';
 import { SHARED_TILING, type GradientTiling } from '../../src/ppo/scratch.js';
 
 interface Case {
@@ -48,6 +49,9 @@ const cases: Case[] = [
     name: "CartPole's actor 4-64-64-2, 256 samples, ratios of 1",
     spec: { action: { type: 'discrete', n: 2 }, hidden: [64, 64], obsSize: 4, numEnvs: 8, numSteps: 32, logprobNoise: 0, paramNoise: 0.2 },
   },
+  { name: 'multi-discrete [3, 2, 4], [5, 4], 65 samples', spec: { action: MULTI_DISCRETE, hidden: [5, 4], numEnvs: 13, numSteps: 5 } },
+  { name: 'multi-discrete [3, 2, 4] with action masks, [5, 4], 65 samples', spec: { action: MULTI_DISCRETE, hidden: [5, 4], numEnvs: 13, numSteps: 5, masked: true } },
+  { name: 'multi-discrete [3, 2, 4] with action masks, 65 samples in chunks of 16', spec: { action: MULTI_DISCRETE, hidden: [5, 4], numEnvs: 13, numSteps: 5, masked: true }, chunkLimit: 16 },
 ];
 
 async function check(gpu: Gpu, c: Case, seed: number): Promise<void> {
