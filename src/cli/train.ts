@@ -18,6 +18,8 @@ import { checkWritable, writeFileAtomic } from './atomicFile.js';
 import { expectKind, readBytes, readJsonObject } from './files.js';
 import type { Interrupt } from './interrupt.js';
 import { createProgress } from './progress.js';
+import { agentPath, planPopulation } from './populationPlan.js';
+import { trainPopulation } from './trainPopulation.js';
 import { checkResumeFlags, newRunConfig, planSession, type ConfigFlags, type SessionPlan } from './runPlan.js';
 
 export interface TrainFlags {
@@ -34,6 +36,10 @@ export interface TrainFlags {
   checkpointEvery?: number;
   resume?: string;
   evalEpisodes: number;
+  /** A population: a number of agents or a list of seeds (populationPlan.ts). */
+  seeds?: string;
+  /** key=value,value,… per flag: the grid of per-agent values. */
+  sweep?: string[];
 }
 
 const say = (text: string) => process.stderr.write(`webgpu-rl: ${text}\n`);
@@ -142,6 +148,14 @@ export async function train(flags: TrainFlags, interrupt: Interrupt): Promise<nu
     numEnvs: flags.numEnvs,
     config: flags.config === undefined ? undefined : { path: flags.config, keys: readJsonObject('--config', flags.config) },
   };
+  const population = planPopulation(flags.seeds, flags.sweep ?? [], flags.seed, configFlags.config?.keys.seed);
+  if (population) {
+    if (flags.resume) {
+      throw new Error(`--resume continues one run; it cannot be combined with --seeds or --sweep (resume an agent's own checkpoint, e.g. '${agentPath(flags.resume, 0, population.seeds[0]!)}', on its own)`);
+    }
+    const source = configFlags.totalSteps !== undefined ? '--total-steps' : configFlags.config?.keys.total_timesteps !== undefined ? `--config's total_timesteps` : 'total_timesteps';
+    return trainPopulation(newRunConfig(configFlags), population, source, flags, interrupt);
+  }
   const { trainer, plan } = flags.resume ? await prepareResume(flags, configFlags) : await prepareNewRun(configFlags);
   try {
     return await run(trainer, plan, flags, interrupt);
