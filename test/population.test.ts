@@ -140,6 +140,18 @@ describe('population training', () => {
     }
   }, 300_000);
 
+  gpuTest('2 PPO-Penalty agents and 2 TRPO agents on CartPole-v1 equal separate runs, bit for bit', async (gpu) => {
+    const small = { env: 'CartPole-v1', num_envs: 4, num_steps: 16, num_minibatches: 2, update_epochs: 2, hidden_sizes: [16] };
+    const penalty = await populationAndSingles(gpu, { ...small, algo: 'ppo-penalty' }, [1, 2], [{ kl_target: 0.02 }, { init_beta: 3 }] as TrainerInput[], 3 * 64);
+    await expectSameRuns(penalty.population, penalty.singles);
+    const trpo = await populationAndSingles(gpu, { ...small, algo: 'trpo' }, [1, 2], [{ max_kl: 0.02 }, { cg_damping: 0.2, backtrack_coef: 0.5 }] as TrainerInput[], 3 * 64);
+    await expectSameRuns(trpo.population, trpo.singles);
+    for (const run of [penalty, trpo]) {
+      run.population.destroy();
+      for (const single of run.singles) single.destroy();
+    }
+  }, 600_000);
+
   gpuTest('misuse: one loop at a time, agents refuse their own loop and destroy, destroy stops training', async (gpu) => {
     const population = await createTrainer({ env: 'CartPole-v1', ...SMALL, population: { seeds: [1, 2] } }, { gpu });
     const agent = population.agents[1]!;

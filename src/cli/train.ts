@@ -20,7 +20,7 @@ import type { Interrupt } from './interrupt.js';
 import { createProgress } from './progress.js';
 import { agentPath, planPopulation } from './populationPlan.js';
 import { trainPopulation } from './trainPopulation.js';
-import { checkResumeFlags, newRunConfig, planSession, type ConfigFlags, type SessionPlan } from './runPlan.js';
+import { checkResumeFlags, newRunConfig, planSession, sessionStep, type ConfigFlags, type SessionPlan } from './runPlan.js';
 
 export interface TrainFlags {
   env?: string;
@@ -180,19 +180,14 @@ async function run(trainer: Trainer, plan: SessionPlan, flags: TrainFlags, inter
   const progress = createProgress(plan.steps);
   interrupt.onExit(() => progress.stop());
   const start = performance.now();
-  let sessionIterations = 0;
+  const step = sessionStep(interrupt, flags.checkpointEvery, plan.iterations, async () => writeFileAtomic(flags.checkpoint!, await saveTrainer(trainer)));
   let diverged: TrainingDivergedError | undefined;
   try {
     await trainer.train({
       totalSteps: plan.steps,
-      onIteration: async (stats) => {
+      onIteration: (stats) => {
         progress.update(stats.globalStep - startStep, stats.sps, stats.recentReturn);
-        sessionIterations += 1;
-        if (interrupt.requested) return false;
-        if (flags.checkpointEvery !== undefined && sessionIterations % flags.checkpointEvery === 0 && sessionIterations < plan.iterations) {
-          writeFileAtomic(flags.checkpoint!, await saveTrainer(trainer));
-        }
-        return !interrupt.requested;
+        return step();
       },
     });
   } catch (error) {

@@ -12,7 +12,7 @@ import type { Population } from '../population/population.js';
 import { writeFileAtomic } from './atomicFile.js';
 import type { Interrupt } from './interrupt.js';
 import { createProgress } from './progress.js';
-import { planSession } from './runPlan.js';
+import { planSession, sessionStep } from './runPlan.js';
 import { agentPath, type PopulationPlan } from './populationPlan.js';
 
 export interface PopulationFlags {
@@ -71,21 +71,17 @@ async function run(population: Population, source: string, flags: PopulationFlag
   const progress = createProgress(plan.steps, process.stderr, P);
   interrupt.onExit(() => progress.stop());
   const start = performance.now();
-  let sessionIterations = 0;
+  const all = population.agents.map((_, i) => i);
+  const step = sessionStep(interrupt, flags.checkpointEvery, plan.iterations, async () => void (await writeModels(population, { ...flags, save: undefined }, all)));
   let diverged: (TrainingDivergedError & { agent?: number }) | undefined;
   try {
     await population.train({
       totalSteps: plan.steps,
-      onIteration: async (report) => {
+      onIteration: (report) => {
         const recent = report.agents.map((a) => a.recentReturn).filter((r): r is number => r !== null);
         const { mean, spread } = recent.length > 0 ? meanAndSpread(recent) : { mean: null, spread: undefined };
         progress.update(report.globalStep, report.sps, mean, spread);
-        sessionIterations += 1;
-        if (interrupt.requested) return false;
-        if (flags.checkpointEvery !== undefined && sessionIterations % flags.checkpointEvery === 0 && sessionIterations < plan.iterations) {
-          await writeModels(population, { ...flags, save: undefined }, population.agents.map((_, i) => i));
-        }
-        return !interrupt.requested;
+        return step();
       },
     });
   } catch (error) {
@@ -103,7 +99,6 @@ async function run(population: Population, source: string, flags: PopulationFlag
     diverged: diverged ? { agent: diverged.agent ?? null, quantity: diverged.quantity, iteration: diverged.iteration } : null,
   };
   const writeSummary = () => flags.json && writeFileAtomic(flags.json, `${JSON.stringify(result, null, 2)}\n`);
-  const all = population.agents.map((_, i) => i);
   if (diverged) {
     // The failing update never reached the parameters (Adam skips non-finite steps); each agent whose parameters
     // are finite is written.

@@ -19,7 +19,7 @@ import type { Gpu } from '../gpu/device.js';
 import { ReadbackRing } from '../gpu/readback.js';
 import { Recorder } from '../gpu/recorder.js';
 import { STATS_WORDS } from '../ppo/iterationStats.wgsl.js';
-import type { IterationReport } from '../ppo/ppo.js';
+import { countedRead, type IterationReport } from '../ppo/ppo.js';
 import type { TrainerConfig } from '../config.js';
 import type { EvaluationResult } from '../agent/evaluate.js';
 import type { GpuPolicy } from '../policy.js';
@@ -208,21 +208,14 @@ export class Population {
     );
     recorder.submit();
     this.dispatches = recorder.dispatches;
-    const submits = this.gpu.calls.submits - before.submits;
-    const maps = this.gpu.calls.mapAsyncs - before.mapAsyncs;
-    return async () => {
-      const mapsBefore = this.gpu.calls.mapAsyncs;
-      const bytes = read();
-      const statsMaps = this.gpu.calls.mapAsyncs - mapsBefore;
-      const words = new Float32Array(await bytes);
+    return countedRead(this.gpu, before, read, (submits, readbacks) => {
       this.submits = submits;
-      this.readbacks = maps + statsMaps;
+      this.readbacks = readbacks;
       for (const agent of this.agents) {
-        agent.algorithm.submitsPerIteration = this.submits;
-        agent.algorithm.readbacksPerIteration = this.readbacks;
+        agent.algorithm.submitsPerIteration = submits;
+        agent.algorithm.readbacksPerIteration = readbacks;
       }
-      return words;
-    };
+    });
   }
 
   /**

@@ -75,6 +75,29 @@ export class TrainingDivergedError extends Error {
   }
 }
 
+/**
+ * The reader of an iteration's statistics, submitted since the device's call counters were `before`: when it has
+ * read them, `counted` gets the iteration's submits and readbacks (mapAsync calls, the statistics' own included).
+ */
+export function countedRead(
+  gpu: Gpu,
+  before: { submits: number; mapAsyncs: number },
+  read: () => Promise<ArrayBuffer>,
+  counted: (submits: number, readbacks: number) => void,
+): () => Promise<Float32Array> {
+  const submits = gpu.calls.submits - before.submits;
+  const maps = gpu.calls.mapAsyncs - before.mapAsyncs;
+  return async () => {
+    // read() calls mapAsync before its first await: the difference counts exactly the statistics' own maps.
+    const mapsBefore = gpu.calls.mapAsyncs;
+    const bytes = read();
+    const statsMaps = gpu.calls.mapAsyncs - mapsBefore;
+    const words = new Float32Array(await bytes);
+    counted(submits, maps + statsMaps);
+    return words;
+  };
+}
+
 export class Ppo {
   readonly agent: AgentLayout;
   readonly layout: RolloutLayout;
@@ -252,18 +275,10 @@ export class Ppo {
         await learn(recorder);
       });
     }
-    const submits = this.gpu.calls.submits - before.submits;
-    const maps = this.gpu.calls.mapAsyncs - before.mapAsyncs;
-    return async () => {
-      // read() calls mapAsync before its first await: the difference counts exactly the statistics' own maps.
-      const mapsBefore = this.gpu.calls.mapAsyncs;
-      const bytes = read();
-      const statsMaps = this.gpu.calls.mapAsyncs - mapsBefore;
-      const words = new Float32Array(await bytes);
+    return countedRead(this.gpu, before, read, (submits, readbacks) => {
       this.submitsPerIteration = submits;
-      this.readbacksPerIteration = maps + statsMaps;
-      return words;
-    };
+      this.readbacksPerIteration = readbacks;
+    });
   }
 
   /**
