@@ -13,7 +13,7 @@
  * dispatches, so on an adapter whose time goes into the kernels themselves the throughput stays near one agent's.
  */
 import type { Gpu } from '../../src/gpu/device.js';
-import { createTrainer } from '../../src/trainer.js';
+import { createTrainer } from '../../src/createTrainer.js';
 import { now, summarize, type CaseResult } from '../harness.js';
 
 export const POPULATION_SIZES = [1, 2, 4, 8, 16, 64] as const;

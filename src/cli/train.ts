@@ -13,7 +13,8 @@
  */
 import { TrainingDivergedError } from '../ppo/ppo.js';
 import { exportPolicy, loadTrainer, readCheckpointInfo, saveTrainer, CheckpointError, type CheckpointInfo } from '../checkpoint.js';
-import { createTrainer, type Trainer, type TrainSummary } from '../trainer.js';
+import { type Trainer, type TrainSummary } from '../trainer.js';
+import { createTrainer } from '../createTrainer.js';
 import { checkWritable, writeFileAtomic } from './atomicFile.js';
 import { expectKind, readBytes, readJsonObject } from './files.js';
 import type { Interrupt } from './interrupt.js';

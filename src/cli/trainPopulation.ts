@@ -7,7 +7,8 @@
  */
 import { TrainingDivergedError } from '../ppo/ppo.js';
 import { exportPolicy, saveTrainer } from '../checkpoint.js';
-import { createTrainer, type TrainerInput } from '../trainer.js';
+import { type TrainerInput } from '../trainer.js';
+import { createTrainer } from '../createTrainer.js';
 import type { Population } from '../population/population.js';
 import { writeFileAtomic } from './atomicFile.js';
 import type { Interrupt } from './interrupt.js';
