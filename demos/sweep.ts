@@ -111,11 +111,12 @@ class SweepPage {
     values.forEach((value, v) => {
       const color = COLORS[v % COLORS.length]!;
       series.push({ label: `${key} = ${value}`, stroke: color, width: 2, spanGaps: true });
-      series.push({ label: `+σ`, stroke: 'transparent', spanGaps: true });
-      series.push({ label: `−σ`, stroke: 'transparent', spanGaps: true });
+      // The band's edges: drawn only as the band's fill; the init hook keeps them out of the legend.
+      series.push({ label: `${value} + σ`, stroke: 'transparent', spanGaps: true });
+      series.push({ label: `${value} − σ`, stroke: 'transparent', spanGaps: true });
       bands.push({ series: [2 + 3 * v, 3 + 3 * v], fill: `${color}33` });
     });
-    this.plot = new uPlot({ width: Math.min(900, container.clientWidth || 900), height: 320, series, bands, scales: { x: { time: false } }, legend: { show: true } }, [[], ...series.slice(1).map(() => [])], container);
+    this.plot = new uPlot({ width: Math.min(900, container.clientWidth || 900), height: 320, series, bands, scales: { x: { time: false } }, legend: { show: true }, hooks: { init: [(u) => u.root.querySelectorAll('.u-legend .u-series').forEach((row, i) => { if (i > 0 && (i - 1) % 3 !== 0) (row as HTMLElement).style.display = 'none'; })] } }, [[], ...series.slice(1).map(() => [])], container);
   }
 
   /** One x (steps) and, per value, the mean and mean ± std across its seeds (null before any episode ended). */
