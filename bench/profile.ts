@@ -7,7 +7,7 @@
  * One pass per dispatch adds a little per-dispatch cost, so the sum can exceed the iteration's time in normal
  * running; the split between phases is what this is for.
  */
-import { createTrainer } from '../src/trainer.js';
+import { createTrainer } from '../src/createTrainer.js';
 import type { TrainerConfig } from '../src/config.js';
 import type { Gpu } from '../src/gpu/device.js';
 import { Recorder } from '../src/gpu/recorder.js';

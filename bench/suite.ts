@@ -11,6 +11,7 @@
  *   family  the policy-gradient family (REINFORCE, A2C, TRPO, PPO) against its learning targets (cases/family.ts)
  *   breakout  PPO's learning curve on MinAtar/Breakout-v1 within this machine's budget (cases/breakout.ts)
  *   act     policy.act latency and batch throughput (cases/act.ts)
+ *   population  env-steps/s of populations of 1 to 64 CartPole agents, and 8 agents solving against 1 (cases/population.ts)
  */
 import type { AdapterDescription, Gpu } from '../src/gpu/device.js';
 import { loadTfjs, type LoadedTfjs, type TfjsBackend } from './baselines/tfjsSetup.js';
@@ -22,9 +23,10 @@ import { benchPpo, type SuiteContext } from './cases/ppo.js';
 import { benchSolve, benchSolveTfjs } from './cases/solve.js';
 import { benchFamily } from './cases/family.js';
 import { benchBreakout } from './cases/breakout.js';
+import { benchPopulation } from './cases/population.js';
 import type { CaseResult, Comparison } from './harness.js';
 
-export const CASE_NAMES = ['peak', 'envs', 'ppo', 'solve', 'family', 'breakout', 'act'] as const;
+export const CASE_NAMES = ['peak', 'envs', 'ppo', 'solve', 'family', 'breakout', 'act', 'population'] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 
 export type Runtime = 'node' | 'chrome';
@@ -135,6 +137,13 @@ export async function runSuite(gpu: Gpu, options: SuiteOptions): Promise<SuiteRe
     return benchBreakout(context);
   });
   await timed('act', () => benchAct(context));
+  await timed('population', async () => {
+    if (quick && options.runtime === 'chrome') {
+      log('population: left out of --quick runs in Chrome (as solve)');
+      return [];
+    }
+    return benchPopulation(context);
+  });
 
   return {
     runtime: options.runtime,

@@ -15,7 +15,10 @@ export {
 export * from './envs/index.js';
 
 // Training.
-export { createTrainer, Trainer, SOLVED_WINDOW, type TrainOptions, type TrainSummary, type EvaluateOptions } from './trainer.js';
+export { Trainer, SOLVED_WINDOW, type TrainOptions, type TrainSummary, type EvaluateOptions, type TrainerInput } from './trainer.js';
+export { createTrainer } from './createTrainer.js';
+export { Population, type PopulationReport, type PopulationSummary, type AgentSummary, type PopulationTrainOptions } from './population/population.js';
+export { AGENT_KEYS, type PopulationOptions } from './population/config.js';
 export { DestroyedError } from './destroyed.js';
 export { UnknownOptionError } from './options.js';
 export {

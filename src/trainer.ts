@@ -29,6 +29,7 @@ import { checkOptionKeys } from './options.js';
 import { evaluationEpisodeSteps, Evaluator, type EvaluationResult } from './agent/evaluate.js';
 import { Ppo, type IterationReport } from './ppo/ppo.js';
 import { GpuPolicy } from './policy.js';
+import { TrainingLoop } from './trainingLoop.js';
 
 export interface TrainOptions {
   /**
@@ -108,18 +109,11 @@ export class Trainer {
   private lastRecent: number | null = null;
   private readonly history: HistoryEntry[] = [];
   private evaluator: Evaluator | undefined;
-  /**
-   * Iterations submitted and not yet taken by the training loop, oldest first (at most two: one is in flight while
-   * the previous one's statistics are read). Each is counted (report()) exactly once, in order, by whoever first
-   * needs it: the loop, or a snapshot that waits for it.
-   */
-  private flights: Flight[] = [];
-  /** A train() / iterations() loop is running. */
-  private training = false;
+  /** The iteration scheduling (one in flight while the previous one is read; snapshots between submissions). */
+  private readonly flightLoop: TrainingLoop<IterationReport> = this.loopOwner();
   private destroyed = false;
-  /** Operations that must not interleave (a submission, a snapshot, the release of the memory) run one at a time. */
-  private exclusiveTail: Promise<void> = Promise.resolve();
-  private exclusivePending = 0;
+  /** Set on the agents of a population: their loop, snapshots and memory are the population's. */
+  private owner: TrainerOwner | undefined;
 
   private constructor(
     readonly gpu: Gpu,
@@ -173,100 +167,45 @@ export class Trainer {
   async *iterations(options: Pick<TrainOptions, 'totalSteps'> = {}): AsyncGenerator<IterationReport> {
     this.assertAlive('Trainer.iterations');
     checkOptionKeys('Trainer.iterations', options, ['totalSteps']);
-    this.assertNotTraining('iterations');
-    this.training = true;
+    this.assertNotMember('iterations');
+    this.flightLoop.begin('Trainer.iterations()');
     try {
       yield* this.loop(options.totalSteps);
     } finally {
-      this.training = false;
+      this.flightLoop.end();
     }
   }
 
   private async *loop(requested: number | undefined): AsyncGenerator<IterationReport> {
     const ppo = this.algorithm;
-    const remaining = this.config.total_timesteps - ppo.globalStep;
-    const totalSteps = requested ?? remaining;
-    if (requested === undefined && remaining < ppo.batchSize) {
-      throw new RangeError(`train: the planned total_timesteps (${this.config.total_timesteps}) are done; pass totalSteps to train further`);
-    }
-    if (!Number.isInteger(totalSteps) || totalSteps <= 0) throw new RangeError(`train totalSteps is ${totalSteps}; expected a positive integer`);
-    let toSubmit = ppo.iterationsFor(totalSteps);
+    const toSubmit = iterationsToRun(ppo, this.config.total_timesteps, requested);
     const horizon = this.plannedIterations;
     this.startTime ??= performance.now();
-    // Submissions take turns with snapshots: none is encoded while saveTrainer, exportPolicy or evaluate reads.
-    const submit = () =>
-      this.exclusive(async () => {
-        if (this.destroyed) return;
-        // After the last one submitted (a snapshot may already have counted it: ppo.iteration would not tell).
-        const iteration = (this.flights.at(-1)?.iteration ?? ppo.iteration) + 1;
-        toSubmit--;
-        this.flights.push({ iteration, read: await ppo.submitIteration(iteration, horizon) });
-      });
-    let failure: unknown;
-    try {
-      await submit();
-      while (this.flights.length > 0) {
-        this.assertAlive('Trainer.train', 'training stopped');
-        const flight = this.flights[0]!;
-        // The next iteration goes to the GPU before this one's statistics are read.
-        if (toSubmit > 0) await submit();
-        const report = await this.outcome(flight);
-        this.flights.shift();
-        this.assertAlive('Trainer.train', `training stopped after iteration ${report.iteration}`);
-        yield report;
-      }
-    } catch (error) {
-      failure = error;
-      throw error;
-    } finally {
-      // Stopped early: the iterations already submitted still ran; count them (their own health reports are
-      // dropped when an error is already on its way: the first failing iteration is the one to name).
-      let drainFailure: unknown;
-      for (const flight of [...this.flights]) {
-        try {
-          await this.outcome(flight);
-        } catch (error) {
-          drainFailure ??= error;
-        }
-      }
-      this.flights = [];
-      if (failure === undefined && drainFailure !== undefined && !this.destroyed) throw drainFailure;
-    }
+    yield* this.flightLoop.run(toSubmit, () => ppo.iteration, (iteration) => ppo.submitIteration(iteration, horizon), 'Trainer.train');
   }
 
-  /** The statistics of a submitted iteration, read and counted once (whoever asks first). */
-  private outcome(flight: Flight): Promise<IterationReport> {
-    flight.outcome ??= flight.read().then((words) => this.report(words));
-    return flight.outcome;
-  }
-
-  /** Waits until every submitted iteration has finished and been counted; their failures are the loop's to report. */
-  private async quiesce(): Promise<void> {
-    for (const flight of [...this.flights]) await this.outcome(flight).catch(() => undefined);
-  }
-
-  /** Runs `op` after every earlier exclusive operation has finished. */
-  private exclusive<T>(op: () => Promise<T>): Promise<T> {
-    this.exclusivePending++;
-    const run = this.exclusiveTail.then(op);
-    this.exclusiveTail = run.then(
-      () => void this.exclusivePending--,
-      () => void this.exclusivePending--,
-    );
-    return run;
+  private loopOwner(): TrainingLoop<IterationReport> {
+    const trainer = this;
+    return new TrainingLoop<IterationReport>({
+      count: (words) => trainer.countIteration(words, trainer.startTime ?? performance.now()),
+      get destroyed() {
+        return trainer.destroyed;
+      },
+      assertAlive: (method, detail) => trainer.assertAlive(method, detail),
+    });
   }
 
   private assertAlive(method: string, detail?: string): void {
     if (this.destroyed) throw new DestroyedError(method, detail ?? `the trainer's GPU memory is freed`);
   }
 
-  private assertNotTraining(method: string): void {
-    if (this.training) {
-      throw new Error(
-        `Trainer.${method}(): this trainer is already training (a train() or iterations() loop is running); wait for it ` +
-          'to end (or break out of the iterations() loop) before starting another',
-      );
-    }
+  private assertNotMember(method: string): void {
+    if (this.owner) throw new Error(`Trainer.${method}(): this trainer is ${this.owner.describe(this)}; call ${method}() on the population, which trains its agents together`);
+  }
+
+  /** Makes this trainer an agent of a population: its loop, snapshots and memory are the population's. */
+  adopt(owner: TrainerOwner): void {
+    this.owner = owner;
   }
 
   /**
@@ -274,20 +213,11 @@ export class Trainer {
    * and with no new iteration submitted until `read` has finished (a training loop, if any, goes on afterwards).
    * saveTrainer, exportPolicy and evaluate read through it, so that what they read belongs to one iteration.
    * `read` must not itself call saveTrainer, exportPolicy, evaluate, settle or snapshot on this trainer (they
-   * would wait for it to finish).
+   * would wait for it to finish). An agent of a population waits for the population's iterations.
    */
   snapshot<T>(read: () => Promise<T>, method = 'Trainer.snapshot'): Promise<T> {
-    try {
-      this.assertAlive(method);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.exclusive(async () => {
-      this.assertAlive(method);
-      await this.quiesce();
-      this.assertAlive(method);
-      return read();
-    });
+    if (this.owner && !this.destroyed) return this.owner.snapshot(read, method);
+    return this.flightLoop.snapshot(read, method);
   }
 
   /** Waits for the iterations in flight, if any, and counts them. */
@@ -295,11 +225,15 @@ export class Trainer {
     return this.snapshot(async () => undefined, 'Trainer.settle');
   }
 
-  private report(words: Float32Array): IterationReport {
+  /**
+   * Counts one iteration from its statistics block (in submission order) and returns its report; `startTime`
+   * (performance.now()) is the base of its wall-clock seconds. A population counts its agents' iterations here.
+   */
+  countIteration(words: Float32Array, startTime: number): IterationReport {
     const ppo = this.algorithm;
     this.startStep ??= ppo.globalStep;
     const stats = ppo.completeIteration(words);
-    const wallSeconds = (performance.now() - (this.startTime ?? performance.now())) / 1000;
+    const wallSeconds = (performance.now() - startTime) / 1000;
     const recentReturn = stats.recentCount > 0 ? stats.recentReturnMean : null;
     this.lastRecent = recentReturn;
     const threshold = this.spec.rewardThreshold;
@@ -335,7 +269,8 @@ export class Trainer {
     if (options.onIteration !== undefined && typeof options.onIteration !== 'function') {
       throw new TypeError(`Trainer.train(): onIteration is ${typeof options.onIteration}; expected a function (stats) => void | boolean`);
     }
-    this.assertNotTraining('train');
+    this.assertNotMember('train');
+    this.flightLoop.assertNotTraining('Trainer.train()');
     const startStep = this.globalStep;
     const start = performance.now();
     for await (const stats of this.iterations({ totalSteps: options.totalSteps })) {
@@ -429,30 +364,50 @@ export class Trainer {
    */
   destroy(): void {
     if (this.destroyed) return;
+    if (this.owner) throw new Error(`Trainer.destroy(): this trainer is ${this.owner.describe(this)}; destroy the population, which frees every agent`);
+    this.release();
+  }
+
+  /** Frees the memory (see destroy; a population frees its agents here). */
+  release(): void {
+    if (this.destroyed) return;
     this.destroyed = true;
     this.policy.destroy();
     const release = () => {
       this.algorithm.destroy();
       this.env.destroy();
     };
-    if (!this.training && this.exclusivePending === 0 && this.flights.length === 0 && this.policy.idle) {
+    if (this.flightLoop.idle && this.policy.idle) {
       release();
       return;
     }
-    void this.exclusive(async () => {
-      await this.quiesce();
+    void this.flightLoop.exclusive(async () => {
+      await this.flightLoop.quiesce();
       await this.policy.whenIdle();
       release();
     });
   }
 }
 
-interface Flight {
-  iteration: number;
-  /** Maps the iteration's statistics block (call once). */
-  read: () => Promise<Float32Array>;
-  /** Its report, once someone asked for it (see Trainer.outcome). */
-  outcome?: Promise<IterationReport>;
+/** What an agent of a population defers to (see Trainer.adopt). */
+export interface TrainerOwner {
+  snapshot<T>(read: () => Promise<T>, method: string): Promise<T>;
+  /** e.g. "agent 2 (seed 3) of a population of 4". */
+  describe(member: Trainer): string;
+}
+
+/**
+ * Iterations to submit for `requested` environment steps (default: what remains of total_timesteps); throws a
+ * RangeError when the plan is done or the number is not a positive integer.
+ */
+export function iterationsToRun(ppo: Pick<Ppo, 'globalStep' | 'batchSize' | 'iterationsFor'>, totalTimesteps: number, requested: number | undefined): number {
+  const remaining = totalTimesteps - ppo.globalStep;
+  const totalSteps = requested ?? remaining;
+  if (requested === undefined && remaining < ppo.batchSize) {
+    throw new RangeError(`train: the planned total_timesteps (${totalTimesteps}) are done; pass totalSteps to train further`);
+  }
+  if (!Number.isInteger(totalSteps) || totalSteps <= 0) throw new RangeError(`train totalSteps is ${totalSteps}; expected a positive integer`);
+  return ppo.iterationsFor(totalSteps);
 }
 
 /**
@@ -519,8 +474,5 @@ export function checkBatchFits(gpu: Gpu, config: TrainerConfig, definition: EnvD
   );
 }
 
-/** Validates the configuration and builds a trainer (see Trainer). */
-export async function createTrainer(config: Partial<TrainerConfig> & { env: string }, options: { gpu?: Gpu } = {}): Promise<Trainer> {
-  checkOptionKeys('createTrainer(config, options)', options, ['gpu']);
-  return Trainer.create(config, options.gpu);
-}
+/** What createTrainer (createTrainer.ts) takes: the configuration's keys, and for a population its seeds and per-agent keys. */
+export type TrainerInput = Partial<TrainerConfig> & { env: string };

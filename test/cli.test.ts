@@ -441,3 +441,92 @@ describe('the stderr filter', () => {
     expect(out).toBe(' ░░░ 10% | 128/1280 steps\r ███ 20%');
   });
 });
+
+describe('webgpu-rl train --seeds / --sweep (populations)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'webgpu-rl-cli-population-'));
+  const small = join(dir, 'small.json');
+  writeFileSync(small, JSON.stringify({ num_envs: 4, num_steps: 16, update_epochs: 2, num_minibatches: 2, hidden_sizes: [16] }));
+
+  gpuTest('--seeds N with --sweep trains the grid x seeds together: one summary per agent, one file per agent, each equal to its own run', async () => {
+    const json = join(dir, 'population.json');
+    const save = join(dir, 'policy.safetensors');
+    const checkpoint = join(dir, 'run.ckpt');
+    const run = await webgpuRl('train', '--config', small, '--seed', '3', '--seeds', '2', '--sweep', 'learning_rate=1e-3,3e-4', '--total-steps', '192', '--json', json, '--save', save, '--checkpoint', checkpoint, '--eval-episodes', '2');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/ppo on CartPole-v1 \| population of 4 agents \(seeds 3, 4\) \| 4 envs x 16 steps each/);
+    expect(run.stderr).toMatch(/^192\/192 steps \| \d+ SPS \| ETA \S+ \| mean return \d+\.\d ± \d+\.\d \(4 agents\)$/m);
+    expect(run.stderr).toMatch(/agent 1 seed 4 learning_rate=0.001: /);
+    const summary = JSON.parse(readFileSync(json, 'utf8'));
+    expect(Object.keys(summary)).toEqual(expect.arrayContaining(['runs', 'wallSeconds', 'sps']));
+    expect(summary.runs.map((r: { agent: number; seed: number; overrides: object; totalSteps: number }) => [r.agent, r.seed, r.overrides, r.totalSteps])).toEqual([
+      [0, 3, { learning_rate: 1e-3 }, 192],
+      [1, 4, { learning_rate: 1e-3 }, 192],
+      [2, 3, { learning_rate: 3e-4 }, 192],
+      [3, 4, { learning_rate: 3e-4 }, 192],
+    ]);
+    for (const r of summary.runs) expect(Number.isFinite(r.evalReturnMean)).toBe(true);
+    const names = ['agent0.seed3', 'agent1.seed4', 'agent2.seed3', 'agent3.seed4'];
+    for (const name of names) {
+      expect(existsSync(join(dir, `policy.${name}.safetensors`)), name).toBe(true);
+      expect(existsSync(join(dir, `run.${name}.ckpt`)), name).toBe(true);
+    }
+    expect(readCheckpointInfo(new Uint8Array(readFileSync(join(dir, 'run.agent2.seed3.ckpt'))))).toMatchObject({ globalStep: 192, config: { seed: 3, learning_rate: 3e-4 } });
+    // Agent 1 is the run of seed 4 with learning_rate 1e-3: its policy file is that run's, byte for byte.
+    const single = join(dir, 'single.safetensors');
+    const config = join(dir, 'single.json');
+    writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(small, 'utf8')), learning_rate: 1e-3 }));
+    const alone = await webgpuRl('train', '--config', config, '--seed', '4', '--total-steps', '192', '--save', single, '--eval-episodes', '2');
+    expect(alone.code, alone.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'policy.agent1.seed4.safetensors')).equals(readFileSync(single))).toBe(true);
+    // eval and loadPolicy read one agent's file.
+    const evaluated = await webgpuRl('eval', '--policy', join(dir, 'policy.agent3.seed4.safetensors'), '--episodes', '2');
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(evaluated.stdout).toMatch(/CartPole-v1: [\d.]+ ± [\d.]+ over 2 episodes/);
+    expect((await loadPolicy(new Uint8Array(readFileSync(join(dir, 'policy.agent0.seed3.safetensors'))), { backend: 'cpu' })).trainedSteps).toBe(192);
+
+    const listed = join(dir, 'listed.json');
+    const list = await webgpuRl('train', '--config', small, '--seeds', '3,5,9', '--total-steps', '64', '--json', listed, '--eval-episodes', '1');
+    expect(list.code, list.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(listed, 'utf8')).runs.map((r: { seed: number; overrides: object }) => [r.seed, r.overrides])).toEqual([[3, {}], [5, {}], [9, {}]]);
+  });
+
+  gpuTest('bad --seeds and --sweep fail naming the flag and the value, before anything is built', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--seeds', '0'], /--seeds 0: expected a number of agents >= 1/],
+      [['--seeds', '3,x'], /--seeds '3,x': expected a number of agents \(e.g. 4\) or a comma-separated list of seeds/],
+      [['--seed', '2', '--seeds', '3,5'], /--seed 2 and --seeds 3,5 both given/],
+      [['--sweep', 'num_envs=4,8'], /--sweep num_envs: not a per-agent key; the agents of a population share every key that shapes/],
+      [['--sweep', 'learning_rat=1e-3'], /--sweep learning_rat: not a per-agent key \(did you mean 'learning_rate'\?\)/],
+      [['--sweep', 'learning_rate=fast'], /--sweep learning_rate: value 'fast' is not a number, true, false or null/],
+      [['--sweep', 'learning_rate'], /--sweep 'learning_rate': expected key=value,value/],
+      [['--sweep', 'ent_coef=0', '--sweep', 'ent_coef=0.01'], /--sweep ent_coef is given twice/],
+      [['--sweep', 'learning_rate=-1'], /'population.overrides\[0\].learning_rate' is -1; expected a finite number > 0/],
+      [['--seeds', '2', '--resume', join(dir, 'missing.ckpt')], /--resume continues one run; it cannot be combined with --seeds or --sweep/],
+    ];
+    for (const [flags, message] of cases) {
+      const run = await webgpuRl('train', '--config', small, '--total-steps', '64', ...flags);
+      expect(run.code, flags.join(' ')).toBe(1);
+      expect(run.stderr, flags.join(' ')).toMatch(message);
+      expect(run.stderr).not.toMatch(BUILT);
+    }
+  });
+
+  gpuTest('SIGINT during a population run finishes the iteration and writes every agent\'s files and the summary', async () => {
+    const json = join(dir, 'stopped.json');
+    const save = join(dir, 'stopped.safetensors');
+    const run = start(['train', '--config', small, '--seeds', '3', '--total-steps', '1000000', '--save', save, '--checkpoint', join(dir, 'stopped.ckpt'), '--json', json]);
+    await run.waitFor(/^\d+\/\d+ steps \|/m);
+    run.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stderr).toMatch(/interrupted: trained 3 agents x \d+ steps .*wrote 3 checkpoint files as '.*stopped.agent0.seed1.ckpt' …, 3 policy files as '.*stopped.agent0.seed1.safetensors' …, the summary to/);
+    const summary = JSON.parse(readFileSync(json, 'utf8'));
+    expect(summary.interrupted).toBe(true);
+    const steps = summary.runs.map((r: { totalSteps: number }) => r.totalSteps);
+    expect(new Set(steps).size).toBe(1);
+    for (const [i, seed] of [1, 2, 3].entries()) {
+      expect(readCheckpointInfo(new Uint8Array(readFileSync(join(dir, `stopped.agent${i}.seed${seed}.ckpt`)))).globalStep).toBe(steps[0]);
+    }
+    expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+});

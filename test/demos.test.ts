@@ -156,7 +156,7 @@ describe('demos in headless Chromium', () => {
       await waitUntil(demo, 'the WebGPU check', async () => (await demo.page.evaluate(() => document.body.dataset.state)) === 'ready', 30_000);
       expect(await text(demo.page, '#status')).toMatch(/^WebGPU is available: /);
       const links = await demo.page.$$eval('.demo-list a', (anchors) => anchors.map((a) => a.getAttribute('href')));
-      expect(links).toEqual(['./train.html', './family.html', './squash.html', './snake.html', './catch.html']);
+      expect(links).toEqual(['./train.html', './family.html', './sweep.html', './squash.html', './snake.html', './catch.html']);
       await screenshot(demo.page, 'index', { readme: true });
       demo.expectClean();
     } finally {
@@ -165,7 +165,7 @@ describe('demos in headless Chromium', () => {
   });
 
   browserTest('without WebGPU every page says so and how to enable it, instead of failing silently', async (session) => {
-    for (const path of ['index.html', 'train.html', 'family.html', 'squash.html', 'snake.html', 'catch.html']) {
+    for (const path of ['index.html', 'train.html', 'family.html', 'sweep.html', 'squash.html', 'snake.html', 'catch.html']) {
       const demo = await openDemo(session, path, { noWebGpu: true });
       try {
         await waitUntil(demo, 'the no-WebGPU notice', async () => (await demo.page.evaluate(() => document.body.dataset.state)) === 'no-webgpu', 30_000);
@@ -373,6 +373,43 @@ describe('demos in headless Chromium', () => {
     }
   });
 
+  browserTest('sweep: 2 values x 2 seeds train as one population, one band per value and a table of final returns', async (session) => {
+    const budget = 2048;
+    const demo = await openDemo(session, `sweep.html?env=CartPole-v1&key=learning_rate&values=0.003,0.0001&seeds=2&steps=${budget}&autostart=1`);
+    try {
+      const started = Date.now();
+      await waitUntil(demo, 'the sweep to spend its budget', async () => (await demo.page.evaluate(() => document.body.dataset.state)) === 'done', 240_000);
+      const table = await demo.page.$$eval('#results tr[data-value]', (rows) =>
+        rows.map((row) => ({
+          value: Number((row as HTMLElement).dataset.value),
+          returns: Array.from(row.querySelectorAll('[data-return]')).map((cell) => Number(cell.textContent)),
+          mean: row.querySelector('[data-mean]')?.textContent ?? '',
+        })),
+      );
+      expect(table.map((row) => row.value)).toEqual([0.003, 0.0001]);
+      for (const row of table) {
+        expect(row.returns).toHaveLength(2);
+        // CartPole's return is the episode's length: at least 8 steps, at most 500.
+        for (const r of row.returns) expect(r).toBeGreaterThanOrEqual(8);
+        for (const r of row.returns) expect(r).toBeLessThanOrEqual(500);
+        // The mean ± std of the two seeds (of the rounded returns shown: within their rounding).
+        const [mean, std] = row.mean.split(' ± ').map(Number);
+        expect(Math.abs(mean! - (row.returns[0]! + row.returns[1]!) / 2)).toBeLessThanOrEqual(0.1);
+        expect(Math.abs(std! - Math.abs(row.returns[0]! - row.returns[1]!) / 2)).toBeLessThanOrEqual(0.1);
+      }
+      // Two agents of two seeds with different learning rates do not learn alike.
+      expect(table[0]!.returns).not.toEqual(table[1]!.returns);
+      expect(await text(demo.page, '#status')).toMatch(/^Done: 4 agents, 2048 steps each/);
+      const legend = await demo.page.$$eval('#chart .u-legend .u-series', (items) => items.map((item) => item.textContent?.trim() ?? ''));
+      expect(legend.filter((label) => label.startsWith('learning_rate = '))).toHaveLength(2);
+      console.log(`sweep.html CartPole-v1, 2 values x 2 seeds, ${budget} steps each: ${JSON.stringify(table)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      await screenshot(demo.page, 'sweep');
+      demo.expectClean();
+    } finally {
+      await demo.close();
+    }
+  });
+
   browserTest('family: ?family= picks a subset (an unknown member is refused, naming the known ones); a budget below one batch is refused', async (session) => {
     const subset = ['reinforce:baseline', 'a2c', 'ppo'];
     const demo = await openDemo(session, `family.html?env=Acrobot-v1&family=${subset.join(',')}`);
@@ -513,7 +550,7 @@ describe('demos in headless Chromium', () => {
     let server: Server | undefined;
     try {
       await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-      expect(readdirSync(outDir).sort()).toEqual(['assets', 'catch.html', 'family.html', 'index.html', 'snake.html', 'squash.html', 'train.html']);
+      expect(readdirSync(outDir).sort()).toEqual(['assets', 'catch.html', 'family.html', 'index.html', 'snake.html', 'squash.html', 'sweep.html', 'train.html']);
       const served = await serveStatic(outDir);
       server = served.server;
       const demo = await openDemo(session, 'squash.html', { baseUrl: served.baseUrl });

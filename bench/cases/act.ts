@@ -10,7 +10,7 @@
  * Validated first: the GPU and plain-JavaScript policies choose the same actions on the batch (discrete: equal
  * except where two logits are within 1e-5; box: within 1e-4).
  */
-import { createTrainer } from '../../src/trainer.js';
+import { createTrainer } from '../../src/createTrainer.js';
 import { exportPolicy, loadPolicy } from '../../src/checkpoint.js';
 import type { CpuPolicy } from '../../src/cpuPolicy.js';
 import { TfjsPpo } from '../baselines/tfjsPpo.js';

@@ -7,7 +7,7 @@
  * final values, and a 100-episode evaluation (sampled and deterministic).
  */
 import type { TrainerConfig } from '../../src/config.js';
-import { createTrainer } from '../../src/trainer.js';
+import { createTrainer } from '../../src/createTrainer.js';
 import { now, type CaseResult } from '../harness.js';
 import type { SuiteContext } from './ppo.js';
 

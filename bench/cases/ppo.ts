@@ -26,7 +26,7 @@
  * and ppo-jsenv-vs-tfjs-wasm-8envs, where the engine too steps its environments on the CPU (JsCartPole-v1, a
  * JavaScript environment, in CartPole-v1's configuration). Each side keeps its repetitions and spread.
  */
-import { createTrainer } from '../../src/trainer.js';
+import { createTrainer } from '../../src/createTrainer.js';
 import { resolveConfig, type TrainerConfig } from '../../src/config.js';
 import { computeGae } from '../../src/ppo/gae.js';
 import { defineJsEnv, getEnvDefinition, listEnvs } from '../../src/envs/registry.js';

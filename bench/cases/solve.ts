@@ -13,7 +13,7 @@
  */
 import type { Gpu } from '../../src/gpu/device.js';
 import type { TrainerConfig } from '../../src/config.js';
-import { createTrainer } from '../../src/trainer.js';
+import { createTrainer } from '../../src/createTrainer.js';
 import { getEnvDefinition } from '../../src/envs/registry.js';
 import { now, type CaseResult } from '../harness.js';
 import { BENCH_ENV_IDS } from './envs.js';

@@ -50,6 +50,13 @@ SIGINT (Ctrl-C) or SIGTERM: the iteration in flight finishes, --checkpoint, --sa
 summary with "interrupted": true) and the exit code is 130 (SIGINT) or 143 (SIGTERM); a second Ctrl-C exits at
 once. Every file is written to a temporary name and renamed, so an existing file is never left half-written.`;
 
+const POPULATION_HELP = `
+
+--seeds / --sweep train a population: every agent has its own parameters, optimizer, environments and
+normalisation, and all of them train together, one submit and one readback per iteration. Files get the agent's
+index and seed before the extension: --save policy.safetensors writes policy.agent0.seed1.safetensors, …; each is
+an ordinary policy (eval --policy) or checkpoint (--resume) file. --json writes { runs: [...], wallSeconds, sps }.`;
+
 export async function main(argv: string[]): Promise<void> {
   if (isRelayedChild()) adoptLauncherTerminal();
   const interrupt = new Interrupt();
@@ -82,7 +89,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('--checkpoint-every <n>', 'also write --checkpoint every N iterations while training', integer('--checkpoint-every', 1))
     .option('--resume <file>', 'continue the run of a checkpoint written with --checkpoint')
     .option('--eval-episodes <n>', 'episodes of the final deterministic evaluation', integer('--eval-episodes', 1), 100)
-    .addHelpText('after', RESUME_HELP)
+    .option('--seeds <n|list>', 'train a population together: N agents with seeds S … S+N-1 (S from --seed) or a list such as 3,5,9')
+    .option('--sweep <key=values>', 'a per-agent hyperparameter\'s values, e.g. learning_rate=1e-3,3e-4 (repeatable: the grid, each point with every seed)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .addHelpText('after', RESUME_HELP + POPULATION_HELP)
     .action(async (flags: TrainFlags) => setExit(await train(flags, interrupt)));
 
   program

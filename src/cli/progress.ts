@@ -7,8 +7,12 @@
 import cliProgress from 'cli-progress';
 
 export interface Progress {
-  /** `steps` of this session done, at `sps` steps per second; `recentReturn` null before any episode ended. */
-  update(steps: number, sps: number, recentReturn: number | null): void;
+  /**
+   * `steps` of this session done, at `sps` steps per second; `recentReturn` null before any episode ended. For a
+   * population: steps per agent, sps of all agents, the agents' mean of recentReturn and its spread (standard
+   * deviation across agents).
+   */
+  update(steps: number, sps: number, recentReturn: number | null, spread?: number): void;
   /** Ends the bar (its last state stays on screen) and shows the cursor; idempotent. */
   stop(): void;
 }
@@ -24,19 +28,20 @@ export function formatDuration(seconds: number): string {
 }
 
 /** `stream` is a terminal when `isTTY` (the CLI's child sets it when its launcher's stderr is one: see relay.ts). */
-export function createProgress(total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+/** `agents`: a population's size (steps count per agent, SPS all agents' steps). */
+export function createProgress(total: number, stream: NodeJS.WriteStream = process.stderr, agents = 1): Progress {
   const tty = stream.isTTY === true;
-  const payloadOf = (steps: number, sps: number, recentReturn: number | null) => ({
+  const payloadOf = (steps: number, sps: number, recentReturn: number | null, spread?: number) => ({
     sps: sps > 0 ? Math.round(sps).toString() : '-',
-    timeLeft: sps > 0 ? formatDuration((total - steps) / sps) : '-',
-    ret: recentReturn === null ? '-' : recentReturn.toFixed(1),
+    timeLeft: sps > 0 ? formatDuration(((total - steps) * agents) / sps) : '-',
+    ret: recentReturn === null ? '-' : `${recentReturn.toFixed(1)}${spread === undefined ? '' : ` ± ${spread.toFixed(1)} (${agents} agents)`}`,
   });
   if (!tty) {
     let nextLine = 0;
     return {
-      update(steps, sps, recentReturn) {
+      update(steps, sps, recentReturn, spread) {
         if (steps < nextLine && steps < total) return;
-        const p = payloadOf(steps, sps, recentReturn);
+        const p = payloadOf(steps, sps, recentReturn, spread);
         stream.write(`${steps}/${total} steps | ${p.sps} SPS | ETA ${p.timeLeft} | mean return ${p.ret}\n`);
         nextLine = steps + Math.max(1, Math.floor(total / 20));
       },
@@ -54,8 +59,8 @@ export function createProgress(total: number, stream: NodeJS.WriteStream = proce
   bar.start(total, 0, payloadOf(0, 0, null));
   let running = true;
   return {
-    update(steps, sps, recentReturn) {
-      if (running) bar.update(Math.min(steps, total), payloadOf(steps, sps, recentReturn));
+    update(steps, sps, recentReturn, spread) {
+      if (running) bar.update(Math.min(steps, total), payloadOf(steps, sps, recentReturn, spread));
     },
     stop() {
       if (!running) return;

@@ -110,3 +110,17 @@ export function planSession(config: TrainerConfig, requested: number, source: st
   }
   return plan;
 }
+
+/**
+ * What a session does after each iteration, once progress is shown: false (stop) on an interrupt, and every
+ * `checkpointEvery` iterations but the last, `writeCheckpoint()`.
+ */
+export function sessionStep(interrupt: { readonly requested: boolean }, checkpointEvery: number | undefined, iterations: number, writeCheckpoint: () => Promise<void>): () => Promise<boolean> {
+  let done = 0;
+  return async () => {
+    done += 1;
+    if (interrupt.requested) return false;
+    if (checkpointEvery !== undefined && done % checkpointEvery === 0 && done < iterations) await writeCheckpoint();
+    return !interrupt.requested;
+  };
+}

@@ -13,12 +13,15 @@
  */
 import { TrainingDivergedError } from '../ppo/ppo.js';
 import { exportPolicy, loadTrainer, readCheckpointInfo, saveTrainer, CheckpointError, type CheckpointInfo } from '../checkpoint.js';
-import { createTrainer, type Trainer, type TrainSummary } from '../trainer.js';
+import { type Trainer, type TrainSummary } from '../trainer.js';
+import { createTrainer } from '../createTrainer.js';
 import { checkWritable, writeFileAtomic } from './atomicFile.js';
 import { expectKind, readBytes, readJsonObject } from './files.js';
 import type { Interrupt } from './interrupt.js';
 import { createProgress } from './progress.js';
-import { checkResumeFlags, newRunConfig, planSession, type ConfigFlags, type SessionPlan } from './runPlan.js';
+import { agentPath, planPopulation } from './populationPlan.js';
+import { trainPopulation } from './trainPopulation.js';
+import { checkResumeFlags, newRunConfig, planSession, sessionStep, type ConfigFlags, type SessionPlan } from './runPlan.js';
 
 export interface TrainFlags {
   env?: string;
@@ -34,6 +37,10 @@ export interface TrainFlags {
   checkpointEvery?: number;
   resume?: string;
   evalEpisodes: number;
+  /** A population: a number of agents or a list of seeds (populationPlan.ts). */
+  seeds?: string;
+  /** key=value,value,… per flag: the grid of per-agent values. */
+  sweep?: string[];
 }
 
 const say = (text: string) => process.stderr.write(`webgpu-rl: ${text}\n`);
@@ -142,6 +149,14 @@ export async function train(flags: TrainFlags, interrupt: Interrupt): Promise<nu
     numEnvs: flags.numEnvs,
     config: flags.config === undefined ? undefined : { path: flags.config, keys: readJsonObject('--config', flags.config) },
   };
+  const population = planPopulation(flags.seeds, flags.sweep ?? [], flags.seed, configFlags.config?.keys.seed);
+  if (population) {
+    if (flags.resume) {
+      throw new Error(`--resume continues one run; it cannot be combined with --seeds or --sweep (resume an agent's own checkpoint, e.g. '${agentPath(flags.resume, 0, population.seeds[0]!)}', on its own)`);
+    }
+    const source = configFlags.totalSteps !== undefined ? '--total-steps' : configFlags.config?.keys.total_timesteps !== undefined ? `--config's total_timesteps` : 'total_timesteps';
+    return trainPopulation(newRunConfig(configFlags), population, source, flags, interrupt);
+  }
   const { trainer, plan } = flags.resume ? await prepareResume(flags, configFlags) : await prepareNewRun(configFlags);
   try {
     return await run(trainer, plan, flags, interrupt);
@@ -166,19 +181,14 @@ async function run(trainer: Trainer, plan: SessionPlan, flags: TrainFlags, inter
   const progress = createProgress(plan.steps);
   interrupt.onExit(() => progress.stop());
   const start = performance.now();
-  let sessionIterations = 0;
+  const step = sessionStep(interrupt, flags.checkpointEvery, plan.iterations, async () => writeFileAtomic(flags.checkpoint!, await saveTrainer(trainer)));
   let diverged: TrainingDivergedError | undefined;
   try {
     await trainer.train({
       totalSteps: plan.steps,
-      onIteration: async (stats) => {
+      onIteration: (stats) => {
         progress.update(stats.globalStep - startStep, stats.sps, stats.recentReturn);
-        sessionIterations += 1;
-        if (interrupt.requested) return false;
-        if (flags.checkpointEvery !== undefined && sessionIterations % flags.checkpointEvery === 0 && sessionIterations < plan.iterations) {
-          writeFileAtomic(flags.checkpoint!, await saveTrainer(trainer));
-        }
-        return !interrupt.requested;
+        return step();
       },
     });
   } catch (error) {

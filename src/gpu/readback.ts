@@ -41,10 +41,24 @@ export class ReadbackRing {
    * maps the slot and resolves to a copy of the bytes.
    */
   async enqueue(recorder: Recorder, source: GPUBuffer, sourceOffset = 0, size = this.byteSize): Promise<() => Promise<ArrayBuffer>> {
+    return this.enqueueAll(recorder, [{ source, sourceOffset, size }]);
+  }
+
+  /**
+   * The same for several regions read back together, in one slot and one map: region i lands right after region
+   * i - 1 (e.g. the statistics blocks of a population's agents, one after the other).
+   */
+  async enqueueAll(recorder: Recorder, regions: readonly { source: GPUBuffer; sourceOffset?: number; size: number }[]): Promise<() => Promise<ArrayBuffer>> {
+    const size = regions.reduce((total, region) => total + region.size, 0);
+    if (size > this.byteSize) throw new RangeError(`ReadbackRing ${this.label}: ${size} bytes to read; its slots hold ${this.byteSize}`);
     const slot = this.slots[this.next]!;
     this.next = (this.next + 1) % this.slots.length;
     await slot.free;
-    recorder.copy(source, sourceOffset, slot.buffer, 0, size);
+    let at = 0;
+    for (const region of regions) {
+      recorder.copy(region.source, region.sourceOffset ?? 0, slot.buffer, at, region.size);
+      at += region.size;
+    }
     this.reads += 1;
     let release!: () => void;
     slot.free = new Promise<void>((resolve) => (release = resolve));

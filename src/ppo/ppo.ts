@@ -75,6 +75,29 @@ export class TrainingDivergedError extends Error {
   }
 }
 
+/**
+ * The reader of an iteration's statistics, submitted since the device's call counters were `before`: when it has
+ * read them, `counted` gets the iteration's submits and readbacks (mapAsync calls, the statistics' own included).
+ */
+export function countedRead(
+  gpu: Gpu,
+  before: { submits: number; mapAsyncs: number },
+  read: () => Promise<ArrayBuffer>,
+  counted: (submits: number, readbacks: number) => void,
+): () => Promise<Float32Array> {
+  const submits = gpu.calls.submits - before.submits;
+  const maps = gpu.calls.mapAsyncs - before.mapAsyncs;
+  return async () => {
+    // read() calls mapAsync before its first await: the difference counts exactly the statistics' own maps.
+    const mapsBefore = gpu.calls.mapAsyncs;
+    const bytes = read();
+    const statsMaps = gpu.calls.mapAsyncs - mapsBefore;
+    const words = new Float32Array(await bytes);
+    counted(submits, maps + statsMaps);
+    return words;
+  };
+}
+
 export class Ppo {
   readonly agent: AgentLayout;
   readonly layout: RolloutLayout;
@@ -230,6 +253,40 @@ export class Ppo {
    */
   async submitIteration(iteration: number, numIterations: number): Promise<() => Promise<Float32Array>> {
     const c = this.config;
+    const before = { ...this.gpu.calls };
+    let read!: () => Promise<ArrayBuffer>;
+    // Everything after the rollout, in the same command buffer.
+    const learn = async (recorder: Recorder) => {
+      this.encodeLearning(recorder);
+      read = await this.ring.enqueue(recorder, this.stats.block);
+    };
+    this.lastDispatches = 0;
+    this.prepareIteration(iteration, numIterations);
+    if (this.rollout instanceof Rollout) {
+      const recorder = new Recorder(this.gpu, `Ppo.iteration${iteration}`);
+      this.encodeRollout(recorder, iteration);
+      await learn(recorder);
+      recorder.submit();
+    } else {
+      // JavaScript environments: num_steps submits with one readback each, then the learning submit.
+      await this.rollout.collect(c.seed, (iteration - 1) * c.num_steps, async (recorder) => {
+        // The num_steps policy steps already submitted and the bootstrap step in this recorder.
+        this.lastDispatches += recorder.dispatches + c.num_steps;
+        await learn(recorder);
+      });
+    }
+    return countedRead(this.gpu, before, read, (submits, readbacks) => {
+      this.submitsPerIteration = submits;
+      this.readbacksPerIteration = readbacks;
+    });
+  }
+
+  /**
+   * Writes the uniforms of iteration `iteration` of `numIterations` (the learning-rate schedule, the update's
+   * hyperparameters); they reach the GPU before the next submit.
+   */
+  prepareIteration(iteration: number, numIterations: number): void {
+    const c = this.config;
     // CleanRL's linear schedule over the planned iterations; past the plan it stays at its last value.
     const frac = c.anneal_lr ? Math.max(1 - (iteration - 1) / numIterations, 1 / numIterations) : 1;
     const lrnow = frac * c.learning_rate;
@@ -247,50 +304,37 @@ export class Ppo {
       },
       lrnow,
     );
-    const stepBase = (iteration - 1) * c.num_steps;
-    const before = { ...this.gpu.calls };
-    let read!: () => Promise<ArrayBuffer>;
-    // Everything after the rollout, in the same command buffer.
-    const learn = async (recorder: Recorder) => {
-      if (c.norm_obs || c.norm_reward) this.normalize.encode(recorder);
-      this.gae.encode(recorder);
-      this.trpo?.encodeActorStep(recorder);
-      this.update.encode(recorder);
-      this.batchKl.encode(recorder);
-      this.stats.encode(recorder);
-      read = await this.ring.enqueue(recorder, this.stats.block);
-      this.lastDispatches += recorder.dispatches;
-    };
-    this.lastDispatches = 0;
-    if (this.rollout instanceof Rollout) {
-      const recorder = new Recorder(this.gpu, `Ppo.iteration${iteration}`);
-      if (!this.started) {
-        // The first observations: every environment starts an episode (on the GPU, no readback).
-        (this.env as GpuVecEnv).recordReset(recorder);
-        this.started = true;
-      }
-      this.rollout.encode(recorder, c.seed, stepBase);
-      await learn(recorder);
-      recorder.submit();
-    } else {
-      // JavaScript environments: num_steps submits with one readback each, then the learning submit.
-      await this.rollout.collect(c.seed, stepBase, async (recorder) => {
-        this.lastDispatches += c.num_steps;
-        await learn(recorder);
-      });
+  }
+
+  /** Records the fused rollout of `iteration` (GPU environments), with the first reset before the first one. */
+  encodeRollout(recorder: Recorder, iteration: number): void {
+    if (!(this.rollout instanceof Rollout)) throw new Error('Ppo.encodeRollout: the environments are JavaScript ones; their rollout is collected step by step');
+    const before = recorder.dispatches;
+    if (!this.started) {
+      // The first observations: every environment starts an episode (on the GPU, no readback).
+      (this.env as GpuVecEnv).recordReset(recorder);
+      this.started = true;
     }
-    const submits = this.gpu.calls.submits - before.submits;
-    const maps = this.gpu.calls.mapAsyncs - before.mapAsyncs;
-    return async () => {
-      // read() calls mapAsync before its first await: the difference counts exactly the statistics' own maps.
-      const mapsBefore = this.gpu.calls.mapAsyncs;
-      const bytes = read();
-      const statsMaps = this.gpu.calls.mapAsyncs - mapsBefore;
-      const words = new Float32Array(await bytes);
-      this.submitsPerIteration = submits;
-      this.readbacksPerIteration = maps + statsMaps;
-      return words;
-    };
+    this.rollout.encode(recorder, this.config.seed, (iteration - 1) * this.config.num_steps);
+    this.lastDispatches += recorder.dispatches - before;
+  }
+
+  /** Records everything after the rollout: normalisation, GAE, the update, the batch KL and the statistics block. */
+  encodeLearning(recorder: Recorder): void {
+    const c = this.config;
+    const before = recorder.dispatches;
+    if (c.norm_obs || c.norm_reward) this.normalize.encode(recorder);
+    this.gae.encode(recorder);
+    this.trpo?.encodeActorStep(recorder);
+    this.update.encode(recorder);
+    this.batchKl.encode(recorder);
+    this.stats.encode(recorder);
+    this.lastDispatches += recorder.dispatches - before;
+  }
+
+  /** The statistics block the last encodeLearning fills (STATS_WORDS floats). */
+  get statsBlock(): GPUBuffer {
+    return this.stats.block;
   }
 
   /**

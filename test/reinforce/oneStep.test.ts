@@ -17,7 +17,7 @@ import { AgentLayout, actionWidth } from '../../src/agent/agent.js';
 import { RolloutLayout } from '../../src/ppo/storage.js';
 import { RunnerState } from '../../src/ppo/runnerState.js';
 import { PpoUpdate } from '../../src/ppo/update.js';
-import { createTrainer } from '../../src/trainer.js';
+import { createTrainer } from '../../src/createTrainer.js';
 import type { ActionSpace } from '../../src/envs/spec.js';
 import { gpuTest } from '../helpers/gpu.js';
 import { expectClose, randomArray, seededRandom } from '../helpers/random.js';
