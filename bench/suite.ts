@@ -11,6 +11,7 @@
  *   family  the policy-gradient family (REINFORCE, A2C, TRPO, PPO) against its learning targets (cases/family.ts)
  *   breakout  PPO's learning curve on MinAtar/Breakout-v1 within this machine's budget (cases/breakout.ts)
  *   act     policy.act latency and batch throughput (cases/act.ts)
+ *   tune    the kernel layouts the tuner chooses on this adapter and their gain over the defaults (cases/tune.ts)
  */
 import type { AdapterDescription, Gpu } from '../src/gpu/device.js';
 import { loadTfjs, type LoadedTfjs, type TfjsBackend } from './baselines/tfjsSetup.js';
@@ -22,9 +23,10 @@ import { benchPpo, type SuiteContext } from './cases/ppo.js';
 import { benchSolve, benchSolveTfjs } from './cases/solve.js';
 import { benchFamily } from './cases/family.js';
 import { benchBreakout } from './cases/breakout.js';
+import { benchTune } from './cases/tune.js';
 import type { CaseResult, Comparison } from './harness.js';
 
-export const CASE_NAMES = ['peak', 'envs', 'ppo', 'solve', 'family', 'breakout', 'act'] as const;
+export const CASE_NAMES = ['peak', 'envs', 'ppo', 'solve', 'family', 'breakout', 'act', 'tune'] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 
 export type Runtime = 'node' | 'chrome';
@@ -135,6 +137,7 @@ export async function runSuite(gpu: Gpu, options: SuiteOptions): Promise<SuiteRe
     return benchBreakout(context);
   });
   await timed('act', () => benchAct(context));
+  await timed('tune', () => benchTune(context));
 
   return {
     runtime: options.runtime,
