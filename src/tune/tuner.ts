@@ -17,7 +17,9 @@
  *
  * Budget: wall time from the start, compilation, checks and timing included. The defaults are always built (the
  * reference of the checks; training needs them when nothing else wins); any other candidate is skipped once the
- * time spent plus its estimated cost (its kernel's default cost) would exceed the budget.
+ * time spent plus its estimated cost (the dearest of its kernel's candidates so far, the default's at first) would
+ * exceed the budget. A build cannot be cut short, so the last candidate started can overrun the budget (on lavapipe
+ * with an empty shader cache a loss-kernel variant's first build can take tens of seconds).
  *
  * Timing: wall clock of one submit of R repeats (R chosen from a first call so a sample lasts about TARGET_MS),
  * then the median of SAMPLES samples, per repeat. Wall time on purpose: timestamp queries are missing on some
@@ -348,6 +350,8 @@ export async function tuneKernels(gpu: Gpu, run: TuneRun, options: TuneOptions =
       const ms = await trial.time();
       results.push({ kernel, candidate, isDefault, status: 'measured', buildMs: trial.buildMs, ms, checkRatio: ratio, chosen: false });
       if (isDefault) reference.set(kernel, { output: trial.output, costMs: elapsed() - t0 });
+      // The estimate of the kernel's next candidates: the dearest of its candidates so far (builds grow with them).
+      else if (known) known.costMs = Math.max(known.costMs, elapsed() - t0);
       log(`${kernel} ${candidate}${isDefault ? ' (default)' : ''}: ${ms.toFixed(3)} ms per call, built and checked in ${Math.round(trial.buildMs)} ms`);
     } catch (error) {
       if (isDefault) throw error;
