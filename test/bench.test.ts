@@ -109,7 +109,7 @@ describe('bench machinery', () => {
 
     const written = JSON.parse(readFileSync(out, 'utf8')) as BenchJson;
     expect(Object.keys(written).sort()).toEqual(['adapter', 'cases', 'comparisons', 'machine', 'runtime']);
-    expect(Object.keys(written.adapter).sort()).toEqual(['architecture', 'description', 'device', 'vendor']);
+    expect(Object.keys(written.adapter).sort()).toEqual(['architecture', 'description', 'vendor']);
     expect(written.runtime).toBe('node');
     for (const c of written.cases) expect(Object.keys(c).sort()).toEqual(['max', 'median', 'min', 'name', 'params', 'reps', 'unit']);
     for (const c of written.comparisons) expect(Object.keys(c).sort()).toEqual(['baseline', 'engine', 'goal', 'name', 'ratio', 'reps', 'spread', 'unit']);
