@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../cli/atomicFile.js';
-import { isTuneEntry, type TuneCache, type TuneEntry } from './cache.js';
+import { isTuneEntry, type TuneCache, type TuneEntry } from './entry.js';
 
 const FILE_VERSION = 1;
 

@@ -3,7 +3,7 @@
  * A database that cannot be opened (private mode, blocked storage) or a malformed entry is treated as absent, with
  * a warning: the run tunes again.
  */
-import { isTuneEntry, type TuneCache, type TuneEntry } from './cache.js';
+import { isTuneEntry, type TuneCache, type TuneEntry } from './entry.js';
 
 export const TUNE_DB = 'webgpu-rl';
 export const TUNE_STORE = 'tune';
