@@ -297,6 +297,23 @@ function actTable(json: BenchJson): string {
   return markdownTable(['path', 'env', 'observations per call', 'median', 'spread'], rows);
 }
 
+function tuneTable(json: BenchJson): string {
+  const rows = byName(json, 'tune.choice').map((c) => {
+    const p = c.params as { numEnvs: number; numSteps: number; chunk: number; choice: Record<string, unknown>; defaults: Record<string, unknown>; gains: Record<string, number>; budgetMs: number; elapsedMs: number };
+    const pick = (k: string) => `${String(p.choice[k])}${p.choice[k] === p.defaults[k] ? ' (default)' : ` (default ${String(p.defaults[k])})`}`;
+    return [
+      `${p.numEnvs} x ${p.numSteps}, chunk ${p.chunk}`,
+      pick('lossSamples'),
+      pick('gradientTiling'),
+      pick('rolloutWorkgroup'),
+      `loss x${p.gains.loss!.toFixed(2)}, gradient x${p.gains.gradient!.toFixed(2)}, rollout x${p.gains.rollout!.toFixed(2)}`,
+      `x${c.median.toFixed(2)}`,
+      `${Math.round(p.elapsedMs)} of ${p.budgetMs} ms`,
+    ];
+  });
+  return markdownTable(['CartPole envs x steps', 'loss samples/invocation', 'gradient tiling', 'rollout workgroup', 'gain per kernel', 'gain, one iteration of them', 'tuning time'], rows);
+}
+
 function comparisonsTable(json: BenchJson): string {
   const range = (r: [number, number] | undefined) => (r ? `${fmt(r[0])}–${fmt(r[1])}` : '–');
   return markdownTable(
@@ -519,6 +536,14 @@ export function markdownReport(json: BenchJson): string {
     out.push('## Policy inference (`policy.act`)');
     out.push('');
     out.push(actTable(json));
+    out.push('');
+  }
+  if (byName(json, 'tune.choice').length) {
+    out.push("## Kernels chosen for this adapter (`tune: true`)");
+    out.push('');
+    out.push('The tuner run afresh at each size: candidates checked against the default layout, timed within the budget; gains are default time / chosen time.');
+    out.push('');
+    out.push(tuneTable(json));
     out.push('');
   }
   const failures = byName(json, 'tfjs.failed');

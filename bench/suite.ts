@@ -12,6 +12,7 @@
  *   breakout  PPO's learning curve on MinAtar/Breakout-v1 within this machine's budget (cases/breakout.ts)
  *   act     policy.act latency and batch throughput (cases/act.ts)
  *   population  env-steps/s of populations of 1 to 64 CartPole agents, and 8 agents solving against 1 (cases/population.ts)
+ *   tune    the kernel layouts the tuner chooses on this adapter and their gain over the defaults (cases/tune.ts)
  */
 import type { AdapterDescription, Gpu } from '../src/gpu/device.js';
 import { loadTfjs, type LoadedTfjs, type TfjsBackend } from './baselines/tfjsSetup.js';
@@ -24,9 +25,10 @@ import { benchSolve, benchSolveTfjs } from './cases/solve.js';
 import { benchFamily } from './cases/family.js';
 import { benchBreakout } from './cases/breakout.js';
 import { benchPopulation } from './cases/population.js';
+import { benchTune } from './cases/tune.js';
 import type { CaseResult, Comparison } from './harness.js';
 
-export const CASE_NAMES = ['peak', 'envs', 'ppo', 'solve', 'family', 'breakout', 'act', 'population'] as const;
+export const CASE_NAMES = ['peak', 'envs', 'ppo', 'solve', 'family', 'breakout', 'act', 'population', 'tune'] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 
 export type Runtime = 'node' | 'chrome';
@@ -144,6 +146,7 @@ export async function runSuite(gpu: Gpu, options: SuiteOptions): Promise<SuiteRe
     }
     return benchPopulation(context);
   });
+  await timed('tune', () => benchTune(context));
 
   return {
     runtime: options.runtime,

@@ -64,6 +64,13 @@ export interface TrainerConfig {
   activation: Activation;
   /** Total environment steps for `train()` when none is given. */
   total_timesteps: number;
+  /**
+   * Choose the training kernels' layouts for the adapter in use (src/tune/): measured at the first run of these
+   * sizes on this adapter, then cached. False: the fixed defaults, the same layouts on every adapter.
+   */
+  tune: boolean;
+  /** The tuning's time budget in milliseconds, compilation included. */
+  tune_budget_ms: number;
 }
 
 type Check = (value: unknown) => string | undefined;
@@ -137,6 +144,11 @@ export const CONFIG_KEYS: Record<keyof TrainerConfig, KeySpec> = {
   },
   activation: { check: (v) => (v === 'tanh' || v === 'relu' ? undefined : "'tanh' or 'relu'"), meaning: 'hidden activation of both networks' },
   total_timesteps: { check: positiveInteger, meaning: 'environment steps of `train()` when totalSteps is not given' },
+  tune: {
+    check: boolean,
+    meaning: "time the candidate layouts of the update's kernels and of the rollout on this adapter at the run's sizes, check each against the default's output, use the fastest, cache the choice (see Tuning); false: the fixed layouts",
+  },
+  tune_budget_ms: { check: positiveInteger, meaning: 'wall-time budget of one tuning in ms, compilation included; candidates past it are skipped' },
 };
 
 /** CleanRL ppo.py's defaults (discrete action spaces). */
@@ -174,6 +186,8 @@ export const CLEANRL_DEFAULTS: Omit<TrainerConfig, 'env'> = {
   hidden_sizes: [64, 64],
   activation: 'tanh',
   total_timesteps: 500_000,
+  tune: false,
+  tune_budget_ms: 3000,
 };
 
 /** CleanRL ppo_continuous_action.py's defaults (box action spaces). */

@@ -145,7 +145,7 @@ describe('webgpu-rl CLI', () => {
     expect(summary).toMatchObject({ env: 'CartPole-v1', algo: 'ppo', seed: 3, totalSteps: 256, resumedFromStep: null, evalEpisodes: 10, interrupted: false, diverged: null });
     for (const key of ['wallSeconds', 'sps', 'evalReturnMean', 'evalReturnStd']) expect(typeof summary[key], key).toBe('number');
     expect(summary.solvedAtStep).toBeNull();
-    expect(Object.keys(summary.adapter).sort()).toEqual(['architecture', 'description', 'vendor']);
+    expect(Object.keys(summary.adapter).sort()).toEqual(['architecture', 'description', 'device', 'vendor']);
     expect(summary.gpu).toMatchObject({ submitsPerIteration: 1, readbacksPerIteration: 1 });
     expect(summary.gpu.dispatchesPerIteration).toBeGreaterThan(3);
     expect(summary.gpu.bufferBytes).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 /**
- * The commands and flags (commander): train, eval, export, envs. Errors are printed as one line `webgpu-rl: message`
+ * The commands and flags (commander): train, eval, export, tune, envs. Errors are printed as one line `webgpu-rl: message`
  * with exit code 1; a stop by signal exits with 128 + the signal's number (interrupt.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { exportModel, type ExportFlags } from './export.js';
 import { Interrupt } from './interrupt.js';
 import { adoptLauncherTerminal, isRelayedChild } from './relay.js';
 import { train, type TrainFlags } from './train.js';
+import { tune, type TuneFlags } from './tune.js';
 
 /**
  * The version in the package's package.json. It is found by walking up from this file, because the file runs both
@@ -111,6 +112,16 @@ export async function main(argv: string[]): Promise<void> {
     .requiredOption('--policy <file>', 'policy file written by train --save')
     .requiredOption('--onnx <file>', 'the ONNX model to write (input obs; outputs action and logits, or action, mean and log_std)')
     .action(async (flags: ExportFlags) => setExit(await exportModel(flags)));
+
+  program
+    .command('tune')
+    .description("time the training kernels' candidate layouts on this adapter at a run's sizes, cache the fastest (config tune: true uses it), print each candidate and the gain over the default")
+    .option('--env <id>', 'environment id (default CartPole-v1); its default sizes unless --config or --num-envs')
+    .option('--num-envs <n>', 'environments in parallel', integer('--num-envs', 1))
+    .option('--config <file>', 'JSON file of trainer config keys: the sizes of the run to tune for')
+    .option('--budget-ms <n>', 'time budget in ms, compilation included (default the config\'s tune_budget_ms, 3000)', integer('--budget-ms', 1))
+    .option('--json <file>', 'write the report as JSON')
+    .action(async (flags: TuneFlags) => setExit(await tune(flags)));
 
   program
     .command('envs')

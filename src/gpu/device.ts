@@ -14,6 +14,8 @@ import { checkBufferSize, paddedSize, storageUsage, type BufferMaker, type Buffe
 export interface AdapterDescription {
   vendor: string;
   architecture: string;
+  /** The device name where the platform gives one (e.g. lavapipe's 'llvmpipe-llvm-15-0-6-256-bits-'). */
+  device?: string;
   description: string;
 }
 
@@ -253,6 +255,7 @@ function describe(info: GPUAdapterInfo | undefined): AdapterDescription {
   return {
     vendor: info?.vendor ?? '',
     architecture: info?.architecture ?? '',
+    device: info?.device ?? '',
     description: info?.description ?? '',
   };
 }

@@ -41,6 +41,8 @@ import { JsRollout } from './jsRollout.js';
 import { Rollout } from './rollout.js';
 import { RunnerState, type PersistentEntry } from './runnerState.js';
 import { RolloutLayout } from './storage.js';
+import { kernelChoiceFor, type RunChoice, type RunChoiceOptions } from '../tune/forRun.js';
+import { GRADIENT_TILINGS } from '../tune/choice.js';
 
 export type { PersistentEntry };
 
@@ -119,6 +121,8 @@ export class Ppo {
   private stats!: IterationStats;
   private ring!: ReadbackRing;
   private started = false;
+  /** The layouts of the loss, gradient and rollout kernels (tune: false: the fixed defaults) and where they came from. */
+  kernels!: RunChoice;
   /** Dispatches of the last iteration submitted (the summary's dispatchesPerIteration). */
   lastDispatches = 0;
   /**
@@ -159,9 +163,15 @@ export class Ppo {
     });
   }
 
-  static async create(gpu: Gpu, env: GpuVecEnv | JsVecEnv, config: TrainerConfig): Promise<Ppo> {
+  /** `tune`: where the kernel choice is cached and how a tuning reports (config.tune); default the platform's cache. */
+  static async create(gpu: Gpu, env: GpuVecEnv | JsVecEnv, config: TrainerConfig, tune: RunChoiceOptions = {}): Promise<Ppo> {
     const self = new Ppo(gpu, env, config);
     try {
+      self.kernels = await kernelChoiceFor(
+        gpu,
+        { config, agent: self.agent, gpuEnv: env instanceof GpuVecEnv ? env.definition : undefined, masked: self.layout.shape.masked ?? false },
+        tune,
+      );
       await self.createPasses();
     } catch (error) {
       self.destroy();
@@ -192,8 +202,9 @@ export class Ppo {
           state,
         )
       : Promise.resolve(undefined);
+    const { choice } = this.kernels;
     const [rollout, normalize, gae, update, trpoStep, batchKl, stats] = await Promise.all([
-      env instanceof GpuVecEnv ? Rollout.create(gpu, env, agent, layout, config, state) : JsRollout.create(gpu, env, agent, layout, config, state),
+      env instanceof GpuVecEnv ? Rollout.create(gpu, env, agent, layout, config, state, choice.rolloutWorkgroup) : JsRollout.create(gpu, env, agent, layout, config, state),
       NormalizerMerge.create(gpu, obsSize, config.num_envs, { stats: state.normStats, lanes: state.normLanes }),
       Gae.create(gpu),
       PpoUpdate.create(
@@ -207,6 +218,8 @@ export class Ppo {
           learningRate: config.learning_rate,
           adamEps: config.adam_eps,
           maxGradNorm: config.max_grad_norm,
+          lossSamples: choice.lossSamples,
+          gradientTiling: GRADIENT_TILINGS[choice.gradientTiling],
         },
         state,
       ),
@@ -397,7 +410,8 @@ export class Ppo {
     ];
   }
 
-  private static agentFor(config: TrainerConfig, definition: EnvSpec): AgentLayout {
+  /** The actor-critic of a run: both networks as the config says, on the environment's spaces. */
+  static agentFor(config: TrainerConfig, definition: EnvSpec): AgentLayout {
     return new AgentLayout({ observationSize: definition.observationSize, action: definition.action, hidden: config.hidden_sizes, activation: config.activation });
   }
 

@@ -44,6 +44,7 @@ export class Rollout {
     private readonly pipeline: GPUComputePipeline,
     readonly env: GpuVecEnv,
     buffers: CollectorBuffers & Pick<RunnerState, 'tracker'>,
+    readonly workgroup: number,
   ) {
     this.uniform = RolloutRun.createBuffer(gpu, 'Rollout.params', { seed: 0, step_base: 0 });
     this.group = rolloutBindings.bindGroup(gpu.device, 'Rollout.group', pipeline.getBindGroupLayout(0), {
@@ -56,10 +57,13 @@ export class Rollout {
       norm: buffers.normStats,
       lanes: buffers.normLanes,
     });
-    this.grid = gridFor(env.numEnvs, ROLLOUT_WORKGROUP, gpu.limits.maxComputeWorkgroupsPerDimension);
+    this.grid = gridFor(env.numEnvs, workgroup, gpu.limits.maxComputeWorkgroupsPerDimension);
   }
 
-  /** The record's `storage` is laid out as `layout`; `store` holds that layout; `tracker` is [2][numEnvs]. */
+  /**
+   * The record's `storage` is laid out as `layout`; `store` holds that layout; `tracker` is [2][numEnvs].
+   * `workgroup`: invocations per workgroup (default ROLLOUT_WORKGROUP; the tuner's choice, src/tune/).
+   */
   static async create(
     gpu: Gpu,
     env: GpuVecEnv,
@@ -67,7 +71,11 @@ export class Rollout {
     layout: RolloutLayout,
     config: CollectorConfig,
     buffers: CollectorBuffers & Pick<RunnerState, 'tracker'>,
+    workgroup: number = ROLLOUT_WORKGROUP,
   ): Promise<Rollout> {
+    if (!Number.isInteger(workgroup) || workgroup < 1 || workgroup > gpu.limits.maxComputeInvocationsPerWorkgroup) {
+      throw new RangeError(`Rollout: workgroup ${workgroup} is not an integer in 1..${gpu.limits.maxComputeInvocationsPerWorkgroup} (the adapter's maxComputeInvocationsPerWorkgroup)`);
+    }
     const def = env.definition;
     const composed = composeEnv(def);
     const spec = {
@@ -75,6 +83,7 @@ export class Rollout {
       envCode: composed.code,
       stateSize: def.stateSize,
       maxEpisodeSteps: def.maxEpisodeSteps,
+      workgroup,
     };
     const code = rolloutWgsl(spec);
     const pipeline = await gpu.pipelines.pipeline({
@@ -85,7 +94,7 @@ export class Rollout {
       build: () => code,
       locate: (line) => envLineLocator(def, composed)(line),
     });
-    return new Rollout(gpu, pipeline, env, buffers);
+    return new Rollout(gpu, pipeline, env, buffers, workgroup);
   }
 
   /** Records the collection of one rollout; `stepBase` is the global step of its first step (action noise). */

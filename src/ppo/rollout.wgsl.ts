@@ -23,9 +23,14 @@ import { normLanesBindings, normLanesWgsl } from '../agent/normalizer.wgsl.js';
 import { bindingTable, readOnlyStorage, storage, uniform } from '../gpu/bindings.js';
 import { uniformStruct } from '../gpu/uniforms.js';
 
+/** Invocations (environments) per workgroup by default; the tuner (src/tune/) may pick another of ROLLOUT_WORKGROUPS. */
 export const ROLLOUT_WORKGROUP = 64;
+/** The workgroup sizes the rollout is built with: one invocation per environment whatever the size. */
+export const ROLLOUT_WORKGROUPS = [32, 64, 128] as const;
 
 export interface RolloutKernelSpec extends CollectorSpec {
+  /** Invocations per workgroup; default ROLLOUT_WORKGROUP. */
+  workgroup?: number;
   /** The environment's composed WGSL (src/envs/compose.ts). */
   envCode: string;
   stateSize: number;
@@ -57,6 +62,7 @@ export function rolloutWgsl(spec: RolloutKernelSpec): string {
   const A = policyOutputs(spec.action);
   const O = spec.obsSize;
   const normalizes = spec.normObs || spec.normReward;
+  const W = spec.workgroup ?? ROLLOUT_WORKGROUP;
   return wgsl/* wgsl */ `
 ${spec.envCode}
 ${rolloutBindings.wgsl}
@@ -64,9 +70,9 @@ ${normLanesWgsl(O, spec.clipReward, spec.gamma)}
 ${actorCriticWgsl(spec)}
 
 ${envStorageWgsl}
-@compute @workgroup_size(${ROLLOUT_WORKGROUP})
+@compute @workgroup_size(${W})
 fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let n = gid.x + gid.y * nwg.x * ${ROLLOUT_WORKGROUP}u;
+  let n = gid.x + gid.y * nwg.x * ${W}u;
   if (n >= store.num_envs) { return; }
   var episode_return = tracker[n];
   var episode_length = tracker[store.num_envs + n];

@@ -32,6 +32,11 @@ export type UpdateBuffers = Pick<RunnerState, 'params' | 'grads' | 'moments' | '
 /** Samples per chunk at most: bounds the scratch buffer (rows x chunk floats). */
 export const CHUNK_LIMIT = 16384;
 
+/** Samples per chunk of a minibatch: the whole minibatch up to CHUNK_LIMIT and what one storage binding holds. */
+export function chunkFor(limits: GPUSupportedLimits, scratchRows: number, minibatchSize: number): number {
+  return Math.max(1, Math.min(minibatchSize, CHUNK_LIMIT, Math.floor(maxStorageBytes(limits) / (scratchRows * 4))));
+}
+
 export interface UpdateSettings {
   /**
    * 'critic': TRPO's critic regression (the value loss alone over the same epochs and minibatches; the actor's
@@ -175,7 +180,7 @@ export class PpoUpdate {
       throw new RangeError(`num_minibatches ${settings.numMinibatches} does not divide the batch of ${batch} samples (num_envs x num_steps)`);
     }
     const scratch = new ScratchLayout(agent, { actor: settings.algo !== 'critic' });
-    const chunk = Math.max(1, Math.min(minibatchSize, CHUNK_LIMIT, Math.floor(maxStorageBytes(gpu.limits) / (scratch.rows * 4))));
+    const chunk = chunkFor(gpu.limits, scratch.rows, minibatchSize);
     const arch = agent.architecture;
     const epochCode = minibatchWgsl({
       recordWords: RECORD_WORDS,
