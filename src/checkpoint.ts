@@ -364,6 +364,9 @@ function checkPersistentValues(name: string, data: Float32Array | Uint32Array, m
   }
 }
 
+/** Config keys a checkpoint may lack: they change how the kernels are laid out, never what they compute. */
+const KEYS_WITHOUT_EFFECT_ON_RESULTS = new Set<string>(['tune', 'tune_budget_ms']);
+
 /** The file's configuration, complete and valid, agreeing with its env and architecture metadata. */
 function readConfig(header: Header): TrainerConfig {
   const config = parseJson<Record<string, unknown> | null>(header.metadata, 'config');
@@ -376,9 +379,10 @@ function readConfig(header: Header): TrainerConfig {
     if (error instanceof ConfigError) throw new CheckpointError(`the file's config is invalid: ${error.message}`);
     throw error;
   }
-  // Every key written out: a key left out would take today's default, which need not be the run's.
+  // Every key written out: a key left out would take today's default, which need not be the run's. The tuner's
+  // keys choose kernel layouts that compute the same result, so a file from before them takes today's defaults.
   for (const key of Object.keys(CONFIG_KEYS)) {
-    if (!Object.hasOwn(config, key)) throw new CheckpointError(`the file's config has no '${key}' (a checkpoint holds every key; this engine's default would be ${JSON.stringify(resolved[key as keyof TrainerConfig])})`);
+    if (!Object.hasOwn(config, key) && !KEYS_WITHOUT_EFFECT_ON_RESULTS.has(key)) throw new CheckpointError(`the file's config has no '${key}' (a checkpoint holds every key; this engine's default would be ${JSON.stringify(resolved[key as keyof TrainerConfig])})`);
   }
   const { hidden, activation } = header.architecture;
   if (JSON.stringify(resolved.hidden_sizes) !== JSON.stringify(hidden) || resolved.activation !== activation) {

@@ -522,6 +522,10 @@ describe('checkpoint: every value is checked before anything is built', () => {
     await expectRefusedBeforeBuild(gpu, config((c) => (c.activation = 'relu')), /disagrees with its architecture metadata/);
     // A key left out would be filled with today's default, which need not be the run's.
     await expectRefusedBeforeBuild(gpu, config((c) => delete c.learning_rate), /config has no 'learning_rate'/);
+    // ... except the tuner's keys (kernel layouts, same results): a file from before them loads with the defaults.
+    const beforeTuner = await loadTrainer(config((c) => { delete c.tune; delete c.tune_budget_ms; }), { gpu });
+    expect([beforeTuner.config.tune, beforeTuner.config.tune_budget_ms]).toEqual([false, 3000]);
+    beforeTuner.destroy();
     await expectRefusedBeforeBuild(gpu, config((c) => (c.clip_coef = -1)), /config is invalid: trainer config 'clip_coef' is -1/);
     // Inherited names and __proto__ are refused like unknown keys, never merged.
     const withProto = rewrite(checkpoint, (f) => (f.metadata.config = f.metadata.config!.replace('{', '{"__proto__":{"num_envs":1},')));
