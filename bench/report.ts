@@ -91,6 +91,16 @@ function repsNote(c: Comparison): string {
   return `; ${c.reps.engine} / ${c.reps.baseline} reps${solved}${few ? `, fewer than ${MIN_REPS} (quick)` : ''}`;
 }
 
+/** Whether every comparison rests on MIN_REPS measured repetitions per side, and which do not (a --quick run). */
+export function repetitionsLine(json: BenchJson): string {
+  const few = json.comparisons.filter((c) => !c.reps || c.reps.engine < MIN_REPS || c.reps.baseline < MIN_REPS);
+  if (few.length === 0) return `every comparison from at least ${MIN_REPS} measured repetitions on each side (median, and min–max as the spread).`;
+  return (
+    `${few.length} of ${json.comparisons.length} comparisons from fewer than ${MIN_REPS} measured repetitions on a side` +
+    `${json.machine.quick ? ' (a `--quick` run)' : ' (NOT a --quick run: a full run should have none)'}: ${few.map((c) => `${c.name} (${c.reps ? `${c.reps.engine} / ${c.reps.baseline}` : 'not recorded'})`).join(', ')}.`
+  );
+}
+
 /** What a bound means for the goal, in words. */
 function boundNote(c: Comparison): string {
   if (c.bound === 'lower') return 'a lower bound: the baseline did not solve in every attempt';
@@ -500,6 +510,7 @@ export function markdownReport(json: BenchJson): string {
           : `unavailable: ${String(t.params.error)}`),
     );
   }
+  if (json.comparisons.length) out.push(`- **Repetitions:** ${repetitionsLine(json)}`);
   for (const l of learning) out.push(`- **TF.js learning check (${l.params.backend}):** CartPole-v1 mean return ${fmt(num(l.params.firstReturn))} → ${fmt(l.median)} in ${formatNumber(num(l.params.steps))} steps.`);
   out.push('');
   out.push('## Targets');

@@ -201,6 +201,8 @@ describe('time to solve: the comparison\'s logic', () => {
     expect(md).toMatch(/\| CartPole-v1 \| tfjs-webgpu +\| 8 × 32 +\| 1 \(< 3, quick\) \| 0 of 1; not solved in 20,000 steps \/ 120 s \| 120 \(≥\) \(120–120\) .*\| ≥ 3\.00× +\|/);
     expect(md).toMatch(/\| solve-vs-tfjs-webgpu-CartPole-v1 .*\| 1 \/ 1 \(< 3\), solved 1 \/ 0 +\| ≥ 3\.00× +\| – +\| – +\|/);
     expect(md).toMatch(/\| solve-vs-tfjs-wasm-CartPole-v1 .*\| 2\.50× +\| ≥ 3× +\| missed +\|/);
+    expect(md).toContain('- **Repetitions:** 2 of 4 comparisons from fewer than 3 measured repetitions on a side (a `--quick` run): solve-vs-tfjs-wasm-CartPole-v1 (1 / 1), solve-vs-tfjs-webgpu-CartPole-v1 (1 / 1).');
+    expect(markdownReport(toJson(base, { quick: false }))).toContain('- **Repetitions:** every comparison from at least 3 measured repetitions on each side');
     // In Node there is no solve goal.
     expect(targets(toJson({ ...suite, runtime: 'node' }, { quick: true })).some((t) => t.target.startsWith('Time to solve'))).toBe(false);
   });
