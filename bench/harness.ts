@@ -88,6 +88,34 @@ export interface Comparison {
   reps?: { engine: number; baseline: number };
   /** min–max of each side over its repetitions. */
   spread?: { engine: [number, number]; baseline: [number, number] };
+  /**
+   * Where a side did not finish within its budget (time to solve): the ratio is then a bound, 'lower' (the true
+   * ratio is at least `ratio`), 'upper' (at most) or 'range' (within ratioRange); absent when exact.
+   */
+  bound?: 'lower' | 'upper' | 'range';
+  /** The interval the true ratio lies in when `bound` is set (null: unbounded above). */
+  ratioRange?: [number, number | null];
+  /** Repetitions of each side that reached the goal they were timed to (time to solve: solved). */
+  solvedReps?: { engine: number; baseline: number };
+}
+
+/** Whether a comparison meets its goal: true, false, or null (no goal, or a bound that cannot tell). */
+export function goalMet(c: Comparison): boolean | null {
+  if (c.goal === null) return null;
+  if (!c.bound) return c.ratio >= c.goal;
+  const [low, high] = c.ratioRange ?? [c.bound === 'lower' ? c.ratio : 0, c.bound === 'upper' ? c.ratio : null];
+  if (low >= c.goal) return true;
+  if (high !== null && high < c.goal) return false;
+  return null;
+}
+
+/** The ratio as text, with its bound: '2.10×', '≥ 2.10×', '≤ 2.10×', '0.50×–4.00×'. */
+export function ratioText(c: Comparison): string {
+  const x = (v: number | null) => (v === null ? '∞' : `${v.toFixed(2)}×`);
+  if (c.bound === 'lower') return `≥ ${x(c.ratio)}`;
+  if (c.bound === 'upper') return `≤ ${x(c.ratio)}`;
+  if (c.bound === 'range') return `${x(c.ratioRange?.[0] ?? 0)}–${x(c.ratioRange?.[1] ?? null)}`;
+  return x(c.ratio);
 }
 
 /** Two rates (higher is better): ratio engine / baseline, with both sides' repetitions and spread. */

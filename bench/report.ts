@@ -4,7 +4,7 @@
  * section, and the marker replacement that puts that section into the README.
  */
 import { stepWork, type StepWork } from './flops.js';
-import { formatNumber, markdownTable, MIN_REPS, type CaseResult, type Comparison } from './harness.js';
+import { formatNumber, goalMet, markdownTable, MIN_REPS, ratioText, type CaseResult, type Comparison } from './harness.js';
 
 export interface BenchJson {
   machine: Record<string, unknown>;
@@ -19,9 +19,10 @@ export const README_END = '<!-- bench:end -->';
 
 /**
  * The suite's targets: engine / TF.js webgpu on the same adapter; engine / TF.js wasm (TF.js's best backend
- * without a GPU) in Node; the update phase's fraction of the FMA peak; readbacks per iteration.
+ * without a GPU) in Node; in Chrome, TF.js wasm's time to solve CartPole-v1 over the engine's; the update phase's
+ * fraction of the FMA peak; readbacks per iteration.
  */
-export const GOALS = { ratio8: 5, ratio4096: 20, wasmRatio8: 5, wasmRatio4096: 5, updateFraction: 0.25, readbacks: 1 } as const;
+export const GOALS = { ratio8: 5, ratio4096: 20, wasmRatio8: 5, wasmRatio4096: 5, solveRatio: 3, updateFraction: 0.25, readbacks: 1 } as const;
 
 const byName = (json: BenchJson, name: string) => json.cases.filter((c) => c.name === name);
 const num = (v: unknown) => (typeof v === 'number' ? v : Number(v));
@@ -86,18 +87,39 @@ export interface TargetRow {
 function repsNote(c: Comparison): string {
   if (!c.reps) return '';
   const few = c.reps.engine < MIN_REPS || c.reps.baseline < MIN_REPS;
-  return `; ${c.reps.engine} / ${c.reps.baseline} reps${few ? `, fewer than ${MIN_REPS} (quick)` : ''}`;
+  const solved = c.solvedReps ? `, solved ${c.solvedReps.engine} / ${c.solvedReps.baseline}` : '';
+  return `; ${c.reps.engine} / ${c.reps.baseline} reps${solved}${few ? `, fewer than ${MIN_REPS} (quick)` : ''}`;
+}
+
+/** Whether every comparison rests on MIN_REPS measured repetitions per side, and which do not (a --quick run). */
+export function repetitionsLine(json: BenchJson): string {
+  const few = json.comparisons.filter((c) => !c.reps || c.reps.engine < MIN_REPS || c.reps.baseline < MIN_REPS);
+  if (few.length === 0) return `every comparison from at least ${MIN_REPS} measured repetitions on each side (median, and min–max as the spread).`;
+  return (
+    `${few.length} of ${json.comparisons.length} comparisons from fewer than ${MIN_REPS} measured repetitions on a side` +
+    `${json.machine.quick ? ' (a `--quick` run)' : ' (NOT a --quick run: a full run should have none)'}: ${few.map((c) => `${c.name} (${c.reps ? `${c.reps.engine} / ${c.reps.baseline}` : 'not recorded'})`).join(', ')}.`
+  );
+}
+
+/** What a bound means for the goal, in words. */
+function boundNote(c: Comparison): string {
+  if (c.bound === 'lower') return 'a lower bound: the baseline did not solve in every attempt';
+  if (c.bound === 'upper') return 'an upper bound: the engine did not solve in every attempt';
+  if (c.bound === 'range') return 'a range: neither side solved in every attempt';
+  return '';
 }
 
 function ratioRow(json: BenchJson, name: string, target: string, goal: number, missing: string): TargetRow {
   const c = json.comparisons.find((x) => x.name === name);
   if (!c) return { target, measured: 'not measured', goal: `≥ ${goal}×`, met: null, note: missing };
+  const met = goalMet({ ...c, goal });
+  const units = c.unit.startsWith('s ') ? ' s' : '';
   return {
     target,
-    measured: `${c.ratio.toFixed(2)}× (${fmt(c.engine)} vs ${fmt(c.baseline)}${repsNote(c)})`,
+    measured: `${ratioText(c)} (${fmt(c.engine)}${units} vs ${fmt(c.baseline)}${units}${repsNote(c)})`,
     goal: `≥ ${goal}×`,
-    met: c.ratio >= goal,
-    note: c.ratio >= goal ? 'met' : `missed: ${(goal / c.ratio).toFixed(1)}× short`,
+    met,
+    note: met === null ? `undetermined: ${boundNote(c)}` : met ? 'met' : `missed: ${(goal / c.ratio).toFixed(1)}× short`,
   };
 }
 
@@ -120,6 +142,19 @@ export function targets(json: BenchJson): TargetRow[] {
       const missing = unavailable ? `TF.js wasm unavailable: ${String(unavailable.params.error)}` : failed ? `TF.js wasm ${String(failed.params.kind)} job failed (below)` : 'no TF.js wasm result in this run';
       rows.push(ratioRow(json, `ppo-vs-tfjs-wasm-${envs}envs`, `PPO env-steps/s, engine / TF.js (wasm${wasmLabel(json)}), CartPole-v1, ${envs} envs`, goal, missing));
     }
+  }
+  // Time to solve in Chrome against TF.js's best backend without a GPU.
+  const failed = byName(json, 'tfjs.failed').find((f) => f.params.backend === 'wasm' && f.params.kind === 'solve' && f.params.env === 'CartPole-v1');
+  if (json.runtime === 'chrome' && (failed || json.cases.some((c) => c.name.startsWith('solveTime.')))) {
+    rows.push(
+      ratioRow(
+        json,
+        'solve-vs-tfjs-wasm-CartPole-v1',
+        `Time to solve CartPole-v1 (from device / backend creation), TF.js (wasm${wasmLabel(json)}) seconds / engine seconds`,
+        GOALS.solveRatio,
+        failed ? 'TF.js wasm solve attempt failed (below)' : 'case solvetime not run, or no TF.js wasm',
+      ),
+    );
   }
   // Update phase: from GPU timestamps of the update's kernels (ppo.profile), and from the 1-vs-4-epoch wall split.
   const fromProfile = byName(json, 'ppo.profile')
@@ -248,6 +283,49 @@ function solveTable(json: BenchJson): string {
   return markdownTable(['env', 'runner', 'envs × steps', 'total steps', 'solved at step', 's to solve', 's whole run', 'env-steps/s', 'deterministic eval, 100 episodes'], rows);
 }
 
+/** Time to solve, each side of each environment: its attempts' seconds, steps, set-up and start-up, and the ratio. */
+function solveTimeTable(json: BenchJson): string {
+  const sides = json.cases.filter((c) => c.name.startsWith('solveTime.'));
+  const rows = sides.map((c) => {
+    const p = c.params;
+    const solved = num(p.solvedReps);
+    const comparison = json.comparisons.find((x) => x.name === `solve-vs-${String(p.runner)}-${String(p.env)}`);
+    const unsolved = (p.attempts as { solved: boolean; steps: number; seconds: number }[]).filter((a) => !a.solved);
+    const seconds = `${fmt(c.median)}${solved < c.reps ? ' (≥)' : ''} (${spread(c)})`;
+    return [
+      String(p.env),
+      String(p.runner),
+      `${p.numEnvs} × ${p.numSteps}`,
+      `${c.reps}${c.reps < MIN_REPS ? ` (< ${MIN_REPS}, quick)` : ''}`,
+      unsolved.length ? `${solved} of ${c.reps}; not solved in ${unsolved.map((a) => `${formatNumber(a.steps)} steps / ${fmt(a.seconds)} s`).join(', ')}` : `${solved} of ${c.reps}`,
+      seconds,
+      p.medianStepsToSolve === null ? '–' : formatNumber(num(p.medianStepsToSolve)),
+      fmt(num(p.medianSetupSeconds)),
+      p.medianFirstIterationSeconds === null ? '–' : fmt(num(p.medianFirstIterationSeconds)),
+      p.medianIterationSeconds === null ? '–' : fmt(num(p.medianIterationSeconds)),
+      p.medianStartupSeconds === null ? '–' : fmt(num(p.medianStartupSeconds)),
+      `${formatNumber(num(p.stepBudget))} steps / ${fmt(num(p.capSeconds))} s`,
+      comparison ? ratioText(comparison) : p.runner === 'engine' ? '(engine)' : '–',
+    ];
+  });
+  return markdownTable(
+    ['env', 'runner', 'envs × steps', 'reps', 'solved', 's to solve, median (min–max)', 'steps to solve (median)', 'set-up s', 'first iteration done, s', 'steady s/iteration', 'start-up s (first − steady)', 'budget', 'TF.js s / engine s'],
+    rows,
+  );
+}
+
+const SOLVE_TIME_TEXT =
+  'Each attempt starts the clock, creates a new device (the engine: a new WebGPU device, then `createTrainer`, which compiles every pipeline) ' +
+  'or a new TF.js backend instance (wasm: the module instantiated and its threads started; webgpu: a new device, whose shaders TF.js compiles ' +
+  'during the first iteration), then trains the environment\'s default configuration (the engine\'s defaults; the TF.js PPO with the same ' +
+  'num_envs, num_steps, epochs, minibatches, annealed learning rate, network, normalisation and GAE, its environments stepped in JavaScript ' +
+  'with Gymnasium\'s dynamics) until solved: the mean return of the last 20 episodes ≥ Gymnasium\'s threshold, checked after every iteration on ' +
+  'both sides. Time = wall seconds from the start to the end of the solving iteration, shader compilation included; set-up = device or backend ' +
+  'and agent creation; start-up = first iteration\'s end minus one steady iteration (compilation and first use). A side stops unsolved when its ' +
+  'step budget (the default total_timesteps, the learning-rate schedule\'s horizon) is spent or its next iteration would end past its wall-time cap; ' +
+  'its time is then a lower bound (≥), and so is the ratio (or an upper bound when the engine did not solve). Seeds 1, 2, … on both sides, ' +
+  'interleaved attempt by attempt, all in the same process (in Chrome: the same page).';
+
 function familyTable(json: BenchJson): string {
   const rows = json.cases
     .filter((c) => c.name.startsWith('family.'))
@@ -325,10 +403,10 @@ function comparisonsTable(json: BenchJson): string {
       fmt(c.baseline),
       range(c.spread?.baseline),
       c.unit,
-      c.reps ? `${c.reps.engine} / ${c.reps.baseline}${c.reps.engine < MIN_REPS || c.reps.baseline < MIN_REPS ? ` (< ${MIN_REPS})` : ''}` : '–',
-      `${c.ratio.toFixed(2)}×`,
+      c.reps ? `${c.reps.engine} / ${c.reps.baseline}${c.reps.engine < MIN_REPS || c.reps.baseline < MIN_REPS ? ` (< ${MIN_REPS})` : ''}${c.solvedReps ? `, solved ${c.solvedReps.engine} / ${c.solvedReps.baseline}` : ''}` : '–',
+      ratioText(c),
       c.goal === null ? '–' : `≥ ${c.goal}×`,
-      c.goal === null ? '–' : c.ratio >= c.goal ? 'met' : 'missed',
+      c.goal === null ? '–' : goalMet(c) === null ? 'undetermined (bound)' : goalMet(c) ? 'met' : 'missed',
     ]),
   );
 }
@@ -449,6 +527,7 @@ export function markdownReport(json: BenchJson): string {
           : `unavailable: ${String(t.params.error)}`),
     );
   }
+  if (json.comparisons.length) out.push(`- **Repetitions:** ${repetitionsLine(json)}`);
   for (const l of learning) out.push(`- **TF.js learning check (${l.params.backend}):** CartPole-v1 mean return ${fmt(num(l.params.firstReturn))} → ${fmt(l.median)} in ${formatNumber(num(l.params.steps))} steps.`);
   out.push('');
   out.push('## Targets');
@@ -493,6 +572,14 @@ export function markdownReport(json: BenchJson): string {
     out.push('CartPole-v1, the throughput configuration with 1 and with 4 update epochs (learning rate not annealed), one isolated iteration of each in turn so that load spikes hit both alike; one epoch costs (t4 − t1) / 3 and does batch × 3 × forward FLOPs (actor + critic); the rest of an iteration (rollout, GAE, statistics) is t1 minus one epoch. Medians of the iteration times; GFLOP/s median and spread over the pairs.');
     out.push('');
     out.push(updateTable(json));
+    out.push('');
+  }
+  if (json.cases.some((c) => c.name.startsWith('solveTime.'))) {
+    out.push('## Time to solve against TF.js (same configuration, same run)');
+    out.push('');
+    out.push(SOLVE_TIME_TEXT);
+    out.push('');
+    out.push(solveTimeTable(json));
     out.push('');
   }
   if (json.cases.some((c) => c.name.startsWith('solve.'))) {
@@ -584,6 +671,10 @@ export function readmeSection(runs: { json: BenchJson; file: string }[], chartPa
     const engine = byName(json, 'ppo.engine');
     if (engine.length) {
       out.push(ppoTable(json));
+      out.push('');
+    }
+    if (json.cases.some((c) => c.name.startsWith('solveTime.'))) {
+      out.push(solveTimeTable(json));
       out.push('');
     }
     if (json.cases.some((c) => c.name.startsWith('solve.'))) {

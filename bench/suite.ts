@@ -7,6 +7,8 @@
  *   peak    the adapter's FMA peak (bench/cases/fmaPeak.ts), the yardstick of the GFLOP/s fractions
  *   envs    environment steps per second of each built-in environment, 1 to 65536 environments (cases/envs.ts)
  *   ppo     PPO training env-steps/s, engine vs TF.js, and the update phase's GFLOP/s (cases/ppo.ts)
+ *   solvetime  wall time to solve CartPole-v1 and Acrobot-v1 from device / backend creation, engine vs TF.js with
+ *           the same configuration, repeated over seeds (cases/solveTime.ts)
  *   solve   wall time and steps to solve each built-in environment with default settings (cases/solve.ts)
  *   family  the policy-gradient family (REINFORCE, A2C, TRPO, PPO) against its learning targets (cases/family.ts)
  *   breakout  PPO's learning curve on MinAtar/Breakout-v1 within this machine's budget (cases/breakout.ts)
@@ -21,14 +23,15 @@ import { benchAct } from './cases/act.js';
 import { benchEnvs } from './cases/envs.js';
 import { benchFmaPeak } from './cases/fmaPeak.js';
 import { benchPpo, type SuiteContext } from './cases/ppo.js';
-import { benchSolve, benchSolveTfjs } from './cases/solve.js';
+import { benchSolve } from './cases/solve.js';
+import { benchSolveTime } from './cases/solveTime.js';
 import { benchFamily } from './cases/family.js';
 import { benchBreakout } from './cases/breakout.js';
 import { benchPopulation } from './cases/population.js';
 import { benchTune } from './cases/tune.js';
 import type { CaseResult, Comparison } from './harness.js';
 
-export const CASE_NAMES = ['peak', 'envs', 'ppo', 'solve', 'family', 'breakout', 'act', 'population', 'tune'] as const;
+export const CASE_NAMES = ['peak', 'envs', 'ppo', 'solvetime', 'solve', 'family', 'breakout', 'act', 'population', 'tune'] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 
 export type Runtime = 'node' | 'chrome';
@@ -63,7 +66,7 @@ export async function runSuite(gpu: Gpu, options: SuiteOptions): Promise<SuiteRe
   const { log, quick } = options;
   const cases: CaseResult[] = [];
   const tfjs: LoadedTfjs[] = [];
-  const needsTfjs = selected.has('ppo') || selected.has('solve') || selected.has('act');
+  const needsTfjs = selected.has('ppo') || selected.has('solvetime') || selected.has('act');
   if (needsTfjs) {
     for (const backend of options.tfjsBackends) {
       try {
@@ -101,28 +104,15 @@ export async function runSuite(gpu: Gpu, options: SuiteOptions): Promise<SuiteRe
   await timed('envs', () => benchEnvs(context));
   await timed('ppo', () => benchPpo(context));
   // Quick runs solve CartPole in Node only: on Chrome's SwiftShader an iteration takes seconds, a run many minutes.
+  await timed('solvetime', () => benchSolveTime(context));
+  // Quick runs solve CartPole in Node only: on Chrome's SwiftShader a whole default run of every environment takes
+  // many minutes (the time to solve against TF.js is the case solvetime).
   await timed('solve', async () => {
     if (quick && options.runtime === 'chrome') {
       log('solve: left out of --quick runs in Chrome (a default CartPole run takes many minutes on SwiftShader)');
       return [];
     }
-    const engine = await benchSolve(context);
-    const baseline = quick ? [] : await benchSolveTfjs(context);
-    const cartpole = engine.find((r) => r.params.env === 'CartPole-v1');
-    for (const base of baseline) {
-      if (!cartpole) continue;
-      context.comparisons.push({
-        name: `solve-wall-vs-${String(base.params.runner)}-CartPole-v1`,
-        engine: cartpole.median,
-        baseline: base.median,
-        unit: 's (whole default run, same steps)',
-        ratio: base.median / cartpole.median,
-        goal: null,
-        reps: { engine: cartpole.reps, baseline: base.reps },
-        spread: { engine: [cartpole.min, cartpole.max], baseline: [base.min, base.max] },
-      });
-    }
-    return [...engine, ...baseline];
+    return benchSolve(context);
   });
   await timed('family', async () => {
     if (quick && options.runtime === 'chrome') {

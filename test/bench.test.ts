@@ -2,8 +2,9 @@
  * The benchmark suite's machinery, fast and untimed, so that CI catches a broken suite: argument parsing, the
  * --json file's exact shape, the Markdown report, the SVG chart, the README marker updater (idempotent, text
  * outside the markers kept), a real run of the smallest case (the FMA peak, --quick) through the JSON writer,
- * and the TF.js baseline's pieces (GAE equal to the engine's kernel, one iteration on TF.js's cpu backend
- * without leaking tensors). No speed is asserted anywhere.
+ * the TF.js baseline's pieces (GAE equal to the engine's kernel, one iteration on TF.js's cpu backend
+ * without leaking tensors), and the time-to-solve comparison's logic (solved detection, stopping, repetitions,
+ * the ratio's bound where a side did not solve). No speed is asserted anywhere.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,12 @@ import { parseArgs, runSuite, type SuiteResult } from '../bench/suite.js';
 import { markdownReport, readmeSection, replaceBetweenMarkers, README_END, README_START, svgChart, targets, type BenchJson } from '../bench/report.js';
 import { LoadMonitor, machineInfo, runsOnFile, toJson, writeOutputs, writeReadmeSection } from '../bench/write.js';
 import { validateBaselineGae } from '../bench/cases/ppo.js';
-import { compareRates, MIN_REPS, type CaseResult } from '../bench/harness.js';
+import { compareRates, goalMet, MIN_REPS, ratioText, type CaseResult } from '../bench/harness.js';
+import { attemptsResult, compareTimesToSolve, solvedNow, startupSeconds, stopBefore, type SolveAttempt } from '../bench/cases/solveAttempt.js';
+import { assertSameConfig, engineSolveAttempt, solveConfig } from '../bench/cases/solveTime.js';
+import { solveAttemptTfjs } from '../bench/baselines/tfjsJobs.js';
+import { freshBackend } from '../bench/baselines/tfjsSetup.js';
+import { SOLVED_WINDOW } from '../src/trainer.js';
 import { stepWork } from '../bench/flops.js';
 import { TfjsPpo } from '../bench/baselines/tfjsPpo.js';
 import { loadTfjs } from '../bench/baselines/tfjsSetup.js';
@@ -85,6 +91,146 @@ function syntheticSuite(runtime: 'node' | 'chrome', quick: boolean): SuiteResult
     ],
   };
 }
+
+/** A time-to-solve attempt: solved after `seconds` (or, with solved false, stopped there). */
+function attempt(runner: string, seconds: number, solved = true, seed = 1): SolveAttempt {
+  return {
+    runner,
+    env: 'CartPole-v1',
+    seed,
+    solved,
+    stop: solved ? 'solved' : 'seconds',
+    seconds,
+    steps: solved ? 40_000 + 256 * seed : 20_000,
+    setupSeconds: 2,
+    firstIterationSeconds: 3,
+    iterationSeconds: 0.5,
+    recentReturn: solved ? 480 : 120,
+    stepBudget: 99_840,
+    capSeconds: 600,
+  };
+}
+
+describe('time to solve: the comparison\'s logic', () => {
+  test('solved is the trainer\'s criterion: at least 20 episodes and their mean at the threshold', () => {
+    expect(SOLVED_WINDOW).toBe(20);
+    expect(solvedNow(20, 475, 475)).toBe(true);
+    expect(solvedNow(200, 500, 475)).toBe(true);
+    expect(solvedNow(19, 500, 475)).toBe(false);
+    expect(solvedNow(20, 474.9, 475)).toBe(false);
+    expect(solvedNow(20, null, 475)).toBe(false);
+    expect(solvedNow(1000, 0, null)).toBe(false);
+    // Negative thresholds (Acrobot-v1: -100): higher is better.
+    expect(solvedNow(25, -99, -100)).toBe(true);
+    expect(solvedNow(25, -101, -100)).toBe(false);
+  });
+
+  test('an attempt stops when the step budget is spent or the next iteration would end past the cap', () => {
+    // Budget 99,840 = 390 iterations of 256.
+    expect(stopBefore(99_584, 256, 99_840, 10, 0.1, 600)).toBeNull();
+    expect(stopBefore(99_840, 256, 99_840, 10, 0.1, 600)).toBe('steps');
+    expect(stopBefore(1024, 256, 99_840, 599.8, 0.1, 600)).toBeNull();
+    expect(stopBefore(1024, 256, 99_840, 599.95, 0.1, 600)).toBe('seconds');
+    expect(stopBefore(0, 256, 99_840, 0.5, 0, 0)).toBe('seconds');
+    expect(startupSeconds({ firstIterationSeconds: 3, iterationSeconds: 0.5 })).toBe(2.5);
+    expect(startupSeconds({ firstIterationSeconds: 3, iterationSeconds: null })).toBeNull();
+  });
+
+  test('repetitions: the case counts every attempt, its median and spread, how many solved, and the medians of steps and start-up', () => {
+    const c = attemptsResult([attempt('engine', 40, true, 1), attempt('engine', 30, true, 2), attempt('engine', 50, true, 3)], { numEnvs: 8, numSteps: 32 });
+    expect(c).toMatchObject({ name: 'solveTime.engine', unit: 's to solve', median: 40, min: 30, max: 50, reps: 3 });
+    expect(c.params).toMatchObject({ env: 'CartPole-v1', runner: 'engine', numEnvs: 8, solvedReps: 3, upperSeconds: 40, medianStepsToSolve: 40_512, medianSetupSeconds: 2, medianStartupSeconds: 2.5 });
+    expect(c.params.attempts).toHaveLength(3);
+    const one = attemptsResult([attempt('tfjs-wasm', 90)]);
+    expect(one.reps).toBe(1);
+    expect(() => attemptsResult([])).toThrow(/no attempts/);
+  });
+
+  test('the ratio is baseline / engine seconds, exact when every attempt solved, with both sides\' repetitions', () => {
+    const engine = attemptsResult([attempt('engine', 40), attempt('engine', 30), attempt('engine', 50)]);
+    const wasm = attemptsResult([attempt('tfjs-wasm', 120), attempt('tfjs-wasm', 100), attempt('tfjs-wasm', 140)]);
+    const c = compareTimesToSolve('solve-vs-tfjs-wasm-CartPole-v1', engine, wasm, 3);
+    expect(c).toMatchObject({ engine: 40, baseline: 120, ratio: 3, goal: 3, reps: { engine: 3, baseline: 3 }, spread: { engine: [30, 50], baseline: [100, 140] }, solvedReps: { engine: 3, baseline: 3 } });
+    expect(c.bound).toBeUndefined();
+    expect(goalMet(c)).toBe(true);
+    expect(ratioText(c)).toBe('3.00×');
+  });
+
+  test('an unsolved attempt that cannot move the median keeps the ratio exact; one that can makes it a bound', () => {
+    const engine = attemptsResult([attempt('engine', 40), attempt('engine', 30), attempt('engine', 50)]);
+    // 300 s unsolved is above the median of the other two whatever its true time: the median stays 120.
+    const exact = compareTimesToSolve('x', engine, attemptsResult([attempt('tfjs-wasm', 100), attempt('tfjs-wasm', 120), attempt('tfjs-wasm', 300, false)]), 3);
+    expect(exact.bound).toBeUndefined();
+    expect(exact.ratio).toBe(3);
+    // Two of three unsolved at the 120 s cap: the median is at least 120 s, the ratio at least 3.
+    const lower = compareTimesToSolve('x', engine, attemptsResult([attempt('tfjs-webgpu', 120, false), attempt('tfjs-webgpu', 120, false), attempt('tfjs-webgpu', 100)]), 3);
+    expect(lower).toMatchObject({ bound: 'lower', ratio: 3, ratioRange: [3, null], solvedReps: { engine: 3, baseline: 1 } });
+    expect(goalMet(lower)).toBe(true);
+    expect(ratioText(lower)).toBe('≥ 3.00×');
+    // A lower bound below the goal cannot tell.
+    const short = compareTimesToSolve('x', engine, attemptsResult([attempt('tfjs-webgpu', 80, false)]), 3);
+    expect(short).toMatchObject({ bound: 'lower', ratio: 2 });
+    expect(goalMet(short)).toBeNull();
+    // The engine unsolved: an upper bound, which misses a goal above it.
+    const upper = compareTimesToSolve('x', attemptsResult([attempt('engine', 600, false)]), attemptsResult([attempt('tfjs-wasm', 300)]), 3);
+    expect(upper).toMatchObject({ bound: 'upper', ratio: 0.5, ratioRange: [0, 0.5] });
+    expect(goalMet(upper)).toBe(false);
+    expect(ratioText(upper)).toBe('≤ 0.50×');
+    // Neither solved: nothing is known.
+    const range = compareTimesToSolve('x', attemptsResult([attempt('engine', 600, false)]), attemptsResult([attempt('tfjs-wasm', 600, false)]), 3);
+    expect(range).toMatchObject({ bound: 'range', ratioRange: [0, null] });
+    expect(goalMet(range)).toBeNull();
+    expect(ratioText(range)).toBe('0.00×–∞');
+  });
+
+  test('Chrome: the solve target and table say how many attempts solved, the bound, and mark a single attempt as quick', () => {
+    const base = syntheticSuite('chrome', true);
+    const engine = attemptsResult([attempt('engine', 40)], { numEnvs: 8, numSteps: 32 });
+    const wasm = attemptsResult([attempt('tfjs-wasm', 100)], { numEnvs: 8, numSteps: 32 });
+    const webgpu = attemptsResult([attempt('tfjs-webgpu', 120, false)], { numEnvs: 8, numSteps: 32 });
+    const suite: SuiteResult = {
+      ...base,
+      cases: [...base.cases, engine, wasm, webgpu],
+      comparisons: [...base.comparisons, compareTimesToSolve('solve-vs-tfjs-wasm-CartPole-v1', engine, wasm, 3), compareTimesToSolve('solve-vs-tfjs-webgpu-CartPole-v1', engine, webgpu, null)],
+    };
+    const json = toJson(suite, { quick: true });
+    const row = targets(json).find((t) => t.target.startsWith('Time to solve CartPole-v1'))!;
+    expect(row).toMatchObject({ met: false, note: 'missed: 1.2× short', measured: `2.50× (40.0 s vs 100 s; 1 / 1 reps, solved 1 / 1, fewer than ${MIN_REPS} (quick))` });
+    const md = markdownReport(json);
+    expect(md).toContain('## Time to solve against TF.js (same configuration, same run)');
+    expect(md).toMatch(/\| CartPole-v1 \| tfjs-webgpu +\| 8 × 32 +\| 1 \(< 3, quick\) \| 0 of 1; not solved in 20,000 steps \/ 120 s \| 120 \(≥\) \(120–120\) .*\| ≥ 3\.00× +\|/);
+    expect(md).toMatch(/\| solve-vs-tfjs-webgpu-CartPole-v1 .*\| 1 \/ 1 \(< 3\), solved 1 \/ 0 +\| ≥ 3\.00× +\| – +\| – +\|/);
+    expect(md).toMatch(/\| solve-vs-tfjs-wasm-CartPole-v1 .*\| 2\.50× +\| ≥ 3× +\| missed +\|/);
+    expect(md).toContain('- **Repetitions:** 2 of 4 comparisons from fewer than 3 measured repetitions on a side (a `--quick` run): solve-vs-tfjs-wasm-CartPole-v1 (1 / 1), solve-vs-tfjs-webgpu-CartPole-v1 (1 / 1).');
+    expect(markdownReport(toJson(base, { quick: false }))).toContain('- **Repetitions:** every comparison from at least 3 measured repetitions on each side');
+    // In Node there is no solve goal.
+    expect(targets(toJson({ ...suite, runtime: 'node' }, { quick: true })).some((t) => t.target.startsWith('Time to solve'))).toBe(false);
+  });
+
+  test('both sides run the same configuration: the engine\'s defaults, and a difference is named', () => {
+    for (const env of ['CartPole-v1', 'Acrobot-v1']) {
+      const config = solveConfig(env, 2);
+      expect(config.seed).toBe(2);
+      expect(() => assertSameConfig(config, solveConfig(env, 2))).not.toThrow();
+    }
+    const cartpole = solveConfig('CartPole-v1', 1);
+    expect(() => assertSameConfig({ ...cartpole, num_envs: 16 }, cartpole)).toThrow(/the engine's num_envs is 16, the TF.js baseline's 8/);
+    expect(() => assertSameConfig({ ...cartpole, hidden_sizes: [32] }, cartpole)).toThrow(/hidden_sizes/);
+    expect(() => assertSameConfig({ ...cartpole, target_kl: 0.02 }, cartpole)).toThrow(/target_kl is 0\.02/);
+    expect(solveConfig('Acrobot-v1', 1)).toMatchObject({ norm_obs: true, norm_reward: true, num_envs: 16, num_steps: 256 });
+  });
+
+  test('a new TF.js backend instance replaces the old one, and an attempt with no time left stops before its first iteration', async () => {
+    const { tf } = await loadTfjs('cpu');
+    const old = tf.backend();
+    const seconds = await freshBackend(tf, 'cpu');
+    expect(seconds).toBeGreaterThanOrEqual(0);
+    expect(tf.getBackend()).toBe('cpu');
+    expect(tf.backend()).not.toBe(old);
+    const stopped = await solveAttemptTfjs({ tf, backend: 'cpu', adapter: undefined, wasm: undefined }, 'CartPole-v1', 3, 0, () => undefined);
+    expect(stopped).toMatchObject({ runner: 'tfjs-cpu', env: 'CartPole-v1', seed: 3, solved: false, stop: 'seconds', steps: 0, firstIterationSeconds: null, iterationSeconds: null, stepBudget: 99_840, capSeconds: 0 });
+  }, 60_000);
+});
 
 describe('bench machinery', () => {
   test('parseArgs reads --quick, --json FILE, --only and rejects the unknown', () => {
@@ -295,4 +441,10 @@ describe('bench machinery', () => {
     writeOutputs(json, { jsonFile: join(dir, 'out.json'), results: false });
     expect(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(json)));
   }, 120_000);
+
+  gpuTest('an engine attempt on a device of its own stops at its cap after one iteration, unsolved', async () => {
+    const stopped = await engineSolveAttempt('CartPole-v1', 1, 0, () => undefined);
+    expect(stopped).toMatchObject({ runner: 'engine', solved: false, stop: 'seconds', steps: 256, stepBudget: 99_840, iterationSeconds: null });
+    expect(stopped.firstIterationSeconds).toBeGreaterThan(stopped.setupSeconds);
+  }, 180_000);
 });

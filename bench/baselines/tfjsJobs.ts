@@ -6,27 +6,21 @@
  *
  *   learn       the baseline learns CartPole-v1 (validateBaselineLearns), before anything of it is timed
  *   throughput  whole iterations of one configuration: one warm-up, then a fixed number measured (measureTfjs)
- *   solve       the default CartPole-v1 run, as the engine's solve case (solveTfjs)
+ *   solve       one time-to-solve attempt from a new backend instance (solveAttemptTfjs)
  */
 import { resolveConfig, type TrainerConfig } from '../../src/config.js';
 import { getEnvDefinition } from '../../src/envs/registry.js';
 import { now, repetitions, summarize, type Timing } from '../harness.js';
-import type { SolveParams } from '../cases/solveParams.js';
+import { solvedNow, stopBefore, type SolveAttempt } from '../cases/solveAttempt.js';
 import { TfjsPpo } from './tfjsPpo.js';
-import type { LoadedTfjs, TfjsBackend, WasmFeatures } from './tfjsSetup.js';
+import { freshBackend, type LoadedTfjs, type TfjsBackend, type WasmFeatures } from './tfjsSetup.js';
 
 export type TfjsJob =
   | { kind: 'learn'; backend: TfjsBackend; maxIterations: number }
   | { kind: 'throughput'; backend: TfjsBackend; config: TrainerConfig; minReps: number; maxReps: number; budgetSeconds: number }
-  | { kind: 'solve'; backend: TfjsBackend; env: string; maxSeconds: number };
+  | { kind: 'solve'; backend: TfjsBackend; env: string; seed: number; capSeconds: number };
 
-export interface SolveOutcome {
-  /** The engine's solve row (bench/cases/solve.ts), plus the step budget and where the time limit stopped the run. */
-  params: SolveParams & { plannedSteps: number; stoppedAfterSeconds: number | null };
-  seconds: number;
-}
-
-export type TfjsJobResult<J extends TfjsJob> = J extends { kind: 'learn' } ? LearningCheck : J extends { kind: 'throughput' } ? BaselineRun : SolveOutcome;
+export type TfjsJobResult<J extends TfjsJob> = J extends { kind: 'learn' } ? LearningCheck : J extends { kind: 'throughput' } ? BaselineRun : SolveAttempt;
 
 /** Runs a job of the TF.js baseline here. */
 export type TfjsRunner = <J extends TfjsJob>(job: J) => Promise<TfjsJobResult<J>>;
@@ -37,14 +31,16 @@ export async function runTfjsJob<J extends TfjsJob>(loaded: LoadedTfjs, job: J, 
       return (await validateBaselineLearns(loaded, job.maxIterations, log)) as TfjsJobResult<J>;
     case 'throughput':
       return (await measureTfjs(loaded, job.config, job)) as TfjsJobResult<J>;
-    default:
-      return (await solveTfjs(loaded, (job as Extract<TfjsJob, { kind: 'solve' }>).env, (job as Extract<TfjsJob, { kind: 'solve' }>).maxSeconds, log)) as TfjsJobResult<J>;
+    default: {
+      const solve = job as Extract<TfjsJob, { kind: 'solve' }>;
+      return (await solveAttemptTfjs(loaded, solve.env, solve.seed, solve.capSeconds, log)) as TfjsJobResult<J>;
+    }
   }
 }
 
 /** How long a job may take before the suite gives up on it (a lost device can leave TF.js waiting forever). */
 export function jobTimeoutSeconds(job: TfjsJob): number {
-  return job.kind === 'solve' ? job.maxSeconds + 900 : 1800;
+  return job.kind === 'solve' ? job.capSeconds + 900 : 1800;
 }
 
 /**
@@ -150,60 +146,69 @@ export async function validateBaselineLearns(loaded: LoadedTfjs, maxIterations: 
   }
 }
 
-/** The default run of `env` (the engine's default configuration and total steps), capped at maxSeconds of training. */
-export async function solveTfjs(loaded: LoadedTfjs, env: string, maxSeconds: number, log: (line: string) => void): Promise<SolveOutcome> {
+/**
+ * One time-to-solve attempt of the baseline (bench/cases/solveAttempt.ts): from a new backend instance
+ * (freshBackend: the wasm module instantiated, or a new WebGPU device with an empty shader cache) and a new agent
+ * with the engine's default configuration for `env` (and `seed`), iterations until the engine's criterion holds,
+ * the default total_timesteps (the learning-rate schedule's horizon, as the engine's) are spent, or the next
+ * iteration would end after `capSeconds`.
+ */
+export async function solveAttemptTfjs(loaded: LoadedTfjs, env: string, seed: number, capSeconds: number, log: (line: string) => void): Promise<SolveAttempt> {
   const { tf } = loaded;
-  await tf.setBackend(loaded.backend);
+  const start = now();
+  await freshBackend(tf, loaded.backend);
   const threshold = getEnvDefinition(env).rewardThreshold ?? null;
-  const config = resolveConfig({ env }, getEnvDefinition(env).action.type === 'box');
+  const config = resolveConfig({ env, seed }, getEnvDefinition(env).action.type === 'box');
   const ppo = new TfjsPpo(tf, env, config);
+  const setupSeconds = now() - start;
+  const runner = `tfjs-${loaded.backend}`;
   try {
     const numIterations = Math.max(1, Math.floor(config.total_timesteps / ppo.batchSize));
-    const start = now();
-    let lastLog = start;
-    let solvedAtStep: number | null = null;
-    let secondsToSolve: number | null = null;
-    let recent: number | null = null;
+    const stepBudget = numIterations * ppo.batchSize;
+    const durations: number[] = [];
+    let firstIterationSeconds: number | null = null;
     let finished = 0;
-    let capped = false;
-    for (let i = 0; i < numIterations; i++) {
-      if (now() - start > maxSeconds) {
-        capped = true;
+    let recent: number | null = null;
+    let stop: SolveAttempt['stop'] = 'steps';
+    let end = now();
+    let lastLog = start;
+    for (;;) {
+      const reason = stopBefore(ppo.globalStep, ppo.batchSize, stepBudget, now() - start, durations.length ? Math.min(...durations) : 0, capSeconds);
+      if (reason) {
+        stop = reason;
+        end = now();
         break;
       }
+      const t = now();
       const report = await ppo.runIteration(numIterations);
+      end = now();
+      durations.push(end - t);
+      firstIterationSeconds ??= end - start;
       finished += report.episodeReturns.length;
       recent = report.recentReturn;
-      if (solvedAtStep === null && threshold !== null && finished >= 20 && recent !== null && recent >= threshold) {
-        solvedAtStep = report.globalStep;
-        secondsToSolve = now() - start;
+      if (solvedNow(finished, recent, threshold)) {
+        stop = 'solved';
+        break;
       }
-      if (now() - lastLog > 30) {
-        lastLog = now();
-        log(`  ${env} (TF.js ${loaded.backend}): ${report.globalStep} steps, recent return ${recent?.toFixed(1) ?? '-'}, ${(now() - start).toFixed(0)} s`);
+      if (end - lastLog > 30) {
+        lastLog = end;
+        log(`  ${env} (TF.js ${loaded.backend}, seed ${seed}): ${report.globalStep} steps, recent return ${recent?.toFixed(1) ?? '-'}, ${(end - start).toFixed(0)} s`);
       }
     }
-    const seconds = now() - start;
-    const evaluation = await ppo.evaluate(100, (config.seed + 1_000_003) >>> 0);
     return {
-      params: {
-        env,
-        runner: `tfjs-${loaded.backend}`,
-        numEnvs: config.num_envs,
-        numSteps: config.num_steps,
-        totalSteps: ppo.globalStep,
-        rewardThreshold: threshold,
-        solvedAtStep,
-        secondsToSolve,
-        finalRecentReturn: recent,
-        evalMean: evaluation.mean,
-        evalStd: evaluation.std,
-        evalEpisodes: 100,
-        sps: ppo.globalStep / seconds,
-        plannedSteps: numIterations * ppo.batchSize,
-        stoppedAfterSeconds: capped ? maxSeconds : null,
-      },
-      seconds,
+      runner,
+      env,
+      seed,
+      solved: stop === 'solved',
+      stop,
+      seconds: end - start,
+      steps: ppo.globalStep,
+      setupSeconds,
+      firstIterationSeconds,
+      iterationSeconds: durations.length > 1 ? summarize(durations.slice(1)).median : null,
+      recentReturn: recent,
+      stepBudget,
+      capSeconds,
     };
   } finally {
     ppo.dispose();

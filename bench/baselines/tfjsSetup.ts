@@ -97,3 +97,23 @@ export async function loadTfjs(backend: TfjsBackend, options: LoadOptions = {}):
   }
   return { tf, backend, adapter, wasm };
 }
+
+/**
+ * Replaces the backend by a new instance (what a page that starts TF.js pays: the wasm module instantiated, its
+ * thread pool started; for webgpu, a new adapter and device with an empty shader cache) and makes it current;
+ * returns the seconds that took. The old instance is disposed (its tensors are gone); a replaced webgpu device is
+ * destroyed.
+ */
+export async function freshBackend(tf: Tf, backend: TfjsBackend): Promise<number> {
+  const start = performance.now();
+  const factory = tf.findBackendFactory(backend);
+  if (!factory) throw new Error(`TF.js: backend '${backend}' is not registered`);
+  // The engine's registry of live instances (findBackend would create one where there is none).
+  const old = (tf.engine() as unknown as { registry: Record<string, { device?: GPUDevice } | undefined> }).registry[backend];
+  tf.removeBackend(backend);
+  old?.device?.destroy();
+  tf.registerBackend(backend, factory);
+  if (!(await tf.setBackend(backend))) throw new Error(`TF.js: backend '${backend}' failed to initialise again`);
+  await tf.ready();
+  return (performance.now() - start) / 1000;
+}

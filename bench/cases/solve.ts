@@ -6,8 +6,7 @@
  * (Pendulum-v1) report their final evaluation only. The time to solve is the wall clock from the start of train()
  * to the iteration where solvedAtStep was set.
  *
- * The TF.js baseline runs CartPole-v1 the same way (same configuration, same total steps, 100 deterministic
- * evaluation episodes) on each of its backends, in the full suite (bench/baselines/tfjsJobs.ts solveTfjs).
+ * The engine against the TF.js baseline on time to solve is the case solvetime (bench/cases/solveTime.ts).
  *
  * One run per environment (reps 1): median = min = max = the whole run's wall seconds.
  */
@@ -17,7 +16,7 @@ import { createTrainer } from '../../src/createTrainer.js';
 import { getEnvDefinition } from '../../src/envs/registry.js';
 import { now, type CaseResult } from '../harness.js';
 import { BENCH_ENV_IDS } from './envs.js';
-import { tfjsFailure, type SuiteContext } from './ppo.js';
+import type { SuiteContext } from './ppo.js';
 import type { SolveParams } from './solveParams.js';
 
 function solveResult(name: string, params: SolveParams, seconds: number): CaseResult {
@@ -72,35 +71,6 @@ export async function benchSolve(context: SuiteContext, envs: readonly string[] 
   for (const env of envs) {
     const { params, wallSeconds } = await solveRun(context.gpu, env, {}, context.log);
     results.push(solveResult('solve.engine', params, wallSeconds));
-  }
-  return results;
-}
-
-/**
- * The TF.js runs stop after this many seconds of training if the default run has not ended by then (on
- * SwiftShader in Chrome, TF.js's default matmul kernels for small batches make an iteration take seconds); the
- * result then says so (`stoppedAfterSeconds`) and reports the steps it reached.
- */
-export const TFJS_SOLVE_MAX_SECONDS = 1800;
-
-/** TF.js PPO on `env` with the engine's default configuration, the whole default run, on each backend. */
-export async function benchSolveTfjs(context: SuiteContext, env = 'CartPole-v1', maxSeconds = TFJS_SOLVE_MAX_SECONDS): Promise<CaseResult[]> {
-  const results: CaseResult[] = [];
-  for (const loaded of context.tfjs) {
-    const job = { kind: 'solve', backend: loaded.backend, env, maxSeconds } as const;
-    try {
-      const { params, seconds } = await context.runTfjs(job);
-      results.push(solveResult(`solve.tfjs-${loaded.backend}`, params, seconds));
-      context.log(
-        `solve ${env} (TF.js ${loaded.backend}): ${params.totalSteps} steps in ${seconds.toFixed(1)} s` +
-          (params.stoppedAfterSeconds ? ` (stopped at the ${maxSeconds} s cap, of ${params.plannedSteps})` : '') +
-          '; ' +
-          (params.solvedAtStep !== null ? `solved at step ${params.solvedAtStep} after ${params.secondsToSolve!.toFixed(1)} s` : 'not solved') +
-          `; deterministic evaluation ${params.evalMean.toFixed(1)} ± ${params.evalStd.toFixed(1)}`,
-      );
-    } catch (error) {
-      results.push(tfjsFailure(job, error, context.log));
-    }
   }
   return results;
 }

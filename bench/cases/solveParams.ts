@@ -1,7 +1,6 @@
 /**
  * What one run of the solve case reports (its CaseResult params): the run's shape, when the trainer's "solved"
- * criterion was met, and the final deterministic evaluation. Shared by the WebGPU runs (solve.ts) and the TF.js
- * baseline's runs (bench/baselines/tfjsJobs.ts), which report the same fields.
+ * criterion was met, and the final deterministic evaluation (bench/cases/solve.ts).
  */
 export interface SolveParams {
   env: string;
