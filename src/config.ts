@@ -64,6 +64,12 @@ export interface TrainerConfig {
   activation: Activation;
   /** Total environment steps for `train()` when none is given. */
   total_timesteps: number;
+  /** Self-play (two-player environments only): ML-Agents' knobs of the pool of past selves. */
+  save_steps: number;
+  window: number;
+  play_against_latest_model_ratio: number;
+  swap_steps: number;
+  initial_elo: number;
 }
 
 type Check = (value: unknown) => string | undefined;
@@ -137,6 +143,11 @@ export const CONFIG_KEYS: Record<keyof TrainerConfig, KeySpec> = {
   },
   activation: { check: (v) => (v === 'tanh' || v === 'relu' ? undefined : "'tanh' or 'relu'"), meaning: 'hidden activation of both networks' },
   total_timesteps: { check: positiveInteger, meaning: 'environment steps of `train()` when totalSteps is not given' },
+  save_steps: { check: positiveInteger, meaning: 'self-play (two-player environments): a snapshot of the learner joins the pool after every save_steps global steps (at iteration ends; the initial policy is snapshot 0)' },
+  window: { check: (v) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 64 ? undefined : 'an integer in 1..64'), meaning: 'self-play: snapshots kept in the pool; the oldest is evicted beyond it' },
+  play_against_latest_model_ratio: { check: inRange(0, 1), meaning: 'self-play: P(the opponent of an episode is the latest self); otherwise a snapshot uniformly from the pool' },
+  swap_steps: { check: positiveInteger, meaning: "self-play: global steps between switches of the side the learner plays (ML-Agents' team_change; the opponent is re-drawn every episode instead of ML-Agents' swap_steps)" },
+  initial_elo: { check: (v) => (isNumber(v) ? undefined : 'a finite number'), meaning: 'self-play: starting Elo of the learner and the snapshots; K = 16, E = 1/(1+10^((R_opp-R)/400))' },
 };
 
 /** CleanRL ppo.py's defaults (discrete action spaces). */
@@ -174,6 +185,11 @@ export const CLEANRL_DEFAULTS: Omit<TrainerConfig, 'env'> = {
   hidden_sizes: [64, 64],
   activation: 'tanh',
   total_timesteps: 500_000,
+  save_steps: 20_000,
+  window: 10,
+  play_against_latest_model_ratio: 0.5,
+  swap_steps: 10_000,
+  initial_elo: 1200,
 };
 
 /** CleanRL ppo_continuous_action.py's defaults (box action spaces). */

@@ -41,10 +41,20 @@ export class ReadbackRing {
    * maps the slot and resolves to a copy of the bytes.
    */
   async enqueue(recorder: Recorder, source: GPUBuffer, sourceOffset = 0, size = this.byteSize): Promise<() => Promise<ArrayBuffer>> {
+    return this.enqueueParts(recorder, [{ source, sourceOffset, size }]);
+  }
+
+  /** enqueue for several sources copied one after another into the same slot (still one map: one readback). */
+  async enqueueParts(recorder: Recorder, parts: readonly { source: GPUBuffer; sourceOffset?: number; size: number }[]): Promise<() => Promise<ArrayBuffer>> {
     const slot = this.slots[this.next]!;
     this.next = (this.next + 1) % this.slots.length;
     await slot.free;
-    recorder.copy(source, sourceOffset, slot.buffer, 0, size);
+    let offset = 0;
+    for (const part of parts) {
+      recorder.copy(part.source, part.sourceOffset ?? 0, slot.buffer, offset, part.size);
+      offset += part.size;
+    }
+    const size = offset;
     this.reads += 1;
     let release!: () => void;
     slot.free = new Promise<void>((resolve) => (release = resolve));
