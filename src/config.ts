@@ -258,6 +258,17 @@ export const TUNED: Record<string, Partial<TrainerConfig>> = {
     max_grad_norm: 5,
     total_timesteps: 300_000,
   },
+  // Self-play (src/selfplay/): a small network, 32 courts; ML-Agents' pool defaults.
+  'Pong-v0': {
+    num_envs: 32,
+    num_steps: 128,
+    learning_rate: 1e-3,
+    update_epochs: 4,
+    num_minibatches: 4,
+    ent_coef: 0.01,
+    hidden_sizes: [32, 32],
+    total_timesteps: 300_000,
+  },
   'Pendulum-v1': {
     num_envs: 16,
     num_steps: 256,
