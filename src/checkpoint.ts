@@ -127,6 +127,9 @@ function readObsNormalization(header: Header): ObsNormalization | undefined {
 
 /** The full training state, as a safetensors file (see the header; taken between two training iterations). */
 export function saveTrainer(trainer: Trainer): Promise<Uint8Array<ArrayBuffer>> {
+  if (trainer.spec.players === 2) {
+    return Promise.reject(new Error(`saveTrainer: '${trainer.spec.id}' trains by self-play, whose pool of snapshots and Elo ratings a checkpoint does not hold yet; save the policy with exportPolicy`));
+  }
   return trainer.snapshot(() => checkpointFile(trainer), 'saveTrainer');
 }
 

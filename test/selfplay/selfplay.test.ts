@@ -6,7 +6,7 @@
  * readback per iteration; a small run moves the Elo; and the misuses refused.
  */
 import { describe, expect } from 'vitest';
-import { createTrainer } from '../../src/index.js';
+import { createTrainer, exportPolicy, saveTrainer } from '../../src/index.js';
 import { readFloat32 } from '../../src/gpu/readback.js';
 import { gpuTest } from '../helpers/gpu.js';
 
@@ -70,6 +70,8 @@ describe('self-play (Pong-v0)', () => {
     expect(summary.selfPlay!.snapshotElos).toHaveLength(summary.selfPlay!.snapshots);
     expect(summary.history.every((h) => typeof h.elo === 'number')).toBe(true);
     await expect(trainer.evaluate()).rejects.toThrow(/Pong-v0' is a two-player game/);
+    await expect(saveTrainer(trainer)).rejects.toThrow(/saveTrainer: 'Pong-v0' trains by self-play/);
+    expect((await exportPolicy(trainer)).length).toBeGreaterThan(0);
     trainer.destroy();
   }, 300_000);
 });
