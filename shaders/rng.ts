@@ -17,6 +17,8 @@ export const RngStream = {
   action: 3,
   permutation: 4,
   init: 5,
+  opponent: 6,
+  opponentAction: 7,
   test: 15,
 } as const;
 

@@ -127,6 +127,9 @@ function readObsNormalization(header: Header): ObsNormalization | undefined {
 
 /** The full training state, as a safetensors file (see the header; taken between two training iterations). */
 export function saveTrainer(trainer: Trainer): Promise<Uint8Array<ArrayBuffer>> {
+  if (trainer.spec.players === 2) {
+    return Promise.reject(new Error(`saveTrainer: '${trainer.spec.id}' trains by self-play, whose pool of snapshots and Elo ratings a checkpoint does not hold yet; save the policy with exportPolicy`));
+  }
   return trainer.snapshot(() => checkpointFile(trainer), 'saveTrainer');
 }
 
@@ -364,8 +367,11 @@ function checkPersistentValues(name: string, data: Float32Array | Uint32Array, m
   }
 }
 
-/** Config keys a checkpoint may lack: they change how the kernels are laid out, never what they compute. */
-const KEYS_WITHOUT_EFFECT_ON_RESULTS = new Set<string>(['tune', 'tune_budget_ms']);
+/**
+ * Config keys a checkpoint may lack, because they cannot change the run it holds: the tuner's (kernel layouts that
+ * compute the same result) and self-play's (two-player games only, whose runs are not checkpointed).
+ */
+const KEYS_WITHOUT_EFFECT_ON_RESULTS = new Set<string>(['tune', 'tune_budget_ms', 'save_steps', 'window', 'play_against_latest_model_ratio', 'swap_steps', 'initial_elo']);
 
 /** The file's configuration, complete and valid, agreeing with its env and architecture metadata. */
 function readConfig(header: Header): TrainerConfig {
@@ -379,8 +385,8 @@ function readConfig(header: Header): TrainerConfig {
     if (error instanceof ConfigError) throw new CheckpointError(`the file's config is invalid: ${error.message}`);
     throw error;
   }
-  // Every key written out: a key left out would take today's default, which need not be the run's. The tuner's
-  // keys choose kernel layouts that compute the same result, so a file from before them takes today's defaults.
+  // Every key written out: a key left out would take today's default, which need not be the run's (except the
+  // keys above, which a file from before them takes at today's defaults).
   for (const key of Object.keys(CONFIG_KEYS)) {
     if (!Object.hasOwn(config, key) && !KEYS_WITHOUT_EFFECT_ON_RESULTS.has(key)) throw new CheckpointError(`the file's config has no '${key}' (a checkpoint holds every key; this engine's default would be ${JSON.stringify(resolved[key as keyof TrainerConfig])})`);
   }

@@ -71,6 +71,12 @@ export interface TrainerConfig {
   tune: boolean;
   /** The tuning's time budget in milliseconds, compilation included. */
   tune_budget_ms: number;
+  /** Self-play (two-player environments only): ML-Agents' knobs of the pool of past selves. */
+  save_steps: number;
+  window: number;
+  play_against_latest_model_ratio: number;
+  swap_steps: number;
+  initial_elo: number;
 }
 
 type Check = (value: unknown) => string | undefined;
@@ -149,6 +155,11 @@ export const CONFIG_KEYS: Record<keyof TrainerConfig, KeySpec> = {
     meaning: "time the candidate layouts of the update's kernels and of the rollout on this adapter at the run's sizes, check each against the default's output, use the fastest, cache the choice (see Tuning); false: the fixed layouts",
   },
   tune_budget_ms: { check: positiveInteger, meaning: 'wall-time budget of one tuning in ms, compilation included; candidates past it are skipped' },
+  save_steps: { check: positiveInteger, meaning: 'self-play (two-player environments): a snapshot of the learner joins the pool after every save_steps global steps (at iteration ends; the initial policy is snapshot 0)' },
+  window: { check: (v) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 64 ? undefined : 'an integer in 1..64'), meaning: 'self-play: snapshots kept in the pool; the oldest is evicted beyond it' },
+  play_against_latest_model_ratio: { check: inRange(0, 1), meaning: 'self-play: P(the opponent of an episode is the latest self); otherwise a snapshot uniformly from the pool' },
+  swap_steps: { check: positiveInteger, meaning: "self-play: global steps between switches of the side the learner plays (ML-Agents' team_change; the opponent is re-drawn every episode instead of ML-Agents' swap_steps)" },
+  initial_elo: { check: (v) => (isNumber(v) ? undefined : 'a finite number'), meaning: 'self-play: starting Elo of the learner and the snapshots; K = 16, E = 1/(1+10^((R_opp-R)/400))' },
 };
 
 /** CleanRL ppo.py's defaults (discrete action spaces). */
@@ -188,6 +199,11 @@ export const CLEANRL_DEFAULTS: Omit<TrainerConfig, 'env'> = {
   total_timesteps: 500_000,
   tune: false,
   tune_budget_ms: 3000,
+  save_steps: 20_000,
+  window: 10,
+  play_against_latest_model_ratio: 0.5,
+  swap_steps: 10_000,
+  initial_elo: 1200,
 };
 
 /** CleanRL ppo_continuous_action.py's defaults (box action spaces). */
@@ -254,6 +270,17 @@ export const TUNED: Record<string, Partial<TrainerConfig>> = {
     ent_coef: 0.005,
     vf_coef: 0.19,
     max_grad_norm: 5,
+    total_timesteps: 300_000,
+  },
+  // Self-play (src/selfplay/): a small network, 32 courts; ML-Agents' pool defaults.
+  'Pong-v0': {
+    num_envs: 32,
+    num_steps: 128,
+    learning_rate: 1e-3,
+    update_epochs: 4,
+    num_minibatches: 4,
+    ent_coef: 0.01,
+    hidden_sizes: [32, 32],
     total_timesteps: 300_000,
   },
   'Pendulum-v1': {

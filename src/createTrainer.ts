@@ -2,6 +2,7 @@
  * createTrainer: the library's entry point. It validates the configuration and builds a Trainer (trainer.ts), or,
  * with `population`, a Population of agents trained together (population/population.ts).
  */
+import { playersOf } from './envs/spec.js';
 import { getGpu, type Gpu } from './gpu/device.js';
 import { getEnvDefinition, isGpuEnvDefinition } from './envs/registry.js';
 import { ConfigError } from './config.js';
@@ -39,6 +40,13 @@ async function createPopulation(config: TrainerInput & { population?: Population
       'population',
       population,
       `a GPU environment: '${definition.id}' is a JavaScript environment (defineJsEnv), whose agents would each step the game on the CPU; train its seeds as separate runs`,
+    );
+  }
+  if (playersOf(definition) === 2) {
+    throw new ConfigError(
+      'population',
+      population,
+      `a one-player environment: '${definition.id}' is a two-player game, trained by self-play against its own pool of past selves; train its seeds as separate runs`,
     );
   }
   const device = gpu ?? (await getGpu());

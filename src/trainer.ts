@@ -58,6 +58,8 @@ export interface HistoryEntry {
    * report's approxKl.
    */
   approxKl: number;
+  /** Two-player games: the learner's Elo after the iteration; null otherwise. */
+  elo: number | null;
 }
 
 export interface TrainSummary {
@@ -84,6 +86,11 @@ export interface TrainSummary {
   solvedAtStep: number | null;
   /** Mean return of the last 20 training episodes at the end. */
   recentReturn: number | null;
+  /**
+   * Two-player games: the learner's Elo, each snapshot's in the pool (by slot) and the snapshots taken so far
+   * (the initial policy included); null for one-player environments.
+   */
+  selfPlay: { elo: number; snapshotElos: number[]; snapshots: number } | null;
   adapter: AdapterDescription;
   gpu: { dispatchesPerIteration: number; submitsPerIteration: number; readbacksPerIteration: number; bufferBytes: number };
 }
@@ -107,6 +114,7 @@ export class Trainer {
   /** The step at which this trainer first trained (a loaded trainer's checkpoint step): the base of its SPS. */
   private startStep: number | undefined;
   private lastRecent: number | null = null;
+  private lastSelfPlay: IterationReport['selfPlay'] = null;
   private readonly history: HistoryEntry[] = [];
   private evaluator: Evaluator | undefined;
   /** The iteration scheduling (one in flight while the previous one is read; snapshots between submissions). */
@@ -259,7 +267,9 @@ export class Trainer {
       valueLoss: stats.valueLoss,
       entropy: stats.entropy,
       approxKl: stats.kl,
+      elo: stats.selfPlay?.elo ?? null,
     });
+    this.lastSelfPlay = stats.selfPlay;
     return report;
   }
 
@@ -297,6 +307,12 @@ export class Trainer {
       sps: wallSeconds > 0 ? steps / wallSeconds : 0,
       solvedAtStep: this.solvedAtStep,
       recentReturn: this.lastRecent,
+      selfPlay:
+        this.algorithm.selfPlay === undefined
+          ? null
+          : this.lastSelfPlay
+            ? { elo: this.lastSelfPlay.elo, snapshotElos: [...this.lastSelfPlay.snapshotElos], snapshots: this.lastSelfPlay.snapshots }
+            : { elo: this.config.initial_elo, snapshotElos: [this.config.initial_elo], snapshots: 1 },
       adapter: this.gpu.adapter,
       gpu: {
         dispatchesPerIteration: this.algorithm.lastDispatches,
@@ -314,6 +330,9 @@ export class Trainer {
   async evaluate(options: EvaluateOptions = {}): Promise<EvaluationResult> {
     this.assertAlive('Trainer.evaluate');
     checkOptionKeys('Trainer.evaluate', options, ['episodes', 'deterministic', 'seed']);
+    if (this.spec.players === 2) {
+      throw new Error(`Trainer.evaluate: '${this.spec.id}' is a two-player game; its training report gives the games and Elo (selfPlay), and winRates in src/selfplay/match.ts plays the policy against others`);
+    }
     const episodes = options.episodes ?? 100;
     if (!Number.isInteger(episodes) || episodes <= 0) throw new RangeError(`evaluate episodes is ${episodes}; expected a positive integer`);
     const deterministic = options.deterministic ?? true;

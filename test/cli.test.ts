@@ -99,7 +99,7 @@ describe('webgpu-rl CLI', () => {
     expect(summary.config).toMatchObject({ env: 'CartPole-v1', algo: 'reinforce', psi: 'reward_to_go', num_envs: 2, num_steps: 200, update_epochs: 1, num_minibatches: 1, seed: 4 });
     expect(summary.history.map((h: { iteration: number; globalStep: number }) => [h.iteration, h.globalStep])).toEqual([[1, 400], [2, 800]]);
     for (const entry of summary.history) {
-      expect(Object.keys(entry).sort()).toEqual(['approxKl', 'entropy', 'episodicReturn', 'globalStep', 'iteration', 'policyLoss', 'recentReturn', 'valueLoss']);
+      expect(Object.keys(entry).sort()).toEqual(['approxKl', 'elo', 'entropy', 'episodicReturn', 'globalStep', 'iteration', 'policyLoss', 'recentReturn', 'valueLoss']);
       for (const key of ['policyLoss', 'valueLoss', 'entropy', 'approxKl']) expect(Number.isFinite(entry[key]), key).toBe(true);
     }
 

@@ -217,6 +217,13 @@ async function run(trainer: Trainer, plan: SessionPlan, flags: TrainFlags, inter
     say(`interrupted: ${trained}; wrote ${[...written, ...(flags.json ? [`the summary to '${flags.json}'`] : [])].join(', ') || 'nothing (no --save, --checkpoint or --json)'}`);
     return interrupt.exitCode;
   }
+  if (summary.selfPlay) {
+    // A two-player game: no single-player evaluation; the self-play record is the result.
+    writeSummary(flags, result);
+    const pool = summary.selfPlay.snapshotElos.map((e) => e.toFixed(0)).join(', ');
+    say(`${trained}; self-play: Elo ${summary.selfPlay.elo.toFixed(1)} after ${summary.selfPlay.snapshots} snapshots (pool Elo ${pool})`);
+    return interrupt.exitCode;
+  }
   const evaluation = await trainer.evaluate({ episodes: flags.evalEpisodes, deterministic: true });
   Object.assign(result, { evalReturnMean: evaluation.mean, evalReturnStd: evaluation.std, evalEpisodes: evaluation.episodes, interrupted: interrupt.requested });
   writeSummary(flags, result);

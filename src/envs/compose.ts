@@ -20,11 +20,20 @@
  *   alias EnvActionMask = array<f32, ENV_ACTION_MASK_SIZE>;   // actionMask only: 1 allowed, 0 not
  *   struct EnvStep { reward: f32, terminated: bool }
  *
+ *   const ENV_PLAYERS: u32;               // two-player games only: 2
+ *   alias EnvActions = array<EnvAction, 2>;             // two-player games only: player 0's, then player 1's
+ *
  * and must define exactly these three functions (four with actionMask):
  *
  *   fn env_reset(rng: ptr<function, Rng>) -> EnvState
  *   fn env_step(state: ptr<function, EnvState>, action: EnvAction, rng: ptr<function, Rng>) -> EnvStep
  *   fn env_observe(state: ptr<function, EnvState>) -> EnvObs
+ *
+ * A two-player zero-sum game (players: 2) defines instead
+ *
+ *   fn env_step(state: ptr<function, EnvState>, actions: EnvActions, rng: ptr<function, Rng>) -> EnvStep
+ *                                         (reward: player 0's; player 1's is its negation)
+ *   fn env_observe(state: ptr<function, EnvState>, player: u32) -> EnvObs     (the game seen from that side)
  *   fn env_action_mask(state: ptr<function, EnvState>) -> EnvActionMask    (actionMask: true; at least one
  *                                         allowed choice per head in every state the environment reaches)
  *
@@ -72,6 +81,7 @@ export function envPrelude(def: GpuEnvDefinition): string {
   if (def.actionMask) {
     lines.push(`const ENV_ACTION_MASK_SIZE: u32 = ${policyWidth(def)}u;`, 'alias EnvActionMask = array<f32, ENV_ACTION_MASK_SIZE>;');
   }
+  if (def.players === 2) lines.push('const ENV_PLAYERS: u32 = 2u;', 'alias EnvActions = array<EnvAction, 2>;');
   lines.push(
     'alias EnvState = array<f32, ENV_STATE_SIZE>;',
     'alias EnvObs = array<f32, ENV_OBS_SIZE>;',

@@ -23,6 +23,7 @@ import {
   ENV_WORKGROUP_SIZE,
   envBatchBindings,
   envBatchWgsl,
+  twoPlayerEnvBatchWgsl,
   envStorageResources,
   EngineParams,
   type ActionLayout,
@@ -30,7 +31,7 @@ import {
 import { composeEnv, envLineLocator } from './compose.js';
 import { EnvInputError } from './errors.js';
 import { requirePositiveInteger, requireSeed, validateActions, validateState } from './validate.js';
-import { categoricalHeads, specOf, type EnvSpec, type GpuEnvDefinition, type StepResult, type VecEnv } from './spec.js';
+import { categoricalHeads, playersOf, specOf, type EnvSpec, type GpuEnvDefinition, type StepResult, type VecEnv } from './spec.js';
 
 export interface GpuVecEnvOptions {
   numEnvs: number;
@@ -66,7 +67,7 @@ export interface EnvCapacity {
 export async function compileEnvKernels(gpu: Gpu, definition: GpuEnvDefinition): Promise<GpuEnvKernels> {
   const composed = composeEnv(definition);
   const layout = actionLayoutOf(definition);
-  const code = envBatchWgsl(composed.code, layout, maskSizeOf(definition));
+  const code = playersOf(definition) === 2 ? twoPlayerEnvBatchWgsl(composed.code) : envBatchWgsl(composed.code, layout, maskSizeOf(definition));
   const common = {
     key: `GpuVecEnv\n${code}`,
     bindings: envBatchBindings(layout),
@@ -81,7 +82,7 @@ export async function compileEnvKernels(gpu: Gpu, definition: GpuEnvDefinition):
 }
 
 function actionFloats(definition: EnvSpec): number {
-  return categoricalHeads(definition.action)?.length ?? (definition.action as { size: number }).size;
+  return playersOf(definition) * (categoricalHeads(definition.action)?.length ?? (definition.action as { size: number }).size);
 }
 
 /** Floats of one environment's action mask in the out buffer (Σ nvec with actionMask, else 0). */
@@ -99,7 +100,8 @@ function actionLayoutOf(definition: EnvSpec): ActionLayout {
 export function envCapacity(limits: GPUSupportedLimits, definition: GpuEnvDefinition): EnvCapacity {
   const storage = maxStorageBytes(limits);
   const storageLimitName = limits.maxStorageBufferBindingSize <= limits.maxBufferSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
-  const obsOut = (2 * definition.observationSize + 1 + maskSizeOf(definition)) * 4;
+  const players = playersOf(definition);
+  const obsOut = (players * (2 * definition.observationSize + 1) + maskSizeOf(definition)) * 4;
   const candidates: Omit<EnvCapacity, 'numEnvs'>[] = [
     { buffer: 'GpuVecEnv.state', bytesPerEnv: definition.stateSize * 4, limit: storage, limitName: storageLimitName },
     { buffer: 'GpuVecEnv.out', bytesPerEnv: obsOut, limit: storage, limitName: storageLimitName },
@@ -209,7 +211,7 @@ export class GpuVecEnv implements VecEnv {
    * actionMask) the masks of obs [numEnvs x Σ nvec].
    */
   private get outFloats(): number {
-    return this.numEnvs * (2 * this.definition.observationSize + 1 + maskSizeOf(this.definition));
+    return this.numEnvs * (playersOf(this.definition) * (2 * this.definition.observationSize + 1) + maskSizeOf(this.definition));
   }
 
   /** Where the masks start in the out buffer (floats). */
@@ -266,7 +268,7 @@ export class GpuVecEnv implements VecEnv {
     this.checkAlive('reset');
     this.started = true;
     return this.serial(async () => {
-      const obsBytes = this.numEnvs * this.definition.observationSize * 4;
+      const obsBytes = this.numEnvs * playersOf(this.definition) * this.definition.observationSize * 4;
       const maskBytes = this.numEnvs * maskSizeOf(this.definition) * 4;
       const recorder = new Recorder(this.gpu, 'GpuVecEnv.reset');
       this.recordReset(recorder);
@@ -281,13 +283,14 @@ export class GpuVecEnv implements VecEnv {
 
   /**
    * One step of every environment under `actions` (discrete: Int32Array [numEnvs]; box: Float32Array
-   * [numEnvs x action.size] row-major, passed to the environment unclipped). Rejects, changing nothing, on
-   * actions of the wrong type, length or range.
+   * [numEnvs x action.size] row-major, passed to the environment unclipped; a two-player game: Int32Array
+   * [numEnvs x 2]). Rejects, changing nothing, on actions of the wrong type, length or range.
    */
   async step(actions: Int32Array | Float32Array): Promise<StepResult> {
     this.checkAlive('step');
     if (!this.started) throw new Error(`${this.where('step')}: call reset() (or setState()) before step()`);
-    const valid = validateActions(this.where('step'), this.spec.action, this.numEnvs, actions);
+    // A two-player game takes one action per player: [numEnvs x 2], player p of environment n at 2n + p.
+    const valid = validateActions(this.where('step'), this.spec.action, playersOf(this.spec) * this.numEnvs, actions);
     const upload = valid.slice();
     return this.serial(async () => {
       this.gpu.device.queue.writeBuffer(this.actions, 0, upload);
@@ -299,7 +302,8 @@ export class GpuVecEnv implements VecEnv {
       recorder.submit();
       const bytes = await this.readStaging(outBytes + this.numEnvs * 4);
       const n = this.numEnvs;
-      const obsFloats = n * this.definition.observationSize;
+      const players = playersOf(this.definition);
+      const obsFloats = n * players * this.definition.observationSize;
       const flags = new Uint32Array(bytes, outBytes, n);
       const terminated = new Uint8Array(n);
       const truncated = new Uint8Array(n);
@@ -311,7 +315,7 @@ export class GpuVecEnv implements VecEnv {
       return {
         obs: new Float32Array(bytes, 0, obsFloats),
         finalObs: new Float32Array(bytes, obsFloats * 4, obsFloats),
-        reward: new Float32Array(bytes, 2 * obsFloats * 4, n),
+        reward: new Float32Array(bytes, 2 * obsFloats * 4, n * players),
         terminated,
         truncated,
       };

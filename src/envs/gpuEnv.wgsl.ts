@@ -46,11 +46,8 @@ export function envStorageResources(buffers: { state: GPUBuffer; episodeSteps: G
   return { engine_state: buffers.state, engine_episode_steps: buffers.episodeSteps, engine_episode_index: buffers.episodeIndex };
 }
 
-/**
- * Per-environment load, store, reset and step (with time limit and auto-reset). Needs the composed environment
- * (composeEnv) before it and the bindings of envStorageBindings in the module's table.
- */
-export const envStorageWgsl = /* wgsl */ `
+/** Per-environment load, store and reset, shared by one- and two-player games. */
+const envStorageCommonWgsl = /* wgsl */ `
 const ENGINE_RNG_ENV_RESET: u32 = ${RngStream.envReset}u;
 const ENGINE_RNG_ENV_STEP: u32 = ${RngStream.envStep}u;
 
@@ -88,7 +85,13 @@ fn engine_reset_env(n: u32, num_envs: u32, seed: u32) -> EnvState {
   engine_episode_steps[n] = 0u;
   return state;
 }
+`;
 
+/**
+ * Per-environment load, store, reset and step (with time limit and auto-reset). Needs the composed environment
+ * (composeEnv) before it and the bindings of envStorageBindings in the module's table.
+ */
+export const envStorageWgsl = /* wgsl */ `${envStorageCommonWgsl}
 fn engine_observe_env(n: u32, num_envs: u32) -> EnvObs {
   var state = engine_load_state(n, num_envs);
   return env_observe(&state);
@@ -113,6 +116,48 @@ fn engine_step_env(n: u32, num_envs: u32, seed: u32, max_episode_steps: u32, act
     engine_store_state(n, num_envs, &state);
     engine_episode_steps[n] = steps + 1u;
     out.obs = out.final_obs;
+  }
+  return out;
+}
+`;
+
+/**
+ * envStorageWgsl for a two-player game (players: 2): the same storage, time limit, auto-reset and generators;
+ * observations are per player (env_observe(state, player)) and a step takes both players' actions.
+ *
+ *   engine_observe_player(n, num_envs, player)   player's observation of environment n's stored state
+ *   engine_step_env_2p(n, num_envs, seed, max_episode_steps, actions) -> EngineStep2
+ *       final_state: the state the step reached (before any auto-reset; observe it for finalObs), reward: player
+ *       0's (player 1's is -reward), terminated, truncated; the stored state is the next episode's where it ended.
+ */
+export const twoPlayerEnvStorageWgsl = /* wgsl */ `${envStorageCommonWgsl}
+struct EngineStep2 {
+  final_state: EnvState,
+  reward: f32,
+  terminated: bool,
+  truncated: bool,
+}
+
+fn engine_observe_player(n: u32, num_envs: u32, player: u32) -> EnvObs {
+  var state = engine_load_state(n, num_envs);
+  return env_observe(&state, player);
+}
+
+fn engine_step_env_2p(n: u32, num_envs: u32, seed: u32, max_episode_steps: u32, actions: EnvActions) -> EngineStep2 {
+  var state = engine_load_state(n, num_envs);
+  let steps = engine_episode_steps[n];
+  var rng = rng_create(seed, ENGINE_RNG_ENV_STEP | (steps << 4u), n, engine_episode_index[n]);
+  let result = env_step(&state, actions, &rng);
+  var out: EngineStep2;
+  out.final_state = state;
+  out.reward = result.reward;
+  out.terminated = result.terminated;
+  out.truncated = steps + 1u >= max_episode_steps;
+  if (out.terminated || out.truncated) {
+    engine_reset_env(n, num_envs, seed);
+  } else {
+    engine_store_state(n, num_envs, &state);
+    engine_episode_steps[n] = steps + 1u;
   }
   return out;
 }
@@ -203,6 +248,61 @@ fn ${ENV_STEP_ENTRY}(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wor
   engine_out[2u * num_envs * ENV_OBS_SIZE + n] = result.reward;
   engine_flags[n] = select(0u, ${ENV_FLAG_TERMINATED}u, result.terminated) | select(0u, ${ENV_FLAG_TRUNCATED}u, result.truncated);
   engine_write_mask(n);
+}
+`;
+}
+
+/**
+ * The reset and step kernels of the typed-array VecEnv of a two-player game (players: 2, discrete actions), with
+ * the bindings of envBatchBindings({ kind: 'index' }):
+ *   actions   u32 [num_envs x 2]: player p of environment n at 2n + p
+ *   out       f32: obs [num_envs x 2 x ENV_OBS_SIZE] (each player's own view), then final_obs (same shape), then
+ *             reward [num_envs x 2] (player 0's, and its negation for player 1)
+ *   flags     u32 [num_envs], as envBatchWgsl
+ */
+export function twoPlayerEnvBatchWgsl(composedCode: string): string {
+  return /* wgsl */ `${composedCode}
+${linearIndexWgsl}
+${envBatchBindings({ kind: 'index' }).wgsl}${twoPlayerEnvStorageWgsl}
+fn engine_write_obs(section: u32, n: u32, player: u32, obs: ptr<function, EnvObs>) {
+  let base = section * engine_params.num_envs * 2u * ENV_OBS_SIZE + (2u * n + player) * ENV_OBS_SIZE;
+  for (var k = 0u; k < ENV_OBS_SIZE; k += 1u) {
+    engine_out[base + k] = (*obs)[k];
+  }
+}
+
+@compute @workgroup_size(${ENV_WORKGROUP_SIZE})
+fn ${ENV_RESET_ENTRY}(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let n = linear_index(gid, nwg, ${ENV_WORKGROUP_SIZE}u);
+  let num_envs = engine_params.num_envs;
+  if (n >= num_envs) {
+    return;
+  }
+  var state = engine_reset_env(n, num_envs, engine_params.seed);
+  for (var p = 0u; p < 2u; p += 1u) {
+    var obs = env_observe(&state, p);
+    engine_write_obs(0u, n, p, &obs);
+  }
+}
+
+@compute @workgroup_size(${ENV_WORKGROUP_SIZE})
+fn ${ENV_STEP_ENTRY}(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let n = linear_index(gid, nwg, ${ENV_WORKGROUP_SIZE}u);
+  let num_envs = engine_params.num_envs;
+  if (n >= num_envs) {
+    return;
+  }
+  let actions = EnvActions(engine_actions[2u * n], engine_actions[2u * n + 1u]);
+  var result = engine_step_env_2p(n, num_envs, engine_params.seed, engine_params.max_episode_steps, actions);
+  for (var p = 0u; p < 2u; p += 1u) {
+    var obs = engine_observe_player(n, num_envs, p);
+    engine_write_obs(0u, n, p, &obs);
+    var final_obs = env_observe(&result.final_state, p);
+    engine_write_obs(1u, n, p, &final_obs);
+  }
+  engine_out[4u * num_envs * ENV_OBS_SIZE + 2u * n] = result.reward;
+  engine_out[4u * num_envs * ENV_OBS_SIZE + 2u * n + 1u] = -result.reward;
+  engine_flags[n] = select(0u, ${ENV_FLAG_TERMINATED}u, result.terminated) | select(0u, ${ENV_FLAG_TRUNCATED}u, result.truncated);
 }
 `;
 }

@@ -8,11 +8,14 @@
  *
  * Shapes: obs and finalObs numEnvs x observationSize row-major; reward, terminated, truncated numEnvs;
  * actions numEnvs (discrete, Int32Array), numEnvs x heads (multi-discrete, Int32Array) or numEnvs x action.size
- * row-major (box, Float32Array); action masks numEnvs x Σ nvec (actionMask).
+ * row-major (box, Float32Array); action masks numEnvs x Σ nvec (actionMask). A two-player game (players: 2) has a
+ * player axis inside the environment axis: its batch reads actions [numEnvs x 2] and writes obs [numEnvs x 2 x
+ * observationSize] (each player's own view) and reward [numEnvs] (player 0's); the VecEnv's rewards are
+ * [numEnvs x 2], player 1's the negation of player 0's.
  */
 import { EnvInputError, describeValue } from './errors.js';
 import { requireSeed, requirePositiveInteger, validateActionMask, validateActions, validateState } from './validate.js';
-import { categoricalHeads, specOf, type EnvSpec, type StepResult, type VecEnv } from './spec.js';
+import { categoricalHeads, playersOf, specOf, type EnvSpec, type StepResult, type VecEnv } from './spec.js';
 
 /** Arrays a batch's step writes into (all provided by the engine, zeroed where noted). */
 export interface JsEnvStepOutput {
@@ -75,12 +78,13 @@ export interface JsVecEnvOptions {
 
 /** A StepResult with freshly allocated arrays for `numEnvs` environments of `spec` (for stepInto). */
 export function allocateStepResult(spec: EnvSpec, numEnvs: number): StepResult {
+  const rows = playersOf(spec) * numEnvs;
   return {
-    obs: new Float32Array(numEnvs * spec.observationSize),
-    reward: new Float32Array(numEnvs),
+    obs: new Float32Array(rows * spec.observationSize),
+    reward: new Float32Array(rows),
     terminated: new Uint8Array(numEnvs),
     truncated: new Uint8Array(numEnvs),
-    finalObs: new Float32Array(numEnvs * spec.observationSize),
+    finalObs: new Float32Array(rows * spec.observationSize),
   };
 }
 
@@ -94,6 +98,8 @@ export class JsVecEnv implements VecEnv {
   private readonly ended: Uint8Array;
   /** Reused for every step: the batch's view of the caller's arrays (no allocation per step). */
   private readonly batchOut: Required<JsEnvStepOutput>;
+  /** Two-player games: player 0's rewards as the batch writes them, [numEnvs]. */
+  private readonly zeroSumReward: Float32Array | undefined;
   private started = false;
   private destroyed = false;
 
@@ -116,6 +122,7 @@ export class JsVecEnv implements VecEnv {
     this.ended = new Uint8Array(this.numEnvs);
     const empty = allocateStepResult(this.spec, 0);
     this.batchOut = { obs: empty.obs, reward: empty.reward, terminated: empty.terminated, truncated: empty.truncated };
+    this.zeroSumReward = playersOf(this.spec) === 2 ? new Float32Array(this.numEnvs) : undefined;
   }
 
   private where(method: string): string {
@@ -128,15 +135,15 @@ export class JsVecEnv implements VecEnv {
 
   /** Starts a new episode everywhere; returns the first observations (numEnvs x observationSize). */
   async reset(): Promise<Float32Array> {
-    const obs = new Float32Array(this.numEnvs * this.spec.observationSize);
+    const obs = new Float32Array(playersOf(this.spec) * this.numEnvs * this.spec.observationSize);
     this.resetInto(obs);
     return obs;
   }
 
-  /** Synchronous reset into a caller's array of numEnvs x observationSize. */
+  /** Synchronous reset into a caller's array of numEnvs x observationSize (two players: numEnvs x 2 x observationSize). */
   resetInto(obs: Float32Array): void {
     this.checkAlive('reset');
-    this.checkArray('reset', 'obs', obs, Float32Array, this.numEnvs * this.spec.observationSize);
+    this.checkArray('reset', 'obs', obs, Float32Array, playersOf(this.spec) * this.numEnvs * this.spec.observationSize);
     this.batch.reset(obs);
     this.episodeSteps.fill(0);
     this.started = true;
@@ -156,12 +163,13 @@ export class JsVecEnv implements VecEnv {
   stepInto(actions: Int32Array | Float32Array, out: StepResult): void {
     this.checkAlive('step');
     if (!this.started) throw new Error(`${this.where('step')}: call reset() (or setState()) before step()`);
-    validateActions(this.where('step'), this.spec.action, this.numEnvs, actions);
     const n = this.numEnvs;
-    const obsLength = n * this.spec.observationSize;
+    const players = playersOf(this.spec);
+    validateActions(this.where('step'), this.spec.action, players * n, actions);
+    const obsLength = players * n * this.spec.observationSize;
     this.checkArray('stepInto', 'out.obs', out.obs, Float32Array, obsLength);
     this.checkArray('stepInto', 'out.finalObs', out.finalObs, Float32Array, obsLength);
-    this.checkArray('stepInto', 'out.reward', out.reward, Float32Array, n);
+    this.checkArray('stepInto', 'out.reward', out.reward, Float32Array, players * n);
     this.checkArray('stepInto', 'out.terminated', out.terminated, Uint8Array, n);
     this.checkArray('stepInto', 'out.truncated', out.truncated, Uint8Array, n);
 
@@ -169,10 +177,16 @@ export class JsVecEnv implements VecEnv {
     out.truncated.fill(0);
     const view = this.batchOut;
     view.obs = out.finalObs;
-    view.reward = out.reward;
+    view.reward = this.zeroSumReward ?? out.reward;
     view.terminated = out.terminated;
     view.truncated = out.truncated;
     this.batch.step(actions, view);
+    if (this.zeroSumReward) {
+      for (let i = 0; i < n; i++) {
+        out.reward[2 * i] = this.zeroSumReward[i]!;
+        out.reward[2 * i + 1] = -this.zeroSumReward[i]!;
+      }
+    }
 
     const limit = this.spec.maxEpisodeSteps;
     const ended = this.ended;

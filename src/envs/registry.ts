@@ -56,7 +56,7 @@ function validateStateFields(where: string, def: Record<string, unknown>, requir
 }
 
 /** The keys of a definition, shared by both kinds; each kind adds its code (wgsl or create). */
-const SPEC_KEYS = ['id', 'observationSize', 'observationShape', 'action', 'actionMask', 'maxEpisodeSteps', 'rewardThreshold', 'stateSize', 'stateNames'] as const;
+const SPEC_KEYS = ['id', 'observationSize', 'observationShape', 'action', 'actionMask', 'maxEpisodeSteps', 'rewardThreshold', 'stateSize', 'stateNames', 'players'] as const;
 const GPU_KEYS = [...SPEC_KEYS, 'wgsl'];
 const JS_KEYS = [...SPEC_KEYS, 'create'];
 
@@ -112,6 +112,11 @@ function validateGpuDefinition(where: string, value: unknown): GpuEnvDefinition 
       throw new EnvInputError(where, 'wgsl', `code without fn ${name}`, `a definition of fn ${name} (see src/envs/compose.ts for its signature)`);
     }
   }
+  // Two parameters at the top level of the list (the state's ptr<function, EnvState> has a comma of its own).
+  const observeParams = /\bfn\s+env_observe\s*\(([^)]*)\)/.exec(code)?.[1]?.replace(/<[^<>]*>/g, '') ?? '';
+  if (spec.players === 2 && observeParams.split(',').filter((p) => p.trim() !== '').length !== 2) {
+    throw new EnvInputError(where, 'wgsl', 'fn env_observe without a player parameter', 'fn env_observe(state: ptr<function, EnvState>, player: u32) -> EnvObs for a two-player game (players: 2)');
+  }
   const reserved = /\b(?:fn|var|let|const|override|struct|alias)\s+((?:engine_|ENGINE_)\w*)/.exec(code);
   if (reserved) {
     throw new EnvInputError(where, 'wgsl', `code declaring '${reserved[1]}'`, "no declarations of names starting with 'engine_' or 'ENGINE_' (reserved)");
@@ -159,6 +164,7 @@ export function listEnvs(): EnvInfo[] {
     action: d.action,
     maxEpisodeSteps: d.maxEpisodeSteps,
     rewardThreshold: d.rewardThreshold,
+    ...(d.players === 2 ? { players: 2 as const } : {}),
     kind,
     builtin,
   }));

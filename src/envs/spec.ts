@@ -53,6 +53,18 @@ export interface EnvSpec {
    * 0 not; one entry per logit, the heads' slices in order), from `env_action_mask` (GPU) or `actionMask` (JS).
    */
   actionMask?: boolean;
+  /**
+   * 2 for a two-player zero-sum game (absent: one player). Each step takes one action per player and gives each
+   * player its observation, seen from its own side; the environment's reward is player 0's and player 1's is its
+   * negation. Typed-array shapes then have a player axis inside the environment axis: actions [numEnvs x 2],
+   * observations [numEnvs x 2 x observationSize], rewards [numEnvs x 2] (see VecEnv). Discrete actions only.
+   */
+  players?: 2;
+}
+
+/** Players of an environment: 1, or 2 for a two-player game. */
+export function playersOf(spec: EnvSpec): 1 | 2 {
+  return spec.players === 2 ? 2 : 1;
 }
 
 /**
@@ -60,8 +72,17 @@ export interface EnvSpec {
  * reports as its spec and what policy and checkpoint files record; observationShape only where it is declared.
  */
 export function specOf(spec: EnvSpec): EnvSpec {
-  const { id, observationSize, observationShape, action, maxEpisodeSteps, rewardThreshold, actionMask } = spec;
-  return { id, observationSize, ...(observationShape ? { observationShape } : {}), action, maxEpisodeSteps, rewardThreshold, ...(actionMask ? { actionMask } : {}) };
+  const { id, observationSize, observationShape, action, maxEpisodeSteps, rewardThreshold, actionMask, players } = spec;
+  return {
+    id,
+    observationSize,
+    ...(observationShape ? { observationShape } : {}),
+    action,
+    maxEpisodeSteps,
+    rewardThreshold,
+    ...(actionMask ? { actionMask } : {}),
+    ...(players === 2 ? { players } : {}),
+  };
 }
 
 /**
@@ -77,7 +98,10 @@ export interface GpuEnvDefinition extends EnvSpec {
   wgsl: string;
 }
 
-/** Result of one batched step; arrays are row-major numEnvs x size. */
+/**
+ * Result of one batched step; arrays are row-major numEnvs x size (two-player games: numEnvs x 2 x size for obs
+ * and finalObs, numEnvs x 2 for reward, player p of environment n at row 2n + p; the flags stay per environment).
+ */
 export interface StepResult {
   /** Observations after the step; for environments whose episode ended, the first observation of the next one. */
   obs: Float32Array;

@@ -92,6 +92,16 @@ export function validateSpecFields(where: string, value: unknown): EnvSpec {
   if (def.actionMask === true && action.type === 'box') {
     throw new EnvInputError(where, 'actionMask', 'true', "false/absent for a box action space (masks are for 'discrete' and 'multiDiscrete' actions)");
   }
+  if (def.players !== undefined && def.players !== 1 && def.players !== 2) {
+    throw new EnvInputError(where, 'players', describeValue(def.players), '2 (a two-player zero-sum game), or 1/absent for one player');
+  }
+  const players = def.players === 2 ? 2 : undefined;
+  if (players && action.type !== 'discrete') {
+    throw new EnvInputError(where, 'action.type', describeValue(action.type), "'discrete' for a two-player game (players: 2)");
+  }
+  if (players && def.actionMask === true) {
+    throw new EnvInputError(where, 'actionMask', 'true', 'false/absent for a two-player game (players: 2)');
+  }
   return {
     id: def.id,
     observationSize,
@@ -100,6 +110,7 @@ export function validateSpecFields(where: string, value: unknown): EnvSpec {
     maxEpisodeSteps,
     rewardThreshold: (threshold as number | null | undefined) ?? null,
     ...(def.actionMask === true ? { actionMask: true } : {}),
+    ...(players ? { players } : {}),
   };
 }
 

@@ -19,6 +19,11 @@
  *       move:       d = batch KL[π_old ‖ π_θ] after the update (every algorithm); PPO-Penalty: β ×2 if
  *                   d > 1.5 kl_target, ÷2 if d < kl_target / 1.5                    batchKl.ts
  *       statistics: episode returns, losses, KL, clip fraction, explained variance   iterationStats.ts
+ *
+ * Two-player games (self-play, ../selfplay/): the rollout plays the learner against opponents from a pool of
+ * snapshots in the same dispatch; the learner's parameters are copied into the pool's buffer before it, a snapshot
+ * is copied in after the update when due, and the iteration's games per opponent are reduced and read back with
+ * the statistics (the same one readback); the Elo ratings are kept on the host (league.ts).
  */
 import type { Gpu } from '../gpu/device.js';
 import { readFloat32, ReadbackRing } from '../gpu/readback.js';
@@ -43,6 +48,10 @@ import { RunnerState, type PersistentEntry } from './runnerState.js';
 import { RolloutLayout } from './storage.js';
 import { kernelChoiceFor, type RunChoice, type RunChoiceOptions } from '../tune/forRun.js';
 import { GRADIENT_TILINGS } from '../tune/choice.js';
+import { SelfPlay } from '../selfplay/selfPlay.js';
+import { selfPlayTrackerRows } from '../selfplay/selfplay.wgsl.js';
+import type { SelfPlayReport } from '../selfplay/league.js';
+import { playersOf } from '../envs/spec.js';
 
 export type { PersistentEntry };
 
@@ -61,6 +70,8 @@ export interface IterationReport extends IterationGpuStats {
   wallSeconds: number;
   /** Environment steps per second since training started. */
   sps: number;
+  /** Two-player games: the iteration's games and the Elo ratings after them; null for one-player environments. */
+  selfPlay: SelfPlayReport | null;
 }
 
 /** NaN or infinity in training: the message names the quantity and the iteration; parameters are the last good. */
@@ -117,6 +128,10 @@ export class Ppo {
   update!: PpoUpdate;
   /** TRPO's actor step (algo 'trpo' only). */
   private trpo: TrpoUpdate | undefined;
+  /** Two-player games: the pool, its snapshots and the games' reduction. */
+  selfPlay: SelfPlay | undefined;
+  /** Self-play's plan for the iteration being recorded (snapshots and opponents), from encodeRollout to encodeLearning. */
+  private plan: ReturnType<SelfPlay['encodeBeforeRollout']> | undefined;
   private batchKl!: BatchKl;
   private stats!: IterationStats;
   private ring!: ReadbackRing;
@@ -160,7 +175,13 @@ export class Ppo {
       learningRate: config.learning_rate,
       initBeta: config.init_beta,
       seed: config.seed,
+      trackerRows: Ppo.trackerRows(config, def),
     });
+  }
+
+  /** Rows of the episode tracker: return and length, and self-play's rows for two-player games. */
+  private static trackerRows(config: TrainerConfig, definition: EnvSpec): number {
+    return playersOf(definition) === 2 ? selfPlayTrackerRows(config.window) : 2;
   }
 
   /** `tune`: where the kernel choice is cached and how a tuning reports (config.tune); default the platform's cache. */
@@ -182,6 +203,12 @@ export class Ppo {
 
   private async createPasses(): Promise<void> {
     const { gpu, env, config, agent, layout, state } = this;
+    if (playersOf(env.definition) === 2) {
+      if (!(env instanceof GpuVecEnv)) {
+        throw new Error(`createTrainer: self-play trains two-player GPU environments (defineGpuEnv with players: 2); '${env.definition.id}' is a JavaScript one`);
+      }
+      this.selfPlay = await SelfPlay.create(gpu, agent, config, state);
+    }
     const obsSize = agent.architecture.observationSize;
     const penalty = config.algo === 'ppo-penalty';
     const trpo = config.algo === 'trpo';
@@ -204,7 +231,7 @@ export class Ppo {
       : Promise.resolve(undefined);
     const { choice } = this.kernels;
     const [rollout, normalize, gae, update, trpoStep, batchKl, stats] = await Promise.all([
-      env instanceof GpuVecEnv ? Rollout.create(gpu, env, agent, layout, config, state, choice.rolloutWorkgroup) : JsRollout.create(gpu, env, agent, layout, config, state),
+      env instanceof GpuVecEnv ? Rollout.create(gpu, env, agent, layout, config, state, choice.rolloutWorkgroup, this.selfPlay) : JsRollout.create(gpu, env, agent, layout, config, state),
       NormalizerMerge.create(gpu, obsSize, config.num_envs, { stats: state.normStats, lanes: state.normLanes }),
       Gae.create(gpu),
       PpoUpdate.create(
@@ -238,7 +265,7 @@ export class Ppo {
     const regions = { rewards: o.rewards, values: o.values, dones: o.dones, finalValues: o.finalValues, advantages: o.advantages, returns: o.returns };
     const { lambda, readout } = config.algo === 'reinforce' ? psiScan(config.psi, config.gae_lambda) : { lambda: config.gae_lambda, readout: GAE_READOUT };
     this.gae = gae.bind('Ppo.gae', state.storage, config.num_envs, config.num_steps, regions, config.gamma, lambda, readout);
-    this.ring = new ReadbackRing(gpu, 'Ppo.statsReadback', STATS_WORDS * 4);
+    this.ring = new ReadbackRing(gpu, 'Ppo.statsReadback', (STATS_WORDS + (this.selfPlay?.buckets ?? 0)) * 4);
   }
 
   get iteration(): number {
@@ -271,7 +298,7 @@ export class Ppo {
     // Everything after the rollout, in the same command buffer.
     const learn = async (recorder: Recorder) => {
       this.encodeLearning(recorder);
-      read = await this.ring.enqueue(recorder, this.stats.block);
+      read = await this.ring.enqueueAll(recorder, this.readbackRegions());
     };
     this.lastDispatches = 0;
     this.prepareIteration(iteration, numIterations);
@@ -328,7 +355,8 @@ export class Ppo {
       (this.env as GpuVecEnv).recordReset(recorder);
       this.started = true;
     }
-    this.rollout.encode(recorder, this.config.seed, (iteration - 1) * this.config.num_steps);
+    this.plan = this.selfPlay?.encodeBeforeRollout(recorder, iteration * this.batchSize);
+    this.rollout.encode(recorder, this.config.seed, (iteration - 1) * this.config.num_steps, this.plan?.filled ?? 0);
     this.lastDispatches += recorder.dispatches - before;
   }
 
@@ -342,7 +370,15 @@ export class Ppo {
     this.update.encode(recorder);
     this.batchKl.encode(recorder);
     this.stats.encode(recorder);
+    if (this.selfPlay && this.plan) this.selfPlay.encodeAfterUpdate(recorder, this.plan);
     this.lastDispatches += recorder.dispatches - before;
+  }
+
+  /** What one iteration reads back, in one map: the statistics block, then self-play's game results. */
+  readbackRegions(): { source: GPUBuffer; size: number }[] {
+    const regions = [{ source: this.stats.block, size: STATS_WORDS * 4 }];
+    if (this.selfPlay) regions.push({ source: this.selfPlay.results, size: this.selfPlay.buckets * 4 });
+    return regions;
   }
 
   /** The statistics block the last encodeLearning fills (STATS_WORDS floats). */
@@ -354,9 +390,10 @@ export class Ppo {
    * Counts an iteration whose statistics block was read (in submission order): iteration += 1,
    * global_step += batch_size; returns the decoded statistics, or throws TrainingDivergedError.
    */
-  completeIteration(words: Float32Array): IterationGpuStats {
+  completeIteration(words: Float32Array): IterationGpuStats & { selfPlay: SelfPlayReport | null } {
     this.completed = { iteration: this.completed.iteration + 1, globalStep: this.completed.globalStep + this.batchSize };
-    const stats = IterationStats.decode(words);
+    const selfPlay = this.selfPlay ? this.selfPlay.complete(words.subarray(STATS_WORDS, STATS_WORDS + this.selfPlay.buckets)) : null;
+    const stats = { ...IterationStats.decode(words.subarray(0, STATS_WORDS)), selfPlay };
     if (stats.emptyMaskEnv > 0) {
       throw emptyMaskError(this.env.definition.id, `environment ${stats.emptyMaskEnv - 1} in iteration ${this.completed.iteration}`, stats.emptyMaskStep);
     }
@@ -406,7 +443,7 @@ export class Ppo {
       { name: 'env.state', dtype: 'F32', count: definition.stateSize! * n },
       { name: 'env.episode_steps', dtype: 'U32', count: n },
       { name: 'env.episode_index', dtype: 'U32', count: n },
-      { name: 'stats.episode_tracker', dtype: 'F32', count: 2 * n },
+      { name: 'stats.episode_tracker', dtype: 'F32', count: Ppo.trackerRows(config, definition) * n },
     ];
   }
 
@@ -441,7 +478,7 @@ export class Ppo {
 
   /** Frees the passes, then the record (a pass that failed to build is simply absent). */
   destroy(): void {
-    for (const pass of [this.rollout, this.normalize, this.update, this.trpo, this.batchKl, this.stats, this.ring, this.gae]) pass?.destroy();
+    for (const pass of [this.rollout, this.normalize, this.update, this.trpo, this.batchKl, this.stats, this.ring, this.gae, this.selfPlay]) pass?.destroy();
     this.state.destroy();
   }
 }

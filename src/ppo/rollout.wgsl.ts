@@ -12,6 +12,10 @@
  * and after the last step V(obs_T), the bootstrap value of GAE. The environment's state, step and episode
  * counters and the running episode return/length live in GPU buffers across iterations. The policy samples
  * (training); evaluation and games use the policy kernel instead.
+ *
+ * Two-player games (spec.selfPlay): the learner plays one side against an opponent from the snapshot pool in the
+ * same invocation (src/selfplay/selfplay.wgsl.ts: rollout_observe and rollout_step give the learner's view);
+ * only the learner's samples are stored.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { actorCriticWgsl, type CollectorSpec } from '../agent/agent.wgsl.js';
@@ -22,6 +26,8 @@ import { rolloutStoreBinding } from './storage.wgsl.js';
 import { normLanesBindings, normLanesWgsl } from '../agent/normalizer.wgsl.js';
 import { bindingTable, readOnlyStorage, storage, uniform } from '../gpu/bindings.js';
 import { uniformStruct } from '../gpu/uniforms.js';
+import { selfPlayRolloutWgsl, SelfPlayRun, type SelfPlayKernelSpec } from '../selfplay/selfplay.wgsl.js';
+import { twoPlayerEnvStorageWgsl } from '../envs/gpuEnv.wgsl.js';
 
 /** Invocations (environments) per workgroup by default; the tuner (src/tune/) may pick another of ROLLOUT_WORKGROUPS. */
 export const ROLLOUT_WORKGROUP = 64;
@@ -35,6 +41,8 @@ export interface RolloutKernelSpec extends CollectorSpec {
   envCode: string;
   stateSize: number;
   maxEpisodeSteps: number;
+  /** Two-player games: the pool the opponents come from. */
+  selfPlay?: SelfPlayKernelSpec;
 }
 
 /** The rollout's run: the seed and step_base, the global step of t = 0 (for the action generator). */
@@ -44,7 +52,7 @@ export const RolloutRun = uniformStruct('RolloutRun', { seed: 'u32', step_base: 
  * The environment's storage is src/envs/gpuEnv.wgsl.ts's, whose step/reset helpers this kernel uses. The stored
  * observations and rewards are the normalised ones (what the update learns from); episode returns are raw.
  */
-export const rolloutBindings = bindingTable({
+const rolloutEntries = {
   run: uniform(RolloutRun),
   /** The agent's parameters. */
   params: readOnlyStorage('array<f32>'),
@@ -55,7 +63,14 @@ export const rolloutBindings = bindingTable({
   store: rolloutStoreBinding,
   /** Running normalisation statistics (read) and lanes (rw). */
   ...normLanesBindings,
-});
+};
+export const rolloutBindings = bindingTable(rolloutEntries);
+
+/**
+ * The self-play rollout's bindings: `params` is the league buffer (the learner, then the pool) and `tracker` has
+ * the self-play rows (src/selfplay/selfplay.wgsl.ts); `selfplay` is the pool's state in this iteration.
+ */
+export const selfPlayRolloutBindings = bindingTable({ ...rolloutEntries, selfplay: uniform(SelfPlayRun) });
 
 export function rolloutWgsl(spec: RolloutKernelSpec): string {
   const box = spec.action.type === 'box';
@@ -63,13 +78,25 @@ export function rolloutWgsl(spec: RolloutKernelSpec): string {
   const O = spec.obsSize;
   const normalizes = spec.normObs || spec.normReward;
   const W = spec.workgroup ?? ROLLOUT_WORKGROUP;
+  const selfPlay = spec.selfPlay !== undefined;
   return wgsl/* wgsl */ `
 ${spec.envCode}
-${rolloutBindings.wgsl}
+${selfPlay ? selfPlayRolloutBindings.wgsl : rolloutBindings.wgsl}
 ${normLanesWgsl(O, spec.clipReward, spec.gamma)}
 ${actorCriticWgsl(spec)}
 
+#if ${selfPlay}
+${twoPlayerEnvStorageWgsl}
+${spec.selfPlay ? selfPlayRolloutWgsl(spec.selfPlay, spec.maxEpisodeSteps) : ''}
+#else
 ${envStorageWgsl}
+fn rollout_observe(n: u32) -> EnvObs {
+  return engine_observe_env(n, store.num_envs);
+}
+fn rollout_step(n: u32, action: EnvAction, step: u32) -> EngineStep {
+  return engine_step_env(n, store.num_envs, run.seed, ${spec.maxEpisodeSteps}u, action);
+}
+#endif
 @compute @workgroup_size(${W})
 fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let n = gid.x + gid.y * nwg.x * ${W}u;
@@ -83,7 +110,10 @@ fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
     for (var d = 0u; d < ${A}u; d++) { rollout[store.old_dist + ${A}u * store.m + d] = logstd[d]; }
   }
 #endif
-  var obs = engine_observe_env(n, store.num_envs);
+#if ${selfPlay}
+  selfplay_begin(n, run.step_base);
+#endif
+  var obs = rollout_observe(n);
 #if ${normalizes}
   lane_clear(n, store.num_envs);
 #endif
@@ -131,7 +161,7 @@ fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
     var choice = policy_clip(&sample);
     let env_action = engine_env_action(&choice);
 
-    var result = engine_step_env(n, store.num_envs, run.seed, ${spec.maxEpisodeSteps}u, env_action);
+    var result = rollout_step(n, env_action, run.step_base + t);
     episode_return += result.reward;
     episode_length += 1.0;
 #if ${spec.normReward}
@@ -158,6 +188,9 @@ fn rollout_main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   }
   tracker[n] = episode_return;
   tracker[store.num_envs + n] = episode_length;
+#if ${selfPlay}
+  selfplay_end(n);
+#endif
 }
 `;
 }

@@ -40,6 +40,8 @@ export interface RunnerStateSpec {
   initBeta: number;
   /** Seed of the parameters' initialisation. */
   seed: number;
+  /** Rows of the episode tracker [rows][N]: 2 (return, length), more with self-play (src/selfplay/selfplay.wgsl.ts). */
+  trackerRows?: number;
 }
 
 /** One GPU buffer a checkpoint holds: its tensor name, type and length. */
@@ -82,7 +84,7 @@ export class RunnerState {
     this.grads = gpu.buffer({ label: `${label}.grads`, size: parameterBytes });
     this.moments = gpu.buffer({ label: `${label}.adamMoments`, size: 2 * parameterBytes });
     this.control = gpu.buffer({ label: `${label}.adamControl`, size: Control.words * 4, data: initialAdamControl(spec.learningRate) });
-    this.tracker = gpu.buffer({ label: `${label}.episodeTracker`, size: 2 * numEnvs * 4 });
+    this.tracker = gpu.buffer({ label: `${label}.episodeTracker`, size: (spec.trackerRows ?? 2) * numEnvs * 4 });
     this.recentEpisodes = gpu.buffer({ label: `${label}.recentEpisodes`, size: RING_WORDS * 4 });
     this.hyper = gpu.buffer({ label: `${label}.hyper`, size: Hyper.byteSize, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.ppoState = gpu.buffer({ label: `${label}.state`, size: PPO_STATE_WORDS * 4, data: new Float32Array([spec.initBeta, 0, 0, 0]) });

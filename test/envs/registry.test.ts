@@ -39,7 +39,7 @@ const walk: GpuEnvDefinitionInput = {
 describe('registry', () => {
   test('the built-ins are registered on import, in order, as GPU environments', () => {
     const builtins = listEnvs().filter((e) => e.builtin);
-    expect(builtins.map((e) => e.id)).toEqual(['CartPole-v1', 'Acrobot-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1', 'MinAtar/Breakout-v1']);
+    expect(builtins.map((e) => e.id)).toEqual(['CartPole-v1', 'Acrobot-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1', 'MinAtar/Breakout-v1', 'Pong-v0']);
     expect(builtins.every((e) => e.kind === 'gpu')).toBe(true);
     expect(() => getEnvDefinition('Nope-v0')).toThrow(UnknownEnvError);
   });
