@@ -505,6 +505,28 @@ const BASELINE_TEXT =
   '.wasm files served from node_modules; and the plain-JavaScript cpu backend. In Node each TF.js job runs in a ' +
   'child process, because tfjs-backend-webgpu on Dawn can crash its process (a failed job is listed as such).';
 
+/** One section of the report: written when `when` holds, as its heading, its explanation and its table. */
+interface ReportSection {
+  title: string;
+  when: boolean;
+  text?: string;
+  body: () => string;
+}
+
+/** The Breakout learning run: its configuration and result in words, its curve as a table of about 12 rows. */
+function breakoutSection(run: CaseResult): { text: string; body: () => string } {
+  const p = run.params;
+  const curve = (p.curve as [number, number][]) ?? [];
+  const every = Math.max(1, Math.ceil(curve.length / 12));
+  return {
+    text:
+      `Network ${JSON.stringify(p.network)}, configuration ${JSON.stringify(p.config)} (bench/cases/breakout.ts); ${formatNumber(num(p.totalSteps))} steps in ${fmt(run.median)} s ` +
+      `(${fmt(num(p.sps))} env-steps/s). Best mean of the last 20 training episodes ${num(p.bestRecentReturn).toFixed(2)}, final ${num(p.finalRecentReturn).toFixed(2)}; ` +
+      `100-episode evaluation: sampled ${num(p.evalSampledMean).toFixed(2)} ± ${num(p.evalSampledStd).toFixed(2)}, deterministic ${num(p.evalDeterministicMean).toFixed(2)} ± ${num(p.evalDeterministicStd).toFixed(2)}.`,
+    body: () => markdownTable(['env steps', 'mean return, last 20 episodes'], curve.filter((_, i) => i % every === 0 || i === curve.length - 1).map(([step, r]) => [formatNumber(step), r.toFixed(2)])),
+  };
+}
+
 export function markdownReport(json: BenchJson): string {
   const peaks = json.cases.filter((c) => c.name === 'peak.fma' || c.name === 'fma-peak');
   const peak = measuredPeak(json);
@@ -534,126 +556,92 @@ export function markdownReport(json: BenchJson): string {
   out.push('');
   out.push(targetsTable(json));
   out.push('');
-  if (byName(json, 'ppo.engine').length) {
-    out.push('## PPO training throughput (whole iterations: rollout + GAE + update)');
-    out.push('');
-    out.push(
-      'Each environment\'s default configuration with num_envs = N, num_steps = 16 (so that the rollout of 65536 environments fits the ' +
+  const sections: ReportSection[] = [
+    {
+      title: 'PPO training throughput (whole iterations: rollout + GAE + update)',
+      when: byName(json, 'ppo.engine').length > 0,
+      text:
+        'Each environment\'s default configuration with num_envs = N, num_steps = 16 (so that the rollout of 65536 environments fits the ' +
         'device\'s max storage binding), update_epochs = 4, num_minibatches = 4, target_kl off; one warm-up iteration, then a fixed number of ' +
         'measured iterations. Submits and readbacks are the calls of `queue.submit` and `mapAsync` on the engine device while they run (`Gpu.calls`).',
-    );
-    out.push('');
-    out.push(ppoTable(json));
-    out.push('');
-  }
-  if (byName(json, 'ppo.engine.jsEnv').length) {
-    out.push('## PPO with the environments on the CPU, like for like with TF.js');
-    out.push('');
-    out.push(
-      'TF.js steps its environments in JavaScript; so does the engine with a JavaScript environment: JsCartPole-v1 ' +
+      body: () => ppoTable(json),
+    },
+    {
+      title: 'PPO with the environments on the CPU, like for like with TF.js',
+      when: byName(json, 'ppo.engine.jsEnv').length > 0,
+      text:
+        'TF.js steps its environments in JavaScript; so does the engine with a JavaScript environment: JsCartPole-v1 ' +
         '(src/envs/examples/jsCartPole.ts, CartPole-v1\'s dynamics) trained through `createTrainer` with the configuration of CartPole-v1 ' +
         'above (each step: the policy on the GPU, the actions read back, the environments stepped in JavaScript, the results uploaded).',
-    );
-    out.push('');
-    out.push(jsEnvTable(json));
-    out.push('');
+      body: () => jsEnvTable(json),
+    },
+    {
+      title: 'Where the GPU time of an iteration goes',
+      when: byName(json, 'ppo.profile').length > 0,
+      text: 'One iteration of each configuration with every dispatch in a compute pass of its own, timed by timestamp queries (bench/profile.ts), summed per pipeline and per phase. The rollout\'s GFLOP/s is batch × the actor and critic forward FLOPs over the rollout kernel\'s GPU time; the update\'s is its FLOPs (epochs × batch × 3 × forward) over the GPU time of its kernels.',
+      body: () => profileTable(json),
+    },
+    {
+      title: 'Update phase',
+      when: byName(json, 'ppo.update').length > 0,
+      text: 'CartPole-v1, the throughput configuration with 1 and with 4 update epochs (learning rate not annealed), one isolated iteration of each in turn so that load spikes hit both alike; one epoch costs (t4 − t1) / 3 and does batch × 3 × forward FLOPs (actor + critic); the rest of an iteration (rollout, GAE, statistics) is t1 minus one epoch. Medians of the iteration times; GFLOP/s median and spread over the pairs.',
+      body: () => updateTable(json),
+    },
+    {
+      title: 'Time to solve against TF.js (same configuration, same run)',
+      when: json.cases.some((c) => c.name.startsWith('solveTime.')),
+      text: SOLVE_TIME_TEXT,
+      body: () => solveTimeTable(json),
+    },
+    {
+      title: 'Time to solve with default settings',
+      when: json.cases.some((c) => c.name.startsWith('solve.')),
+      text: '`createTrainer({ env })` and `train()` with its default total_timesteps (the whole run), then 100 deterministic evaluation episodes; "solved" = mean return of the last 20 training episodes ≥ Gymnasium\'s threshold.',
+      body: () => solveTable(json),
+    },
+    {
+      title: 'The policy-gradient family against its targets',
+      when: json.cases.some((c) => c.name.startsWith('family.')),
+      text: "Each algorithm with its own defaults (`defaultsFor`) for the budget of its target, then 100 deterministic evaluation episodes (bench/cases/family.ts); seed 1, one run each.",
+      body: () => familyTable(json),
+    },
+    ...byName(json, 'breakout.engine').map((run) => ({
+      title: 'MinAtar/Breakout-v1: PPO within this machine\'s budget',
+      when: true,
+      ...breakoutSection(run),
+    })),
+    {
+      title: 'Environment steps per second (random actions, GPU environments)',
+      when: byName(json, 'envs.gpu').length > 0,
+      body: () => envsTable(json),
+    },
+    {
+      title: 'Policy inference (`policy.act`)',
+      when: json.cases.some((c) => c.name.startsWith('act.')),
+      body: () => actTable(json),
+    },
+    {
+      title: 'Kernels chosen for this adapter (`tune: true`)',
+      when: byName(json, 'tune.choice').length > 0,
+      text: 'The tuner run afresh at each size: candidates checked against the default layout, timed within the budget; gains are default time / chosen time.',
+      body: () => tuneTable(json),
+    },
+    {
+      title: 'TF.js jobs that failed',
+      when: byName(json, 'tfjs.failed').length > 0,
+      body: () =>
+        markdownTable(['backend', 'job', 'configuration', 'error'], byName(json, 'tfjs.failed').map((f) => [String(f.params.backend), String(f.params.kind), f.params.env ? `${f.params.env} × ${f.params.numEnvs ?? ''}` : '', String(f.params.error).replace(/\|/g, '/')])),
+    },
+    { title: 'All comparisons (engine / baseline)', when: json.comparisons.length > 0, body: () => comparisonsTable(json) },
+    { title: 'Projection to real GPUs', when: true, body: () => projection(json) },
+    { title: 'The TF.js baseline', when: true, body: () => BASELINE_TEXT },
+  ];
+  for (const section of sections) {
+    if (!section.when) continue;
+    out.push(`## ${section.title}`, '');
+    if (section.text) out.push(section.text, '');
+    out.push(section.body(), '');
   }
-  if (byName(json, 'ppo.profile').length) {
-    out.push('## Where the GPU time of an iteration goes');
-    out.push('');
-    out.push('One iteration of each configuration with every dispatch in a compute pass of its own, timed by timestamp queries (bench/profile.ts), summed per pipeline and per phase. The rollout\'s GFLOP/s is batch × the actor and critic forward FLOPs over the rollout kernel\'s GPU time; the update\'s is its FLOPs (epochs × batch × 3 × forward) over the GPU time of its kernels.');
-    out.push('');
-    out.push(profileTable(json));
-    out.push('');
-  }
-  if (byName(json, 'ppo.update').length) {
-    out.push('## Update phase');
-    out.push('');
-    out.push('CartPole-v1, the throughput configuration with 1 and with 4 update epochs (learning rate not annealed), one isolated iteration of each in turn so that load spikes hit both alike; one epoch costs (t4 − t1) / 3 and does batch × 3 × forward FLOPs (actor + critic); the rest of an iteration (rollout, GAE, statistics) is t1 minus one epoch. Medians of the iteration times; GFLOP/s median and spread over the pairs.');
-    out.push('');
-    out.push(updateTable(json));
-    out.push('');
-  }
-  if (json.cases.some((c) => c.name.startsWith('solveTime.'))) {
-    out.push('## Time to solve against TF.js (same configuration, same run)');
-    out.push('');
-    out.push(SOLVE_TIME_TEXT);
-    out.push('');
-    out.push(solveTimeTable(json));
-    out.push('');
-  }
-  if (json.cases.some((c) => c.name.startsWith('solve.'))) {
-    out.push('## Time to solve with default settings');
-    out.push('');
-    out.push('`createTrainer({ env })` and `train()` with its default total_timesteps (the whole run), then 100 deterministic evaluation episodes; "solved" = mean return of the last 20 training episodes ≥ Gymnasium\'s threshold.');
-    out.push('');
-    out.push(solveTable(json));
-    out.push('');
-  }
-  if (json.cases.some((c) => c.name.startsWith('family.'))) {
-    out.push('## The policy-gradient family against its targets');
-    out.push('');
-    out.push("Each algorithm with its own defaults (`defaultsFor`) for the budget of its target, then 100 deterministic evaluation episodes (bench/cases/family.ts); seed 1, one run each.");
-    out.push('');
-    out.push(familyTable(json));
-    out.push('');
-  }
-  for (const run of byName(json, 'breakout.engine')) {
-    const p = run.params;
-    const curve = (p.curve as [number, number][]) ?? [];
-    const every = Math.max(1, Math.ceil(curve.length / 12));
-    out.push('## MinAtar/Breakout-v1: PPO within this machine\'s budget');
-    out.push('');
-    out.push(
-      `Network ${JSON.stringify(p.network)}, configuration ${JSON.stringify(p.config)} (bench/cases/breakout.ts); ${formatNumber(num(p.totalSteps))} steps in ${fmt(run.median)} s ` +
-        `(${fmt(num(p.sps))} env-steps/s). Best mean of the last 20 training episodes ${num(p.bestRecentReturn).toFixed(2)}, final ${num(p.finalRecentReturn).toFixed(2)}; ` +
-        `100-episode evaluation: sampled ${num(p.evalSampledMean).toFixed(2)} ± ${num(p.evalSampledStd).toFixed(2)}, deterministic ${num(p.evalDeterministicMean).toFixed(2)} ± ${num(p.evalDeterministicStd).toFixed(2)}.`,
-    );
-    out.push('');
-    out.push(markdownTable(['env steps', 'mean return, last 20 episodes'], curve.filter((_, i) => i % every === 0 || i === curve.length - 1).map(([step, r]) => [formatNumber(step), r.toFixed(2)])));
-    out.push('');
-  }
-  if (byName(json, 'envs.gpu').length) {
-    out.push('## Environment steps per second (random actions, GPU environments)');
-    out.push('');
-    out.push(envsTable(json));
-    out.push('');
-  }
-  if (json.cases.some((c) => c.name.startsWith('act.'))) {
-    out.push('## Policy inference (`policy.act`)');
-    out.push('');
-    out.push(actTable(json));
-    out.push('');
-  }
-  if (byName(json, 'tune.choice').length) {
-    out.push("## Kernels chosen for this adapter (`tune: true`)");
-    out.push('');
-    out.push('The tuner run afresh at each size: candidates checked against the default layout, timed within the budget; gains are default time / chosen time.');
-    out.push('');
-    out.push(tuneTable(json));
-    out.push('');
-  }
-  const failures = byName(json, 'tfjs.failed');
-  if (failures.length) {
-    out.push('## TF.js jobs that failed');
-    out.push('');
-    out.push(markdownTable(['backend', 'job', 'configuration', 'error'], failures.map((f) => [String(f.params.backend), String(f.params.kind), f.params.env ? `${f.params.env} × ${f.params.numEnvs ?? ''}` : '', String(f.params.error).replace(/\|/g, '/')])));
-    out.push('');
-  }
-  if (json.comparisons.length) {
-    out.push('## All comparisons (engine / baseline)');
-    out.push('');
-    out.push(comparisonsTable(json));
-    out.push('');
-  }
-  out.push('## Projection to real GPUs');
-  out.push('');
-  out.push(projection(json));
-  out.push('');
-  out.push('## The TF.js baseline');
-  out.push('');
-  out.push(BASELINE_TEXT);
-  out.push('');
   return out.join('\n');
 }
 
