@@ -6,6 +6,7 @@
 import { describe, expect } from 'vitest';
 import { buildGradientBench, GRADIENT_VARIANTS, validateGradient } from '../bench/kernels/gradients.js';
 import { buildAdamBench, validateAdam } from '../bench/kernels/adam.js';
+import { buildDenseBench, DENSE_VARIANTS, denseShapeProblem, validateDense, variantName } from '../bench/kernels/dense.js';
 import { buildTrpoBench, validateTrpo } from '../bench/kernels/trpo.js';
 import { SINGLE_PASS_LIMIT } from '../src/nn/reduction.js';
 import { gpuTest } from './helpers/gpu.js';
@@ -23,6 +24,24 @@ describe('kernel lab', () => {
       }
     });
   }
+
+  gpuTest('every dense-layer layout equals the float64 layer (inputs 5, outputs 12 and 70, batch 1024)', async (gpu) => {
+    // 70 outputs leave the second block of 64 mostly idle (output-major, staged); 12 gives the outer layout three
+    // lanes. The sample-major layouts are the engine's generator, at 12 outputs only: their private arrays make
+    // them the slow ones to compile.
+    for (const outputs of [12, 70]) {
+      const shape = { inputs: 5, outputs, batch: 1024 };
+      for (const variant of DENSE_VARIANTS) {
+        if (denseShapeProblem(variant, shape) || (variant.layout === 'sample-major' && outputs !== 12)) continue;
+        const bench = await buildDenseBench(gpu, variant, shape);
+        try {
+          expect(await validateDense(gpu, bench), variantName(variant)).toBeLessThan(1e-5);
+        } finally {
+          bench.destroy();
+        }
+      }
+    }
+  });
 
   gpuTest("TRPO's actor step equals the float64 step at batch 65", async (gpu) => {
     const bench = await buildTrpoBench(gpu, 65, [5, 4]);

@@ -1,5 +1,5 @@
 /**
- * The kernel lab on its own: `npm run bench:kernels -- [gradients] [adam] [trpo] [--quick]` (all when none is named).
+ * The kernel lab on its own: `npm run bench:kernels -- [gradients] [dense] [adam] [trpo] [--quick]` (all when none is named).
  * Measures the adapter's FMA peak first (the yardstick of "of peak"), then validates and times each operation's
  * variants, and prints one Markdown table per operation. Another adapter in Node:
  * `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json npm run bench:kernels`.
@@ -8,10 +8,11 @@ import { getGpu } from '../../src/gpu/device.js';
 import { benchFmaPeak } from '../cases/fmaPeak.js';
 import { formatNumber, markdownTable } from '../harness.js';
 import { adamLab } from './adam.js';
+import { denseLab } from './dense.js';
 import { gradientLab } from './gradients.js';
 import { trpoLab } from './trpo.js';
 
-const OPERATIONS = ['gradients', 'adam', 'trpo'] as const;
+const OPERATIONS = ['gradients', 'dense', 'adam', 'trpo'] as const;
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const named = args.filter((a) => !a.startsWith('--'));
@@ -44,6 +45,24 @@ if (selected.includes('gradients')) {
         r.params.engineChoice === undefined ? '' : r.params.engineChoice ? 'yes' : 'no',
         `${formatNumber(r.median)} (${formatNumber(r.min)}–${formatNumber(r.max)})`,
         typeof r.params.gflops === 'number' ? r.params.gflops.toFixed(2) : '',
+        pct(r.params.fractionOfPeak),
+        String(r.params.clock),
+      ]),
+    ),
+  );
+}
+if (selected.includes('dense')) {
+  const rows = await denseLab(gpu, { batches: quick ? [4096] : [4096, 16384, 65536], reps, target, peakGflops: peak.gflops, log });
+  console.log(`\n## One dense layer 64 -> 64 (tanh) over a minibatch, by layout (bench/kernels/dense.ts), FMA peak ${peak.gflops.toFixed(1)} GFLOP/s\n`);
+  console.log(
+    markdownTable(
+      ['variant', 'batch', "the engine's layout", 'ms (spread)', 'GFLOP/s', 'of FMA peak', 'clock'],
+      rows.map((r) => [
+        String(r.params.variant),
+        String(r.params.batch),
+        r.params.engineChoice ? 'yes' : '',
+        `${formatNumber(r.median)} (${formatNumber(r.min)}–${formatNumber(r.max)})`,
+        Number(r.params.gflops).toFixed(2),
         pct(r.params.fractionOfPeak),
         String(r.params.clock),
       ]),
