@@ -379,9 +379,12 @@ function tuneTable(json: BenchJson): string {
   const rows = byName(json, 'tune.choice').map((c) => {
     const p = c.params as { numEnvs: number; numSteps: number; chunk: number; choice: Record<string, unknown>; defaults: Record<string, unknown>; gains: Record<string, number>; budgetMs: number; elapsedMs: number };
     const pick = (k: string) => `${String(p.choice[k])}${p.choice[k] === p.defaults[k] ? ' (default)' : ` (default ${String(p.defaults[k])})`}`;
+    // Results measured before the tile was tuned have no lossTile: the tile was then always 4.
+    const loss = (c: Record<string, unknown>) => `${String(c.lossSamples)}x${String(c.lossTile ?? 4)}`;
+    const pickLoss = () => `${loss(p.choice)}${loss(p.choice) === loss(p.defaults) ? ' (default)' : ` (default ${loss(p.defaults)})`}`;
     return [
       `${p.numEnvs} x ${p.numSteps}, chunk ${p.chunk}`,
-      pick('lossSamples'),
+      pickLoss(),
       pick('gradientTiling'),
       pick('rolloutWorkgroup'),
       `loss x${p.gains.loss!.toFixed(2)}, gradient x${p.gains.gradient!.toFixed(2)}, rollout x${p.gains.rollout!.toFixed(2)}`,
@@ -389,7 +392,7 @@ function tuneTable(json: BenchJson): string {
       `${Math.round(p.elapsedMs)} of ${p.budgetMs} ms`,
     ];
   });
-  return markdownTable(['CartPole envs x steps', 'loss samples/invocation', 'gradient tiling', 'rollout workgroup', 'gain per kernel', 'gain, one iteration of them', 'tuning time'], rows);
+  return markdownTable(['CartPole envs x steps', 'loss samples x outputs per tile', 'gradient tiling', 'rollout workgroup', 'gain per kernel', 'gain, one iteration of them', 'tuning time'], rows);
 }
 
 function comparisonsTable(json: BenchJson): string {

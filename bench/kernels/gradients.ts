@@ -13,8 +13,10 @@
  *
  * Variants: the gradient kernel's two tilings (src/ppo/scratch.ts), SHARED_TILING (lanes of a workgroup share a
  * task, then reduce in workgroup memory) and DIRECT_TILING (one invocation per task, no barrier); the engine picks
- * one by the chunk size (gradientTilingFor). The lab validates both against the float64 analytic gradient of
- * reference/ppo.ts and times each kernel alone, so that the rule can be checked on the adapter in use.
+ * one by the chunk size (gradientTilingFor). The loss kernel's layouts LOSS_LAB_LAYOUTS (samples per invocation x
+ * outputs per register tile, what the tuner chooses among). The lab validates every variant against the float64
+ * analytic gradient of reference/ppo.ts and times each kernel alone, so that the rules can be checked on the
+ * adapter in use.
  */
 import type { Gpu } from '../../src/gpu/device.js';
 import { readFloat32, readUint32 } from '../../src/gpu/readback.js';
@@ -26,6 +28,7 @@ import { PpoUpdate } from '../../src/ppo/update.js';
 import { DIRECT_TILING, gradientTilingFor, SHARED_TILING, type GradientTiling } from '../../src/ppo/scratch.js';
 import { logSoftmax, mlpForward, ppoLossGradient, type LossConfig, type LossSample } from '../../reference/ppo.js';
 import { rngHost } from '../../shaders/rng.js';
+import { defaultChoice, lossLayoutName, tilingName, type LossLayout } from '../../src/tune/choice.js';
 import { bestClock, checked, measureInterleaved, SequenceTimer } from './timing.js';
 import type { CaseResult } from '../harness.js';
 
@@ -87,7 +90,24 @@ export interface GradientBench {
   destroy(): void;
 }
 
-export async function buildGradientBench(gpu: Gpu, batch: number, variant: string, hidden: number[] = [64, 64]): Promise<GradientBench> {
+/** The loss kernel's layouts the lab times (samples per invocation x outputs per register tile; src/tune/choice.ts). */
+export const LOSS_LAB_LAYOUTS: readonly LossLayout[] = [
+  { samples: 4, tile: 4 },
+  { samples: 4, tile: 8 },
+  { samples: 8, tile: 4 },
+  { samples: 8, tile: 8 },
+];
+
+/**
+ * FLOPs per sample of the loss kernel's dense layers: the forward 2 K J per layer of both networks, and the
+ * backward to each hidden layer's input 2 K J per layer past the first (the loss and activations not counted).
+ */
+export function lossFlopsPerSample(agent: AgentLayout): number {
+  const layers = (net: typeof agent.actor) => net.reduce((sum, layer, l) => sum + 2 * layer.shape.inputs * layer.shape.outputs * (l > 0 ? 2 : 1), 0);
+  return layers(agent.actor) + layers(agent.critic);
+}
+
+export async function buildGradientBench(gpu: Gpu, batch: number, variant: string, hidden: number[] = [64, 64], loss?: LossLayout): Promise<GradientBench> {
   const agent = new AgentLayout({ observationSize: 4, action: ACTION, hidden, activation: 'tanh' });
   const layout = new RolloutLayout({ numEnvs: batch, numSteps: 1, obsSize: 4, actionWidth: actionWidth(ACTION), policyOutputs: agent.policyOutputs, keepOldDist: false });
   const state = new RunnerState(gpu, { agent, layout, updateEpochs: 1, numMinibatches: 1, learningRate: 1e-3, initBeta: 0, seed: 3 }, `GradientBench.${variant}`);
@@ -100,7 +120,16 @@ export async function buildGradientBench(gpu: Gpu, batch: number, variant: strin
     gpu,
     agent,
     layout,
-    { algo: 'clip', numMinibatches: 1, updateEpochs: 1, learningRate: 1e-3, adamEps: 1e-5, maxGradNorm: 0, gradientTiling: GRADIENT_VARIANTS[variant]! },
+    {
+      algo: 'clip',
+      numMinibatches: 1,
+      updateEpochs: 1,
+      learningRate: 1e-3,
+      adamEps: 1e-5,
+      maxGradNorm: 0,
+      gradientTiling: GRADIENT_VARIANTS[variant]!,
+      ...(loss ? { lossSamples: loss.samples, lossTile: loss.tile } : {}),
+    },
     state,
   );
   update.prepare({ clipCoef: LOSS.clipCoef, entCoef: LOSS.entCoef, vfCoef: LOSS.vfCoef, targetKl: -1, normAdv: true, clipVloss: true, iteration: 1, seed: 1, klTarget: 0.01 }, 1e-3);
@@ -167,12 +196,18 @@ export async function gradientLab(gpu: Gpu, options: GradientLabOptions): Promis
       options.log(`gradients: ${variant} at batch ${batch} validated (max error ${error.toExponential(1)} of max|gradient|)`);
       benches.push(bench);
     }
-    const timers = benches.flatMap((bench) => [
-      new SequenceTimer(gpu, `GradientLab.${bench.variant}.gradient`, (recorder) => bench.update.encodeGradient(recorder, 0, 0, 'gradient')),
-    ]);
-    // The loss kernel is the same code in both variants: timed once, beside them.
-    timers.push(new SequenceTimer(gpu, 'GradientLab.loss', (recorder) => benches[0]!.update.encodeGradient(recorder, 0, 0, 'loss')));
-    await measureInterleaved(timers, options.reps, options.target);
+    // The loss kernel in each of its layouts (with the engine's gradient tiling), each validated the same way.
+    const lossBenches: GradientBench[] = [];
+    const tiling = tilingName(gradientTilingFor(batch));
+    for (const layout of LOSS_LAB_LAYOUTS) {
+      const bench = await checked(gpu, `gradient lab loss ${lossLayoutName(layout)} ${batch}`, () => buildGradientBench(gpu, batch, tiling, [64, 64], layout));
+      const error = await validateGradient(gpu, bench);
+      options.log(`gradients: loss kernel ${lossLayoutName(layout)} at batch ${batch} validated (max error ${error.toExponential(1)} of max|gradient|)`);
+      lossBenches.push(bench);
+    }
+    const timers = benches.map((bench) => new SequenceTimer(gpu, `GradientLab.${bench.variant}.gradient`, (recorder) => bench.update.encodeGradient(recorder, 0, 0, 'gradient')));
+    const lossTimers = lossBenches.map((bench, i) => new SequenceTimer(gpu, `GradientLab.loss.${lossLayoutName(LOSS_LAB_LAYOUTS[i]!)}`, (recorder) => bench.update.encodeGradient(recorder, 0, 0, 'loss')));
+    await measureInterleaved([...timers, ...lossTimers], options.reps, options.target);
     const engineChoice = gradientTilingFor(batch);
     benches.forEach((bench, b) => {
       const flops = gradientFlopsPerSample(bench.agent) * batch;
@@ -196,10 +231,31 @@ export async function gradientLab(gpu: Gpu, options: GradientLabOptions): Promis
         reps: timing.samples.length,
       });
     });
-    const loss = bestClock(timers.at(-1)!.result());
-    results.push({ name: 'kernel.loss', params: { kernel: 'loss', variant: 'engine', batch, clock: loss.clock }, unit: 'ms', median: loss.timing.median * 1e3, min: loss.timing.min * 1e3, max: loss.timing.max * 1e3, reps: loss.timing.samples.length });
-    for (const timer of timers) timer.destroy();
-    for (const bench of benches) bench.destroy();
+    const engineLoss = defaultChoice(batch, 64);
+    lossBenches.forEach((bench, i) => {
+      const layout = LOSS_LAB_LAYOUTS[i]!;
+      const { timing, clock } = bestClock(lossTimers[i]!.result());
+      const gflops = (lossFlopsPerSample(bench.agent) * batch) / timing.median / 1e9;
+      results.push({
+        name: 'kernel.loss',
+        params: {
+          kernel: 'loss',
+          variant: lossLayoutName(layout),
+          batch,
+          engineChoice: layout.samples === engineLoss.lossSamples && layout.tile === engineLoss.lossTile,
+          clock,
+          gflops,
+          fractionOfPeak: options.peakGflops ? gflops / options.peakGflops : null,
+        },
+        unit: 'ms',
+        median: timing.median * 1e3,
+        min: timing.min * 1e3,
+        max: timing.max * 1e3,
+        reps: timing.samples.length,
+      });
+    });
+    for (const timer of [...timers, ...lossTimers]) timer.destroy();
+    for (const bench of [...benches, ...lossBenches]) bench.destroy();
   }
   return results;
 }

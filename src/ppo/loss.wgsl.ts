@@ -30,17 +30,39 @@ import { rolloutStoreBinding } from './storage.wgsl.js';
 import { bindingTable, readOnlyStorage, storage } from '../gpu/bindings.js';
 
 export const LOSS_WORKGROUP = 64;
-/** Outputs per register tile of the network code. */
+/** Outputs per register tile of the network code in TRPO's per-sample kernels. */
 export const LOSS_TILE = 4;
 
 /**
- * Samples per invocation (a workgroup apart; compile-time): each weight load then feeds that many FMAs. Four beat
- * one and two on lavapipe even when it leaves a small minibatch to one workgroup; eight is faster still at large
- * batches but compiles several times longer with an empty shader cache, so four, whatever the chunk (the
- * benchmark measures the choice).
+ * Samples per invocation (a workgroup apart; compile-time) of TRPO's per-sample kernels and of the loss kernel at
+ * small chunks: each weight load then feeds that many FMAs. Four beat one and two on lavapipe even when it leaves
+ * a small minibatch to one workgroup.
  */
 export function lossSamplesFor(chunk: number): number {
   return chunk > 0 ? 4 : 1;
+}
+
+/**
+ * Floats per private array of the loss kernel (S samples x the widest layer) above which a layout is not used: a
+ * software adapter can lose the device on large private arrays (SwiftShader did at 1,024 floats), and a lost
+ * device would end the run. 512 admits S = 8 on 64-wide layers.
+ */
+export const LOSS_PRIVATE_FLOATS_MAX = 512;
+
+/** The widest layer input or output of the networks (what the private arrays' size is S times). */
+export function widestLayer(...networks: readonly InlineLayer[][]): number {
+  return Math.max(...networks.flat().flatMap((layer) => [layer.inputs, layer.outputs]));
+}
+
+/**
+ * The loss kernel's default layout: S samples per invocation (each weight load feeds S FMAs) and T outputs per
+ * register tile (each activation load feeds T FMAs; S x T accumulators). From chunks of 512 samples, 8 x 8 beat
+ * 4 x 4 on lavapipe and on SwiftShader in the kernel lab (`npm run bench:kernels -- gradients`) where the private
+ * arrays allow it; smaller chunks keep 4 x 4, which builds faster (the tuner tries the others on the adapter).
+ */
+export function lossLayoutFor(chunk: number, widest: number): { samples: number; tile: number } {
+  if (chunk >= 512 && 8 * widest <= LOSS_PRIVATE_FLOATS_MAX) return { samples: 8, tile: 8 };
+  return { samples: lossSamplesFor(chunk), tile: 4 };
 }
 
 export interface LossKernelSpec {
@@ -51,8 +73,10 @@ export interface LossKernelSpec {
   logstdOffset: number;
   /** 'critic': TRPO's critic regression (the value loss alone; the actor's parts are left out). */
   algo: 'clip' | 'penalty' | 'critic';
-  /** Samples per invocation (lossSamplesFor). */
+  /** Samples per invocation (lossLayoutFor). */
   samples: number;
+  /** Outputs per register tile (lossLayoutFor). */
+  tile: number;
   /** The rollout holds action masks (applied to the logits before the loss). */
   masked: boolean;
   rows: {
@@ -155,10 +179,10 @@ export function ppoLossWgsl(spec: LossKernelSpec): string {
   return wgsl/* wgsl */ `
 ${activationLibraryWgsl}
 ${mlpInlineWgsl('critic', spec.critic)}
-${mlpTiledWgsl('critic', spec.critic, S, LOSS_TILE)}
+${mlpTiledWgsl('critic', spec.critic, S, spec.tile)}
 #if ${actor}
 ${mlpInlineWgsl('actor', spec.actor)}
-${mlpTiledWgsl('actor', spec.actor, S, LOSS_TILE)}
+${mlpTiledWgsl('actor', spec.actor, S, spec.tile)}
 #if ${discrete}
 ${categoricalWgsl(heads)}
 #else

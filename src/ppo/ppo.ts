@@ -246,6 +246,7 @@ export class Ppo {
           adamEps: config.adam_eps,
           maxGradNorm: config.max_grad_norm,
           lossSamples: choice.lossSamples,
+          lossTile: choice.lossTile,
           gradientTiling: GRADIENT_TILINGS[choice.gradientTiling],
         },
         state,

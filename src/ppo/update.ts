@@ -16,7 +16,7 @@ import { maxStorageBytes } from '../gpu/buffers.js';
 import { gridFor, type Recorder } from '../gpu/recorder.js';
 import { Control } from '../nn/adam.wgsl.js';
 import { minibatchBindings, minibatchWgsl } from './epoch.wgsl.js';
-import { LOSS_WORKGROUP, lossBindings, lossSamplesFor, ppoLossWgsl } from './loss.wgsl.js';
+import { LOSS_WORKGROUP, lossBindings, lossLayoutFor, ppoLossWgsl, widestLayer } from './loss.wgsl.js';
 import { gradientBindings, gradientWgsl, gradientWorkgroups } from './gradients.wgsl.js';
 import { feistelHalfBits } from '../../shaders/permutation.js';
 import { Hyper, hyperValues, Slot, SLOT_STRIDE, writeSlots, type HyperFields, type SlotValues } from './hyper.js';
@@ -48,8 +48,10 @@ export interface UpdateSettings {
   learningRate: number;
   adamEps: number;
   maxGradNorm: number;
-  /** Samples per invocation of the loss kernel; default lossSamplesFor(chunk). */
+  /** Samples per invocation of the loss kernel; default lossLayoutFor(chunk, widest layer). */
   lossSamples?: number;
+  /** Outputs per register tile of the loss kernel; default lossLayoutFor(chunk, widest layer). */
+  lossTile?: number;
   /** Tiling of the gradient kernel; default gradientTilingFor(chunk). */
   gradientTiling?: GradientTiling;
 }
@@ -60,7 +62,7 @@ export class PpoUpdate {
   readonly minibatchSize: number;
   readonly chunk: number;
   readonly chunksPerMinibatch: number;
-  /** Samples per invocation of the loss kernel (lossSamplesFor). */
+  /** Samples per invocation of the loss kernel (lossLayoutFor). */
   readonly lossSamples: number;
   /** Tiling of the gradient kernel (gradientTilingFor) and its workgroups per dispatch. */
   readonly gradientTiling: GradientTiling;
@@ -99,7 +101,7 @@ export class PpoUpdate {
     this.minibatchSize = batch / numMinibatches;
     this.chunk = chunk;
     this.chunksPerMinibatch = Math.ceil(this.minibatchSize / chunk);
-    this.lossSamples = settings.lossSamples ?? lossSamplesFor(chunk);
+    this.lossSamples = settings.lossSamples!;
     this.gradientTiling = settings.gradientTiling ?? gradientTilingFor(chunk);
     const tasks = scratch.gradientTasks(this.gradientTiling);
     this.gradientWorkgroups = gradientWorkgroups({ tiling: this.gradientTiling, taskCount: tasks.length });
@@ -182,6 +184,11 @@ export class PpoUpdate {
     const scratch = new ScratchLayout(agent, { actor: settings.algo !== 'critic' });
     const chunk = chunkFor(gpu.limits, scratch.rows, minibatchSize);
     const arch = agent.architecture;
+    // The loss kernel's layout, resolved once: what the settings ask for, else the default for this chunk.
+    const defaultLayout = lossLayoutFor(chunk, widestLayer(agent.inline('actor'), agent.inline('critic')));
+    const lossSamples = settings.lossSamples ?? defaultLayout.samples;
+    const lossTile = settings.lossTile ?? defaultLayout.tile;
+    settings = { ...settings, lossSamples, lossTile };
     const epochCode = minibatchWgsl({
       recordWords: RECORD_WORDS,
       approxKlIndex: Stat.approxKl,
@@ -194,7 +201,8 @@ export class PpoUpdate {
       critic: agent.inline('critic'),
       logstdOffset: agent.logstd?.offset ?? 0,
       algo: settings.algo,
-      samples: settings.lossSamples ?? lossSamplesFor(chunk),
+      samples: lossSamples,
+      tile: lossTile,
       masked: layout.shape.masked ?? false,
       rows: {
         x: scratch.xRow,

@@ -2,8 +2,10 @@
  * What the tuner chooses for a run: the layouts of the training kernels that have variants, each variant computing
  * the same thing (within f32 summation order) in another shape:
  *
- *   loss kernel (src/ppo/loss.wgsl.ts)        samples per invocation S ∈ LOSS_SAMPLE_CANDIDATES: each weight load
- *                                              feeds S FMAs; the private arrays grow as S x layer width
+ *   loss kernel (src/ppo/loss.wgsl.ts)        samples per invocation S ∈ LOSS_SAMPLE_CANDIDATES (each weight load
+ *                                              feeds S FMAs; the private arrays grow as S x layer width) and
+ *                                              outputs per register tile T ∈ LOSS_TILE_CANDIDATES (each activation
+ *                                              load feeds T FMAs; S x T accumulators), written 'SxT'
  *   gradient kernel (src/ppo/gradients.wgsl.ts)  tiling 'direct' (one invocation per 4 x 4 tile) or 'shared'
  *                                              (16 lanes of one workgroup per 8 x 16 tile, reduced in workgroup memory)
  *   rollout (src/ppo/rollout.wgsl.ts)         workgroup size ∈ ROLLOUT_WORKGROUPS (one invocation per environment)
@@ -14,29 +16,27 @@ import type { AdapterDescription } from '../gpu/device.js';
 import type { TrainerConfig } from '../config.js';
 import type { AgentLayout } from '../agent/agent.js';
 import { DIRECT_TILING, gradientTilingFor, SHARED_TILING, type GradientTiling } from '../ppo/scratch.js';
-import { lossSamplesFor } from '../ppo/loss.wgsl.js';
+import { LOSS_PRIVATE_FLOATS_MAX, lossLayoutFor } from '../ppo/loss.wgsl.js';
 import { ROLLOUT_WORKGROUP, ROLLOUT_WORKGROUPS } from '../ppo/rollout.wgsl.js';
 
 /**
  * The version of the tuned kernels' code: part of the cache key, so that a cached choice is never applied to
  * kernels that have changed since it was measured. Raise it whenever a tuned kernel's WGSL or a candidate changes.
  */
-export const KERNEL_VERSION = 1;
+export const KERNEL_VERSION = 2;
 
 export const GRADIENT_TILINGS = { direct: DIRECT_TILING, shared: SHARED_TILING } as const satisfies Record<string, GradientTiling>;
 export type GradientTilingName = keyof typeof GRADIENT_TILINGS;
 
 export const LOSS_SAMPLE_CANDIDATES = [1, 2, 4, 8] as const;
-/**
- * Floats per private array of the loss kernel (S samples x the widest layer) above which a candidate is not tried:
- * a software adapter can lose the device on large private arrays (SwiftShader did at 1,024 floats), and a lost
- * device would end the run. 512 admits S = 8 on 64-wide layers.
- */
-export const LOSS_PRIVATE_FLOATS_MAX = 512;
+export const LOSS_TILE_CANDIDATES = [4, 8] as const;
+export { LOSS_PRIVATE_FLOATS_MAX };
 
 export interface KernelChoice {
   /** Samples per invocation of the loss kernel. */
   lossSamples: number;
+  /** Outputs per register tile of the loss kernel. */
+  lossTile: number;
   gradientTiling: GradientTilingName;
   /** Workgroup size of the fused rollout. */
   rolloutWorkgroup: number;
@@ -51,15 +51,35 @@ export function tilingName(tiling: GradientTiling): GradientTilingName {
   return name;
 }
 
-/** The fixed defaults (tune: false): the engine's rules for a chunk of `chunk` samples. */
-export function defaultChoice(chunk: number): KernelChoice {
-  return { lossSamples: lossSamplesFor(chunk), gradientTiling: tilingName(gradientTilingFor(chunk)), rolloutWorkgroup: ROLLOUT_WORKGROUP };
+/** The fixed defaults (tune: false): the engine's rules for a chunk of `chunk` samples, layers at most `widest` wide. */
+export function defaultChoice(chunk: number, widest: number): KernelChoice {
+  const loss = lossLayoutFor(chunk, widest);
+  return { lossSamples: loss.samples, lossTile: loss.tile, gradientTiling: tilingName(gradientTilingFor(chunk)), rolloutWorkgroup: ROLLOUT_WORKGROUP };
 }
 
-/** The loss kernel's candidates for layers at most `widest` wide (the default first, then the others in order). */
-export function lossCandidates(chunk: number, widest: number): number[] {
-  const first = lossSamplesFor(chunk);
-  return [first, ...LOSS_SAMPLE_CANDIDATES.filter((s) => s !== first && s * widest <= LOSS_PRIVATE_FLOATS_MAX && s <= chunk)];
+/** One layout of the loss kernel: S samples per invocation, T outputs per register tile. */
+export interface LossLayout {
+  samples: number;
+  tile: number;
+}
+
+export const lossLayoutName = (layout: LossLayout) => `${layout.samples}x${layout.tile}`;
+
+export function parseLossLayout(name: string): LossLayout {
+  const match = /^(\d+)x(\d+)$/.exec(name);
+  if (!match) throw new RangeError(`loss layout '${name}' is not 'SxT' (samples per invocation x outputs per tile)`);
+  return { samples: Number(match[1]), tile: Number(match[2]) };
+}
+
+/**
+ * The loss kernel's candidates for layers at most `widest` wide: the default first, then the default's samples
+ * with the other tiles, then the other sample counts (fewer first) with each tile.
+ */
+export function lossCandidates(chunk: number, widest: number): LossLayout[] {
+  const first = lossLayoutFor(chunk, widest);
+  const samples = [first.samples, ...LOSS_SAMPLE_CANDIDATES.filter((s) => s !== first.samples && s * widest <= LOSS_PRIVATE_FLOATS_MAX && s <= chunk)];
+  const all = samples.flatMap((s) => LOSS_TILE_CANDIDATES.map((tile) => ({ samples: s, tile })));
+  return [first, ...all.filter((c) => c.samples !== first.samples || c.tile !== first.tile)];
 }
 
 export function gradientCandidates(chunk: number): GradientTilingName[] {

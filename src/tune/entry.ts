@@ -29,6 +29,7 @@ export function isTuneEntry(value: unknown): value is TuneEntry {
     typeof c === 'object' &&
     c !== null &&
     Number.isInteger(c.lossSamples) &&
+    Number.isInteger(c.lossTile) &&
     (c.gradientTiling === 'direct' || c.gradientTiling === 'shared') &&
     Number.isInteger(c.rolloutWorkgroup) &&
     typeof v.measuredAt === 'string' &&

@@ -27,8 +27,8 @@ export interface RunChoiceOptions {
 }
 
 export async function kernelChoiceFor(gpu: Gpu, run: TuneRun, options: RunChoiceOptions = {}): Promise<RunChoice> {
-  const { chunk, sizes } = runSizes(gpu, run);
-  if (!run.config.tune) return { choice: defaultChoice(chunk), source: 'defaults' };
+  const { chunk, widest, sizes } = runSizes(gpu, run);
+  if (!run.config.tune) return { choice: defaultChoice(chunk, widest), source: 'defaults' };
   const cache = options.cache ?? (await defaultTuneCache(options.warn));
   const key = tuneKey(gpu.adapter, sizes);
   if (!options.retune) {

@@ -22,7 +22,7 @@ export function formatTuneReport(report: TuneReport): string {
   const ch = report.choice;
   const d = report.defaults;
   lines.push(
-    `choice: loss ${ch.lossSamples} samples per invocation (default ${d.lossSamples}), gradient ${ch.gradientTiling} tiling (default ${d.gradientTiling}), ` +
+    `choice: loss ${ch.lossSamples} samples per invocation x ${ch.lossTile} outputs per tile (default ${d.lossSamples}x${d.lossTile}), gradient ${ch.gradientTiling} tiling (default ${d.gradientTiling}), ` +
       `rollout workgroup ${ch.rolloutWorkgroup} (default ${d.rolloutWorkgroup})`,
   );
   const g = report.gains;

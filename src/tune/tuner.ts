@@ -36,6 +36,7 @@ import { GpuVecEnv } from '../envs/gpuEnv.js';
 import { RolloutLayout } from '../ppo/storage.js';
 import { RunnerState } from '../ppo/runnerState.js';
 import { PpoUpdate, chunkFor } from '../ppo/update.js';
+import { widestLayer } from '../ppo/loss.wgsl.js';
 import { Rollout } from '../ppo/rollout.js';
 import { ScratchLayout, RECORD_WORDS } from '../ppo/scratch.js';
 import { actionWidth } from '../agent/agent.js';
@@ -45,10 +46,13 @@ import {
   GRADIENT_TILINGS,
   gradientCandidates,
   lossCandidates,
+  lossLayoutName,
+  parseLossLayout,
   rolloutCandidates,
   tuneSizes,
   type GradientTilingName,
   type KernelChoice,
+  type LossLayout,
   type TuneSizes,
 } from './choice.js';
 
@@ -62,7 +66,7 @@ export type TunedKernel = 'loss' | 'gradient' | 'rollout';
 
 export interface CandidateResult {
   kernel: TunedKernel;
-  /** '4' (samples), 'shared' (tiling), '64' (workgroup). */
+  /** '4x8' (loss: samples x outputs per tile), 'shared' (tiling), '64' (workgroup). */
   candidate: string;
   isDefault: boolean;
   status: 'measured' | 'skipped' | 'mismatch' | 'failed';
@@ -106,13 +110,14 @@ export interface TuneOptions {
 }
 
 /** The chunk the run's update will use, and the sizes of its cache key. */
-export function runSizes(gpu: Gpu, run: TuneRun): { chunk: number; sizes: TuneSizes } {
+export function runSizes(gpu: Gpu, run: TuneRun): { chunk: number; widest: number; sizes: TuneSizes } {
   const { config, agent } = run;
   const algo = config.algo === 'trpo' ? 'critic' : 'clip';
   const scratch = new ScratchLayout(agent, { actor: algo !== 'critic' });
   const minibatch = (config.num_envs * config.num_steps) / config.num_minibatches;
   const chunk = chunkFor(gpu.limits, scratch.rows, minibatch);
-  return { chunk, sizes: tuneSizes(config, agent, chunk, run.gpuEnv !== undefined, run.masked) };
+  const widest = widestLayer(agent.inline('actor'), agent.inline('critic'));
+  return { chunk, widest, sizes: tuneSizes(config, agent, chunk, run.gpuEnv !== undefined, run.masked) };
 }
 
 function nowMs(): number {
@@ -220,7 +225,7 @@ class UpdateBench {
     gpu.write(this.state.storage, 0, syntheticStorage(agent, this.layout));
   }
 
-  async trial(lossSamples: number, tiling: GradientTilingName, timed: 'loss' | 'gradient'): Promise<Trial> {
+  async trial(loss: LossLayout, tiling: GradientTilingName, timed: 'loss' | 'gradient'): Promise<Trial> {
     const { gpu, run } = this;
     const c = run.config;
     const start = nowMs();
@@ -235,7 +240,8 @@ class UpdateBench {
         learningRate: c.learning_rate,
         adamEps: c.adam_eps,
         maxGradNorm: c.max_grad_norm,
-        lossSamples,
+        lossSamples: loss.samples,
+        lossTile: loss.tile,
         gradientTiling: GRADIENT_TILINGS[tiling],
       },
       this.state,
@@ -321,9 +327,8 @@ export async function tuneKernels(gpu: Gpu, run: TuneRun, options: TuneOptions =
   const log = options.log ?? (() => undefined);
   const start = nowMs();
   const elapsed = () => nowMs() - start;
-  const { chunk, sizes } = runSizes(gpu, run);
-  const defaults = defaultChoice(chunk);
-  const widest = Math.max(run.agent.architecture.observationSize, ...run.config.hidden_sizes, run.agent.policyOutputs);
+  const { chunk, widest, sizes } = runSizes(gpu, run);
+  const defaults = defaultChoice(chunk, widest);
   const results: CandidateResult[] = [];
   /** Each kernel's default output and cost (the budget's estimate for its other candidates). */
   const reference = new Map<TunedKernel, { output: Float32Array; costMs: number }>();
@@ -368,15 +373,16 @@ export async function tuneKernels(gpu: Gpu, run: TuneRun, options: TuneOptions =
     results.filter((r) => r.kernel === kernel && r.status === 'measured').reduce<CandidateResult | undefined>((best, r) => (best && best.ms! <= r.ms! ? best : r), undefined);
   try {
     // The defaults first: the references of the checks and the estimates of the budget.
-    await attempt('loss', String(defaults.lossSamples), true, () => bench.trial(defaults.lossSamples, defaults.gradientTiling, 'loss'));
-    await attempt('gradient', defaults.gradientTiling, true, () => bench.trial(defaults.lossSamples, defaults.gradientTiling, 'gradient'));
+    const defaultLoss = { samples: defaults.lossSamples, tile: defaults.lossTile };
+    await attempt('loss', lossLayoutName(defaultLoss), true, () => bench.trial(defaultLoss, defaults.gradientTiling, 'loss'));
+    await attempt('gradient', defaults.gradientTiling, true, () => bench.trial(defaultLoss, defaults.gradientTiling, 'gradient'));
     if (run.gpuEnv) await attempt('rollout', String(defaults.rolloutWorkgroup), true, () => rolloutTrial(gpu, run, run.gpuEnv!, defaults.rolloutWorkgroup));
     // Then the others, the cheapest to build first.
     for (const tiling of gradientCandidates(chunk).slice(1)) {
-      await attempt('gradient', tiling, false, () => bench.trial(defaults.lossSamples, tiling, 'gradient'));
+      await attempt('gradient', tiling, false, () => bench.trial(defaultLoss, tiling, 'gradient'));
     }
-    for (const samples of lossCandidates(chunk, widest).slice(1)) {
-      await attempt('loss', String(samples), false, () => bench.trial(samples, defaults.gradientTiling, 'loss'));
+    for (const layout of lossCandidates(chunk, widest).slice(1)) {
+      await attempt('loss', lossLayoutName(layout), false, () => bench.trial(layout, defaults.gradientTiling, 'loss'));
     }
     if (run.gpuEnv) {
       for (const workgroup of rolloutCandidates(run.config.num_envs, gpu.limits.maxComputeInvocationsPerWorkgroup).slice(1)) {
@@ -389,7 +395,11 @@ export async function tuneKernels(gpu: Gpu, run: TuneRun, options: TuneOptions =
   const loss = fastest('loss');
   const gradient = fastest('gradient');
   const rollout = fastest('rollout');
-  if (loss) choice.lossSamples = Number(loss.candidate);
+  if (loss) {
+    const layout = parseLossLayout(loss.candidate);
+    choice.lossSamples = layout.samples;
+    choice.lossTile = layout.tile;
+  }
   if (gradient) choice.gradientTiling = gradient.candidate as GradientTilingName;
   if (rollout) choice.rolloutWorkgroup = Number(rollout.candidate);
   for (const r of [loss, gradient, rollout]) if (r) r.chosen = true;

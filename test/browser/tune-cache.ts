@@ -43,7 +43,7 @@ runOnPage<TuneCacheResult>(async (gpu) => {
   const warnings: string[] = [];
   const warn = (m: string) => warnings.push(m);
   const cache = new IdbTuneCache(warn);
-  const entry = { choice: { lossSamples: 2, gradientTiling: 'shared' as const, rolloutWorkgroup: 32 }, report: {} as TuneReport, measuredAt: '2026-12-03T00:00:00.000Z' };
+  const entry = { choice: { lossSamples: 2, lossTile: 8, gradientTiling: 'shared' as const, rolloutWorkgroup: 32 }, report: {} as TuneReport, measuredAt: '2026-12-03T00:00:00.000Z' };
   await cache.set('test-key', entry);
   const back = await new IdbTuneCache(warn).get('test-key');
   const roundTrip = JSON.stringify(back) === JSON.stringify(entry);

@@ -36,6 +36,10 @@ interface Case {
   numMinibatches: number;
   /** Samples per invocation of the loss kernel (the multi-sample register tiles), when not the default. */
   lossSamples?: number;
+  /** Outputs per register tile of the loss kernel, when not the default (4 at these small chunks). */
+  lossTile?: number;
+  /** Hidden widths; default [5, 4]. Wider than a tile of 8, they give full tiles and a remainder. */
+  hidden?: number[];
   /** Tiling of the gradient kernel, when not the default (the direct one, at these small chunks). */
   gradientTiling?: GradientTiling;
   /** Random action masks (at least one allowed choice per head), the actions drawn among the allowed. */
@@ -48,6 +52,8 @@ const cases: Case[] = [
   { name: 'Gaussian, clip, clipped value loss', action: { type: 'box', size: 2, low: [-1, -1], high: [1, 1] }, algo: 'clip', normAdv: true, clipVloss: true, numMinibatches: 3 },
   { name: 'Gaussian, penalty', action: { type: 'box', size: 1, low: [-2], high: [2] }, algo: 'penalty', normAdv: true, clipVloss: true, numMinibatches: 1 },
   { name: 'discrete, clip, 4 samples per invocation', action: { type: 'discrete', n: 3 }, algo: 'clip', normAdv: true, clipVloss: true, numMinibatches: 2, lossSamples: 4 },
+  { name: 'discrete, clip, 4 samples x 8 outputs per tile, hidden [11, 9]', action: { type: 'discrete', n: 3 }, algo: 'clip', normAdv: true, clipVloss: true, numMinibatches: 2, lossSamples: 4, lossTile: 8, hidden: [11, 9] },
+  { name: 'Gaussian, clip, 2 samples x 8 outputs per tile, hidden [11, 9]', action: { type: 'box', size: 2, low: [-1, -1], high: [1, 1] }, algo: 'clip', normAdv: true, clipVloss: true, numMinibatches: 1, lossSamples: 2, lossTile: 8, hidden: [11, 9] },
   { name: 'discrete, clip, shared-tile gradient kernel', action: { type: 'discrete', n: 3 }, algo: 'clip', normAdv: true, clipVloss: true, numMinibatches: 2, gradientTiling: SHARED_TILING },
   { name: 'discrete, critic regression (TRPO), clipped value loss', action: { type: 'discrete', n: 3 }, algo: 'critic', normAdv: true, clipVloss: true, numMinibatches: 2 },
   { name: 'Gaussian, critic regression (TRPO)', action: { type: 'box', size: 2, low: [-1, -1], high: [1, 1] }, algo: 'critic', normAdv: false, clipVloss: false, numMinibatches: 1 },
@@ -63,7 +69,7 @@ async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
   const obsSize = 3;
   const numEnvs = 4;
   const numSteps = 3;
-  const agent = new AgentLayout({ observationSize: obsSize, action: c.action, hidden: [5, 4], activation: 'tanh' });
+  const agent = new AgentLayout({ observationSize: obsSize, action: c.action, hidden: c.hidden ?? [5, 4], activation: 'tanh' });
   const layout = new RolloutLayout({
     numEnvs,
     numSteps,
@@ -142,7 +148,7 @@ async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
     gpu,
     agent,
     layout,
-    { algo: c.algo, numMinibatches: c.numMinibatches, updateEpochs: 1, learningRate: 1e-3, adamEps: 1e-5, maxGradNorm: 0, ...(c.lossSamples ? { lossSamples: c.lossSamples } : {}), ...(c.gradientTiling ? { gradientTiling: c.gradientTiling } : {}) },
+    { algo: c.algo, numMinibatches: c.numMinibatches, updateEpochs: 1, learningRate: 1e-3, adamEps: 1e-5, maxGradNorm: 0, ...(c.lossSamples ? { lossSamples: c.lossSamples } : {}), ...(c.lossTile ? { lossTile: c.lossTile } : {}), ...(c.gradientTiling ? { gradientTiling: c.gradientTiling } : {}) },
     state,
   );
   const config: LossConfig = { algo: c.algo, clipCoef: 0.2, entCoef: 0.03, vfCoef: 0.6, normAdv: c.normAdv, clipVloss: c.clipVloss, beta, oldLogstd };

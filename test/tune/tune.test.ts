@@ -16,7 +16,7 @@ import { readFloat32 } from '../../src/gpu/readback.js';
 import type { Gpu } from '../../src/gpu/device.js';
 import { MemoryTuneCache, type TuneEntry } from '../../src/tune/cache.js';
 import { defaultTuneFile, FileTuneCache } from '../../src/tune/fileCache.js';
-import { defaultChoice, lossCandidates, tuneKey, type KernelChoice } from '../../src/tune/choice.js';
+import { defaultChoice, lossCandidates, lossLayoutName, parseLossLayout, tuneKey, type KernelChoice } from '../../src/tune/choice.js';
 import { kernelChoiceFor } from '../../src/tune/forRun.js';
 import { checkRatio, runSizes, type TuneReport, type TuneRun } from '../../src/tune/tuner.js';
 import { tune } from '../../src/cli/tune.js';
@@ -43,8 +43,8 @@ describe('tuning cache file', () => {
     const warnings: string[] = [];
     const cache = new FileTuneCache(path, (m) => warnings.push(m));
     expect(await cache.get('a')).toBeUndefined();
-    const a = entry({ lossSamples: 2, gradientTiling: 'shared', rolloutWorkgroup: 32 });
-    const b = entry({ lossSamples: 4, gradientTiling: 'direct', rolloutWorkgroup: 64 });
+    const a = entry({ lossSamples: 2, lossTile: 8, gradientTiling: 'shared', rolloutWorkgroup: 32 });
+    const b = entry({ lossSamples: 4, lossTile: 4, gradientTiling: 'direct', rolloutWorkgroup: 64 });
     await cache.set('a', a);
     await cache.set('b', b);
     const again = new FileTuneCache(path, (m) => warnings.push(m));
@@ -67,7 +67,7 @@ describe('tuning cache file', () => {
     expect(await cache.get('a')).toBeUndefined();
     expect(warnings.join('\n')).toMatch(warning);
     expect(warnings.join('\n')).toContain(path);
-    const a = entry({ lossSamples: 1, gradientTiling: 'direct', rolloutWorkgroup: 128 });
+    const a = entry({ lossSamples: 1, lossTile: 4, gradientTiling: 'direct', rolloutWorkgroup: 128 });
     await cache.set('a', a);
     expect(await new FileTuneCache(path, () => undefined).get('a')).toEqual(a);
   });
@@ -83,7 +83,7 @@ describe('tuning cache file', () => {
     const blocker = tempFile();
     writeFileSync(blocker, 'a file, not a directory');
     const cache = new FileTuneCache(join(blocker, 'sub', 'tune.json'), (m) => warnings.push(m));
-    await cache.set('a', entry({ lossSamples: 1, gradientTiling: 'direct', rolloutWorkgroup: 64 }));
+    await cache.set('a', entry({ lossSamples: 1, lossTile: 8, gradientTiling: 'direct', rolloutWorkgroup: 64 }));
     expect(warnings.join('\n')).toMatch(/cannot be written/);
   });
 });
@@ -105,9 +105,15 @@ describe('tuning configuration and checks', () => {
   });
 
   test('loss candidates: the default first, none past the private-array bound or the chunk', () => {
-    expect(lossCandidates(256, 64)).toEqual([4, 1, 2, 8]);
-    expect(lossCandidates(256, 128)).toEqual([4, 1, 2]);
-    expect(lossCandidates(2, 8)).toEqual([4, 1, 2]);
+    const names = (chunk: number, widest: number) => lossCandidates(chunk, widest).map(lossLayoutName);
+    expect(names(256, 64)).toEqual(['4x4', '4x8', '1x4', '1x8', '2x4', '2x8', '8x4', '8x8']);
+    expect(names(256, 128)).toEqual(['4x4', '4x8', '1x4', '1x8', '2x4', '2x8']);
+    expect(names(2, 8)).toEqual(['4x4', '4x8', '1x4', '1x8', '2x4', '2x8']);
+    // Chunks of 512 and more default to 8 x 8 where the private arrays allow 8 samples, else to 4 x 4.
+    expect(names(1024, 64)).toEqual(['8x8', '8x4', '1x4', '1x8', '2x4', '2x8', '4x4', '4x8']);
+    expect(names(1024, 65)).toEqual(['4x4', '4x8', '1x4', '1x8', '2x4', '2x8']);
+    expect(parseLossLayout('8x4')).toEqual({ samples: 8, tile: 4 });
+    expect(() => parseLossLayout('8')).toThrow(/'8' is not 'SxT'/);
   });
 });
 
@@ -117,7 +123,8 @@ describe('tuning on the GPU', () => {
     const run = runOf({ tune: false });
     const result = await kernelChoiceFor(gpu, run, { cache });
     expect(result.source).toBe('defaults');
-    expect(result.choice).toEqual(defaultChoice(runSizes(gpu, run).chunk));
+    const { chunk, widest } = runSizes(gpu, run);
+    expect(result.choice).toEqual(defaultChoice(chunk, widest));
     expect(cache.entries.size).toBe(0);
   });
 
@@ -164,7 +171,7 @@ describe('tuning on the GPU', () => {
         expect(chosen[0]!.ms).toBe(Math.min(...mine.map((c) => c.ms!)));
         expect(mine.every((c) => c.checkRatio! <= 1)).toBe(true);
       }
-      expect(String(third.choice.lossSamples)).toBe(all.find((c) => c.kernel === 'loss' && c.chosen)!.candidate);
+      expect(`${third.choice.lossSamples}x${third.choice.lossTile}`).toBe(all.find((c) => c.kernel === 'loss' && c.chosen)!.candidate);
 
       // retune (the CLI's) measures again even with a cached choice.
       const fourth = await kernelChoiceFor(gpu, tight, { cache, retune: true });
@@ -185,7 +192,7 @@ describe('tuning on the GPU', () => {
       const code = await tune({ env: 'CartPole-v1', config, budgetMs: 1, json }, { cache, out: (t) => (printed += t) });
       expect(code).toBe(0);
       expect(printed).toMatch(/^adapter: /);
-      expect(printed).toMatch(/loss\s+4\s+[\d.]+.*measured \(default\) CHOSEN/);
+      expect(printed).toMatch(/loss\s+4x4\s+[\d.]+.*measured \(default\) CHOSEN/);
       expect(printed).toMatch(/skipped: over budget/);
       expect(printed).toMatch(/gain over the default: loss x1\.00, gradient x1\.00, rollout x1\.00/);
       expect(printed).toContain('cached in memory');
@@ -208,10 +215,11 @@ describe('tuning on the GPU', () => {
       try {
         const user = { ...SMALL, hidden_sizes: [8], seed: 5 };
         const run = runOf({ ...user, tune: true });
-        const { chunk, sizes } = runSizes(gpu, run);
-        const defaults = defaultChoice(chunk);
-        // Every kernel off its default: 1 sample per invocation, the other tiling, 32-wide rollout workgroups.
-        const forced: KernelChoice = { lossSamples: 1, gradientTiling: defaults.gradientTiling === 'direct' ? 'shared' : 'direct', rolloutWorkgroup: 32 };
+        const { chunk, widest, sizes } = runSizes(gpu, run);
+        const defaults = defaultChoice(chunk, widest);
+        // Every kernel off its default: 1 sample per invocation and 8 outputs per tile, the other tiling, 32-wide
+        // rollout workgroups.
+        const forced: KernelChoice = { lossSamples: 1, lossTile: 8, gradientTiling: defaults.gradientTiling === 'direct' ? 'shared' : 'direct', rolloutWorkgroup: 32 };
         await new FileTuneCache(path).set(tuneKey(gpu.adapter, sizes), entry(forced));
         const results: { params: Float32Array; returns: (number | null)[] }[] = [];
         for (const tuneOn of [false, true]) {
