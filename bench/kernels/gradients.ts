@@ -208,51 +208,28 @@ export async function gradientLab(gpu: Gpu, options: GradientLabOptions): Promis
     const timers = benches.map((bench) => new SequenceTimer(gpu, `GradientLab.${bench.variant}.gradient`, (recorder) => bench.update.encodeGradient(recorder, 0, 0, 'gradient')));
     const lossTimers = lossBenches.map((bench, i) => new SequenceTimer(gpu, `GradientLab.loss.${lossLayoutName(LOSS_LAB_LAYOUTS[i]!)}`, (recorder) => bench.update.encodeGradient(recorder, 0, 0, 'loss')));
     await measureInterleaved([...timers, ...lossTimers], options.reps, options.target);
-    const engineChoice = gradientTilingFor(batch);
-    benches.forEach((bench, b) => {
-      const flops = gradientFlopsPerSample(bench.agent) * batch;
-      const { timing, clock } = bestClock(timers[b]!.result());
+    const row = (kernel: 'gradient' | 'loss', variant: string, engineChoice: boolean, timer: SequenceTimer, flops: number): CaseResult => {
+      const { timing, clock } = bestClock(timer.result());
       const gflops = flops / timing.median / 1e9;
-      results.push({
-        name: 'kernel.gradient',
-        params: {
-          kernel: 'gradient',
-          variant: bench.variant,
-          batch,
-          engineChoice: GRADIENT_VARIANTS[bench.variant] === engineChoice,
-          clock,
-          gflops,
-          fractionOfPeak: options.peakGflops ? gflops / options.peakGflops : null,
-        },
+      return {
+        name: `kernel.${kernel}`,
+        params: { kernel, variant, batch, engineChoice, clock, gflops, fractionOfPeak: options.peakGflops ? gflops / options.peakGflops : null },
         unit: 'ms',
         median: timing.median * 1e3,
         min: timing.min * 1e3,
         max: timing.max * 1e3,
         reps: timing.samples.length,
-      });
+      };
+    };
+    const engineTiling = gradientTilingFor(batch);
+    benches.forEach((bench, b) => {
+      results.push(row('gradient', bench.variant, GRADIENT_VARIANTS[bench.variant] === engineTiling, timers[b]!, gradientFlopsPerSample(bench.agent) * batch));
     });
     const engineLoss = defaultChoice(batch, 64);
     lossBenches.forEach((bench, i) => {
       const layout = LOSS_LAB_LAYOUTS[i]!;
-      const { timing, clock } = bestClock(lossTimers[i]!.result());
-      const gflops = (lossFlopsPerSample(bench.agent) * batch) / timing.median / 1e9;
-      results.push({
-        name: 'kernel.loss',
-        params: {
-          kernel: 'loss',
-          variant: lossLayoutName(layout),
-          batch,
-          engineChoice: layout.samples === engineLoss.lossSamples && layout.tile === engineLoss.lossTile,
-          clock,
-          gflops,
-          fractionOfPeak: options.peakGflops ? gflops / options.peakGflops : null,
-        },
-        unit: 'ms',
-        median: timing.median * 1e3,
-        min: timing.min * 1e3,
-        max: timing.max * 1e3,
-        reps: timing.samples.length,
-      });
+      const engineChoice = layout.samples === engineLoss.lossSamples && layout.tile === engineLoss.lossTile;
+      results.push(row('loss', lossLayoutName(layout), engineChoice, lossTimers[i]!, lossFlopsPerSample(bench.agent) * batch));
     });
     for (const timer of [...timers, ...lossTimers]) timer.destroy();
     for (const bench of [...benches, ...lossBenches]) bench.destroy();
