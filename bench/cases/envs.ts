@@ -10,6 +10,7 @@
  */
 import { RngStream, rngHost } from '../../shaders/rng.js';
 import { GpuVecEnv } from '../../src/envs/gpuEnv.js';
+import { seededRandom } from '../../reference/random.js';
 import { getEnvDefinition, isGpuEnvDefinition } from '../../src/envs/registry.js';
 import type { GpuEnvDefinition } from '../../src/envs/spec.js';
 import type { Gpu } from '../../src/gpu/device.js';
@@ -22,19 +23,6 @@ export const BENCH_ENV_IDS = ['CartPole-v1', 'Acrobot-v1', 'MountainCar-v0', 'Mo
 
 /** Distinct random action sets cycled through the measured steps. */
 const ACTION_SETS = 16;
-
-/** Small xorshift generator for the benchmark's actions (fixed seed: every run steps the same way). */
-function xorshift(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 4294967296;
-  };
-}
 
 /** Random actions of the space for `numEnvs` environments (discrete: Int32Array; box: Float32Array in bounds). */
 function randomActions(def: GpuEnvDefinition, numEnvs: number, random: () => number): Int32Array | Float32Array {
@@ -138,7 +126,7 @@ export async function benchEnvs(context: BenchContext): Promise<CaseResult[]> {
     const ref = REFERENCE_ENVS[id]!;
     const actionSize = def.action.type === 'box' ? def.action.size : 1;
     for (const numEnvs of sizes) {
-      const random = xorshift(numEnvs * 7919 + 17);
+      const random = seededRandom(numEnvs * 7919 + 17);
       const actionSets = Array.from({ length: ACTION_SETS }, () => randomActions(def, numEnvs, random));
       const env = await GpuVecEnv.create(gpu, def, { numEnvs, seed: 1 });
       const buffers = actionSets.map((data, i) =>
@@ -186,7 +174,7 @@ export async function benchEnvs(context: BenchContext): Promise<CaseResult[]> {
   const env = await GpuVecEnv.create(gpu, def, { numEnvs: faceEnvs, seed: 1 });
   try {
     await env.reset();
-    const random = xorshift(99);
+    const random = seededRandom(99);
     const actionSets = Array.from({ length: ACTION_SETS }, () => randomActions(def, faceEnvs, random));
     const perCall = 10;
     let t = 0;

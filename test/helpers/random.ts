@@ -1,20 +1,11 @@
 /**
- * Seeded inputs and tolerant comparison for kernel tests. Inputs come from a small xorshift generator so every
- * failure reproduces; comparisons use |got - ref| <= atol + rtol * |ref| and report the worst element.
+ * Seeded inputs and tolerant comparison for kernel tests. Inputs come from a small xorshift generator
+ * (reference/random.ts) so every failure reproduces; comparisons use |got - ref| <= atol + rtol * |ref| and report
+ * the worst element.
  */
 import { expect } from 'vitest';
 
-export function seededRandom(seed: number): () => number {
-  let state = (seed * 0x9e3779b9 + 0x7f4a7c15) >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 4294967296;
-  };
-}
+export { seededRandom } from '../../reference/random.js';
 
 /** Uniform values in [low, high), rounded to f32. */
 export function randomArray(random: () => number, length: number, low = -1, high = 1): Float32Array {
