@@ -107,14 +107,16 @@ export async function measureEngine(
   let seen = { ...gpu.calls };
   try {
     const start = now();
-    let last = start;
+    // Report times after the warm-up. The trainer submits iteration k + 1 before it waits for iteration k, so when
+    // the host falls behind, one interval between reports is long and the next nearly zero (the next report was
+    // already in); a sample is therefore the mean of two consecutive intervals, (t_i - t_{i-2}) / 2.
+    const times: number[] = [];
     let k = 0;
-    for await (const report of trainer.iterations({ totalSteps: batch * (options.maxReps + 2) })) {
+    for await (const report of trainer.iterations({ totalSteps: batch * (options.maxReps + 3) })) {
       const t = now();
       k++;
       if (k === 1) {
-        // Warm-up. The trainer submits iteration k + 1 before it waits for iteration k, so from here on the time
-        // between two reports is one iteration's.
+        // Warm-up (the pipelines' first use), and the run's validation.
         const expected = trainer.config.update_epochs * trainer.config.num_minibatches;
         const finite = ['policyLoss', 'valueLoss', 'entropy', 'approxKl', 'gradNorm'] as const;
         for (const key of finite) if (!Number.isFinite(report[key])) throw new Error(`benchPpo: ${config.env} x ${config.num_envs}: first iteration's ${key} is ${report[key]}`);
@@ -122,12 +124,12 @@ export async function measureEngine(
         if (!(report.entropy > 0)) throw new Error(`benchPpo: ${config.env}: entropy ${report.entropy}`);
         reps = repetitions(t - start, options);
       } else {
-        samples.push(t - last);
         submits.push(gpu.calls.submits - seen.submits);
         maps.push(gpu.calls.mapAsyncs - seen.mapAsyncs);
       }
+      times.push(t);
+      if (times.length >= 3) samples.push((t - times[times.length - 3]!) / 2);
       seen = { ...gpu.calls };
-      last = t;
       if (samples.length >= reps) break;
     }
   } finally {
