@@ -1,0 +1,87 @@
+/**
+ * The convolutional encoder fused into the first dense layer, per sample (a library: the kernels that run the
+ * agent include it through src/agent/agent.wgsl.ts and src/ppo/loss.wgsl.ts). For a network `net` whose
+ * convolution (src/nn/conv.ts: valid padding, stride 1, (y, x, c) layout, weight [k, k, Cin, Cout]) feeds dense
+ * layer 0 (inputs P·Cout for P = outHeight·outWidth positions, J outputs, activation f):
+ *
+ *   fn net_encode(x: ptr<function, array<f32, H·W·Cin>>, y: ptr<function, array<f32, J>>)
+ *       a[p][c] = relu(bc[c] + sum_{ky, kx, ci} x[(oy + ky)·W·Cin + (ox + kx)·Cin + ci] wc[ky][kx][ci][c])
+ *       y[j]    = f(b[j] + sum_{p, c} a[p][c] W[p·Cout + c][j])
+ *
+ * The positions are walked one at a time: a position's Cout channels are computed CONV_TILE at a time in
+ * registers, rectified and accumulated straight into the J pre-activations, so the convolution's output never
+ * sits in a private array (only x and the J accumulators do). `store` (when given) also writes each a[p][c]
+ * somewhere (the update's scratch rows, which its backward and gradient kernels read; the function then takes the
+ * sample's column `col`). Loop bounds are constants.
+ */
+import type { ParamReader } from './mlp.js';
+import { storageParams } from './mlp.js';
+import type { Activation } from './activations.js';
+import type { ConvShape } from '../src/nn/conv.js';
+
+/** A convolution as kernels inline it: its shape and its parameters' offsets in floats. */
+export interface InlineConv extends ConvShape {
+  weightOffset: number;
+  biasOffset: number;
+}
+
+/** The first dense layer after the convolution, as the encoder needs it. */
+export interface EncoderDense {
+  outputs: number;
+  activation: Activation;
+  weightOffset: number;
+  biasOffset: number;
+}
+
+/** Output channels per register tile. */
+export const CONV_TILE = 4;
+
+/**
+ * `store(index, value)`: a WGSL statement writing the activation `value` of flat conv output `index` (a u32
+ * expression, p·Cout + c).
+ */
+export function convEncodeWgsl(net: string, conv: InlineConv, dense: EncoderDense, store?: (index: string, value: string) => string, reader: ParamReader = storageParams, name = `${net}_encode`): string {
+  // With `store`, the function takes the sample's column `col: u32` too, for the statement to use.
+  const { width: W, inputChannels: C, kernel: K, outputChannels: Co, outHeight: Ho, outWidth: Wo, weightOffset: CW, biasOffset: CB } = conv;
+  const { outputs: J, activation, weightOffset: DW, biasOffset: DB } = dense;
+  const P = Ho * Wo;
+  const T = Math.min(CONV_TILE, Co);
+  const full = Math.floor(Co / T) * T;
+  const tile = (count: number, start: string) => {
+    const t = Array.from({ length: count }, (_, i) => i);
+    return `    {
+${t.map((i) => `      var c${i} = ${reader(`${CB}u + ${start} + ${i}u`)};`).join('\n')}
+      for (var ky = 0u; ky < ${K}u; ky++) {
+        for (var kx = 0u; kx < ${K}u; kx++) {
+          let at = ((oy + ky) * ${W}u + ox + kx) * ${C}u;
+          let wrow = ${CW}u + (ky * ${K}u + kx) * ${C * Co}u + ${start};
+          for (var ci = 0u; ci < ${C}u; ci++) {
+            let xv = (*x)[at + ci];
+${t.map((i) => `            c${i} = fma(xv, ${reader(`wrow + ci * ${Co}u + ${i}u`)}, c${i});`).join('\n')}
+          }
+        }
+      }
+${t.map((i) => `      c${i} = max(c${i}, 0.0);`).join('\n')}
+${store ? t.map((i) => `      ${store(`p * ${Co}u + ${start} + ${i}u`, `c${i}`)}`).join('\n') : ''}
+      let drow = ${DW}u + (p * ${Co}u + ${start}) * ${J}u;
+      for (var j = 0u; j < ${J}u; j++) {
+${t.map((i) => `        z[j] = fma(c${i}, ${reader(`drow + ${i * J}u + j`)}, z[j]);`).join('\n')}
+      }
+    }`;
+  };
+  return /* wgsl */ `
+fn ${name}(x: ptr<function, array<f32, ${conv.height * W * C}>>, y: ptr<function, array<f32, ${J}>>${store ? ', col: u32' : ''}) {
+  var z: array<f32, ${J}>;
+  for (var j = 0u; j < ${J}u; j++) { z[j] = ${reader(`${DB}u + j`)}; }
+  for (var p = 0u; p < ${P}u; p++) {
+    let oy = p / ${Wo}u;
+    let ox = p % ${Wo}u;
+    for (var t0 = 0u; t0 < ${full}u; t0 += ${T}u) {
+${tile(T, 't0')}
+    }
+${full < Co ? tile(Co - full, `${full}u`) : ''}
+  }
+  for (var j = 0u; j < ${J}u; j++) { (*y)[j] = act_${activation}(z[j]); }
+}
+`;
+}
