@@ -336,7 +336,11 @@ export async function loadPolicy(file: FileInput, options: LoadPolicyOptions = {
       bias: flat.slice(layer.bias.offset, layer.bias.offset + layer.bias.size),
     }));
     const logstd = agent.logstd ? flat.slice(agent.logstd.offset, agent.logstd.offset + agent.logstd.size) : undefined;
-    return Object.assign(new CpuPolicy(header.spec, layers, logstd, seed, normalization), { trainedSteps });
+    const convLayer = agent.actorConv[0];
+    const conv = convLayer
+      ? { ...convLayer.shape, weight: flat.slice(convLayer.weight.offset, convLayer.weight.offset + convLayer.weight.size), bias: flat.slice(convLayer.bias.offset, convLayer.bias.offset + convLayer.bias.size) }
+      : undefined;
+    return Object.assign(new CpuPolicy(header.spec, layers, logstd, seed, normalization, conv), { trainedSteps });
   }
   const gpu = options.gpu ?? (await getGpu());
   const params = gpu.buffer({ label: 'LoadedPolicy.params', size: agent.table.byteSize, data: flat });
