@@ -317,20 +317,20 @@ export class PpoUpdate {
 
   /**
    * Loss and gradient kernels over every chunk of one minibatch: `grads` then holds its gradient. `only` records
-   * one of the two kernels (the benchmark's kernel lab times them apart; training always runs both).
+   * one of the kernels (the benchmark's kernel lab times them apart; training always runs all).
    */
-  encodeGradient(recorder: Recorder, epoch: number, minibatch: number, only?: 'loss' | 'gradient'): void {
+  encodeGradient(recorder: Recorder, epoch: number, minibatch: number, only?: 'loss' | 'gradient' | 'convGradient'): void {
     const maxPerDim = this.gpu.limits.maxComputeWorkgroupsPerDimension;
     const perMinibatch = this.chunksPerMinibatch;
     for (let c = 0; c < perMinibatch; c++) {
       const index = (epoch * this.settings.numMinibatches + minibatch) * perMinibatch + c;
       const offsets = [index * SLOT_STRIDE];
-      if (only !== 'gradient') {
+      if (only === undefined || only === 'loss') {
         recorder.dispatch(this.pipelines.loss, this.lossGroup, gridFor(Math.ceil(this.slotValues[index]!.chunk_size / this.lossSamples), LOSS_WORKGROUP, maxPerDim), offsets);
       }
-      if (only !== 'loss') recorder.dispatch(this.pipelines.gradient, this.gradientGroup, [this.gradientWorkgroups], offsets);
+      if (only === undefined || only === 'gradient') recorder.dispatch(this.pipelines.gradient, this.gradientGroup, [this.gradientWorkgroups], offsets);
       const conv = this.pipelines.convGradient;
-      if (only !== 'loss' && conv) recorder.dispatch(conv.pipeline, this.convGradientGroup!, [Math.ceil(conv.entries / CONV_GRADIENT_WORKGROUP)], offsets);
+      if ((only === undefined || only === 'convGradient') && conv) recorder.dispatch(conv.pipeline, this.convGradientGroup!, [Math.ceil(conv.entries / CONV_GRADIENT_WORKGROUP)], offsets);
     }
   }
 
