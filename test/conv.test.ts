@@ -3,13 +3,13 @@
  * kernels, channels, a kernel larger than the grid, an encoder on a flat observation and TRPO refused, naming the
  * field), the float64 reference's gradient against central finite differences, and on the GPU: Breakout trains
  * with the default grid network, its policy file records the convolution and loads it, the GPU policy's actions
- * (its fused forward) match the float64 reference and the CPU policy's.
+ * (its fused forward) match the float64 reference and the CPU policy's, and a checkpoint resumes it.
  */
 import { describe, expect, test } from 'vitest';
 import { AgentLayout } from '../src/agent/agent.js';
 import { ConfigError, resolveConfig } from '../src/config.js';
 import { createTrainer } from '../src/createTrainer.js';
-import { exportPolicy, loadPolicy } from '../src/checkpoint.js';
+import { exportPolicy, loadPolicy, loadTrainer, saveTrainer } from '../src/checkpoint.js';
 import { readFloat32 } from '../src/gpu/readback.js';
 import { ppoLoss, ppoLossGradient, type LossConfig, type LossSample } from '../reference/ppo.js';
 import { networkForward } from '../reference/conv.js';
@@ -136,6 +136,16 @@ describe('the encoder on the GPU', () => {
         }
         expect(compared).toBeGreaterThan(rows / 2);
         gpuPolicy.destroy();
+
+        // A checkpoint resumes the encoder's run: the same configuration and bit-identical parameters.
+        const resumed = await loadTrainer(await saveTrainer(trainer), { gpu });
+        try {
+          expect(resumed.config.encoder).toEqual({ conv: [{ channels: 16, kernel: 3 }] });
+          expect(resumed.algorithm.agent.architecture.encoder).toEqual({ inputShape: [10, 10, 4], conv: [{ channels: 16, kernel: 3 }] });
+          expect([...(await readFloat32(gpu, resumed.algorithm.state.params, agent.table.size))]).toEqual([...params]);
+        } finally {
+          resumed.destroy();
+        }
       } finally {
         trainer.destroy();
       }
