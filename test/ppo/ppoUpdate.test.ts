@@ -61,6 +61,7 @@ const cases: Case[] = [
   { name: 'conv encoder, discrete, clip', action: { type: 'discrete', n: 3 }, algo: 'clip', normAdv: true, clipVloss: true, numMinibatches: 1, conv: { grid: [3, 3, 1], channels: 1, kernel: 2 } },
   { name: 'conv encoder [5, 4, 3] x 6 channels, multi-discrete [3, 2], masked, clip', action: { type: 'multiDiscrete', nvec: [3, 2] }, algo: 'clip', normAdv: true, clipVloss: true, numMinibatches: 2, masked: true, conv: { grid: [5, 4, 3], channels: 6, kernel: 3 } },
   { name: 'conv encoder [5, 4, 3], Gaussian, penalty, 4 samples per invocation', action: { type: 'box', size: 2, low: [-1, -1], high: [1, 1] }, algo: 'penalty', normAdv: false, clipVloss: false, numMinibatches: 1, lossSamples: 4, conv: { grid: [5, 4, 3], channels: 6, kernel: 3 } },
+  { name: 'conv encoder [5, 4, 3], multi-discrete [2, 3], masked, penalty, shared-tile gradient kernel', action: { type: 'multiDiscrete', nvec: [2, 3] }, algo: 'penalty', normAdv: true, clipVloss: false, numMinibatches: 2, masked: true, gradientTiling: SHARED_TILING, conv: { grid: [5, 4, 3], channels: 6, kernel: 3 } },
   { name: 'conv encoder [5, 4, 3], discrete, critic regression (TRPO)', action: { type: 'discrete', n: 3 }, algo: 'critic', normAdv: true, clipVloss: true, numMinibatches: 2, conv: { grid: [5, 4, 3], channels: 6, kernel: 3 } },
   { name: 'Gaussian, penalty, shared-tile gradient kernel', action: { type: 'box', size: 2, low: [-1, -1], high: [1, 1] }, algo: 'penalty', normAdv: true, clipVloss: false, numMinibatches: 1, gradientTiling: SHARED_TILING },
 ];
