@@ -89,6 +89,27 @@ describe('float64 reference of the encoder', () => {
 
 describe('the encoder on the GPU', () => {
   gpuTest(
+    'A2C, REINFORCE and PPO-Penalty train Breakout with the encoder (the shared update path)',
+    async (gpu) => {
+      for (const algo of ['a2c', 'reinforce', 'ppo-penalty'] as const) {
+        const trainer = await createTrainer({ env: BREAKOUT, algo, num_envs: 8, num_steps: 16, seed: 2, ...(algo === 'ppo-penalty' ? { num_minibatches: 2, update_epochs: 1 } : {}) }, { gpu });
+        try {
+          expect(trainer.config.encoder, algo).toEqual({ conv: [{ channels: 16, kernel: 3 }] });
+          const view = trainer.algorithm.agent.table.view('actor.conv0.weight');
+          const before = await readFloat32(gpu, trainer.algorithm.state.params, trainer.algorithm.agent.table.size);
+          await trainer.train({ totalSteps: 2 * 8 * 16 });
+          const after = await readFloat32(gpu, trainer.algorithm.state.params, trainer.algorithm.agent.table.size);
+          expect(after.every(Number.isFinite), algo).toBe(true);
+          expect(after.subarray(view.offset, view.offset + view.size).some((v, i) => v !== before[view.offset + i]), `${algo}: actor.conv0.weight changed`).toBe(true);
+        } finally {
+          trainer.destroy();
+        }
+      }
+    },
+    300_000,
+  );
+
+  gpuTest(
     'Breakout trains with the default grid network; its policy file carries the convolution; GPU, CPU and reference agree',
     async (gpu) => {
       const trainer = await createTrainer({ env: BREAKOUT, num_envs: 8, num_steps: 16, num_minibatches: 2, update_epochs: 2, seed: 5 }, { gpu });
