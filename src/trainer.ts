@@ -138,6 +138,9 @@ export class Trainer {
     }
     const definition = getEnvDefinition(config.env);
     const resolved = resolveConfig(config, definition.action.type === 'box', definition.observationShape);
+    if (resolved.encoder !== null && definition.players === 2) {
+      throw new ConfigError('encoder', resolved.encoder, `null for the two-player environment '${definition.id}' (the opponent pool's kernel runs the MLP alone)`);
+    }
     const device = gpu ?? (await getGpu());
     checkBatchFits(device, resolved, definition);
     const env = await createEnv(resolved.env, { numEnvs: resolved.num_envs, seed: resolved.seed, gpu: device });
