@@ -129,16 +129,22 @@ function encodedForwardCode(net: string, layers: InlineLayer[], samples: number)
 function encoderBackwardCode(net: string, conv: InlineConv, dense: InlineLayer, rows: { output: number; delta: number }, samples: number): string {
   const Q = conv.outHeight * conv.outWidth * conv.outputChannels;
   const J = dense.outputs;
-  return `  for (var k = 0u; k < ${samples}u; k++) {
-    let i = block + k * ${LOSS_WORKGROUP}u;
-    if (i >= slot.chunk_size) { continue; }
-    for (var q = 0u; q < ${Q}u; q++) {
-      let a = scratch[(${rows.output}u + q) * CHUNK + i];
-      let row = ${dense.weightOffset}u + q * ${J}u;
-      var g = 0.0;
-      for (var j = 0u; j < ${J}u; j++) { g = fma(params[row + j], ${net}_d0[k][j], g); }
-      scratch[(${rows.delta}u + q) * CHUNK + i] = select(0.0, g, a > 0.0);
+  // The invocation's samples together: each weight load feeds one FMA per sample (columns past the chunk are
+  // computed on the last column and not stored).
+  const S = Array.from({ length: samples }, (_, k) => k);
+  return `  for (var q = 0u; q < ${Q}u; q++) {
+    let row = ${dense.weightOffset}u + q * ${J}u;
+${S.map((k) => `    var g${k} = 0.0;`).join('\n')}
+    for (var j = 0u; j < ${J}u; j++) {
+      let w = params[row + j];
+${S.map((k) => `      g${k} = fma(w, ${net}_d0[${k}][j], g${k});`).join('\n')}
     }
+${S.map(
+  (k) => `    {
+      let i = block + ${k * LOSS_WORKGROUP}u;
+      if (i < slot.chunk_size) { scratch[(${rows.delta}u + q) * CHUNK + i] = select(0.0, g${k}, scratch[(${rows.output}u + q) * CHUNK + i] > 0.0); }
+    }`,
+).join('\n')}
   }`;
 }
 
