@@ -27,7 +27,7 @@ import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { activationLibraryWgsl } from '../../shaders/activations.js';
 import { categoricalWgsl, gaussianWgsl, headStarts } from '../../shaders/distributions.js';
 import { mlpInlineWgsl, mlpTiledWgsl, type InlineLayer } from '../../shaders/mlp.js';
-import { convEncodeWgsl, type InlineConv } from '../../shaders/conv.js';
+import { convEncodeTiledWgsl, type InlineConv } from '../../shaders/conv.js';
 import { ControlBlock } from '../nn/adam.wgsl.js';
 import { hyperBinding, slotBinding } from './hyper.js';
 import { categoricalHeads, type ActionSpace, type BoxSpace } from '../envs/spec.js';
@@ -110,12 +110,12 @@ export function forwardCode(net: string, layers: InlineLayer[], samples: number)
 }
 
 /**
- * The same through a network with a convolutional encoder: `${net}_encode_store` (shaders/conv.ts) computes layer 0
- * per sample, storing the convolution's output to its scratch rows, then the tiled layers 1..L-1.
+ * The same through a network with a convolutional encoder: `${net}_encode_s` (shaders/conv.ts) computes layer 0 for
+ * the invocation's samples, storing the convolution's output to its scratch rows, then the tiled layers 1..L-1.
  */
 function encodedForwardCode(net: string, layers: InlineLayer[], samples: number): string {
   const first = `  var ${net}_y0: ${batchOf(layers[0]!.outputs, samples)};
-  for (var k = 0u; k < ${samples}u; k++) { ${net}_encode_store(&x[k], &${net}_y0[k], block + k * ${LOSS_WORKGROUP}u); }`;
+  ${net}_encode_s(&x, &${net}_y0, block);`;
   const rest = layers
     .slice(1)
     .map((layer, i) => `  var ${net}_y${i + 1}: ${batchOf(layer.outputs, samples)};\n  ${net}_forward_s_${i + 1}(&${net}_y${i}, &${net}_y${i + 1});`);
@@ -151,8 +151,9 @@ ${S.map(
 /** The network's WGSL for the loss kernel: its tiled layers, and with an encoder the fused layer 0 that stores. */
 function lossNetworkWgsl(net: string, layers: InlineLayer[], conv: InlineConv | undefined, outputRow: number | undefined, samples: number): string {
   if (!conv) return mlpInlineWgsl(net, layers) + mlpTiledWgsl(net, layers, samples, LOSS_TILE);
-  const store = (index: string, value: string) => `if (col < slot.chunk_size) { scratch[(${outputRow}u + ${index}) * slot.scratch_stride + col] = ${value}; }`;
-  return convEncodeWgsl(net, conv, layers[0]!, store, undefined, `${net}_encode_store`) + mlpTiledWgsl(net, layers, samples, LOSS_TILE, undefined, 1);
+  const store = (index: string, value: string, s: number) =>
+    `if (block + ${s * LOSS_WORKGROUP}u < slot.chunk_size) { scratch[(${outputRow}u + ${index}) * slot.scratch_stride + block + ${s * LOSS_WORKGROUP}u] = ${value}; }`;
+  return convEncodeTiledWgsl(net, conv, layers[0]!, samples, store) + mlpTiledWgsl(net, layers, samples, LOSS_TILE, undefined, 1);
 }
 
 /**
