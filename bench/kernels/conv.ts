@@ -93,16 +93,21 @@ export async function convLab(gpu: Gpu, options: ConvLabOptions): Promise<CaseRe
   }
   gpu.write(state.storage, 0, data);
   gpu.write(state.params, 0, theta);
+  // The engine's update (lossSamplesFor), and the loss kernel with one sample per invocation beside it.
   const update = await checked(gpu, 'conv lab', () =>
     PpoUpdate.create(gpu, agent, layout, { algo: 'clip', numMinibatches: 1, updateEpochs: 1, learningRate: 1e-3, adamEps: 1e-5, maxGradNorm: 0 }, state),
   );
+  const single = await checked(gpu, 'conv lab, one sample per invocation', () =>
+    PpoUpdate.create(gpu, agent, layout, { algo: 'clip', numMinibatches: 1, updateEpochs: 1, learningRate: 1e-3, adamEps: 1e-5, maxGradNorm: 0, lossSamples: 1 }, state),
+  );
   try {
+    for (const u of [single, update]) {
     update.prepare({ clipCoef: LOSS.clipCoef, entCoef: LOSS.entCoef, vfCoef: LOSS.vfCoef, targetKl: -1, normAdv: true, clipVloss: true, iteration: 1, seed: 1, klTarget: 0.01 }, 1e-3);
     const recorder = new Recorder(gpu, 'ConvLab.validate');
-    update.encodeEpochStart(recorder, 0);
-    update.encodeGradient(recorder, 0, 0);
+    u.encodeEpochStart(recorder, 0);
+    u.encodeGradient(recorder, 0, 0);
     recorder.submit();
-    const [gradient, order] = await Promise.all([readFloat32(gpu, state.grads, agent.table.size), readUint32(gpu, update.permutation, B)]);
+    const [gradient, order] = await Promise.all([readFloat32(gpu, state.grads, agent.table.size), readUint32(gpu, u.permutation, B)]);
     const reference = ppoLossGradient(theta, agent, Array.from(order, (s) => samples[s]!), LOSS).gradient;
     const scale = reference.reduce((m, v) => Math.max(m, Math.abs(v)), 0) || 1;
     let worst = 0;
@@ -113,17 +118,24 @@ export async function convLab(gpu: Gpu, options: ConvLabOptions): Promise<CaseRe
       }
       worst = Math.max(worst, error / scale);
     }
-    options.log(`conv: batch ${B} validated against the float64 gradient (max error ${worst.toExponential(1)} of max|gradient|)`);
-    const kernels = ['loss', 'gradient', 'convGradient'] as const;
-    const timers = kernels.map((only) => new SequenceTimer(gpu, `ConvLab.${only}`, (r) => update.encodeGradient(r, 0, 0, only)));
+    options.log(`conv: batch ${B}, ${u.lossSamples} samples per loss invocation, validated against the float64 gradient (max error ${worst.toExponential(1)} of max|gradient|)`);
+    }
+    const kernels = [
+      ['loss', single, 'loss (1 sample per invocation)'],
+      ['loss', update, `loss (${update.lossSamples} samples per invocation, the engine's)`],
+      ['gradient', update, 'gradient'],
+      ['convGradient', update, 'convGradient'],
+    ] as const;
+    const timers = kernels.map(([only, u, label]) => new SequenceTimer(gpu, `ConvLab.${label}`, (r) => u.encodeGradient(r, 0, 0, only)));
     await measureInterleaved(timers, options.reps, options.target);
     const flops = convFlopsPerSample(agent);
-    return kernels.map((kernel, k) => {
+    return kernels.map(([kernelName, , label], k) => {
+      const kernel = kernelName;
       const { timing, clock } = bestClock(timers[k]!.result());
       const gflops = (flops[kernel] * B) / timing.median / 1e9;
       return {
         name: 'kernel.conv',
-        params: { kernel, batch: B, clock, gflops, fractionOfPeak: options.peakGflops ? gflops / options.peakGflops : null, flopsPerSample: flops[kernel] },
+        params: { kernel: label, batch: B, clock, gflops, fractionOfPeak: options.peakGflops ? gflops / options.peakGflops : null, flopsPerSample: flops[kernel] },
         unit: 'ms',
         median: timing.median * 1e3,
         min: timing.min * 1e3,
@@ -133,6 +145,7 @@ export async function convLab(gpu: Gpu, options: ConvLabOptions): Promise<CaseRe
     });
   } finally {
     update.destroy();
+    single.destroy();
     state.destroy();
   }
 }
