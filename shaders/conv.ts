@@ -10,9 +10,9 @@
  *
  * The positions are walked one at a time: a position's Cout channels are computed CONV_TILE at a time in
  * registers, rectified and accumulated straight into the J pre-activations, so the convolution's output never
- * sits in a private array (only x and the J accumulators do). `store` (when given) also writes each a[p][c]
- * somewhere (the update's scratch rows, which its backward and gradient kernels read; the function then takes the
- * sample's column `col`). Loop bounds are constants.
+ * sits in a private array (only x and the J accumulators do). Loop bounds are constants. convEncodeTiledWgsl
+ * below is the update's version: several samples per invocation, each activation also stored to the scratch rows
+ * that the backward and the gradient kernels read.
  */
 import type { ParamReader } from './mlp.js';
 import { storageParams } from './mlp.js';
@@ -36,12 +36,7 @@ export interface EncoderDense {
 /** Output channels per register tile. */
 export const CONV_TILE = 4;
 
-/**
- * `store(index, value)`: a WGSL statement writing the activation `value` of flat conv output `index` (a u32
- * expression, p·Cout + c).
- */
-export function convEncodeWgsl(net: string, conv: InlineConv, dense: EncoderDense, store?: (index: string, value: string) => string, reader: ParamReader = storageParams, name = `${net}_encode`): string {
-  // With `store`, the function takes the sample's column `col: u32` too, for the statement to use.
+export function convEncodeWgsl(net: string, conv: InlineConv, dense: EncoderDense, reader: ParamReader = storageParams, name = `${net}_encode`): string {
   const { width: W, inputChannels: C, kernel: K, outputChannels: Co, outHeight: Ho, outWidth: Wo, weightOffset: CW, biasOffset: CB } = conv;
   const { outputs: J, activation, weightOffset: DW, biasOffset: DB } = dense;
   const P = Ho * Wo;
@@ -62,7 +57,6 @@ ${t.map((i) => `            c${i} = fma(xv, ${reader(`wrow + ci * ${Co}u + ${i}u
         }
       }
 ${t.map((i) => `      c${i} = max(c${i}, 0.0);`).join('\n')}
-${store ? t.map((i) => `      ${store(`p * ${Co}u + ${start} + ${i}u`, `c${i}`)}`).join('\n') : ''}
       let drow = ${DW}u + (p * ${Co}u + ${start}) * ${J}u;
       for (var j = 0u; j < ${J}u; j++) {
 ${t.map((i) => `        z[j] = fma(c${i}, ${reader(`drow + ${i * J}u + j`)}, z[j]);`).join('\n')}
@@ -70,7 +64,7 @@ ${t.map((i) => `        z[j] = fma(c${i}, ${reader(`drow + ${i * J}u + j`)}, z[j
     }`;
   };
   return /* wgsl */ `
-fn ${name}(x: ptr<function, array<f32, ${conv.height * W * C}>>, y: ptr<function, array<f32, ${J}>>${store ? ', col: u32' : ''}) {
+fn ${name}(x: ptr<function, array<f32, ${conv.height * W * C}>>, y: ptr<function, array<f32, ${J}>>) {
   var z: array<f32, ${J}>;
   for (var j = 0u; j < ${J}u; j++) { z[j] = ${reader(`${DB}u + j`)}; }
   for (var p = 0u; p < ${P}u; p++) {
