@@ -7,6 +7,7 @@ import type { AgentLayout } from '../src/agent/agent.js';
 import { categoricalHeads, type BoxSpace } from '../src/envs/spec.js';
 import type { MlpLayer } from '../src/nn/mlp.js';
 import { activate, activationGrad, type Act } from './nn.js';
+import { networkActivations, networkBackward, networkForward } from './conv.js';
 
 export function mlpForward(theta: ArrayLike<number>, layers: MlpLayer[], x: ArrayLike<number>): number[] {
   let a = Array.from(x);
@@ -109,13 +110,13 @@ export function ppoLoss(theta: ArrayLike<number>, agent: AgentLayout, samples: L
   const action = agent.architecture.action;
   const sums = emptySums();
   for (const sample of samples) {
-    const value = mlpForward(theta, agent.critic, sample.obs)[0]!;
+    const value = networkForward(theta, agent, 'critic', sample.obs)[0]!;
     const valueLoss = sampleValueLoss(value, sample, config);
     if (config.algo === 'critic') {
       addTerms(sums, { policyLoss: 0, valueLoss, entropy: 0, logratio: 0, kl: 0 }, config.clipCoef);
       continue;
     }
-    const head = mlpForward(theta, agent.actor, sample.obs);
+    const head = networkForward(theta, agent, 'actor', sample.obs);
     let newLogprob: number;
     let entropy: number;
     let kl = 0;
@@ -174,9 +175,9 @@ export function mlpActivations(theta: ArrayLike<number>, layers: MlpLayer[], x: 
 /**
  * Backpropagation of dL/d output through the MLP whose activations are `ys` (mlpActivations): adds
  * dL/dW_l[k][j] = ys[l][k] dz_l[j] and dL/db_l[j] = dz_l[j] into `gradient` (the flat parameter layout), where
- * dz_l = dL/dys[l + 1] ⊙ f_l'(ys[l + 1]) and dL/dys[l] = W_l dz_l.
+ * dz_l = dL/dys[l + 1] ⊙ f_l'(ys[l + 1]) and dL/dys[l] = W_l dz_l; returns dL/dys[0] (the input's gradient).
  */
-export function mlpBackward(theta: ArrayLike<number>, layers: MlpLayer[], ys: number[][], dOutput: number[], gradient: Float64Array): void {
+export function mlpBackward(theta: ArrayLike<number>, layers: MlpLayer[], ys: number[][], dOutput: number[], gradient: Float64Array): number[] {
   let dy = dOutput;
   for (let l = layers.length - 1; l >= 0; l--) {
     const layer = layers[l]!;
@@ -194,6 +195,7 @@ export function mlpBackward(theta: ArrayLike<number>, layers: MlpLayer[], ys: nu
     }
     dy = dInput;
   }
+  return dy;
 }
 
 /**
@@ -205,7 +207,8 @@ export function mlpBackward(theta: ArrayLike<number>, layers: MlpLayer[], ys: nu
  *                 dKL/d mu = (mu - mu_old) / sigma²;  dKL/ds = 1 - (sigma_old² + (mu_old - mu)²) / sigma²
  *   value:        V - R, or through the clipped branch (V_clip - R) where |V - V_old| <= clip_coef, when it is the max
  *
- * each divided by the minibatch size, then backpropagated through the actor and the critic (mlpBackward).
+ * each divided by the minibatch size, then backpropagated through the actor and the critic (their encoders too:
+ * reference/conv.ts networkBackward).
  * The advantages' mean and std are the minibatch's data, constants of theta.
  */
 export function ppoLossGradient(theta: ArrayLike<number>, agent: AgentLayout, samples: LossSample[], config: LossConfig): { terms: LossTerms; gradient: Float64Array } {
@@ -223,10 +226,10 @@ export function ppoLossGradient(theta: ArrayLike<number>, agent: AgentLayout, sa
   const beta = penalty ? config.beta : 0;
   const sums = emptySums();
   for (const sample of samples) {
-    const actorYs = mlpActivations(theta, agent.actor, sample.obs);
-    const criticYs = mlpActivations(theta, agent.critic, sample.obs);
-    const head = actorYs[actorYs.length - 1]!;
-    const value = criticYs[criticYs.length - 1]![0]!;
+    const actorActs = networkActivations(theta, agent, 'actor', sample.obs);
+    const criticActs = networkActivations(theta, agent, 'critic', sample.obs);
+    const head = actorActs.mlp.at(-1)!;
+    const value = criticActs.mlp.at(-1)![0]!;
     const A = config.normAdv ? (sample.advantage - mean) / (std + 1e-8) : sample.advantage;
     // Per head output (and per log-std): d log pi, d H, d KL.
     const dLogprobHead = new Array<number>(head.length).fill(0);
@@ -303,8 +306,8 @@ export function ppoLossGradient(theta: ArrayLike<number>, agent: AgentLayout, sa
     dLogprobLogstd.forEach((dLogprob, d) => {
       gradient[agent.logstd!.offset + d]! += (dPgLogprob * dLogprob - config.entCoef * dEntropyLogstd[d]! + beta * dKlLogstd[d]!) / B;
     });
-    mlpBackward(theta, agent.actor, actorYs, dHead, gradient);
-    mlpBackward(theta, agent.critic, criticYs, [(config.vfCoef * dValue) / B], gradient);
+    networkBackward(theta, agent, 'actor', actorActs, dHead, gradient);
+    networkBackward(theta, agent, 'critic', criticActs, [(config.vfCoef * dValue) / B], gradient);
     addTerms(sums, { policyLoss: pg, valueLoss, entropy, logratio, kl }, config.clipCoef);
   }
   return { terms: meanTerms(sums, B, config), gradient };

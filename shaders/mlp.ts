@@ -35,10 +35,11 @@ export const OUTPUT_TILE = 4;
 export type ParamReader = (index: string) => string;
 export const storageParams: ParamReader = (index) => `params[${index}]`;
 
-export function mlpInlineWgsl(net: string, layers: InlineLayer[], reader: ParamReader | string = storageParams): string {
+/** `from`: the first layer emitted (1 when a convolutional encoder computes layer 0, shaders/conv.ts). */
+export function mlpInlineWgsl(net: string, layers: InlineLayer[], reader: ParamReader | string = storageParams, from = 0): string {
   // A string names an array variable to index: 'ws' reads ws[index].
   const read: ParamReader = typeof reader === 'string' ? (index) => `${reader}[${index}]` : reader;
-  return layers.map((layer, l) => forwardLayer(net, l, layer, read) + backwardLayer(net, l, layer, read)).join('\n');
+  return layers.map((layer, l) => (l < from ? '' : forwardLayer(net, l, layer, read) + backwardLayer(net, l, layer, read))).join('\n');
 }
 
 function forwardLayer(net: string, l: number, layer: InlineLayer, read: ParamReader): string {
@@ -93,17 +94,19 @@ fn ${net}_input_grad_${l}(dz: ptr<function, array<f32, ${J}>>, dx: ptr<function,
  * `fn net_run(x: ptr<function, array<f32, K_0>>, out: ptr<function, array<f32, J_last>>)`: the whole forward pass
  * for inference, hidden activations in locals (needs mlpInlineWgsl of the same net in the module).
  */
-export function mlpRunWgsl(net: string, layers: InlineLayer[]): string {
+export function mlpRunWgsl(net: string, layers: InlineLayer[], encoded?: { inputs: number }): string {
+  // encoded: layer 0 is `${net}_encode` (shaders/conv.ts), from the observation of `inputs` floats.
   const last = layers.length - 1;
   const body = layers
     .map((layer, l) => {
       const input = l === 0 ? 'x' : `&h${l - 1}`;
-      if (l === last) return `  ${net}_forward_${l}(${input}, out);`;
-      return `  var h${l}: array<f32, ${layer.outputs}>;\n  ${net}_forward_${l}(${input}, &h${l});`;
+      const fn = l === 0 && encoded ? `${net}_encode` : `${net}_forward_${l}`;
+      if (l === last) return `  ${fn}(${input}, out);`;
+      return `  var h${l}: array<f32, ${layer.outputs}>;\n  ${fn}(${input}, &h${l});`;
     })
     .join('\n');
   return /* wgsl */ `
-fn ${net}_run(x: ptr<function, array<f32, ${layers[0]!.inputs}>>, out: ptr<function, array<f32, ${layers[last]!.outputs}>>) {
+fn ${net}_run(x: ptr<function, array<f32, ${encoded?.inputs ?? layers[0]!.inputs}>>, out: ptr<function, array<f32, ${layers[last]!.outputs}>>) {
 ${body}
 }
 `;
@@ -142,13 +145,22 @@ function registerTiles(tile: number): (width: number, body: (start: string, coun
  *   fn net_output_grad_s_l(dy: ptr<function, array<array<f32, J>, S>>, y: ptr<function, array<array<f32, J>, S>>)
  *       dy[s][j] *= f'(y[s][j])
  */
-export function mlpTiledWgsl(net: string, layers: InlineLayer[], samples: number, tile: number, reader: ParamReader = storageParams): string {
+export function mlpTiledWgsl(net: string, layers: InlineLayer[], samples: number, tile: number, reader: ParamReader = storageParams, from = 0): string {
+  // from: layers below it get their output_grad alone (a convolutional encoder computes their forward).
   const S = range(samples);
   const tiles = registerTiles(tile);
   const batch = batchPointer(samples);
   return layers
     .map((layer, l) => {
       const { inputs: K, outputs: J, weightOffset: W, biasOffset: B, activation } = layer;
+      const outputGrad = `
+fn ${net}_output_grad_s_${l}(dy: ${batch(J)}, y: ${batch(J)}) {
+  for (var s = 0u; s < ${samples}u; s++) {
+    for (var j = 0u; j < ${J}u; j++) { (*dy)[s][j] = (*dy)[s][j] * act_${activation}_grad((*y)[s][j]); }
+  }
+}
+`;
+      if (l < from) return outputGrad;
       const forward = tiles(J, (j0, T) => {
         const acc = range(T).flatMap((t) => S.map((s) => `    var a${t}_${s} = ${reader(`${B}u + ${j0} + ${t}u`)};`));
         const fmas = range(T).map((t) => `      { let w = ${reader(`row + ${t}u`)};${S.map((s) => ` a${t}_${s} = fma(w, in_${s}, a${t}_${s});`).join('')} }`);
@@ -179,12 +191,7 @@ ${forward}
 fn ${net}_input_grad_s_${l}(dz: ${batch(J)}, dx: ${batch(K)}) {
 ${backward}
 }
-fn ${net}_output_grad_s_${l}(dy: ${batch(J)}, y: ${batch(J)}) {
-  for (var s = 0u; s < ${samples}u; s++) {
-    for (var j = 0u; j < ${J}u; j++) { (*dy)[s][j] = (*dy)[s][j] * act_${activation}_grad((*y)[s][j]); }
-  }
-}
-`;
+${outputGrad}`;
     })
     .join('\n');
 }

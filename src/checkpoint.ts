@@ -22,7 +22,8 @@ import { specOf, type EnvSpec } from './envs/spec.js';
 import { EnvInputError } from './envs/errors.js';
 import { validateSpecFields } from './envs/validate.js';
 import { AgentLayout, type AgentArchitecture } from './agent/agent.js';
-import { ConfigError, CONFIG_KEYS, resolveConfig, type TrainerConfig } from './config.js';
+import { ConfigError, CONFIG_KEYS, MAX_CONV_CHANNELS, resolveConfig, type TrainerConfig } from './config.js';
+import type { ConvSpec, EncoderArchitecture } from './nn/conv.js';
 import { Ppo } from './ppo/ppo.js';
 import { initialNormStats } from './agent/normalizer.js';
 import { normWords } from './agent/normalizer.wgsl.js';
@@ -223,7 +224,26 @@ function readArchitecture(metadata: Record<string, string>, spec: EnvSpec): Agen
   if (architecture.observationSize !== spec.observationSize || JSON.stringify(architecture.action) !== JSON.stringify(spec.action)) {
     throw malformed('disagrees with its env metadata (observation size or action space)');
   }
-  return { observationSize: spec.observationSize, action: spec.action, hidden: [...hidden], activation };
+  const encoder = architecture.encoder === undefined ? undefined : readEncoder(architecture.encoder as unknown, spec, malformed);
+  return { observationSize: spec.observationSize, action: spec.action, hidden: [...hidden], activation, ...(encoder ? { encoder } : {}) };
+}
+
+/** The architecture's encoder: one convolution on the env's grid, its kernel within the grid. */
+function readEncoder(value: unknown, spec: EnvSpec, malformed: (why: string) => CheckpointError): EncoderArchitecture {
+  const encoder = value as Partial<EncoderArchitecture> | null;
+  const shape = spec.observationShape;
+  if (typeof encoder !== 'object' || encoder === null || shape?.length !== 3 || JSON.stringify(encoder.inputShape) !== JSON.stringify(shape)) {
+    throw malformed(`has encoder ${JSON.stringify(value)}; expected one whose inputShape is the env's grid observation shape (${JSON.stringify(shape ?? null)})`);
+  }
+  const conv = encoder.conv;
+  const [height, width] = shape as [number, number, number];
+  const fits = (c: unknown) =>
+    typeof c === 'object' && c !== null && Number.isInteger((c as ConvSpec).channels) && (c as ConvSpec).channels >= 1 && (c as ConvSpec).channels <= MAX_CONV_CHANNELS &&
+    Number.isInteger((c as ConvSpec).kernel) && (c as ConvSpec).kernel >= 1 && (c as ConvSpec).kernel <= Math.min(height, width);
+  if (!Array.isArray(conv) || conv.length !== 1 || !conv.every(fits)) {
+    throw malformed(`has encoder.conv ${JSON.stringify(conv)}; expected one convolution { channels in 1..${MAX_CONV_CHANNELS}, kernel in 1..${Math.min(height, width)} }`);
+  }
+  return { inputShape: [height, width, shape[2]!], conv: conv.map(({ channels, kernel }) => ({ channels, kernel })) };
 }
 
 function parseJson<T>(metadata: Record<string, string>, key: string): T {
@@ -316,7 +336,11 @@ export async function loadPolicy(file: FileInput, options: LoadPolicyOptions = {
       bias: flat.slice(layer.bias.offset, layer.bias.offset + layer.bias.size),
     }));
     const logstd = agent.logstd ? flat.slice(agent.logstd.offset, agent.logstd.offset + agent.logstd.size) : undefined;
-    return Object.assign(new CpuPolicy(header.spec, layers, logstd, seed, normalization), { trainedSteps });
+    const convLayer = agent.actorConv[0];
+    const conv = convLayer
+      ? { ...convLayer.shape, weight: flat.slice(convLayer.weight.offset, convLayer.weight.offset + convLayer.weight.size), bias: flat.slice(convLayer.bias.offset, convLayer.bias.offset + convLayer.bias.size) }
+      : undefined;
+    return Object.assign(new CpuPolicy(header.spec, layers, logstd, seed, normalization, conv), { trainedSteps });
   }
   const gpu = options.gpu ?? (await getGpu());
   const params = gpu.buffer({ label: 'LoadedPolicy.params', size: agent.table.byteSize, data: flat });
@@ -380,7 +404,8 @@ function readConfig(header: Header): TrainerConfig {
   if (config.env !== header.spec.id) throw new CheckpointError(`the file's config is for ${JSON.stringify(config.env)} but its env metadata for '${header.spec.id}'`);
   let resolved: TrainerConfig;
   try {
-    resolved = resolveConfig(config as Partial<TrainerConfig> & { env: string }, header.spec.action.type === 'box');
+    // A file from before the encoder trained the flat MLP: its config has no 'encoder' key.
+    resolved = resolveConfig({ encoder: null, ...config } as Partial<TrainerConfig> & { env: string }, header.spec.action.type === 'box', header.spec.observationShape);
   } catch (error) {
     if (error instanceof ConfigError) throw new CheckpointError(`the file's config is invalid: ${error.message}`);
     throw error;
@@ -388,7 +413,7 @@ function readConfig(header: Header): TrainerConfig {
   // Every key written out: a key left out would take today's default, which need not be the run's (except the
   // keys above, which a file from before them takes at today's defaults).
   for (const key of Object.keys(CONFIG_KEYS)) {
-    if (!Object.hasOwn(config, key) && !KEYS_WITHOUT_EFFECT_ON_RESULTS.has(key)) throw new CheckpointError(`the file's config has no '${key}' (a checkpoint holds every key; this engine's default would be ${JSON.stringify(resolved[key as keyof TrainerConfig])})`);
+    if (!Object.hasOwn(config, key) && !KEYS_WITHOUT_EFFECT_ON_RESULTS.has(key) && key !== 'encoder') throw new CheckpointError(`the file's config has no '${key}' (a checkpoint holds every key; this engine's default would be ${JSON.stringify(resolved[key as keyof TrainerConfig])})`);
   }
   const { hidden, activation } = header.architecture;
   if (JSON.stringify(resolved.hidden_sizes) !== JSON.stringify(hidden) || resolved.activation !== activation) {
@@ -396,6 +421,10 @@ function readConfig(header: Header): TrainerConfig {
       `the file's config (hidden_sizes ${JSON.stringify(resolved.hidden_sizes)}, activation '${resolved.activation}') disagrees with its ` +
         `architecture metadata (hidden ${JSON.stringify(hidden)}, activation '${activation}')`,
     );
+  }
+  const conv = header.architecture.encoder?.conv ?? null;
+  if (JSON.stringify(resolved.encoder?.conv ?? null) !== JSON.stringify(conv)) {
+    throw new CheckpointError(`the file's config (encoder ${JSON.stringify(resolved.encoder)}) disagrees with its architecture metadata (encoder conv ${JSON.stringify(conv)})`);
   }
   return resolved;
 }

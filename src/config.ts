@@ -5,6 +5,7 @@
  */
 import type { Activation } from '../shaders/activations.js';
 import { closestKey, unknownKey } from './options.js';
+import type { ConvSpec } from './nn/conv.js';
 
 /**
  * The policy-gradient family on one GPU loop (src/ppo/ppo.ts). 'ppo' and 'ppo-penalty' take update_epochs x
@@ -62,6 +63,11 @@ export interface TrainerConfig {
   clip_reward: number;
   hidden_sizes: number[];
   activation: Activation;
+  /**
+   * Grid observations (an environment with observationShape [H, W, C]): a convolutional encoder in front of each
+   * network (src/nn/conv.ts), or null for the flat MLP.
+   */
+  encoder: EncoderConfig | null;
   /** Total environment steps for `train()` when none is given. */
   total_timesteps: number;
   /**
@@ -78,6 +84,21 @@ export interface TrainerConfig {
   swap_steps: number;
   initial_elo: number;
 }
+
+/** The convolutions of the encoder, in order (one layer: the fused kernels compute one convolution). */
+export interface EncoderConfig {
+  conv: ConvSpec[];
+}
+
+/** MinAtar's network (conv 16 3x3, ReLU, flatten, dense 128, ReLU, heads): the default for grid environments. */
+export const GRID_DEFAULTS: Partial<TrainerConfig> = {
+  encoder: { conv: [{ channels: 16, kernel: 3 }] },
+  hidden_sizes: [128],
+  activation: 'relu',
+};
+
+/** Output channels of a convolution at most. */
+export const MAX_CONV_CHANNELS = 256;
 
 type Check = (value: unknown) => string | undefined;
 
@@ -149,6 +170,12 @@ export const CONFIG_KEYS: Record<keyof TrainerConfig, KeySpec> = {
     meaning: 'hidden layer widths of both actor and critic',
   },
   activation: { check: (v) => (v === 'tanh' || v === 'relu' ? undefined : "'tanh' or 'relu'"), meaning: 'hidden activation of both networks' },
+  encoder: {
+    // The structure is checked field by field in resolveConfig (checkEncoder), which names the field.
+    check: () => undefined,
+    meaning:
+      'grid observations [H, W, C]: { conv: [{ channels, kernel }] }, a k x k convolution (valid padding, stride 1, ReLU) whose flattened output feeds the MLP, in each network; null: the MLP on the flat vector. Grid environments default to MinAtar\'s conv 16 3x3 → dense 128 (ReLU)',
+  },
   total_timesteps: { check: positiveInteger, meaning: 'environment steps of `train()` when totalSteps is not given' },
   tune: {
     check: boolean,
@@ -196,6 +223,7 @@ export const CLEANRL_DEFAULTS: Omit<TrainerConfig, 'env'> = {
   clip_reward: 10,
   hidden_sizes: [64, 64],
   activation: 'tanh',
+  encoder: null,
   total_timesteps: 500_000,
   tune: false,
   tune_budget_ms: 3000,
@@ -365,11 +393,12 @@ export function isOneStep(algo: Algo): boolean {
 }
 
 /**
- * The defaults of one run: CleanRL's (discrete or box), then the algorithm's own, then (PPO-Clip and PPO-Penalty)
- * the environment's tuned values; an unknown algorithm gets PPO's here and is refused by validation.
+ * The defaults of one run: CleanRL's (discrete or box; with MinAtar's network for a grid observation [H, W, C],
+ * except TRPO's, which has no encoder), then the algorithm's own, then (PPO-Clip and PPO-Penalty) the environment's
+ * tuned values; an unknown algorithm gets PPO's here and is refused by validation.
  */
-export function defaultsFor(env: string, continuous: boolean, algo: Algo = 'ppo'): Omit<TrainerConfig, 'env'> {
-  const base = continuous ? CLEANRL_CONTINUOUS_DEFAULTS : CLEANRL_DEFAULTS;
+export function defaultsFor(env: string, continuous: boolean, algo: Algo = 'ppo', observationShape?: readonly number[]): Omit<TrainerConfig, 'env'> {
+  const base = { ...(continuous ? CLEANRL_CONTINUOUS_DEFAULTS : CLEANRL_DEFAULTS), ...(observationShape?.length === 3 && algo !== 'trpo' ? GRID_DEFAULTS : {}) };
   const own = OWN_DEFAULTS[algo];
   return own ? { ...base, ...own, ...keepEnvironmentShape(env), algo } : { ...base, ...(TUNED[env] ?? {}), algo };
 }
@@ -405,7 +434,7 @@ function describe(value: unknown): string {
 }
 
 /** Rejects unknown keys (naming the known ones) and invalid values; returns the merged configuration. */
-export function resolveConfig(user: Partial<TrainerConfig> & { env: string }, continuous: boolean): TrainerConfig {
+export function resolveConfig(user: Partial<TrainerConfig> & { env: string }, continuous: boolean, observationShape?: readonly number[]): TrainerConfig {
   if (typeof user !== 'object' || user === null || Array.isArray(user)) throw new ConfigError('(config)', user, 'an object such as { env: "CartPole-v1" }');
   // Own keys only: `constructor`, `__proto__` and keys inherited from a prototype are unknown keys too.
   const known = Object.keys(CONFIG_KEYS);
@@ -420,7 +449,7 @@ export function resolveConfig(user: Partial<TrainerConfig> & { env: string }, co
     );
   }
   const algo = (typeof user.algo === 'string' && (ALGOS as readonly string[]).includes(user.algo) ? user.algo : 'ppo') as Algo;
-  const merged = { ...defaultsFor(user.env, continuous, algo), ...stripUndefined(user) } as TrainerConfig;
+  const merged = { ...defaultsFor(user.env, continuous, algo, observationShape), ...stripUndefined(user) } as TrainerConfig;
   for (const [key, spec] of Object.entries(CONFIG_KEYS) as [keyof TrainerConfig, KeySpec][]) {
     const problem = spec.check(merged[key]);
     if (problem) throw new ConfigError(key, merged[key], problem);
@@ -436,12 +465,46 @@ export function resolveConfig(user: Partial<TrainerConfig> & { env: string }, co
     if (merged.target_kl !== null) throw new ConfigError('target_kl', merged.target_kl, "null with algo 'trpo' (its step is bounded by max_kl; the critic's epochs have no KL to stop on)");
     if (merged.ent_coef !== 0) throw new ConfigError('ent_coef', merged.ent_coef, "0 with algo 'trpo' (its natural-gradient step maximises the surrogate alone; an entropy bonus is PPO's)");
   }
+  checkEncoder(merged, observationShape);
   const batch = merged.num_envs * merged.num_steps;
   if (batch % merged.num_minibatches !== 0) {
     throw new ConfigError('num_minibatches', merged.num_minibatches, `a divisor of the batch num_envs x num_steps = ${batch}`);
   }
   if (batch >= 2 ** 31) throw new ConfigError('num_steps', merged.num_steps, `a value that keeps num_envs x num_steps below 2^31 (it is ${batch})`);
   return merged;
+}
+
+/** The encoder: its structure, that the observation is a grid it fits, and that the algorithm runs it. */
+function checkEncoder(config: TrainerConfig, observationShape: readonly number[] | undefined): void {
+  const encoder = config.encoder as unknown;
+  if (encoder === null) return;
+  if (typeof encoder !== 'object' || Array.isArray(encoder) || encoder === undefined) {
+    throw new ConfigError('encoder', encoder, 'null or an object { conv: [{ channels, kernel }] }');
+  }
+  const extra = Object.keys(encoder).find((k) => k !== 'conv');
+  if (extra !== undefined) throw new ConfigError(`encoder.${extra}`, (encoder as Record<string, unknown>)[extra], "no such key; the encoder's one key is 'conv'");
+  const conv = (encoder as { conv?: unknown }).conv;
+  if (!Array.isArray(conv) || conv.length !== 1) {
+    throw new ConfigError('encoder.conv', conv, 'an array of one convolution [{ channels, kernel }] (the encoder computes one convolution, fused into the first dense layer)');
+  }
+  const layer = conv[0] as unknown;
+  if (typeof layer !== 'object' || layer === null || Array.isArray(layer)) throw new ConfigError('encoder.conv[0]', layer, 'an object { channels, kernel }');
+  const unknown = Object.keys(layer).find((k) => k !== 'channels' && k !== 'kernel');
+  if (unknown !== undefined) throw new ConfigError(`encoder.conv[0].${unknown}`, (layer as Record<string, unknown>)[unknown], "no such key; a convolution has 'channels' and 'kernel'");
+  const { channels, kernel } = layer as { channels?: unknown; kernel?: unknown };
+  if (!Number.isInteger(channels) || (channels as number) < 1 || (channels as number) > MAX_CONV_CHANNELS) {
+    throw new ConfigError('encoder.conv[0].channels', channels, `an integer in 1..${MAX_CONV_CHANNELS} (output channels)`);
+  }
+  if (!Number.isInteger(kernel) || (kernel as number) < 1) throw new ConfigError('encoder.conv[0].kernel', kernel, 'a positive integer (the side of the square kernel, e.g. 3)');
+  if (observationShape?.length !== 3) {
+    const what = observationShape ? `an observation of shape [${observationShape.join(', ')}]` : 'a flat observation vector';
+    throw new ConfigError('encoder', encoder, `null for environment '${config.env}', which gives ${what} (an encoder needs a grid observation [H, W, C])`);
+  }
+  const [height, width] = observationShape as [number, number, number];
+  if ((kernel as number) > Math.min(height, width)) {
+    throw new ConfigError('encoder.conv[0].kernel', kernel, `at most ${Math.min(height, width)}: the grid is ${height} x ${width} and the convolution has valid padding`);
+  }
+  if (config.algo === 'trpo') throw new ConfigError('encoder', encoder, "null with algo 'trpo' (its Fisher-vector and line-search kernels run the MLP alone)");
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

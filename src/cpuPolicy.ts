@@ -1,6 +1,7 @@
 /**
  * The policy in plain JavaScript, for one agent per frame in a game where a GPU round trip would cost a frame:
- * the actor MLP (weights row-major [inputs][outputs], as on the GPU) and the same action choice as the GPU's
+ * the actor MLP (weights row-major [inputs][outputs], as on the GPU), after its convolutional encoder where it has
+ * one (valid padding, stride 1, ReLU, (y, x, c) layout, flattened into the MLP's input), and the same action choice as the GPU's
  * policy kernel — argmax / mean when deterministic, otherwise a sample drawn with the same counter-based generator
  * (seed, stream action, row, call counter). Synchronous; no allocation per call beyond the returned array.
  */
@@ -9,6 +10,13 @@ import type { Activation } from '../shaders/activations.js';
 import { categoricalHeads, type BoxSpace, type EnvSpec } from './envs/spec.js';
 import { checkActOptions, validateActMask, validateObservations, type ActOptions, type Actions } from './policy.js';
 import { DestroyedError } from './destroyed.js';
+import type { ConvShape } from './nn/conv.js';
+
+/** The actor's convolutional encoder (grid observations): weight [k, k, Cin, Cout], bias [Cout]. */
+export interface CpuConvLayer extends ConvShape {
+  weight: Float32Array;
+  bias: Float32Array;
+}
 
 export interface CpuLayer {
   inputs: number;
@@ -31,19 +39,25 @@ export class CpuPolicy {
     private readonly seed = 0,
     /** Observation normalisation as in training: clip((x - mean) / sqrt(var + 1e-8), ±clipObs). */
     readonly normalization?: { mean: Float32Array; variance: Float32Array; clipObs: number },
+    /** The actor's encoder, whose flattened output is layers[0]'s input. */
+    readonly conv?: CpuConvLayer,
   ) {
     this.buffers = [new Float64Array(layers[0]!.inputs), ...layers.map((l) => new Float64Array(l.outputs))];
+    this.observation = new Float64Array(spec.observationSize);
   }
+
+  private readonly observation: Float64Array;
 
   /** The actor's output (logits or means) for one observation. */
   head(obs: ArrayLike<number>, offset = 0): Float64Array {
     this.assertAlive('CpuPolicy.head');
-    const input = this.buffers[0]!;
+    const input = this.conv ? this.observation : this.buffers[0]!;
     const norm = this.normalization;
     for (let i = 0; i < input.length; i++) {
       const x = obs[offset + i]!;
       input[i] = norm ? Math.min(Math.max((x - norm.mean[i]!) / Math.sqrt(norm.variance[i]! + 1e-8), -norm.clipObs), norm.clipObs) : x;
     }
+    if (this.conv) convolve(this.conv, input, this.buffers[0]!);
     this.layers.forEach((layer, l) => {
       const x = this.buffers[l]!;
       const y = this.buffers[l + 1]!;
@@ -142,4 +156,24 @@ function sampleAllowed(z: ArrayLike<number>, start: number, n: number, allowed: 
     if (u < cumulative) return a;
   }
   return last;
+}
+
+/** a[oy, ox, c] = relu(b[c] + sum_{ky, kx, ci} x[oy + ky, ox + kx, ci] w[ky, kx, ci, c]), written flat into `out`. */
+function convolve(conv: CpuConvLayer, x: Float64Array, out: Float64Array): void {
+  const { width: W, inputChannels: C, kernel: K, outputChannels: Co, outHeight: Ho, outWidth: Wo, weight, bias } = conv;
+  for (let oy = 0; oy < Ho; oy++) {
+    for (let ox = 0; ox < Wo; ox++) {
+      for (let c = 0; c < Co; c++) {
+        let z = bias[c]!;
+        for (let ky = 0; ky < K; ky++) {
+          for (let kx = 0; kx < K; kx++) {
+            const at = ((oy + ky) * W + ox + kx) * C;
+            const row = (ky * K + kx) * C;
+            for (let ci = 0; ci < C; ci++) z += x[at + ci]! * weight[(row + ci) * Co + c]!;
+          }
+        }
+        out[(oy * Wo + ox) * Co + c] = Math.max(z, 0);
+      }
+    }
+  }
 }

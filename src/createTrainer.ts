@@ -34,7 +34,7 @@ async function createPopulation(config: TrainerInput & { population?: Population
     throw new TypeError(`createTrainer(config): config.env is ${JSON.stringify(shared.env)}; expected an environment id such as 'CartPole-v1'`);
   }
   const definition = getEnvDefinition(shared.env);
-  const agents = resolvePopulation(shared, population, definition.action.type === 'box');
+  const agents = resolvePopulation(shared, population, definition.action.type === 'box', definition.observationShape);
   if (!isGpuEnvDefinition(definition)) {
     throw new ConfigError(
       'population',

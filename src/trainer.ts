@@ -22,7 +22,7 @@ import { allocateStepResult, JsVecEnv } from './envs/jsEnv.js';
 import { getEnvDefinition, isGpuEnvDefinition, type EnvDefinition } from './envs/registry.js';
 import type { EnvSpec } from './envs/spec.js';
 import { ConfigError, resolveConfig, type TrainerConfig } from './config.js';
-import { actionWidth, AgentLayout } from './agent/agent.js';
+import { actionWidth, AgentLayout, architectureFor } from './agent/agent.js';
 import { RolloutLayout } from './ppo/storage.js';
 import { DestroyedError } from './destroyed.js';
 import { checkOptionKeys } from './options.js';
@@ -137,7 +137,10 @@ export class Trainer {
       throw new TypeError(`createTrainer(config): config.env is ${JSON.stringify((config as { env?: unknown } | null)?.env)}; expected an environment id such as 'CartPole-v1'`);
     }
     const definition = getEnvDefinition(config.env);
-    const resolved = resolveConfig(config, definition.action.type === 'box');
+    const resolved = resolveConfig(config, definition.action.type === 'box', definition.observationShape);
+    if (resolved.encoder !== null && definition.players === 2) {
+      throw new ConfigError('encoder', resolved.encoder, `null for the two-player environment '${definition.id}' (the opponent pool's kernel runs the MLP alone)`);
+    }
     const device = gpu ?? (await getGpu());
     checkBatchFits(device, resolved, definition);
     const env = await createEnv(resolved.env, { numEnvs: resolved.num_envs, seed: resolved.seed, gpu: device });
@@ -449,7 +452,7 @@ export function checkBatchFits(gpu: Gpu, config: TrainerConfig, definition: EnvD
       );
     }
   }
-  const agent = new AgentLayout({ observationSize: definition.observationSize, action: definition.action, hidden: config.hidden_sizes, activation: config.activation });
+  const agent = new AgentLayout(architectureFor(config, definition));
   const bytes = (numEnvs: number, numSteps: number) =>
     new RolloutLayout({
       numEnvs,

@@ -1,5 +1,5 @@
 /**
- * The kernel lab on its own: `npm run bench:kernels -- [gradients] [dense] [adam] [trpo] [--quick]` (all when none is named).
+ * The kernel lab on its own: `npm run bench:kernels -- [gradients] [dense] [adam] [trpo] [conv] [--quick]` (all when none is named).
  * Measures the adapter's FMA peak first (the yardstick of "of peak"), then validates and times each operation's
  * variants, and prints one Markdown table per operation. Another adapter in Node:
  * `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json npm run bench:kernels`.
@@ -11,8 +11,9 @@ import { adamLab } from './adam.js';
 import { denseLab } from './dense.js';
 import { gradientLab } from './gradients.js';
 import { trpoLab } from './trpo.js';
+import { convLab } from './conv.js';
 
-const OPERATIONS = ['gradients', 'dense', 'adam', 'trpo'] as const;
+const OPERATIONS = ['gradients', 'dense', 'adam', 'trpo', 'conv'] as const;
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const named = args.filter((a) => !a.startsWith('--'));
@@ -86,6 +87,16 @@ if (selected.includes('trpo')) {
     markdownTable(
       ['batch', 'what', 'ms (spread)', 'detail', 'clock'],
       rows.map((r) => [String(r.params.batch), String(r.params.variant), `${formatNumber(r.median)} (${formatNumber(r.min)}–${formatNumber(r.max)})`, String(r.params.detail), String(r.params.clock)]),
+    ),
+  );
+}
+if (selected.includes('conv')) {
+  const rows = await convLab(gpu, { batch: 1024, reps, target, peakGflops: peak.gflops, log });
+  console.log(`\n## The convolutional encoder in the PPO update (Breakout's network: conv 16 3x3 on [10, 10, 4], dense 128, both networks), FMA peak ${peak.gflops.toFixed(1)} GFLOP/s\n`);
+  console.log(
+    markdownTable(
+      ['kernel', 'batch', 'FLOP per sample', 'ms (spread)', 'GFLOP/s', 'of FMA peak', 'clock'],
+      rows.map((r) => [String(r.params.kernel), String(r.params.batch), formatNumber(Number(r.params.flopsPerSample)), `${formatNumber(r.median)} (${formatNumber(r.min)}–${formatNumber(r.max)})`, Number(r.params.gflops).toFixed(2), pct(r.params.fractionOfPeak), String(r.params.clock)]),
     ),
   );
 }

@@ -6,6 +6,10 @@
  *   critic.0.weight [obs, h1], ..., critic.L.weight [hL, 1], critic.L.bias [1]
  *   actor_logstd [actions]                                                  (box only)
  *
+ * With an encoder (grid observations, src/nn/conv.ts) each network starts with its own convolution,
+ * `actor.conv0.weight` [k, k, C, Cout] and `actor.conv0.bias` [Cout] before `actor.0.weight` (likewise the critic),
+ * and its first dense layer takes the flattened convolution output instead of the observation.
+ *
  * `actions` is n for a discrete space (logits), Σ nvec for a multi-discrete one (the heads' logits, concatenated) and
  * the box size for a continuous one (means).
  * Initialisation as CleanRL's ppo.py / ppo_continuous_action.py: orthogonal, gain √2 hidden, 0.01 policy head,
@@ -15,8 +19,11 @@ import type { Activation } from '../../shaders/activations.js';
 import type { InlineLayer } from '../../shaders/mlp.js';
 import type { ActorCriticSpec } from './agent.wgsl.js';
 import { addMlp, initMlp, type MlpLayer } from '../nn/mlp.js';
+import { addConv, encoderOutputSize, initConv, type ConvLayer, type EncoderArchitecture } from '../nn/conv.js';
+import type { InlineConv } from '../../shaders/conv.js';
 import { ParamTable, type ParamView } from '../nn/params.js';
-import { categoricalHeads, type ActionSpace } from '../envs/spec.js';
+import { categoricalHeads, type ActionSpace, type EnvSpec } from '../envs/spec.js';
+import type { TrainerConfig } from '../config.js';
 
 export interface AgentArchitecture {
   observationSize: number;
@@ -24,18 +31,29 @@ export interface AgentArchitecture {
   /** Hidden widths of both networks. */
   hidden: number[];
   activation: Activation;
+  /** A convolutional encoder in front of each network (grid observations); absent: the MLPs see the flat vector. */
+  encoder?: EncoderArchitecture;
 }
 
 export class AgentLayout {
   readonly table = new ParamTable();
   readonly actor: MlpLayer[];
   readonly critic: MlpLayer[];
+  /** The encoders' convolutions (empty without an encoder). */
+  readonly actorConv: ConvLayer[];
+  readonly criticConv: ConvLayer[];
   readonly logstd: ParamView | undefined;
 
   constructor(readonly architecture: AgentArchitecture) {
-    const { observationSize, action, hidden, activation } = architecture;
-    this.actor = addMlp(this.table, 'actor', { inputs: observationSize, hidden, outputs: policyOutputs(action), activation });
-    this.critic = addMlp(this.table, 'critic', { inputs: observationSize, hidden, outputs: 1, activation });
+    const { observationSize, action, hidden, activation, encoder } = architecture;
+    const inputs = encoder ? encoderOutputSize(encoder) : observationSize;
+    if (encoder && encoder.inputShape.reduce((a, b) => a * b, 1) !== observationSize) {
+      throw new RangeError(`AgentLayout: encoder.inputShape [${encoder.inputShape.join(', ')}] does not hold observationSize ${observationSize} floats`);
+    }
+    this.actorConv = encoder ? addConv(this.table, 'actor', encoder) : [];
+    this.actor = addMlp(this.table, 'actor', { inputs, hidden, outputs: policyOutputs(action), activation });
+    this.criticConv = encoder ? addConv(this.table, 'critic', encoder) : [];
+    this.critic = addMlp(this.table, 'critic', { inputs, hidden, outputs: 1, activation });
     this.logstd = action.type === 'box' ? this.table.add('actor_logstd', [action.size]) : undefined;
   }
 
@@ -49,7 +67,15 @@ export class AgentLayout {
     const flat = new Float32Array(this.table.size);
     initMlp(flat, this.actor, { seed, outputGain: 0.01, stream: 0 });
     initMlp(flat, this.critic, { seed, outputGain: 1, stream: 1 });
+    initConv(flat, this.actorConv, seed, 0);
+    initConv(flat, this.criticConv, seed, 1);
     return flat;
+  }
+
+  /** The network's convolution for kernels that inline it (undefined without an encoder). */
+  inlineConv(net: 'actor' | 'critic'): InlineConv | undefined {
+    const layer = (net === 'actor' ? this.actorConv : this.criticConv)[0];
+    return layer ? { ...layer.shape, weightOffset: layer.weight.offset, biasOffset: layer.bias.offset } : undefined;
   }
 
   /** Compile-time description for kernels that inline the networks (and the pipeline-cache key). */
@@ -70,6 +96,7 @@ export class AgentLayout {
       obsSize: this.architecture.observationSize,
       action: this.architecture.action,
       actor: this.inline('actor'),
+      actorConv: this.inlineConv('actor'),
       logstdOffset: this.logstd?.offset ?? 0,
       normObs: normalization !== undefined,
       clipObs: normalization?.clipObs ?? 10,
@@ -79,6 +106,16 @@ export class AgentLayout {
   get key(): string {
     return JSON.stringify(this.architecture);
   }
+}
+
+/** The architecture a configuration gives on an environment's spaces (the encoder on its grid, when configured). */
+export function architectureFor(config: Pick<TrainerConfig, 'hidden_sizes' | 'activation' | 'encoder'>, spec: Pick<EnvSpec, 'observationSize' | 'observationShape' | 'action'>): AgentArchitecture {
+  const shape = spec.observationShape;
+  const encoder =
+    config.encoder && shape?.length === 3
+      ? { encoder: { inputShape: [shape[0]!, shape[1]!, shape[2]!] as [number, number, number], conv: config.encoder.conv.map(({ channels, kernel }) => ({ channels, kernel })) } }
+      : {};
+  return { observationSize: spec.observationSize, action: spec.action, hidden: [...config.hidden_sizes], activation: config.activation, ...encoder };
 }
 
 /** Floats per sample at the policy head: the logits of every categorical head (Σ nvec), or the box's means. */

@@ -3,7 +3,8 @@
  * the JavaScript-environment policy step, batched inference and evaluation include it; their owners create the
  * pipelines). With A = logits (discrete: n; multi-discrete: Σ nvec, the heads' slices in order) or means (box):
  *
- *   fn actor_run(x, head)                 the actor MLP (shaders/mlp.ts)
+ *   fn actor_run(x, head)                 the actor MLP (shaders/mlp.ts), after its convolutional encoder where it has
+ *                                         one (shaders/conv.ts)
  *   fn value_of(x) -> f32                 the critic MLP                                    (when `critic` is given)
  *   fn network_input(raw) -> obs          the observation the networks see: normalised with the running statistics
  *                                         (src/agent/normalizer.wgsl.ts, needs a `norm` binding) when normObs, else raw
@@ -22,6 +23,7 @@ import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { activationLibraryWgsl } from '../../shaders/activations.js';
 import { categoricalWgsl, gaussianWgsl, headStarts } from '../../shaders/distributions.js';
 import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from '../../shaders/mlp.js';
+import { convEncodeWgsl, type InlineConv } from '../../shaders/conv.js';
 import { normObsWgsl } from './normalizer.wgsl.js';
 import { categoricalHeads, type ActionSpace, type BoxSpace } from '../envs/spec.js';
 
@@ -31,6 +33,9 @@ export interface ActorCriticSpec {
   actor: InlineLayer[];
   /** Omit for kernels that only act. */
   critic?: InlineLayer[];
+  /** The networks' convolutional encoders (grid observations), computing layer 0 of each from the observation. */
+  actorConv?: InlineConv;
+  criticConv?: InlineConv;
   logstdOffset: number;
   normObs: boolean;
   clipObs: number;
@@ -94,6 +99,12 @@ fn policy_choose(head: ptr<function, array<f32, ${A}>>, deterministic: bool, rng
 `;
 }
 
+/** `fn net_run(x, out)` with the layers it calls: the MLP, or the encoder fused into layer 0 then the MLP. */
+export function networkWgsl(net: string, layers: InlineLayer[], conv: InlineConv | undefined, obsSize: number): string {
+  if (!conv) return mlpInlineWgsl(net, layers) + mlpRunWgsl(net, layers);
+  return convEncodeWgsl(net, conv, layers[0]!) + mlpInlineWgsl(net, layers, undefined, 1) + mlpRunWgsl(net, layers, { inputs: obsSize });
+}
+
 export function actorCriticWgsl(spec: ActorCriticSpec): string {
   const heads = categoricalHeads(spec.action);
   const A = heads ? heads.reduce((a, b) => a + b, 0) : (spec.action as BoxSpace).size;
@@ -103,11 +114,9 @@ export function actorCriticWgsl(spec: ActorCriticSpec): string {
   const box = spec.action.type === 'box' ? spec.action : undefined;
   return wgsl/* wgsl */ `
 ${activationLibraryWgsl}
-${mlpInlineWgsl('actor', spec.actor)}
-${mlpRunWgsl('actor', spec.actor)}
+${networkWgsl('actor', spec.actor, spec.actorConv, O)}
 #if ${spec.critic !== undefined}
-${spec.critic ? mlpInlineWgsl('critic', spec.critic) : ''}
-${spec.critic ? mlpRunWgsl('critic', spec.critic) : ''}
+${spec.critic ? networkWgsl('critic', spec.critic, spec.criticConv, O) : ''}
 fn value_of(x: ptr<function, array<f32, ${O}>>) -> f32 {
   var v: array<f32, 1>;
   critic_run(x, &v);

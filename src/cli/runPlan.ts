@@ -65,9 +65,10 @@ export function checkResumeFlags(flags: ConfigFlags, checkpoint: CheckpointInfo,
   }
   if (!flags.config) return;
   const { path, keys } = flags.config;
-  const continuous = getEnvDefinition(saved.env).action.type === 'box';
+  const definition = getEnvDefinition(saved.env);
+  const continuous = definition.action.type === 'box';
   // Unknown keys and bad values fail as in a new run; env is checked against the checkpoint below.
-  resolveConfig({ ...saved, ...(keys as Partial<TrainerConfig>), env: saved.env }, continuous);
+  resolveConfig({ ...saved, ...(keys as Partial<TrainerConfig>), env: saved.env }, continuous, definition.observationShape);
   for (const [key, value] of Object.entries(keys)) {
     if (key === 'total_timesteps') continue;
     if (show(value) !== show(saved[key as keyof TrainerConfig])) {

@@ -29,7 +29,7 @@ export async function tune(flags: TuneFlags, options: { cache?: TuneCache; out?:
   if (flags.budgetMs !== undefined) user.tune_budget_ms = flags.budgetMs;
   if (flags.numEnvs !== undefined) user.num_envs = flags.numEnvs;
   const definition = getEnvDefinition(user.env);
-  const config = resolveConfig(user, definition.action.type === 'box');
+  const config = resolveConfig(user, definition.action.type === 'box', definition.observationShape);
   const gpu = await getGpu();
   const agent = Ppo.agentFor(config, definition);
   const result = await kernelChoiceFor(

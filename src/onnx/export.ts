@@ -8,6 +8,9 @@
  *                     symbolic dimension 'batch'
  *   x       = obs, or clip((obs - mean) / sqrt(var + 1e-8), -clip_obs, clip_obs) when the policy normalises
  *   h_l     = f_l(h_{l-1} W_l + b_l)                  (Gemm, then Tanh / Relu / nothing for identity), h_0 = x
+ *   encoder (grid policies): h_0 = flatten(relu(conv(x))) in (y, x, channel) order: x [batch, H, W, C] is
+ *             transposed to NCHW for Conv (weight [Cout, Cin, k, k], valid padding, stride 1), Relu, and transposed
+ *             back to [batch, H', W', Cout] before Flatten, so h_0 is the engine's layout
  *   discrete:  logits  float32 [batch, n]             the last layer's output
  *              action  int64   [batch]                argmax of the logits, the first index among equal maxima
  *   multi-discrete (nvec):
@@ -153,14 +156,29 @@ export function exportOnnx(policy: CpuPolicy): Uint8Array<ArrayBuffer> {
   const graph = new GraphBuilder();
   const obsShape = spec.observationShape ?? [O];
   graph.inputs.push({ name: 'obs', elementType: 'float', shape: [BATCH, ...obsShape] });
-  let x = obsShape.length > 1 ? graph.node('Flatten', ['obs'], 'obs.flat', [{ name: 'axis', value: 1 }]) : 'obs';
+  const conv = policy.conv;
+  // With an encoder the observation keeps its grid shape (the normalisation's constants take it too).
+  let x = obsShape.length > 1 && !conv ? graph.node('Flatten', ['obs'], 'obs.flat', [{ name: 'axis', value: 1 }]) : 'obs';
+  const normShape = conv ? obsShape : [O];
   if (normalization) {
     // The denominator sqrt(var + 1e-8) once, in float64 rounded to float32 (CpuPolicy computes it in float64).
     const std = Float32Array.from(normalization.variance, (v) => Math.sqrt(v + NORM_EPSILON));
-    const centred = graph.node('Sub', [x, graph.constant('obs_norm.mean', [O], normalization.mean)], 'obs_norm.centred');
-    const scaled = graph.node('Div', [centred, graph.constant('obs_norm.std', [O], std)], 'obs_norm.scaled');
+    const centred = graph.node('Sub', [x, graph.constant('obs_norm.mean', normShape, normalization.mean)], 'obs_norm.centred');
+    const scaled = graph.node('Div', [centred, graph.constant('obs_norm.std', normShape, std)], 'obs_norm.scaled');
     const c = normalization.clipObs;
     x = graph.node('Clip', [scaled, graph.constant('obs_norm.clip_low', [], [-c]), graph.constant('obs_norm.clip_high', [], [c])], 'obs_norm.clipped');
+  }
+  if (conv) {
+    const { kernel: K, inputChannels: C, outputChannels: Co } = conv;
+    // The engine's weight [k, k, Cin, Cout] as ONNX's [Cout, Cin, k, k].
+    const weight = new Float32Array(Co * C * K * K);
+    for (let ky = 0; ky < K; ky++) for (let kx = 0; kx < K; kx++) for (let ci = 0; ci < C; ci++) for (let c = 0; c < Co; c++) {
+      weight[((c * C + ci) * K + ky) * K + kx] = conv.weight[((ky * K + kx) * C + ci) * Co + c]!;
+    }
+    const nchw = graph.node('Transpose', [x], 'actor.conv0.input', [{ name: 'perm', value: [0, 3, 1, 2] }]);
+    const z = graph.node('Conv', [nchw, graph.constant('actor.conv0.weight', [Co, C, K, K], weight), graph.constant('actor.conv0.bias', [Co], conv.bias)], 'actor.conv0.z');
+    const nhwc = graph.node('Transpose', [graph.node('Relu', [z], 'actor.conv0.out')], 'actor.conv0.out.hwc', [{ name: 'perm', value: [0, 2, 3, 1] }]);
+    x = graph.node('Flatten', [nhwc], 'actor.conv0.flat', [{ name: 'axis', value: 1 }]);
   }
   layers.forEach((layer, l) => {
     const last = l === layers.length - 1;
@@ -224,9 +242,24 @@ function checkPolicy(policy: unknown): Pick<CpuPolicy, 'layers' | 'logstd' | 'no
   const { layers, logstd, normalization } = policy;
   if (!Array.isArray(layers) || layers.length === 0) throw new OnnxExportError('layers', describeValue(layers), 'a non-empty array of layers');
   let width = spec.observationSize;
+  const conv = policy.conv;
+  if (conv) {
+    const shape = spec.observationShape;
+    const { height: H, width: W, inputChannels: C, kernel: K, outputChannels: Co, outHeight, outWidth } = conv;
+    if (shape?.length !== 3 || shape[0] !== H || shape[1] !== W || shape[2] !== C) {
+      throw new OnnxExportError('conv', `[${H}, ${W}, ${C}] (its input grid)`, `spec.observationShape ${JSON.stringify(shape ?? null)} (a grid [H, W, C])`);
+    }
+    if (!Number.isInteger(K) || K < 1 || K > Math.min(H, W) || outHeight !== H - K + 1 || outWidth !== W - K + 1) {
+      throw new OnnxExportError('conv.kernel', describeValue(K), `an integer in 1..${Math.min(H, W)} with outHeight = H - kernel + 1 and outWidth = W - kernel + 1`);
+    }
+    if (!Number.isInteger(Co) || Co < 1) throw new OnnxExportError('conv.outputChannels', describeValue(Co), 'a positive integer');
+    floats('conv.weight', conv.weight, K * K * C * Co);
+    floats('conv.bias', conv.bias, Co);
+    width = outHeight * outWidth * Co;
+  }
   layers.forEach((layer, l) => {
     const field = `layers[${l}]`;
-    if (layer.inputs !== width) throw new OnnxExportError(`${field}.inputs`, describeValue(layer.inputs), `${width} (${l === 0 ? 'the observation size' : `layers[${l - 1}].outputs`})`);
+    if (layer.inputs !== width) throw new OnnxExportError(`${field}.inputs`, describeValue(layer.inputs), `${width} (${l === 0 ? (conv ? "the convolution's output size" : 'the observation size') : `layers[${l - 1}].outputs`})`);
     if (!Number.isInteger(layer.outputs) || layer.outputs < 1) throw new OnnxExportError(`${field}.outputs`, describeValue(layer.outputs), 'a positive integer');
     if (!ACTIVATIONS.includes(layer.activation)) throw new OnnxExportError(`${field}.activation`, describeValue(layer.activation), `one of ${ACTIVATIONS.map((a) => `'${a}'`).join(', ')}`);
     floats(`${field}.weight`, layer.weight, layer.inputs * layer.outputs);

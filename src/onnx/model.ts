@@ -8,7 +8,7 @@
  *   StringStringEntryProto  1 key  2 value
  *   GraphProto          1 node  2 name  5 initializer  10 doc_string  11 input  12 output
  *   NodeProto           1 input  2 output  3 name  4 op_type  5 attribute
- *   AttributeProto      1 name  3 i  20 type (AttributeType: INT = 2)
+ *   AttributeProto      1 name  3 i  8 ints  20 type (AttributeType: INT = 2, INTS = 7)
  *   TensorProto         1 dims  2 data_type  8 name  9 raw_data
  *   ValueInfoProto      1 name  2 type
  *   TypeProto           1 tensor_type
@@ -24,6 +24,7 @@ export const ELEMENT_TYPES = { float: 1, int64: 7 } as const;
 export type ElementType = keyof typeof ELEMENT_TYPES;
 
 const ATTRIBUTE_INT = 2;
+const ATTRIBUTE_INTS = 7;
 
 /** A constant of the graph (an initializer): float32 values, row-major, of shape `dims` ([] for a scalar). */
 export interface FloatTensor {
@@ -32,10 +33,10 @@ export interface FloatTensor {
   values: ArrayLike<number>;
 }
 
-/** An integer attribute of a node (axis, keepdims, ...). */
+/** An integer attribute of a node (axis, keepdims, ...), or a list of them (Transpose's perm). */
 export interface IntAttribute {
   name: string;
-  value: number;
+  value: number | number[];
 }
 
 export interface Node {
@@ -94,7 +95,11 @@ function nodeMessage(node: Node): ProtoWriter {
   message.string(3, node.name);
   message.string(4, node.opType);
   for (const attribute of node.attributes ?? []) {
-    message.message(5, new ProtoWriter().string(1, attribute.name).int64(3, attribute.value).int64(20, ATTRIBUTE_INT));
+    const field = new ProtoWriter().string(1, attribute.name);
+    // A list is the repeated ints field (proto2, not packed): one key and value per element.
+    if (Array.isArray(attribute.value)) for (const v of attribute.value) field.int64(8, v);
+    else field.int64(3, attribute.value);
+    message.message(5, field.int64(20, Array.isArray(attribute.value) ? ATTRIBUTE_INTS : ATTRIBUTE_INT));
   }
   return message;
 }

@@ -59,7 +59,7 @@ export interface AgentConfig {
  * set seed). Throws ConfigError naming the field (e.g. population.overrides[1].num_envs), its value and what was
  * expected.
  */
-export function resolvePopulation(shared: Partial<TrainerConfig> & { env: string }, population: unknown, continuous: boolean): AgentConfig[] {
+export function resolvePopulation(shared: Partial<TrainerConfig> & { env: string }, population: unknown, continuous: boolean, observationShape?: readonly number[]): AgentConfig[] {
   if (typeof population !== 'object' || population === null || Array.isArray(population)) {
     throw new ConfigError('population', population, 'an object { seeds: [...], overrides?: [...] }, e.g. { seeds: [1, 2, 3] }');
   }
@@ -93,7 +93,7 @@ export function resolvePopulation(shared: Partial<TrainerConfig> & { env: string
     for (const [key, value] of Object.entries(own)) checkOverrideKey(`${field}.${key}`, key, value);
     let config: TrainerConfig;
     try {
-      config = resolveConfig({ ...shared, ...(own as Partial<TrainerConfig>), seed }, continuous);
+      config = resolveConfig({ ...shared, ...(own as Partial<TrainerConfig>), seed }, continuous, observationShape);
     } catch (error) {
       // An override's own value is named as the agent's.
       if (error instanceof ConfigError && Object.hasOwn(own, error.key)) throw new ConfigError(`${field}.${error.key}`, error.value, error.expected);

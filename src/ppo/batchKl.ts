@@ -69,6 +69,7 @@ export class BatchKl {
       action: arch.action,
       obsSize: arch.observationSize,
       actor: agent.inline('actor'),
+      actorConv: agent.inlineConv('actor'),
       logstdOffset: agent.logstd?.offset ?? 0,
       maxPartials,
       masked: layout.shape.masked ?? false,

@@ -24,7 +24,9 @@
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { activationLibraryWgsl } from '../../shaders/activations.js';
 import { categoricalKlWgsl, categoricalWgsl, gaussianKlWgsl, gaussianWgsl } from '../../shaders/distributions.js';
-import { mlpInlineWgsl, mlpRunWgsl, type InlineLayer } from '../../shaders/mlp.js';
+import type { InlineLayer } from '../../shaders/mlp.js';
+import type { InlineConv } from '../../shaders/conv.js';
+import { networkWgsl } from '../agent/agent.wgsl.js';
 import { hyperBinding } from './hyper.js';
 import { PpoState } from './ppoState.js';
 import { reduceOpWgsl, REDUCE_WORKGROUP, workgroupReduceWgsl } from '../../shaders/reductions.js';
@@ -54,6 +56,8 @@ export interface KlPartialSpec {
   action: ActionSpace;
   obsSize: number;
   actor: InlineLayer[];
+  /** The actor's convolutional encoder (grid observations). */
+  actorConv?: InlineConv;
   logstdOffset: number;
   maxPartials: number;
   /** The rollout holds action masks. */
@@ -85,8 +89,7 @@ export function klPartialWgsl(spec: KlPartialSpec): string {
   const WG = KL_WORKGROUP;
   return wgsl/* wgsl */ `
 ${activationLibraryWgsl}
-${mlpInlineWgsl('actor', spec.actor)}
-${mlpRunWgsl('actor', spec.actor)}
+${networkWgsl('actor', spec.actor, spec.actorConv, spec.obsSize)}
 #if ${discrete}
 ${categoricalWgsl(heads ?? [])}
 ${categoricalKlWgsl(A)}

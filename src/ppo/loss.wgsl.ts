@@ -18,11 +18,16 @@
  * over the heads and dH/dz_j uses H_h of j's head; masked logits (the stored mask) are MASKED_LOGIT, where p, the
  * loss and its gradient are 0. Per-sample statistics (pg loss, value loss, entropy, both approx-KL estimators,
  * clipped indicator, exact KL) go to the stat rows, also divided by MB.
+ *
+ * With convolutional encoders (grid observations) layer 0 of each network is the convolution fused into the first
+ * dense layer (shaders/conv.ts), whose output goes to the scratch rows as layer 0's input; after the backward the
+ * convolution's dL/dz goes to its own rows, from which src/ppo/convGradients.wgsl.ts forms the convolution's gradient.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { activationLibraryWgsl } from '../../shaders/activations.js';
 import { categoricalWgsl, gaussianWgsl, headStarts } from '../../shaders/distributions.js';
 import { mlpInlineWgsl, mlpTiledWgsl, type InlineLayer } from '../../shaders/mlp.js';
+import { convEncodeTiledWgsl, type InlineConv } from '../../shaders/conv.js';
 import { ControlBlock } from '../nn/adam.wgsl.js';
 import { hyperBinding, slotBinding } from './hyper.js';
 import { categoricalHeads, type ActionSpace, type BoxSpace } from '../envs/spec.js';
@@ -70,6 +75,9 @@ export interface LossKernelSpec {
   obsSize: number;
   actor: InlineLayer[];
   critic: InlineLayer[];
+  /** The networks' convolutional encoders (grid observations): they compute layer 0 from x. */
+  actorConv?: InlineConv;
+  criticConv?: InlineConv;
   logstdOffset: number;
   /** 'critic': TRPO's critic regression (the value loss alone; the actor's parts are left out). */
   algo: 'clip' | 'penalty' | 'critic';
@@ -87,6 +95,11 @@ export interface LossKernelSpec {
     criticDeltas: number[];
     stats: number;
     logstd: number;
+    /** First rows of the encoders' outputs and of their dL/dz (with the encoders). */
+    actorConv?: number;
+    criticConv?: number;
+    actorConvDelta?: number;
+    criticConvDelta?: number;
   };
   stat: { policyLoss: number; valueLoss: number; entropy: number; oldApproxKl: number; approxKl: number; clipFraction: number; kl: number };
 }
@@ -118,6 +131,53 @@ export function forwardCode(net: string, layers: InlineLayer[], samples: number)
   return layers
     .map((layer, l) => `  var ${net}_y${l}: ${batchOf(layer.outputs, samples)};\n  ${net}_forward_s_${l}(&${l === 0 ? 'x' : `${net}_y${l - 1}`}, &${net}_y${l});`)
     .join('\n');
+}
+
+/**
+ * The same through a network with a convolutional encoder: `${net}_encode_s` (shaders/conv.ts) computes layer 0 for
+ * the invocation's samples, storing the convolution's output to its scratch rows, then the tiled layers 1..L-1.
+ */
+function encodedForwardCode(net: string, layers: InlineLayer[], samples: number): string {
+  const first = `  var ${net}_y0: ${batchOf(layers[0]!.outputs, samples)};
+  ${net}_encode_s(&x, &${net}_y0, block);`;
+  const rest = layers
+    .slice(1)
+    .map((layer, i) => `  var ${net}_y${i + 1}: ${batchOf(layer.outputs, samples)};\n  ${net}_forward_s_${i + 1}(&${net}_y${i}, &${net}_y${i + 1});`);
+  return [first, ...rest].join('\n');
+}
+
+/**
+ * After backwardCode: dL/dz of the convolution per sample, dz[q] = [a[q] > 0] sum_j W_0[q][j] dz_0[j] for the
+ * flat output q = p·Cout + c (a read back from its scratch rows), stored to the encoder's delta rows.
+ */
+function encoderBackwardCode(net: string, conv: InlineConv, dense: InlineLayer, rows: { output: number; delta: number }, samples: number): string {
+  const Q = conv.outHeight * conv.outWidth * conv.outputChannels;
+  const J = dense.outputs;
+  // The invocation's samples together: each weight load feeds one FMA per sample (columns past the chunk are
+  // computed on the last column and not stored).
+  const S = Array.from({ length: samples }, (_, k) => k);
+  return `  for (var q = 0u; q < ${Q}u; q++) {
+    let row = ${dense.weightOffset}u + q * ${J}u;
+${S.map((k) => `    var g${k} = 0.0;`).join('\n')}
+    for (var j = 0u; j < ${J}u; j++) {
+      let w = params[row + j];
+${S.map((k) => `      g${k} = fma(w, ${net}_d0[${k}][j], g${k});`).join('\n')}
+    }
+${S.map(
+  (k) => `    {
+      let i = block + ${k * LOSS_WORKGROUP}u;
+      if (i < slot.chunk_size) { scratch[(${rows.delta}u + q) * CHUNK + i] = select(0.0, g${k}, scratch[(${rows.output}u + q) * CHUNK + i] > 0.0); }
+    }`,
+).join('\n')}
+  }`;
+}
+
+/** The network's WGSL for the loss kernel: its tiled layers, and with an encoder the fused layer 0 that stores. */
+function lossNetworkWgsl(net: string, layers: InlineLayer[], conv: InlineConv | undefined, outputRow: number | undefined, samples: number, tile: number): string {
+  if (!conv) return mlpInlineWgsl(net, layers) + mlpTiledWgsl(net, layers, samples, tile);
+  const store = (index: string, value: string, s: number) =>
+    `if (block + ${s * LOSS_WORKGROUP}u < slot.chunk_size) { scratch[(${outputRow}u + ${index}) * slot.scratch_stride + block + ${s * LOSS_WORKGROUP}u] = ${value}; }`;
+  return convEncodeTiledWgsl(net, conv, layers[0]!, samples, store) + mlpTiledWgsl(net, layers, samples, tile, undefined, 1);
 }
 
 /**
@@ -178,11 +238,9 @@ export function ppoLossWgsl(spec: LossKernelSpec): string {
   const statRow = (index: number) => `scratch[(${spec.rows.stats + index}u) * CHUNK + i]`;
   return wgsl/* wgsl */ `
 ${activationLibraryWgsl}
-${mlpInlineWgsl('critic', spec.critic)}
-${mlpTiledWgsl('critic', spec.critic, S, spec.tile)}
+${lossNetworkWgsl('critic', spec.critic, spec.criticConv, spec.rows.criticConv, S, spec.tile)}
 #if ${actor}
-${mlpInlineWgsl('actor', spec.actor)}
-${mlpTiledWgsl('actor', spec.actor, S, spec.tile)}
+${actor ? lossNetworkWgsl('actor', spec.actor, spec.actorConv, spec.rows.actorConv, S, spec.tile) : ''}
 #if ${discrete}
 ${categoricalWgsl(heads)}
 #else
@@ -340,10 +398,10 @@ ${sampleEntryHead('loss_main', S)}
     }
   }
 #if ${actor}
-${forwardCode('actor', spec.actor, S)}
+${spec.actorConv ? encodedForwardCode('actor', spec.actor, S) : forwardCode('actor', spec.actor, S)}
   var actor_d${L - 1}: ${batchOf(A, S)};
 #endif
-${forwardCode('critic', spec.critic, S)}
+${spec.criticConv ? encodedForwardCode('critic', spec.critic, S) : forwardCode('critic', spec.critic, S)}
   var critic_d${Lc - 1}: ${batchOf(1, S)};
   for (var k = 0u; k < ${S}u; k++) {
     let i = block + k * ${LOSS_WORKGROUP}u;
@@ -357,8 +415,10 @@ ${forwardCode('critic', spec.critic, S)}
   }
 #if ${actor}
 ${backwardCode('actor', spec.actor, spec.rows.actorActivations, spec.rows.actorDeltas, S)}
+${actor && spec.actorConv ? encoderBackwardCode('actor', spec.actorConv, spec.actor[0]!, { output: spec.rows.actorConv!, delta: spec.rows.actorConvDelta! }, S) : ''}
 #endif
 ${backwardCode('critic', spec.critic, spec.rows.criticActivations, spec.rows.criticDeltas, S)}
+${spec.criticConv ? encoderBackwardCode('critic', spec.criticConv, spec.critic[0]!, { output: spec.rows.criticConv!, delta: spec.rows.criticConvDelta! }, S) : ''}
 }
 `;
 }

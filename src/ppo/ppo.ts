@@ -33,7 +33,7 @@ import type { JsVecEnv } from '../envs/jsEnv.js';
 import { STATS_WORDS } from './iterationStats.wgsl.js';
 import { categoricalHeads, type EnvSpec } from '../envs/spec.js';
 import { emptyMaskError } from '../envs/errors.js';
-import { actionWidth, AgentLayout } from '../agent/agent.js';
+import { actionWidth, AgentLayout, architectureFor } from '../agent/agent.js';
 import { NormalizerMerge } from '../agent/normalizer.js';
 import type { TrainerConfig } from '../config.js';
 import { Gae, GAE_READOUT, type BoundGae } from './gae.js';
@@ -450,7 +450,7 @@ export class Ppo {
 
   /** The actor-critic of a run: both networks as the config says, on the environment's spaces. */
   static agentFor(config: TrainerConfig, definition: EnvSpec): AgentLayout {
-    return new AgentLayout({ observationSize: definition.observationSize, action: definition.action, hidden: config.hidden_sizes, activation: config.activation });
+    return new AgentLayout(architectureFor(config, definition));
   }
 
   /** CPU-side state a checkpoint needs (JavaScript environments only). */

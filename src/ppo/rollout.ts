@@ -28,6 +28,7 @@ export function collectorSpec(agent: AgentLayout, layout: RolloutLayout, config:
   return {
     ...agent.actorSpec(config.norm_obs ? { clipObs: config.clip_obs } : undefined),
     critic: agent.inline('critic'),
+    criticConv: agent.inlineConv('critic'),
     keepOldDist: layout.shape.keepOldDist,
     masked: layout.shape.masked ?? false,
     normReward: config.norm_reward,

@@ -2,7 +2,9 @@
  * The per-sample scratch of one minibatch chunk, written by the fused forward/loss/backward kernel and reduced by
  * the gradient kernel: rows of CHUNK floats (feature-major, column = sample of the chunk).
  *
- *   input rows:  x [obs]; actor activations a_0..a_{L-2}; critic activations c_0..c_{L-2}  (inputs of layers 1..L-1)
+ *   input rows:  x [obs]; with encoders: the actor's and the critic's convolution outputs (inputs of layer 0) and
+ *                their dL/dz (read by the convolution's gradient kernel, src/ppo/convGradients.wgsl.ts);
+ *                actor activations a_0..a_{L-2}; critic activations c_0..c_{L-2}  (inputs of layers 1..L-1)
  *   delta rows:  actor dL/dz_0..dL/dz_{L-1}; critic dL/dz_0..dL/dz_{L-1}   (pre-activation gradients, already /MB)
  *   stat rows:   per-sample loss terms (Stat.rows of them, see Stat; another count for other passes), already /MB
  *   logstd rows: dL/d actor_logstd per sample (box only), already /MB
@@ -14,6 +16,13 @@
  */
 import type { AgentLayout } from '../agent/agent.js';
 import type { MlpLayer } from '../nn/mlp.js';
+import type { ConvLayer } from '../nn/conv.js';
+
+/** Floats of the last convolution's output. */
+function encoderOutputs(conv: ConvLayer[]): number {
+  const { outHeight, outWidth, outputChannels } = conv.at(-1)!.shape;
+  return outHeight * outWidth * outputChannels;
+}
 
 /** Per-sample statistics summed into each minibatch's record (means after the 1/MB factor). */
 export const Stat = {
@@ -96,6 +105,11 @@ export class ScratchLayout {
   readonly criticActivationRows: number[] = [];
   readonly actorDeltaRows: number[] = [];
   readonly criticDeltaRows: number[] = [];
+  /** First row of each encoder's output a[p][c] (p·Cout + c) and of its dL/dz (undefined without an encoder). */
+  readonly actorConvRow: number | undefined;
+  readonly criticConvRow: number | undefined;
+  readonly actorConvDeltaRow: number | undefined;
+  readonly criticConvDeltaRow: number | undefined;
   readonly statRow: number;
   readonly logstdRow: number;
   readonly rows: number;
@@ -116,6 +130,17 @@ export class ScratchLayout {
     if (!this.actor && !this.critic) throw new RangeError('ScratchLayout: actor and critic are both false; expected rows for at least one network');
     this.statRows = options.statRows ?? Stat.rows;
     let row = agent.architecture.observationSize;
+    // The encoders' outputs (inputs of dense layer 0) and their gradients dL/dz of the convolution.
+    const convRows = (conv: ConvLayer[], enabled: boolean) => {
+      if (!enabled || conv.length === 0) return undefined;
+      const start = row;
+      row += encoderOutputs(conv);
+      return start;
+    };
+    this.actorConvRow = convRows(agent.actorConv, this.actor);
+    this.criticConvRow = convRows(agent.criticConv, this.critic);
+    this.actorConvDeltaRow = convRows(agent.actorConv, this.actor);
+    this.criticConvDeltaRow = convRows(agent.criticConv, this.critic);
     const place = (layers: MlpLayer[], into: number[]) => {
       for (const layer of layers.slice(0, -1)) {
         into.push(row);
@@ -152,13 +177,13 @@ export class ScratchLayout {
     const { agent } = this;
     const { tileK, tileJ } = tiling;
     const tasks: GradientTask[] = [];
-    const layerTasks = (layers: MlpLayer[], activationRows: number[], deltaRows: number[]) =>
+    const layerTasks = (layers: MlpLayer[], activationRows: number[], deltaRows: number[], firstInputRow: number) =>
       layers.forEach((layer, l) => {
         const { inputs, outputs } = layer.shape;
         for (let k0 = 0; k0 < inputs + 1; k0 += tileK) {
           for (let j0 = 0; j0 < outputs; j0 += tileJ) {
             tasks.push({
-              inputRow: l === 0 ? this.xRow : activationRows[l - 1]!,
+              inputRow: l === 0 ? firstInputRow : activationRows[l - 1]!,
               deltaRow: deltaRows[l]!,
               inputs,
               outputs,
@@ -171,8 +196,8 @@ export class ScratchLayout {
           }
         }
       });
-    if (this.actor) layerTasks(agent.actor, this.actorActivationRows, this.actorDeltaRows);
-    if (this.critic) layerTasks(agent.critic, this.criticActivationRows, this.criticDeltaRows);
+    if (this.actor) layerTasks(agent.actor, this.actorActivationRows, this.actorDeltaRows, this.actorConvRow ?? this.xRow);
+    if (this.critic) layerTasks(agent.critic, this.criticActivationRows, this.criticDeltaRows, this.criticConvRow ?? this.xRow);
     const rowSums = (deltaRow: number, count: number, offset: number, destination: number) => {
       for (let j0 = 0; j0 < count; j0 += tileJ) {
         tasks.push({ inputRow: 0, deltaRow, inputs: 0, outputs: count, k0: 0, j0, weightOffset: 0, biasOffset: offset, destination });

@@ -7,6 +7,7 @@
  *     for each minibatch, for each chunk of it:
  *                        loss kernel (forward, loss, backward per sample)                             1 dispatch
  *                        gradient kernel (all dW, db, log-std gradient, statistics)                   1 dispatch
+ *                        convolution gradient kernel (the encoders' dw, db; grid observations)        1 dispatch
  *     Adam (gradient norm + clip factor, update)                                                      2 dispatches
  *
  * with no readback; each dispatch finds its epoch/minibatch/chunk through a dynamic uniform offset.
@@ -18,6 +19,7 @@ import { Control } from '../nn/adam.wgsl.js';
 import { minibatchBindings, minibatchWgsl } from './epoch.wgsl.js';
 import { LOSS_WORKGROUP, lossBindings, lossLayoutFor, ppoLossWgsl, widestLayer } from './loss.wgsl.js';
 import { gradientBindings, gradientWgsl, gradientWorkgroups } from './gradients.wgsl.js';
+import { CONV_GRADIENT_WORKGROUP, convGradientBindings, convGradientEntries, convGradientWgsl, type ConvGradientNet } from './convGradients.wgsl.js';
 import { feistelHalfBits } from '../../shaders/permutation.js';
 import { Hyper, hyperValues, Slot, SLOT_STRIDE, writeSlots, type HyperFields, type SlotValues } from './hyper.js';
 import { Adam } from '../nn/adam.js';
@@ -81,13 +83,14 @@ export class PpoUpdate {
   private readonly epochGroup: GPUBindGroup;
   private readonly lossGroup: GPUBindGroup;
   private readonly gradientGroup: GPUBindGroup;
+  private readonly convGradientGroup: GPUBindGroup | undefined;
   private readonly slotValues: SlotValues[] = [];
 
   private constructor(
     private readonly gpu: Gpu,
     readonly settings: UpdateSettings,
     readonly layout: RolloutLayout,
-    private readonly pipelines: { epoch: GPUComputePipeline; loss: GPUComputePipeline; gradient: GPUComputePipeline },
+    private readonly pipelines: { epoch: GPUComputePipeline; loss: GPUComputePipeline; gradient: GPUComputePipeline; convGradient?: { pipeline: GPUComputePipeline; entries: number } },
     adam: Adam,
     scratch: ScratchLayout,
     chunk: number,
@@ -167,6 +170,10 @@ export class PpoUpdate {
       grads,
       records: this.records,
     });
+    const conv = pipelines.convGradient;
+    this.convGradientGroup = conv
+      ? convGradientBindings.bindGroup(device, 'PpoUpdate.convGradientGroup', conv.pipeline.getBindGroupLayout(0), { slot, scratch: this.scratchBuffer, control: adam.control, grads })
+      : undefined;
   }
 
   static async create(
@@ -199,6 +206,8 @@ export class PpoUpdate {
       obsSize: arch.observationSize,
       actor: agent.inline('actor'),
       critic: agent.inline('critic'),
+      actorConv: settings.algo !== 'critic' ? agent.inlineConv('actor') : undefined,
+      criticConv: agent.inlineConv('critic'),
       logstdOffset: agent.logstd?.offset ?? 0,
       algo: settings.algo,
       samples: lossSamples,
@@ -212,6 +221,10 @@ export class PpoUpdate {
         criticDeltas: scratch.criticDeltaRows,
         stats: scratch.statRow,
         logstd: scratch.logstdRow,
+        actorConv: scratch.actorConvRow,
+        criticConv: scratch.criticConvRow,
+        actorConvDelta: scratch.actorConvDeltaRow,
+        criticConvDelta: scratch.criticConvDeltaRow,
       },
       stat: Stat,
     });
@@ -222,7 +235,25 @@ export class PpoUpdate {
       recordWords: RECORD_WORDS,
       doneIndex: RECORD_DONE,
     });
-    const [epoch, loss, gradient, adam] = await Promise.all([
+    // The encoders' convolutions (grid observations): their gradient kernel.
+    const convNets: ConvGradientNet[] = [];
+    const actorConv = agent.inlineConv('actor');
+    const criticConv = agent.inlineConv('critic');
+    if (actorConv && scratch.actorConvDeltaRow !== undefined) convNets.push({ conv: actorConv, inputRow: scratch.xRow, deltaRow: scratch.actorConvDeltaRow });
+    if (criticConv && scratch.criticConvDeltaRow !== undefined) convNets.push({ conv: criticConv, inputRow: scratch.xRow, deltaRow: scratch.criticConvDeltaRow });
+    const convGradientCode = convNets.length > 0 ? convGradientWgsl(convNets) : undefined;
+    const convGradient = convGradientCode
+      ? gpu.pipelines
+          .pipeline({
+            label: 'PpoUpdate.convGradient',
+            key: `PpoConvGradient\n${convGradientCode}`,
+            entryPoint: 'conv_gradient_main',
+            bindings: convGradientBindings,
+            build: () => convGradientCode,
+          })
+          .then((pipeline) => ({ pipeline, entries: convNets.reduce((n, net) => n + convGradientEntries(net.conv), 0) }))
+      : Promise.resolve(undefined);
+    const [epoch, loss, gradient, adam, conv] = await Promise.all([
       gpu.pipelines.pipeline({
         label: 'PpoUpdate.epoch',
         key: `PpoEpoch\n${epochCode}`,
@@ -253,8 +284,9 @@ export class PpoUpdate {
         { learningRate: settings.learningRate, eps: settings.adamEps, maxGradNorm: settings.maxGradNorm },
         { moments: buffers.moments, control: buffers.control },
       ),
+      convGradient,
     ]);
-    return new PpoUpdate(gpu, settings, layout, { epoch, loss, gradient }, adam, scratch, chunk, buffers);
+    return new PpoUpdate(gpu, settings, layout, { epoch, loss, gradient, ...(conv ? { convGradient: conv } : {}) }, adam, scratch, chunk, buffers);
   }
 
   /** Before encoding an iteration: its hyperparameters, learning rate; clears the early-stop flag. */
@@ -293,18 +325,20 @@ export class PpoUpdate {
 
   /**
    * Loss and gradient kernels over every chunk of one minibatch: `grads` then holds its gradient. `only` records
-   * one of the two kernels (the benchmark's kernel lab times them apart; training always runs both).
+   * one of the kernels (the benchmark's kernel lab times them apart; training always runs all).
    */
-  encodeGradient(recorder: Recorder, epoch: number, minibatch: number, only?: 'loss' | 'gradient'): void {
+  encodeGradient(recorder: Recorder, epoch: number, minibatch: number, only?: 'loss' | 'gradient' | 'convGradient'): void {
     const maxPerDim = this.gpu.limits.maxComputeWorkgroupsPerDimension;
     const perMinibatch = this.chunksPerMinibatch;
     for (let c = 0; c < perMinibatch; c++) {
       const index = (epoch * this.settings.numMinibatches + minibatch) * perMinibatch + c;
       const offsets = [index * SLOT_STRIDE];
-      if (only !== 'gradient') {
+      if (only === undefined || only === 'loss') {
         recorder.dispatch(this.pipelines.loss, this.lossGroup, gridFor(Math.ceil(this.slotValues[index]!.chunk_size / this.lossSamples), LOSS_WORKGROUP, maxPerDim), offsets);
       }
-      if (only !== 'loss') recorder.dispatch(this.pipelines.gradient, this.gradientGroup, [this.gradientWorkgroups], offsets);
+      if (only === undefined || only === 'gradient') recorder.dispatch(this.pipelines.gradient, this.gradientGroup, [this.gradientWorkgroups], offsets);
+      const conv = this.pipelines.convGradient;
+      if ((only === undefined || only === 'convGradient') && conv) recorder.dispatch(conv.pipeline, this.convGradientGroup!, [Math.ceil(conv.entries / CONV_GRADIENT_WORKGROUP)], offsets);
     }
   }
 
@@ -316,7 +350,8 @@ export class PpoUpdate {
   /** Dispatches per iteration of the update (for the summary's gpu counters). */
   get dispatchesPerIteration(): number {
     const { numMinibatches, updateEpochs } = this.settings;
-    return updateEpochs * (1 + numMinibatches * (2 * this.chunksPerMinibatch + this.adam.dispatchesPerStep));
+    const perChunk = this.pipelines.convGradient ? 3 : 2;
+    return updateEpochs * (1 + numMinibatches * (perChunk * this.chunksPerMinibatch + this.adam.dispatchesPerStep));
   }
 
   destroy(): void {

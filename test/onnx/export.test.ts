@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { createTrainer, CpuPolicy, exportOnnx, exportPolicy, loadPolicy, OnnxExportError, ONNX_OPSET } from '../../src/index.js';
 import { gpuTest } from '../helpers/gpu.js';
 import { expectClose, randomArray, seededRandom } from '../helpers/random.js';
-import { ARM_SPEC, CARTPOLE_SPEC, GRID_SPEC, MASKED_MULTI_SPEC, MASKED_SPEC, MULTI_SPEC, observationStats, PENDULUM_SPEC, policyFile, type PolicyRecipe } from './policies.js';
+import { ARM_SPEC, CARTPOLE_SPEC, CONV_GRID_SPEC, GRID_SPEC, MASKED_MULTI_SPEC, MASKED_SPEC, MULTI_SPEC, observationStats, PENDULUM_SPEC, policyFile, type PolicyRecipe } from './policies.js';
 import { policyOutputs } from '../../src/agent/agent.js';
 import { categoricalHeads } from '../../src/envs/spec.js';
 
@@ -134,6 +134,21 @@ describe('exportOnnx: the ONNX model computes what CpuPolicy computes', () => {
       }
     });
   }
+
+  test('a convolutional encoder (grid [5, 4, 3], conv 6 x 3x3, relu 7, normalised, multi-discrete masked) computes CpuPolicy.head', async () => {
+    const recipe: PolicyRecipe = { spec: CONV_GRID_SPEC, hidden: [7], activation: 'relu', clipObs: 3, seed: 9, headScale: 3, encoder: { channels: 6, kernel: 3 } };
+    const policy = await loadPolicy(policyFile(recipe), { backend: 'cpu' });
+    expect(policy.conv).toMatchObject({ height: 5, width: 4, inputChannels: 3, kernel: 3, outputChannels: 6 });
+    const model = await session(policy);
+    for (const rows of BATCHES) {
+      const obs = observations(recipe, rows);
+      const mask = masks(recipe.spec, rows, rows);
+      const out = await model.run({ obs: new ort.Tensor('float32', obs, [rows, 5, 4, 3]), action_mask: new ort.Tensor('float32', mask, [rows, 5]) });
+      const logits = heads(policy, obs).map((z, j) => (mask[j] === 1 ? z : -1e30));
+      expectClose(out.logits!.data as Float32Array, logits, TOLERANCE, `logits, batch ${rows}`);
+      expect(Array.from(out.action!.data as BigInt64Array, Number), `actions, batch ${rows}`).toEqual([...policy.actSync(obs, { deterministic: true, mask })]);
+    }
+  });
 
   test('a grid observation is a rank-4 input [batch, 3, 2, 2], flattened row-major in the graph', async () => {
     const recipe: PolicyRecipe = { spec: GRID_SPEC, hidden: [8], activation: 'tanh', clipObs: 3, seed: 6 };

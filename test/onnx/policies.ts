@@ -19,6 +19,9 @@ export const ARM_SPEC: EnvSpec = { id: 'Arm-v0', observationSize: 5, action: { t
 /** A grid observation [3, 2, 2] (outermost first) flattened to 12 floats, 3 discrete actions. */
 export const GRID_SPEC: EnvSpec = { id: 'Grid-v0', observationSize: 12, observationShape: [3, 2, 2], action: { type: 'discrete', n: 3 }, maxEpisodeSteps: 100, rewardThreshold: null };
 
+/** A grid [5, 4, 3] (for the convolutional encoder), multi-discrete heads [3, 2] with action masks. */
+export const CONV_GRID_SPEC: EnvSpec = { id: 'ConvGrid-v0', observationSize: 60, observationShape: [5, 4, 3], action: { type: 'multiDiscrete', nvec: [3, 2] }, maxEpisodeSteps: 100, rewardThreshold: null, actionMask: true };
+
 /** Multi-discrete heads [3, 2, 4] (a move, a button, a target), without masks. */
 export const MULTI_SPEC: EnvSpec = { id: 'Multi-v0', observationSize: 6, action: { type: 'multiDiscrete', nvec: [3, 2, 4] }, maxEpisodeSteps: 100, rewardThreshold: null };
 /** A discrete space of 5 actions with action masks. */
@@ -33,6 +36,8 @@ export interface PolicyRecipe {
   /** clip_obs of the observation normalisation; absent: the policy does not normalise. */
   clipObs?: number;
   seed: number;
+  /** A convolutional encoder on the spec's grid (observationShape [H, W, C]). */
+  encoder?: { channels: number; kernel: number };
   /** The head's weights are uniform in [-headScale, headScale) (default 1): wide enough, a box's means reach past its bounds. */
   headScale?: number;
 }
@@ -49,12 +54,19 @@ export function observationStats(recipe: PolicyRecipe): { mean: Float32Array; va
 
 /** The bytes of a policy file for `recipe` (format, env, architecture metadata and tensors as exportPolicy writes them). */
 export function policyFile(recipe: PolicyRecipe): Uint8Array {
-  const architecture: AgentArchitecture = { observationSize: recipe.spec.observationSize, action: recipe.spec.action, hidden: recipe.hidden, activation: recipe.activation };
+  const shape = recipe.spec.observationShape;
+  const architecture: AgentArchitecture = {
+    observationSize: recipe.spec.observationSize,
+    action: recipe.spec.action,
+    hidden: recipe.hidden,
+    activation: recipe.activation,
+    ...(recipe.encoder ? { encoder: { inputShape: [shape![0]!, shape![1]!, shape![2]!] as [number, number, number], conv: [recipe.encoder] } } : {}),
+  };
   const agent = new AgentLayout(architecture);
   const flat = agent.initialParameters(recipe.seed);
   const random = seededRandom(recipe.seed);
   const head = agent.actor[agent.actor.length - 1]!;
-  for (const view of [...agent.actor.map((layer) => layer.bias), ...(agent.logstd ? [agent.logstd] : [])]) {
+  for (const view of [...agent.actorConv.map((layer) => layer.bias), ...agent.actor.map((layer) => layer.bias), ...(agent.logstd ? [agent.logstd] : [])]) {
     flat.set(randomArray(random, view.size, -1, 1), view.offset);
   }
   const scale = recipe.headScale ?? 1;

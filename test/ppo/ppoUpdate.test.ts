@@ -17,7 +17,8 @@ import { RECORD_WORDS, SHARED_TILING, Stat, type GradientTiling } from '../../sr
 import type { ActionSpace } from '../../src/envs/spec.js';
 import { gpuTest } from '../helpers/gpu.js';
 import { randomArray, seededRandom } from '../helpers/random.js';
-import { headsLogSoftmax, maskLogits, mlpForward, ppoLoss, type LossConfig, type LossSample } from '../../reference/ppo.js';
+import { headsLogSoftmax, maskLogits, ppoLoss, type LossConfig, type LossSample } from '../../reference/ppo.js';
+import { networkForward } from '../../reference/conv.js';
 import { categoricalHeads } from '../../src/envs/spec.js';
 
 /** A head's mask: each choice allowed with probability 2/3, and one forced allowed if none was. */
@@ -44,6 +45,8 @@ interface Case {
   gradientTiling?: GradientTiling;
   /** Random action masks (at least one allowed choice per head), the actions drawn among the allowed. */
   masked?: boolean;
+  /** Grid observations [H, W, C] through a convolutional encoder of these channels and kernel (hidden [7]). */
+  conv?: { grid: [number, number, number]; channels: number; kernel: number };
 }
 
 const cases: Case[] = [
@@ -61,15 +64,24 @@ const cases: Case[] = [
   { name: 'discrete, masked, penalty', action: { type: 'discrete', n: 4 }, algo: 'penalty', normAdv: true, clipVloss: false, numMinibatches: 1, masked: true },
   { name: 'multi-discrete [3, 5], masked, clip, 4 samples per invocation', action: { type: 'multiDiscrete', nvec: [3, 5] }, algo: 'clip', normAdv: false, clipVloss: true, numMinibatches: 2, masked: true, lossSamples: 4 },
   { name: 'multi-discrete [2, 3], masked, penalty', action: { type: 'multiDiscrete', nvec: [2, 3] }, algo: 'penalty', normAdv: true, clipVloss: true, numMinibatches: 1, masked: true },
+  { name: 'conv encoder, discrete, clip', action: { type: 'discrete', n: 3 }, algo: 'clip', normAdv: true, clipVloss: true, numMinibatches: 1, conv: { grid: [3, 3, 1], channels: 1, kernel: 2 } },
+  { name: 'conv encoder [5, 4, 3] x 6 channels, multi-discrete [3, 2], masked, clip', action: { type: 'multiDiscrete', nvec: [3, 2] }, algo: 'clip', normAdv: true, clipVloss: true, numMinibatches: 2, masked: true, conv: { grid: [5, 4, 3], channels: 6, kernel: 3 } },
+  { name: 'conv encoder [5, 4, 3], Gaussian, penalty, 4 samples per invocation', action: { type: 'box', size: 2, low: [-1, -1], high: [1, 1] }, algo: 'penalty', normAdv: false, clipVloss: false, numMinibatches: 1, lossSamples: 4, conv: { grid: [5, 4, 3], channels: 6, kernel: 3 } },
+  { name: 'conv encoder [5, 4, 3], multi-discrete [2, 3], masked, penalty, shared-tile gradient kernel', action: { type: 'multiDiscrete', nvec: [2, 3] }, algo: 'penalty', normAdv: true, clipVloss: false, numMinibatches: 2, masked: true, gradientTiling: SHARED_TILING, conv: { grid: [5, 4, 3], channels: 6, kernel: 3 } },
+  { name: 'conv encoder [5, 4, 3], discrete, critic regression (TRPO)', action: { type: 'discrete', n: 3 }, algo: 'critic', normAdv: true, clipVloss: true, numMinibatches: 2, conv: { grid: [5, 4, 3], channels: 6, kernel: 3 } },
   { name: 'Gaussian, penalty, shared-tile gradient kernel', action: { type: 'box', size: 2, low: [-1, -1], high: [1, 1] }, algo: 'penalty', normAdv: true, clipVloss: false, numMinibatches: 1, gradientTiling: SHARED_TILING },
 ];
 
 async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
   const random = seededRandom(seed);
-  const obsSize = 3;
+  const obsSize = c.conv ? c.conv.grid.reduce((a, b) => a * b, 1) : 3;
   const numEnvs = 4;
   const numSteps = 3;
-  const agent = new AgentLayout({ observationSize: obsSize, action: c.action, hidden: c.hidden ?? [5, 4], activation: 'tanh' });
+  const agent = new AgentLayout(
+    c.conv
+      ? { observationSize: obsSize, action: c.action, hidden: [7], activation: 'relu', encoder: { inputShape: c.conv.grid, conv: [{ channels: c.conv.channels, kernel: c.conv.kernel }] } }
+      : { observationSize: obsSize, action: c.action, hidden: c.hidden ?? [5, 4], activation: 'tanh' },
+  );
   const layout = new RolloutLayout({
     numEnvs,
     numSteps,
@@ -95,7 +107,7 @@ async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
   for (let s = 0; s < M; s++) {
     const obs = Array.from(randomArray(random, obsSize, -2, 2));
     obs.forEach((v, f) => (data[o.obs + f * M + s] = v));
-    const head = mlpForward(theta0, agent.actor, obs);
+    const head = networkForward(theta0, agent, 'actor', obs);
     const oldHead = head.map((v) => v + 0.3 * (random() - 0.5));
     let action: number[];
     let logprob: number;
@@ -124,7 +136,7 @@ async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
     }
     action.forEach((v, d) => (data[o.actions + d * M + s] = v));
     const oldLogprob = Math.fround(logprob + 0.8 * (random() - 0.5));
-    const value = mlpForward(theta0, agent.critic, obs)[0]!;
+    const value = networkForward(theta0, agent, 'critic', obs)[0]!;
     const oldValue = Math.fround(value + 0.8 * (random() - 0.5));
     const advantage = Math.fround(3 * (random() - 0.3));
     const ret = Math.fround(value + 2 * (random() - 0.5));
@@ -209,5 +221,5 @@ async function checkCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
 }
 
 describe('PPO update kernels', () => {
-  cases.forEach((c, i) => gpuTest(`minibatch gradients match finite differences of the float64 loss: ${c.name}`, (gpu) => checkCase(gpu, c, 100 + i)));
+  cases.forEach((c, i) => gpuTest(`minibatch gradients match finite differences of the float64 loss: ${c.name}`, (gpu) => checkCase(gpu, c, 100 + i), c.conv ? 120_000 : undefined));
 });

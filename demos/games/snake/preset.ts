@@ -7,7 +7,7 @@ import type { TrainerConfig } from '../../../src/index.js';
 import type { EditableConfig } from '../../lib/hyperparams.js';
 
 /** The network of the page and of the shipped policy: CleanRL's MLP (2 x 64 tanh) on the flat board. */
-export const SNAKE_NETWORK: Partial<TrainerConfig> = { hidden_sizes: [64, 64], activation: 'tanh' };
+export const SNAKE_NETWORK: Partial<TrainerConfig> = { hidden_sizes: [64, 64], activation: 'tanh', encoder: null };
 
 export const SNAKE_PRESET: EditableConfig = {
   algo: 'ppo',
