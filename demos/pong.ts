@@ -32,7 +32,12 @@ async function main(): Promise<void> {
         await game?.setPolicy(policy, name);
       },
       onReport: (report) => league.update(report),
-      onClear: () => league.clear(),
+      // A checkpoint restored on the page shows its pool until it trains on.
+      onClear: () => {
+        const trainer = panel.currentTrainer;
+        const standing = trainer?.summary(0, 1).selfPlay;
+        league.clear(trainer && standing ? { standing, window: trainer.config.window } : undefined);
+      },
     },
     { charts: ['elo', 'return', 'policyLoss', 'valueLoss', 'entropy', 'approxKl'] },
   );

@@ -16,7 +16,7 @@ import { build } from 'vite';
 import { describe, expect } from 'vitest';
 import { ROOT } from '../scripts/prepare.mjs';
 import { browserTest, recordPage, type BrowserSession, type PageLog } from './helpers/browser.js';
-import { defaultsFor } from '../src/index.js';
+import { decodeSafetensors, defaultsFor } from '../src/index.js';
 import { FAMILY, memberKey } from '../demos/lib/family.js';
 
 const OUTPUT = join(ROOT, 'test-output', 'demos');
@@ -537,8 +537,9 @@ describe('demos in headless Chromium', () => {
     }
   });
 
-  browserTest('pong: self-play trains on the page: the Elo appears and moves from 1200, the pool fills, the Elo curve is drawn', async (session) => {
-    const demo = await openDemo(session, 'pong.html?policy=none&autostart=1&num_envs=8&num_steps=128&save_steps=1024&total_timesteps=20480');
+  browserTest('pong: self-play trains on the page: the Elo appears and moves from 1200, the pool fills, the Elo curve is drawn; its checkpoint restores the pool', async (session) => {
+    const demo = await openDemo(session, 'pong.html?policy=none&autostart=1&num_envs=8&num_steps=128&save_steps=1024&total_timesteps=200000');
+    const downloads = mkdtempSync(join(tmpdir(), 'webgpu-rl-downloads-'));
     try {
       await waitUntil(demo, 'a first Elo', async () => Number.isFinite(await number(demo.page, '#elo')), 150_000);
       await waitUntil(demo, 'the pool to hold two snapshots', async () => (await number(demo.page, '#snapshots')) >= 2, 150_000);
@@ -556,8 +557,31 @@ describe('demos in headless Chromium', () => {
       expect(charts[0]!.caption).toMatch(/^Learner Elo — \d/);
       expect(charts[0]!.colouredPixels, 'the Elo curve').toBeGreaterThan(20);
       await screenshot(demo.page, 'pong-training');
+
+      // The checkpoint (it stops the run) holds the pool: restored after a reset, the page shows its Elo and
+      // snapshots, and Start trains on from there.
+      const state = () => demo.page.evaluate(() => document.body.dataset.state);
+      const cdp = await demo.page.createCDPSession();
+      await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+      const downloaded = () => readdirSync(downloads).find((f) => /^Pong-v0-checkpoint-\d+-steps\.safetensors$/.test(f));
+      await demo.page.click('#download-checkpoint');
+      await waitUntil(demo, 'the checkpoint download', async () => downloaded() !== undefined, 60_000);
+      await demo.page.click('#reset');
+      await waitUntil(demo, 'the reset', async () => (await state()) === 'idle' && (await text(demo.page, '#elo')) === '', 60_000);
+      const file = decodeSafetensors(new Uint8Array(readFileSync(join(downloads, downloaded()!))));
+      const book = JSON.parse(file.metadata.self_play!) as { elo: number; snapshots: number };
+      const input = await demo.page.$('#load-file');
+      await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(join(downloads, downloaded()!));
+      await waitUntil(demo, 'the restored checkpoint', async () => /^Restored Pong-v0-checkpoint/.test(await text(demo.page, '#status')), 90_000);
+      expect(await text(demo.page, '#elo'), "the restored learner's Elo").toBe(book.elo.toFixed(1));
+      expect(await number(demo.page, '#snapshots')).toBe(book.snapshots);
+      const restoredAt = await number(demo.page, '#env-steps');
+      expect(restoredAt).toBe(Number(file.metadata.global_step));
+      await demo.page.click('#start');
+      await waitUntil(demo, 'the restored run to continue', async () => (await number(demo.page, '#env-steps')) > restoredAt && (await text(demo.page, '#games')) !== '', 90_000);
       demo.expectClean();
     } finally {
+      rmSync(downloads, { recursive: true, force: true });
       await demo.close();
     }
   });

@@ -9,6 +9,8 @@
 import type { IterationReport } from '../../src/index.js';
 
 type SelfPlayReport = NonNullable<IterationReport['selfPlay']>;
+/** A trainer's summary of the pool: the learner's rating, the filled slots' and the snapshots taken. */
+type Standing = Pick<SelfPlayReport, 'elo' | 'snapshotElos' | 'snapshots'>;
 
 export interface LeagueElements {
   elo: HTMLElement;
@@ -33,7 +35,19 @@ export class LeagueView {
     this.elements.pool.replaceChildren(...poolRows(league));
   }
 
-  clear(): void {
+  /**
+   * Empties the view, or, for a trainer restored from a checkpoint, shows its standing (`standing`: its
+   * summary's selfPlay; `window`: its config's) until its first iteration reports.
+   */
+  clear(restored?: { standing: Standing; window: number }): void {
+    if (restored) {
+      const { standing, window: slots } = restored;
+      this.elements.elo.textContent = standing.elo.toFixed(1);
+      this.elements.snapshots.textContent = String(standing.snapshots);
+      this.elements.games.textContent = '';
+      this.elements.pool.replaceChildren(...poolRows({ ...standing, gamesPerSlot: new Array<number | null>(slots).fill(null), gamesAgainstLatest: null }));
+      return;
+    }
     this.elements.elo.textContent = '';
     this.elements.snapshots.textContent = '0';
     this.elements.games.textContent = '';
@@ -47,16 +61,21 @@ export class LeagueView {
   }
 }
 
-function poolRows(league: SelfPlayReport): HTMLTableRowElement[] {
+/** The pool's ratings and the games per opponent of the last iteration (null: none played here yet). */
+type PoolRows = Standing & { gamesPerSlot: (number | null)[]; gamesAgainstLatest: number | null };
+
+function poolRows(league: PoolRows): HTMLTableRowElement[] {
   const slots = league.gamesPerSlot.length;
   const newest = league.snapshots - 1;
   const rows = league.snapshotElos.map((elo, slot) => {
     const snapshot = newest - ((((newest - slot) % slots) + slots) % slots);
-    return row(slot === newest % slots ? 'newest' : '', [snapshot === 0 ? 'snapshot 0 (the initial policy)' : `snapshot ${snapshot}`, String(slot), elo.toFixed(1), String(league.gamesPerSlot[slot] ?? 0)]);
+    return row(slot === newest % slots ? 'newest' : '', [snapshot === 0 ? 'snapshot 0 (the initial policy)' : `snapshot ${snapshot}`, String(slot), elo.toFixed(1), games(league.gamesPerSlot[slot])]);
   });
-  rows.push(row('latest', ['the latest self (the learner)', '–', league.elo.toFixed(1), String(league.gamesAgainstLatest)]));
+  rows.push(row('latest', ['the latest self (the learner)', '–', league.elo.toFixed(1), games(league.gamesAgainstLatest)]));
   return rows;
 }
+
+const games = (count: number | null | undefined) => (count === null || count === undefined ? '–' : String(count));
 
 function row(kind: string, cells: string[]): HTMLTableRowElement {
   const tr = document.createElement('tr');
