@@ -5,6 +5,7 @@
  */
 import { stepWork, type StepWork } from './flops.js';
 import { formatNumber, goalMet, markdownTable, MIN_REPS, ratioText, type CaseResult, type Comparison } from './harness.js';
+import { selfPlayReport, selfPlayText } from './cases/selfplayReport.js';
 
 export interface BenchJson {
   machine: Record<string, unknown>;
@@ -174,6 +175,23 @@ export function targets(json: BenchJson): TargetRow[] {
       note: f >= GOALS.updateFraction ? 'met' : `missed: best ${pct(f)}, ${(GOALS.updateFraction / f).toFixed(1)}× short`,
     });
   } else rows.push({ target: 'Update-phase throughput, fraction of peak', measured: 'not measured', goal: '≥ 25%', met: null, note: '' });
+  // Self-play: the trained Pong-v0 policy's win rates (games won / played) against their least values.
+  for (const [name, target] of [
+    ['selfplay-vs-random-Pong-v0', 'Self-play on Pong-v0: games won by the trained policy against a uniformly random player'],
+    ['selfplay-vs-first-snapshot-Pong-v0', 'Self-play on Pong-v0: games won by the trained policy against its first snapshot'],
+  ] as const) {
+    const c = json.comparisons.find((x) => x.name === name);
+    if (!c || c.goal === null) continue;
+    const met = c.ratio >= c.goal;
+    const seeds = c.reps ? `, median over ${c.reps.engine} seed${c.reps.engine > 1 ? 's' : ''}${c.reps.engine < MIN_REPS ? ` (fewer than ${MIN_REPS}: quick)` : ''}` : '';
+    rows.push({
+      target,
+      measured: `${pct(c.ratio)} (${fmt(c.engine)} of ${fmt(c.baseline)} games${seeds})`,
+      goal: `≥ ${pct(c.goal)}`,
+      met,
+      note: met ? 'met' : `missed: ${pct(c.goal - c.ratio)} short`,
+    });
+  }
   const ppo = byName(json, 'ppo.engine');
   if (ppo.length) {
     const worst = Math.max(...ppo.map((c) => num(c.params.readbacksPerIteration)));
@@ -613,6 +631,12 @@ export function markdownReport(json: BenchJson): string {
       when: true,
       ...breakoutSection(run),
     })),
+    {
+      title: 'Self-play: Pong-v0 against a random player and its first snapshot',
+      when: byName(json, 'selfplay.match').length > 0,
+      text: selfPlayText(json.cases),
+      body: () => selfPlayReport(json.cases),
+    },
     {
       title: 'Environment steps per second (random actions, GPU environments)',
       when: byName(json, 'envs.gpu').length > 0,

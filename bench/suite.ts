@@ -14,6 +14,7 @@
  *   breakout  PPO's learning curve on MinAtar/Breakout-v1 within this machine's budget (cases/breakout.ts)
  *   act     policy.act latency and batch throughput (cases/act.ts)
  *   population  env-steps/s of populations of 1 to 64 CartPole agents, and 8 agents solving against 1 (cases/population.ts)
+ *   selfplay  Pong-v0 trained by self-play, its win rates against a random player and its first snapshot (cases/selfplay.ts)
  *   tune    the kernel layouts the tuner chooses on this adapter and their gain over the defaults (cases/tune.ts)
  */
 import type { AdapterDescription, Gpu } from '../src/gpu/device.js';
@@ -28,10 +29,11 @@ import { benchSolveTime } from './cases/solveTime.js';
 import { benchFamily } from './cases/family.js';
 import { benchBreakout } from './cases/breakout.js';
 import { benchPopulation } from './cases/population.js';
+import { benchSelfPlay } from './cases/selfplay.js';
 import { benchTune } from './cases/tune.js';
 import type { CaseResult, Comparison } from './harness.js';
 
-export const CASE_NAMES = ['peak', 'envs', 'ppo', 'solvetime', 'solve', 'family', 'breakout', 'act', 'population', 'tune'] as const;
+export const CASE_NAMES = ['peak', 'envs', 'ppo', 'solvetime', 'solve', 'family', 'breakout', 'act', 'population', 'selfplay', 'tune'] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 
 export type Runtime = 'node' | 'chrome';
@@ -135,6 +137,13 @@ export async function runSuite(gpu: Gpu, options: SuiteOptions): Promise<SuiteRe
       return [];
     }
     return benchPopulation(context);
+  });
+  await timed('selfplay', async () => {
+    if (quick && options.runtime === 'chrome') {
+      log('selfplay: left out of --quick runs in Chrome (as solve)');
+      return [];
+    }
+    return benchSelfPlay(context);
   });
   await timed('tune', () => benchTune(context));
 

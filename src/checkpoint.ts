@@ -8,7 +8,11 @@
  *               inference part, small; loadPolicy runs it on the GPU or in plain JavaScript.
  *   checkpoint  (`saveTrainer`, `loadTrainer`): every parameter, Adam's moments and control block, PPO's beta, the
  *               environments' state and counters, the running episode statistics, the iteration and step counters
- *               and the resolved configuration — a run resumes where it stopped.
+ *               and the resolved configuration — a run resumes where it stopped. A self-play run (a two-player
+ *               game) also holds its pool: every slot's parameters (`selfplay.pool`, f32 [window x P]) and the
+ *               book (`self_play` metadata: the learner's and every slot's Elo, the snapshots taken and the step
+ *               of the last one, from which the next is due); each environment's opponent and side are in the
+ *               episode tracker with its other per-environment state.
  *
  * Loading validates the whole file first (format, version, environment, architecture and its sizes, every
  * tensor's shape and values, the counters, the configuration) and throws CheckpointError naming what is wrong;
@@ -16,7 +20,7 @@
  * offset of its memory), an ArrayBuffer, or a Blob / fetch Response.
  */
 import { getGpu, type Gpu } from './gpu/device.js';
-import { readBuffer } from './gpu/readback.js';
+import { readBuffer, readFloat32 } from './gpu/readback.js';
 import { getEnvDefinition, isGpuEnvDefinition } from './envs/registry.js';
 import { specOf, type EnvSpec } from './envs/spec.js';
 import { EnvInputError } from './envs/errors.js';
@@ -34,6 +38,7 @@ import { GpuPolicy } from './policy.js';
 import { checkOptionKeys } from './options.js';
 import { decodeSafetensors, encodeSafetensors, fileBytes, SafetensorsError, type Tensor } from './safetensors.js';
 import { Trainer } from './trainer.js';
+import type { LeagueState } from './selfplay/league.js';
 
 export const POLICY_FORMAT = 'webgpu-rl/policy';
 export const CHECKPOINT_FORMAT = 'webgpu-rl/checkpoint';
@@ -128,9 +133,6 @@ function readObsNormalization(header: Header): ObsNormalization | undefined {
 
 /** The full training state, as a safetensors file (see the header; taken between two training iterations). */
 export function saveTrainer(trainer: Trainer): Promise<Uint8Array<ArrayBuffer>> {
-  if (trainer.spec.players === 2) {
-    return Promise.reject(new Error(`saveTrainer: '${trainer.spec.id}' trains by self-play, whose pool of snapshots and Elo ratings a checkpoint does not hold yet; save the policy with exportPolicy`));
-  }
   return trainer.snapshot(() => checkpointFile(trainer), 'saveTrainer');
 }
 
@@ -149,7 +151,7 @@ async function checkpointFile(trainer: Trainer): Promise<Uint8Array<ArrayBuffer>
   for (const entry of await ppo.hostState()) {
     tensors.set(entry.name, { dtype: entry.data instanceof Float32Array ? 'F32' : 'U32', shape: [entry.data.length], data: entry.data });
   }
-  return encodeSafetensors(tensors, {
+  const metadata: Record<string, string> = {
     format: CHECKPOINT_FORMAT,
     format_version: FORMAT_VERSION,
     env: JSON.stringify(specOf(trainer.spec)),
@@ -158,7 +160,50 @@ async function checkpointFile(trainer: Trainer): Promise<Uint8Array<ArrayBuffer>
     iteration: String(ppo.iteration),
     global_step: String(ppo.globalStep),
     solved_at_step: JSON.stringify(trainer.solvedAtStep),
-  });
+  };
+  if (ppo.selfPlay) {
+    const pool = await ppo.selfPlay.readPool((buffer, count, offset) => readFloat32(trainer.gpu, buffer, count, offset));
+    tensors.set(SELF_PLAY_POOL, { dtype: 'F32', shape: [pool.length], data: pool });
+    // JSON keeps every float64 rating exactly (the shortest text that reads back as the same double).
+    metadata.self_play = JSON.stringify(ppo.selfPlay.book.state());
+  }
+  return encodeSafetensors(tensors, metadata);
+}
+
+/** The tensor of a self-play checkpoint's pool: the window slots' parameters, f32 [window x P]. */
+const SELF_PLAY_POOL = 'selfplay.pool';
+
+/**
+ * A self-play checkpoint's pool and book, checked against its configuration and counters before anything is
+ * built: the pool's size and finite values; finite ratings, one per slot; snapshots taken in [1, 1 + iterations]
+ * (one may be taken per iteration after the initial one); the last one's step a whole iteration in
+ * [0, global_step], 0 only while no snapshot but the initial one has been taken.
+ */
+function readSelfPlay(header: Header, config: TrainerConfig, paramCount: number, iteration: number, globalStep: number): { pool: Float32Array; book: LeagueState } {
+  const tensor = header.tensors.get(SELF_PLAY_POOL);
+  const count = config.window * paramCount;
+  if (!tensor || tensor.dtype !== 'F32' || tensor.data.length !== count) {
+    throw new CheckpointError(`the file's tensor '${SELF_PLAY_POOL}' is ${tensor ? `${tensor.dtype} [${tensor.shape.join(', ')}]` : 'missing'}; expected F32 [${count}] (window ${config.window} x ${paramCount} parameters)`);
+  }
+  for (let i = 0; i < count; i++) {
+    if (!Number.isFinite(tensor.data[i]!)) throw new CheckpointError(`the file's tensor '${SELF_PLAY_POOL}' holds ${tensor.data[i]} at index ${i}; expected a finite number`);
+  }
+  const raw = parseJson<Partial<LeagueState> | null>(header.metadata, 'self_play');
+  const malformed = (why: string) => new CheckpointError(`the file's self_play metadata ${why}: ${header.metadata.self_play!.slice(0, 200)}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw malformed('is not an object');
+  const { elo, slotElos, snapshots, lastSave } = raw;
+  if (typeof elo !== 'number' || !Number.isFinite(elo)) throw malformed(`has elo ${JSON.stringify(elo)}; expected a finite number`);
+  if (!Array.isArray(slotElos) || slotElos.length !== config.window || !slotElos.every((e) => typeof e === 'number' && Number.isFinite(e))) {
+    throw malformed(`has slotElos ${JSON.stringify(slotElos)?.slice(0, 80)}; expected ${config.window} finite numbers (one per slot of the window)`);
+  }
+  if (!Number.isInteger(snapshots) || (snapshots as number) < 1 || (snapshots as number) > 1 + iteration) {
+    throw malformed(`has snapshots ${JSON.stringify(snapshots)}; expected an integer in [1, ${1 + iteration}] (the initial one, then at most one per iteration)`);
+  }
+  const batch = config.num_envs * config.num_steps;
+  if (!Number.isInteger(lastSave) || (lastSave as number) < 0 || (lastSave as number) > globalStep || (lastSave as number) % batch !== 0 || ((lastSave as number) === 0) !== (snapshots === 1)) {
+    throw malformed(`has lastSave ${JSON.stringify(lastSave)}; expected a multiple of ${batch} in [0, ${globalStep}], 0 exactly when only the initial snapshot was taken`);
+  }
+  return { pool: tensor.data as Float32Array, book: { elo, slotElos: [...slotElos], snapshots: snapshots as number, lastSave: lastSave as number } };
 }
 
 interface Header {
@@ -393,9 +438,10 @@ function checkPersistentValues(name: string, data: Float32Array | Uint32Array, m
 
 /**
  * Config keys a checkpoint may lack, because they cannot change the run it holds: the tuner's (kernel layouts that
- * compute the same result) and self-play's (two-player games only, whose runs are not checkpointed).
+ * compute the same result) and, in a one-player game's file, self-play's (files from before those keys lack them).
  */
-const KEYS_WITHOUT_EFFECT_ON_RESULTS = new Set<string>(['tune', 'tune_budget_ms', 'save_steps', 'window', 'play_against_latest_model_ratio', 'swap_steps', 'initial_elo']);
+const KEYS_WITHOUT_EFFECT_ON_RESULTS = new Set<string>(['tune', 'tune_budget_ms']);
+const SELF_PLAY_KEYS = new Set<string>(['save_steps', 'window', 'play_against_latest_model_ratio', 'swap_steps', 'initial_elo']);
 
 /** The file's configuration, complete and valid, agreeing with its env and architecture metadata. */
 function readConfig(header: Header): TrainerConfig {
@@ -413,7 +459,8 @@ function readConfig(header: Header): TrainerConfig {
   // Every key written out: a key left out would take today's default, which need not be the run's (except the
   // keys above, which a file from before them takes at today's defaults).
   for (const key of Object.keys(CONFIG_KEYS)) {
-    if (!Object.hasOwn(config, key) && !KEYS_WITHOUT_EFFECT_ON_RESULTS.has(key) && key !== 'encoder') throw new CheckpointError(`the file's config has no '${key}' (a checkpoint holds every key; this engine's default would be ${JSON.stringify(resolved[key as keyof TrainerConfig])})`);
+    const optional = KEYS_WITHOUT_EFFECT_ON_RESULTS.has(key) || key === 'encoder' || (SELF_PLAY_KEYS.has(key) && header.spec.players !== 2);
+    if (!Object.hasOwn(config, key) && !optional) throw new CheckpointError(`the file's config has no '${key}' (a checkpoint holds every key; this engine's default would be ${JSON.stringify(resolved[key as keyof TrainerConfig])})`);
   }
   const { hidden, activation } = header.architecture;
   if (JSON.stringify(resolved.hidden_sizes) !== JSON.stringify(hidden) || resolved.activation !== activation) {
@@ -482,12 +529,15 @@ export async function loadTrainer(file: FileInput, options: LoadTrainerOptions =
     if (host.size > 0 && data?.length !== length) throw new CheckpointError(`the file's tensor '${name}' has ${data?.length ?? 'no'} values; expected ${length} (num_envs ${n})`);
     if (data) checkPersistentValues(name, data, definition.maxEpisodeSteps);
   }
+  const selfPlay = header.spec.players === 2 ? readSelfPlay(header, config, agent.table.size, iteration, globalStep) : undefined;
+  if (!selfPlay && header.tensors.has(SELF_PLAY_POOL)) throw new CheckpointError(`the file holds a self-play pool ('${SELF_PLAY_POOL}') but '${config.env}' is a one-player game`);
   const trainer = await Trainer.create(config, options.gpu);
   try {
     const ppo = trainer.algorithm;
     ppo.writeParameters(flat);
     for (const entry of ppo.persistentBuffers()) trainer.gpu.write(entry.buffer, 0, header.tensors.get(entry.name)!.data);
     ppo.restoreCounters(iteration, globalStep);
+    if (selfPlay) ppo.selfPlay!.restore(selfPlay.pool, selfPlay.book, iteration > 0);
     trainer.solvedAtStep = solvedAtStep as number | null;
     if (ppo.restoreHostState(host)) ppo.markStarted();
     return trainer;

@@ -315,7 +315,7 @@ export class Trainer {
           ? null
           : this.lastSelfPlay
             ? { elo: this.lastSelfPlay.elo, snapshotElos: [...this.lastSelfPlay.snapshotElos], snapshots: this.lastSelfPlay.snapshots }
-            : { elo: this.config.initial_elo, snapshotElos: [this.config.initial_elo], snapshots: 1 },
+            : this.algorithm.selfPlay.book.standing(),
       adapter: this.gpu.adapter,
       gpu: {
         dispatchesPerIteration: this.algorithm.lastDispatches,

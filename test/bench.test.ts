@@ -305,6 +305,35 @@ describe('bench machinery', () => {
     expect(svgChart([toJson(suite, { quick: false })])).toContain('engine CartPole-v1 (Chrome)');
   });
 
+  test('self-play: the win rates are targets with their goals and the seeds behind them; the report has their section', () => {
+    const suite = syntheticSuite('node', true);
+    const match = (opponent: string, goal: number, wins: number): CaseResult => ({
+      ...r('selfplay.match', { env: 'Pong-v0', opponent, goal, games: 400, wins, draws: 0, losses: 400 - wins, perSeed: [] }, 'win rate', wins / 400, 1),
+      min: wins / 400,
+      max: wins / 400,
+    });
+    suite.cases.push(
+      r('selfplay.train', { env: 'Pong-v0', seed: 1, steps: 4096, numEnvs: 32, numSteps: 128, hiddenSizes: [32, 32], saveSteps: 20000, window: 10, playAgainstLatestModelRatio: 0.5, swapSteps: 10000, sps: 1000, initialElo: 1200, finalElo: 1310.4, snapshots: 2, snapshotElos: [1190, 1300], dispatchesPerIteration: 74, submitsPerIteration: 1, readbacksPerIteration: 1 }, 's (training)', 4.1),
+      match('random', 0.95, 360),
+      match('firstSnapshot', 0.8, 396),
+    );
+    const comparison = (name: string, wins: number, goal: number) => ({ name, engine: wins, baseline: 400, unit: 'games won / games played', ratio: wins / 400, goal, reps: { engine: 1, baseline: 1 } });
+    suite.comparisons.push(comparison('selfplay-vs-random-Pong-v0', 360, 0.95), comparison('selfplay-vs-first-snapshot-Pong-v0', 396, 0.8));
+    const json = toJson(suite, { quick: true });
+    const rows = targets(json).filter((row) => row.target.startsWith('Self-play'));
+    expect(rows.map((row) => [row.met, row.note, row.goal])).toEqual([
+      [false, 'missed: 5.0% short', '≥ 95.0%'],
+      [true, 'met', '≥ 80.0%'],
+    ]);
+    expect(rows[0]!.measured).toBe('90.0% (360 of 400 games, median over 1 seed (fewer than 3: quick))');
+    const md = markdownReport(json);
+    expect(md).toContain('## Self-play: Pong-v0 against a random player and its first snapshot');
+    expect(md).toContain('32 courts × 128 steps, network [32,32], a snapshot every 20000 steps into a pool of 10');
+    expect(md).toContain('| uniformly random | 90.0% | 90.0% – 90.0% | 360 / 0 / 40 of 400 | ≥ 95.0% | **missed** (5.0% short) |');
+    expect(md).toContain('| first snapshot (the initial policy) | 99.0% | 99.0% – 99.0% | 396 / 0 / 4 of 400 | ≥ 80.0% | **met** |');
+    expect(md).toContain('| 1 | 4096 | 4.1 | 1000 | 1200 → 1310 | 2 | 1190, 1300 | 74 / 1 / 1 |');
+  });
+
   test('compareRates: engine / baseline with both sides\' repetitions and spread', () => {
     const side = (median: number, min: number, max: number, reps: number): CaseResult => ({ name: 'x', params: {}, unit: 'env-steps/s', median, min, max, reps });
     const c = compareRates('x', side(1000, 900, 1100, 5), side(250, 225, 275, 2), 5);

@@ -30,6 +30,7 @@ import {
   type TrainerConfig,
 } from '../src/index.js';
 import type { Gpu } from '../src/gpu/device.js';
+import { readFloat32 } from '../src/gpu/readback.js';
 import { gpuTest } from './helpers/gpu.js';
 import { seededRandom } from './helpers/random.js';
 
@@ -359,6 +360,84 @@ describe('checkpoint: loadTrainer resumes a run', () => {
       expect(after.map(comparable)).toEqual(reference.slice(k).map(comparable));
     });
   }
+});
+
+describe('checkpoint: a self-play run resumes with its pool', () => {
+  // Pong-v0 with a snapshot after every iteration into a window of 2 (the ring wraps before the save), sides
+  // swapped every 2 iterations: the save falls between snapshots, evictions and swaps of the uninterrupted run.
+  const PONG: Partial<TrainerConfig> & { env: string } = { env: 'Pong-v0', num_envs: 16, num_steps: 32, hidden_sizes: [8], update_epochs: 2, num_minibatches: 2, seed: 6, save_steps: 512, window: 2, swap_steps: 1024, learning_rate: 3e-3 };
+
+  async function poolOf(trainer: Trainer): Promise<number[]> {
+    return Array.from(await trainer.algorithm.selfPlay!.readPool((buffer, count, offset) => readFloat32(trainer.gpu, buffer, count, offset)));
+  }
+
+  gpuTest('train N, save, resume, train M equals train N + M bit for bit: reports, Elo, pool, parameters', async (gpu) => {
+    const total = 7;
+    const k = 4;
+    const uninterrupted = await createTrainer(PONG, { gpu });
+    const batch = uninterrupted.config.num_envs * uninterrupted.config.num_steps;
+    const reference: IterationReport[] = [];
+    for await (const report of uninterrupted.iterations({ totalSteps: total * batch })) reference.push(report);
+    const referenceParams = Array.from(await uninterrupted.algorithm.readParameters());
+    const referencePool = await poolOf(uninterrupted);
+    uninterrupted.destroy();
+    expect(reference.at(-1)!.selfPlay!.snapshots, 'snapshots: the initial one, then one per iteration').toBe(1 + total);
+
+    const first = await createTrainer(PONG, { gpu });
+    let seen = 0;
+    for await (const _ of first.iterations({ totalSteps: total * batch })) if (++seen === k - 1) break;
+    expect(first.globalStep).toBe(k * batch);
+    const bytes = await saveTrainer(first);
+    const standing = first.summary(0, 1).selfPlay;
+    first.destroy();
+
+    const resumed = await loadTrainer(bytes, { gpu });
+    expect(resumed.globalStep).toBe(k * batch);
+    // Before any new iteration the summary reads the restored book.
+    expect(resumed.summary(0, 1).selfPlay).toEqual(standing);
+    const after: IterationReport[] = [];
+    // train() counts this session's steps and returns once every iteration has finished.
+    await resumed.train({ totalSteps: (total - k) * batch, onIteration: (report) => void after.push(report) });
+    expect(after.map(comparable)).toEqual(reference.slice(k).map(comparable));
+    expect(Array.from(await resumed.algorithm.readParameters())).toEqual(referenceParams);
+    expect(await poolOf(resumed)).toEqual(referencePool);
+    resumed.destroy();
+  });
+
+  gpuTest('a pool or book that does not fit the run is refused before anything is built', async (gpu) => {
+    const trainer = await trained(PONG, 2, gpu);
+    const bytes = await saveTrainer(trainer);
+    const book = JSON.parse(decodeSafetensors(bytes).metadata.self_play!) as Record<string, unknown>;
+    expect(book).toMatchObject({ snapshots: 3, lastSave: 1024 });
+    const withBook = (edit: Record<string, unknown>) => rewrite(bytes, (file) => void (file.metadata.self_play = JSON.stringify({ ...book, ...edit })));
+    await expectRefused(gpu, () => loadTrainer(rewrite(bytes, (file) => void file.tensors.delete('selfplay.pool')), { gpu }), /tensor 'selfplay.pool' is missing; expected F32 \[\d+\] \(window 2 x \d+ parameters\)/);
+    await expectRefused(
+      gpu,
+      () => loadTrainer(rewrite(bytes, (file) => void (file.tensors.get('selfplay.pool')!.data[5] = Number.NaN)), { gpu }),
+      /'selfplay.pool' holds NaN at index 5; expected a finite number/,
+    );
+    await expectRefused(gpu, () => loadTrainer(rewrite(bytes, (file) => void delete file.metadata.self_play), { gpu }), /the file has no 'self_play' metadata/);
+    await expectRefused(gpu, () => loadTrainer(withBook({ elo: null }), { gpu }), /self_play metadata has elo null; expected a finite number/);
+    await expectRefused(gpu, () => loadTrainer(withBook({ slotElos: [1200] }), { gpu }), /self_play metadata has slotElos \[1200\]; expected 2 finite numbers/);
+    await expectRefused(gpu, () => loadTrainer(withBook({ snapshots: 4 }), { gpu }), /self_play metadata has snapshots 4; expected an integer in \[1, 3\]/);
+    await expectRefused(gpu, () => loadTrainer(withBook({ lastSave: 100 }), { gpu }), /self_play metadata has lastSave 100; expected a multiple of 512 in \[0, 1024\]/);
+    await expectRefused(gpu, () => loadTrainer(withBook({ lastSave: 0 }), { gpu }), /lastSave 0; .*0 exactly when only the initial snapshot was taken/);
+    // Self-play's keys change a two-player run: a file without one is refused.
+    await expectRefused(
+      gpu,
+      () =>
+        loadTrainer(
+          rewrite(bytes, (file) => {
+            const config = JSON.parse(file.metadata.config!) as Record<string, unknown>;
+            delete config.save_steps;
+            file.metadata.config = JSON.stringify(config);
+          }),
+          { gpu },
+        ),
+      /the file's config has no 'save_steps'/,
+    );
+    trainer.destroy();
+  });
 });
 
 describe('checkpoint: file inputs', () => {

@@ -324,6 +324,28 @@ describe('webgpu-rl CLI', () => {
     expect(JSON.parse(readFileSync(summaryPath, 'utf8'))).toMatchObject({ totalSteps: 192, resumedFromStep: 64, iterations: 3 });
   }, 240_000);
 
+  gpuTest('Pong-v0 (self-play): --checkpoint, then --resume continues the run with its pool: the Elo of the run trained in one go', async () => {
+    // A snapshot after every iteration into a window of 2; a constant learning rate, so that the first part's
+    // shorter --total-steps leaves the schedule as it is in the run trained in one go.
+    const small = join(dir, 'pong-small.json');
+    writeFileSync(small, JSON.stringify({ num_envs: 8, num_steps: 64, hidden_sizes: [8], update_epochs: 1, num_minibatches: 1, save_steps: 512, window: 2, anneal_lr: false }));
+    const checkpoint = join(dir, 'pong-half.ckpt');
+    const [whole, half] = [join(dir, 'pong-whole.json'), join(dir, 'pong-resumed.json')];
+    const [one, first] = await Promise.all([
+      webgpuRl('train', '--env', 'Pong-v0', '--config', small, '--total-steps', '2048', '--json', whole),
+      webgpuRl('train', '--env', 'Pong-v0', '--config', small, '--total-steps', '1024', '--checkpoint', checkpoint),
+    ]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(first.code, first.stderr).toBe(0);
+    const resumed = await webgpuRl('train', '--resume', checkpoint, '--total-steps', '2048', '--json', half);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resumed at step 1024 of 2048/);
+    const [a, b] = [whole, half].map((path) => JSON.parse(readFileSync(path, 'utf8')) as { selfPlay: { elo: number; snapshotElos: number[]; snapshots: number }; totalSteps: number });
+    expect(b.totalSteps).toBe(2048);
+    expect(a.selfPlay.snapshots).toBe(5);
+    expect(b.selfPlay).toEqual(a.selfPlay);
+  }, 240_000);
+
   gpuTest("a resumed trainer's reports rate this session's steps; its summary counts the whole run", async (gpu) => {
     const { checkpoint } = await trainedFixture();
     const trainer = await loadTrainer(new Uint8Array(readFileSync(checkpoint)), { gpu });

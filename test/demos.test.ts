@@ -16,7 +16,7 @@ import { build } from 'vite';
 import { describe, expect } from 'vitest';
 import { ROOT } from '../scripts/prepare.mjs';
 import { browserTest, recordPage, type BrowserSession, type PageLog } from './helpers/browser.js';
-import { defaultsFor } from '../src/index.js';
+import { decodeSafetensors, defaultsFor } from '../src/index.js';
 import { FAMILY, memberKey } from '../demos/lib/family.js';
 
 const OUTPUT = join(ROOT, 'test-output', 'demos');
@@ -156,7 +156,7 @@ describe('demos in headless Chromium', () => {
       await waitUntil(demo, 'the WebGPU check', async () => (await demo.page.evaluate(() => document.body.dataset.state)) === 'ready', 30_000);
       expect(await text(demo.page, '#status')).toMatch(/^WebGPU is available: /);
       const links = await demo.page.$$eval('.demo-list a', (anchors) => anchors.map((a) => a.getAttribute('href')));
-      expect(links).toEqual(['./train.html', './family.html', './sweep.html', './squash.html', './snake.html', './catch.html']);
+      expect(links).toEqual(['./train.html', './family.html', './sweep.html', './squash.html', './pong.html', './snake.html', './catch.html']);
       await screenshot(demo.page, 'index', { readme: true });
       demo.expectClean();
     } finally {
@@ -165,7 +165,7 @@ describe('demos in headless Chromium', () => {
   });
 
   browserTest('without WebGPU every page says so and how to enable it, instead of failing silently', async (session) => {
-    for (const path of ['index.html', 'train.html', 'family.html', 'sweep.html', 'squash.html', 'snake.html', 'catch.html']) {
+    for (const path of ['index.html', 'train.html', 'family.html', 'sweep.html', 'squash.html', 'pong.html', 'snake.html', 'catch.html']) {
       const demo = await openDemo(session, path, { noWebGpu: true });
       try {
         await waitUntil(demo, 'the no-WebGPU notice', async () => (await demo.page.evaluate(() => document.body.dataset.state)) === 'no-webgpu', 30_000);
@@ -487,6 +487,105 @@ describe('demos in headless Chromium', () => {
     }
   });
 
+  browserTest('pong: the shipped policy plays both paddles and returns the ball; the keys move your paddle; a still paddle loses points to the agent', async (session) => {
+    const demo = await openDemo(session, 'pong.html');
+    const cell = (player: string, column: number) => demo.page.$eval(`#score-table tr[data-player="${player}"] td:nth-child(${column})`, (td) => Number(td.textContent));
+    try {
+      await waitUntil(demo, 'the shipped policy', async () => /the shipped policy/.test(await text(demo.page, '#policy-source')), 60_000);
+      const startFrames = await number(demo.page, '#frames');
+      await waitUntil(demo, '500 court steps', async () => (await number(demo.page, '#frames')) >= startFrames + 500, 90_000);
+      const returns = await number(demo.page, '#agent-returns');
+      const points = await cell('agent', 2);
+      console.log(`pong.html: the shipped policy returned ${returns} balls against itself in ${await number(demo.page, '#frames')} court steps (${points} points ended)`);
+      // A serve takes about 55 steps to cross the court, a fast ball 22: 500 steps hold at least 9 crossings, each
+      // ending in a return or a point. The shipped policy returns most of them.
+      expect(returns, 'balls returned by the shipped policy in 500 steps').toBeGreaterThanOrEqual(5);
+      expect(await text(demo.page, '#player')).toBe('agent');
+      await screenshot(demo.page, 'pong', { readme: true });
+
+      // A key press hands the left paddle to the person; holding ↑ drives it to the top wall's end of its range
+      // (0.1, its half width), ↓ to the bottom one (0.9). A new point serves the paddles from [0.3, 0.7].
+      const reaches = async (key: 'ArrowUp' | 'ArrowDown', done: (position: number) => boolean) => {
+        await demo.page.keyboard.down(key);
+        try {
+          await waitUntil(demo, `${key} to move the left paddle`, async () => done(await number(demo.page, '#left-paddle')), 20_000);
+        } finally {
+          await demo.page.keyboard.up(key);
+        }
+      };
+      await reaches('ArrowUp', (position) => position <= 0.1 + 1e-3);
+      expect(await text(demo.page, '#player')).toBe('you');
+      await reaches('ArrowDown', (position) => position >= 0.9 - 1e-3);
+      // Holding no key, the left paddle stays where it is served; the agent on the right wins points against it.
+      await waitUntil(demo, 'a point won by the agent against you', async () => (await cell('you', 4)) >= 1, 60_000);
+      await screenshot(demo.page, 'pong-you');
+      await demo.page.keyboard.press('Escape');
+      await waitUntil(demo, 'the agent to take the left paddle back', async () => (await text(demo.page, '#player')) === 'agent', 10_000);
+
+      // Pressing on the court takes the paddle too, and it follows the pointer: pressed near the top of the court.
+      const box = (await (await demo.page.$('#court'))!.boundingBox())!;
+      await demo.page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.05);
+      await demo.page.mouse.down();
+      try {
+        await waitUntil(demo, 'the pointer to take over and pull the left paddle up', async () => (await text(demo.page, '#player')) === 'you' && (await number(demo.page, '#left-paddle')) <= 0.1 + 1e-3, 20_000);
+      } finally {
+        await demo.page.mouse.up();
+      }
+      demo.expectClean();
+    } finally {
+      await demo.close();
+    }
+  });
+
+  browserTest('pong: self-play trains on the page: the Elo appears and moves from 1200, the pool fills, the Elo curve is drawn; its checkpoint restores the pool', async (session) => {
+    const demo = await openDemo(session, 'pong.html?policy=none&autostart=1&num_envs=8&num_steps=128&save_steps=1024&total_timesteps=200000');
+    const downloads = mkdtempSync(join(tmpdir(), 'webgpu-rl-downloads-'));
+    try {
+      await waitUntil(demo, 'a first Elo', async () => Number.isFinite(await number(demo.page, '#elo')), 150_000);
+      await waitUntil(demo, 'the pool to hold two snapshots', async () => (await number(demo.page, '#snapshots')) >= 2, 150_000);
+      const elo = await number(demo.page, '#elo');
+      const steps = await number(demo.page, '#env-steps');
+      const pool = await demo.page.$$eval('#pool tr', (rows) => rows.map((row) => Array.from(row.querySelectorAll('td'), (td) => td.textContent ?? '')));
+      console.log(`pong.html self-play: Elo ${elo} after ${steps} steps; pool ${JSON.stringify(pool)}`);
+      // Every point won or lost moves the rating; 8 courts x 128 steps finish about 16 points an iteration.
+      expect(elo, 'the learner Elo after a few iterations').not.toBe(1200);
+      expect(pool[0]![0]).toBe('snapshot 0 (the initial policy)');
+      expect(pool.length, 'filled slots and the latest self').toBeGreaterThanOrEqual(3);
+      expect(pool.at(-1)![0]).toBe('the latest self (the learner)');
+      for (const row of pool) expect(Number(row[2]), `Elo of ${row[0]}`).toBeGreaterThan(0);
+      const charts = await curves(demo.page);
+      expect(charts[0]!.caption).toMatch(/^Learner Elo — \d/);
+      expect(charts[0]!.colouredPixels, 'the Elo curve').toBeGreaterThan(20);
+      await screenshot(demo.page, 'pong-training');
+
+      // The checkpoint (it stops the run) holds the pool: restored after a reset, the page shows its Elo and
+      // snapshots, and Start trains on from there.
+      const state = () => demo.page.evaluate(() => document.body.dataset.state);
+      const cdp = await demo.page.createCDPSession();
+      await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+      const downloaded = () => readdirSync(downloads).find((f) => /^Pong-v0-checkpoint-\d+-steps\.safetensors$/.test(f));
+      await demo.page.click('#download-checkpoint');
+      await waitUntil(demo, 'the checkpoint download', async () => downloaded() !== undefined, 60_000);
+      await demo.page.click('#reset');
+      await waitUntil(demo, 'the reset', async () => (await state()) === 'idle' && (await text(demo.page, '#elo')) === '', 60_000);
+      const file = decodeSafetensors(new Uint8Array(readFileSync(join(downloads, downloaded()!))));
+      const book = JSON.parse(file.metadata.self_play!) as { elo: number; snapshots: number };
+      const input = await demo.page.$('#load-file');
+      await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(join(downloads, downloaded()!));
+      await waitUntil(demo, 'the restored checkpoint', async () => /^Restored Pong-v0-checkpoint/.test(await text(demo.page, '#status')), 90_000);
+      expect(await text(demo.page, '#elo'), "the restored learner's Elo").toBe(book.elo.toFixed(1));
+      expect(await number(demo.page, '#snapshots')).toBe(book.snapshots);
+      const restoredAt = await number(demo.page, '#env-steps');
+      expect(restoredAt).toBe(Number(file.metadata.global_step));
+      await demo.page.click('#start');
+      await waitUntil(demo, 'the restored run to continue', async () => (await number(demo.page, '#env-steps')) > restoredAt && (await text(demo.page, '#games')) !== '', 90_000);
+      demo.expectClean();
+    } finally {
+      rmSync(downloads, { recursive: true, force: true });
+      await demo.close();
+    }
+  });
+
   browserTest('snake: the shipped policy eats at game speed under the board\'s action mask; the keyboard takes over', async (session) => {
     const demo = await openDemo(session, 'snake.html');
     try {
@@ -550,7 +649,7 @@ describe('demos in headless Chromium', () => {
     let server: Server | undefined;
     try {
       await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-      expect(readdirSync(outDir).sort()).toEqual(['assets', 'catch.html', 'family.html', 'index.html', 'snake.html', 'squash.html', 'sweep.html', 'train.html']);
+      expect(readdirSync(outDir).sort()).toEqual(['assets', 'catch.html', 'family.html', 'index.html', 'pong.html', 'snake.html', 'squash.html', 'sweep.html', 'train.html']);
       const served = await serveStatic(outDir);
       server = served.server;
       const demo = await openDemo(session, 'squash.html', { baseUrl: served.baseUrl });

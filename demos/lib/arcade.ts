@@ -54,7 +54,6 @@ export abstract class ArcadeGame {
   ) {
     window.addEventListener('keydown', (event) => this.keyEvent(event, true));
     window.addEventListener('keyup', (event) => this.keyEvent(event, false));
-    this.renderTable();
   }
 
   /** One move of `player` from this.obs: sets this.obs to the next observation, counts the score and ends games. */
@@ -70,6 +69,8 @@ export abstract class ArcadeGame {
   protected abstract newGame(): void;
 
   async start(seed: number): Promise<void> {
+    // Here rather than in the constructor: a subclass's tableCells reads fields that exist only after it.
+    this.renderTable();
     this.env = await createEnv(this.envId, { numEnvs: 1, seed });
     this.obs = await this.env.reset();
     this.running = true;
@@ -141,13 +142,18 @@ export abstract class ArcadeGame {
     this.frame = requestAnimationFrame((t) => this.tick(t));
   }
 
-  private renderTable(): void {
+  /** The score table's cells for `player` (default: name, games, best score, mean score); the page's thead matches. */
+  protected tableCells(player: Player): string[] {
+    const t = this.tallies[player];
+    return [player === 'agent' ? 'Agent' : 'You', String(t.games), String(t.best), t.games ? (t.total / t.games).toFixed(1) : '–'];
+  }
+
+  /** Redraws the score table (endGame does; a game with cells of its own calls it when they change). */
+  protected renderTable(): void {
     const rows = (['agent', 'you'] as const).map((player) => {
-      const t = this.tallies[player];
       const row = document.createElement('tr');
       row.dataset.player = player;
-      const cells = [player === 'agent' ? 'Agent' : 'You', String(t.games), String(t.best), t.games ? (t.total / t.games).toFixed(1) : '–'];
-      for (const text of cells) {
+      for (const text of this.tableCells(player)) {
         const cell = document.createElement('td');
         cell.textContent = text;
         row.append(cell);

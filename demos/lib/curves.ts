@@ -2,7 +2,8 @@
  * The learning curves of a run, against environment steps (the x axis of every chart): mean episode return (the mean
  * of the last 20 episodes, over the faint mean of the episodes that ended in each iteration) and the update's
  * diagnostics — policy loss, value loss, entropy, approximate KL and clip fraction — one small uPlot chart each
- * (or the ones a page names: a page comparing many runs shows only the return).
+ * (or the ones a page names: a page comparing many runs shows only the return; a self-play page adds the
+ * learner's Elo).
  *
  * Each chart keeps its data as uPlot's columns, [x, y₁, y₂, …], one row appended per iteration; a redraw hands
  * the same arrays to `setData`, at most once per animation frame (or per `minRedrawMs`) however many reports
@@ -27,7 +28,7 @@ interface SeriesSpec {
   value: Extract;
 }
 
-export type ChartName = 'return' | 'policyLoss' | 'valueLoss' | 'entropy' | 'approxKl' | 'clipFraction';
+export type ChartName = 'return' | 'policyLoss' | 'valueLoss' | 'entropy' | 'approxKl' | 'clipFraction' | 'elo';
 
 interface ChartSpec {
   name: ChartName;
@@ -49,7 +50,12 @@ const CHARTS: ChartSpec[] = [
   { name: 'entropy', title: 'Entropy', series: [{ label: 'entropy', color: '#2ca02c', value: (r) => r.entropy }] },
   { name: 'approxKl', title: 'Approx KL', series: [{ label: 'approx KL', color: '#9467bd', value: (r) => r.approxKl }] },
   { name: 'clipFraction', title: 'Clip fraction', series: [{ label: 'clip fraction', color: '#8c564b', value: (r) => r.clipFraction }] },
+  // Self-play (two-player games): the learner's rating after each iteration's games.
+  { name: 'elo', title: 'Learner Elo', series: [{ label: 'Elo', color: '#e377c2', value: (r) => r.selfPlay?.elo ?? null }] },
 ];
+
+/** The charts a page shows unless it names its own: all but the self-play one. */
+const DEFAULT_CHARTS: readonly ChartName[] = ['return', 'policyLoss', 'valueLoss', 'entropy', 'approxKl', 'clipFraction'];
 
 /** Height of a chart's plot and axes in CSS pixels (its caption and legend come on top). */
 const PLOT_HEIGHT = 130;
@@ -57,7 +63,7 @@ const AXIS_FONT = '11px system-ui, sans-serif';
 const FAINT_ALPHA = 0.35;
 
 export interface CurvesOptions {
-  /** The charts to draw, in the page's order (default: all six). */
+  /** The charts to draw, in the page's order (default: the six of one-player training; 'elo' is self-play's). */
   charts?: readonly ChartName[];
   /** Least time between two redraws of a chart, in milliseconds (default 0: once per animation frame). */
   minRedrawMs?: number;
@@ -81,7 +87,7 @@ export class LearningCurves {
       text: css.getPropertyValue('--muted').trim() || '#5b6475',
       grid: css.getPropertyValue('--line').trim() || '#d9dde5',
     };
-    const names = options.charts ?? CHARTS.map((spec) => spec.name);
+    const names = options.charts ?? DEFAULT_CHARTS;
     for (const name of names) {
       const spec = CHARTS.find((s) => s.name === name);
       if (!spec) throw new Error(`LearningCurves: no chart '${name}'; known: ${CHARTS.map((s) => s.name).join(', ')}`);

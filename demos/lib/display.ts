@@ -3,6 +3,9 @@
  * animation frame with the current policy, drawn in a grid on one canvas. A step is two promises, policy.act then
  * env.step, started from the frame callback and never awaited by training: while one is in flight, frames redraw
  * the last observations. On a busy GPU the display steps as fast as the queue serves it and training never waits.
+ *
+ * A two-player game (spec.players 2) has two observation rows per environment, each player's own view: the policy
+ * acts for both rows (it plays itself), and an environment is drawn, and its return counted, from player 0's row.
  */
 import type { Actions, VecEnv } from '../../src/index.js';
 import type { Renderer } from './render/types.js';
@@ -35,6 +38,8 @@ export class DisplayLoop {
   /** When the recent steps finished (ms), for the drawn rate. */
   private readonly stepTimes: number[] = [];
   private readonly context: CanvasRenderingContext2D;
+  /** Observation rows (and actions, and rewards) per environment: 2 for a two-player game. */
+  private readonly players: 1 | 2;
 
   constructor(
     readonly env: VecEnv,
@@ -45,6 +50,7 @@ export class DisplayLoop {
     const context = canvas.getContext('2d');
     if (!context) throw new Error('DisplayLoop: the canvas has no 2D context');
     this.context = context;
+    this.players = env.spec.players === 2 ? 2 : 1;
     this.episodeReturn = new Float64Array(env.numEnvs);
     this.lastReturn = new Array<number | null>(env.numEnvs).fill(null);
     this.episodes = new Uint32Array(env.numEnvs);
@@ -97,7 +103,7 @@ export class DisplayLoop {
     if (!this.running) return;
     const result = await this.env.step(actions);
     for (let n = 0; n < this.env.numEnvs; n++) {
-      this.episodeReturn[n] = this.episodeReturn[n]! + result.reward[n]!;
+      this.episodeReturn[n] = this.episodeReturn[n]! + result.reward[n * this.players]!;
       if (result.terminated[n] || result.truncated[n]) {
         this.lastReturn[n] = this.episodeReturn[n]!;
         this.episodeReturn[n] = 0;
@@ -138,8 +144,9 @@ export class DisplayLoop {
       g.beginPath();
       g.rect(0, 0, cellW, cellH);
       g.clip();
-      const action = this.actions === null ? null : this.actions instanceof Int32Array ? this.actions[n]! : (this.actions as Float32Array).subarray(n * width1, (n + 1) * width1);
-      this.renderer(g, { obs: this.obs.subarray(n * size, (n + 1) * size), action, width: cellW, height: cellH });
+      const row = n * this.players;
+      const action = this.actions === null ? null : this.actions instanceof Int32Array ? this.actions[row]! : (this.actions as Float32Array).subarray(row * width1, (row + 1) * width1);
+      this.renderer(g, { obs: this.obs.subarray(row * size, (row + 1) * size), action, width: cellW, height: cellH });
       const last = this.lastReturn[n];
       const label = `env ${n} · return ${formatReturn(this.episodeReturn[n]!)}${last === null ? '' : ` · last episode ${formatReturn(last)}`}`;
       g.font = '12px system-ui, sans-serif';

@@ -26,7 +26,7 @@ import {
   type TrainerConfig,
   type VecEnv,
 } from '../../src/index.js';
-import { LearningCurves } from './curves.js';
+import { LearningCurves, type ChartName } from './curves.js';
 import { DisplayLoop, type ActingPolicy } from './display.js';
 import { downloadBytes, fileNameFor, identifyFile, readFileBytes } from './files.js';
 import { EDITABLE_KEYS, HyperparameterForm, queryOverrides, type EditableConfig } from './hyperparams.js';
@@ -62,6 +62,13 @@ export interface PanelHooks {
   /** The page switched environment (to load a file made for another one). */
   onEnvChange?(env: PanelEnv): void;
   onReport?(report: IterationReport): void;
+  /** The readouts were cleared (a reset, a new run, a file loaded): clear what the page shows beside them. */
+  onClear?(): void;
+}
+
+export interface PanelOptions {
+  /** The learning curves drawn (default: the six of one-player training; self-play pages add 'elo'). */
+  charts?: readonly ChartName[];
 }
 
 const byId = <T extends HTMLElement>(id: string): T => {
@@ -73,7 +80,7 @@ const byId = <T extends HTMLElement>(id: string): T => {
 export class TrainingPanel {
   readonly status = new StatusLine(byId('status'));
   readonly form = new HyperparameterForm(byId('hyperparams'));
-  readonly curves = new LearningCurves(byId('curves'));
+  readonly curves: LearningCurves;
   private readonly buttons = {
     start: byId<HTMLButtonElement>('start'),
     pause: byId<HTMLButtonElement>('pause'),
@@ -100,12 +107,16 @@ export class TrainingPanel {
   private state: PanelState = 'idle';
 
   /** Writes the training section (worded by `text`) into the page, then wires it. */
-  static mount(text: TrainingSectionText, hooks: PanelHooks = {}): TrainingPanel {
+  static mount(text: TrainingSectionText, hooks: PanelHooks = {}, options: PanelOptions = {}): TrainingPanel {
     mountTrainingSection(text);
-    return new TrainingPanel(hooks);
+    return new TrainingPanel(hooks, options);
   }
 
-  private constructor(private readonly hooks: PanelHooks = {}) {
+  private constructor(
+    private readonly hooks: PanelHooks = {},
+    options: PanelOptions = {},
+  ) {
+    this.curves = new LearningCurves(byId('curves'), { charts: options.charts });
     this.form.onAlgorithmChange = (algo) => this.form.setValues(this.algorithmValues(algo));
     this.buttons.start.addEventListener('click', () => this.exclusive(() => this.start()));
     this.buttons.pause.addEventListener('click', () => this.togglePause());
@@ -204,6 +215,7 @@ export class TrainingPanel {
         throw error;
       }
       this.curves.clear();
+      this.hooks.onClear?.();
       totalSteps = trainer.config.total_timesteps;
     }
     await this.swap({ trainer, policy: trainer.policy, source: 'training' });
@@ -288,6 +300,7 @@ export class TrainingPanel {
     for (const readout of Object.values(this.readouts)) readout.textContent = '';
     this.readouts.envSteps.textContent = '0';
     this.form.setEnabled(true);
+    this.hooks.onClear?.();
   }
 
   /**

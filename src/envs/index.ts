@@ -25,3 +25,12 @@ export {
 export { EnvInputError, UnknownEnvError } from './errors.js';
 export type { ActionSpace, BoxSpace, DiscreteSpace, EnvSpec, GpuEnvDefinition, StepResult, VecEnv } from './spec.js';
 export { breakoutVariant, type BreakoutOptions } from './builtins/breakout.js';
+export {
+  PONG_ID,
+  PONG_BALL_RADIUS,
+  PONG_PADDLE_Y,
+  PONG_PADDLE_HALF_WIDTH,
+  PONG_PADDLE_SPEED,
+  PONG_MAX_SPEED,
+  PONG_MAX_RALLY_STEPS,
+} from './builtins/pong.wgsl.js';

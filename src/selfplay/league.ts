@@ -51,6 +51,18 @@ export interface SelfPlayReport {
   gamesPerSlot: number[];
 }
 
+/**
+ * The book between two iterations, as a checkpoint holds it: the learner's rating, every slot's (all window slots,
+ * the empty ones at the initial rating), the snapshots taken so far (the initial one included) and the global step
+ * of the last one (0: the initial snapshot), from which the next is due save_steps later.
+ */
+export interface LeagueState {
+  elo: number;
+  slotElos: number[];
+  snapshots: number;
+  lastSave: number;
+}
+
 export class League {
   /** Snapshots planned so far (submission side). */
   private planned = 1;
@@ -81,6 +93,28 @@ export class League {
     const plan = { filled, snapshotSlot };
     this.pending.push(plan);
     return plan;
+  }
+
+  /** The book between two iterations (none planned and not yet completed). */
+  state(): LeagueState {
+    if (this.pending.length > 0) throw new Error('League.state: an iteration is still in flight');
+    return { elo: this.elo, slotElos: [...this.slotElos], snapshots: this.taken, lastSave: this.lastSave };
+  }
+
+  /** Continues from a book saved by state() (checked by the caller: a checkpoint's loader). */
+  restore(state: LeagueState): void {
+    if (this.pending.length > 0) throw new Error('League.restore: an iteration is still in flight');
+    if (state.slotElos.length !== this.options.window) throw new Error(`League.restore: ${state.slotElos.length} slot ratings; expected window = ${this.options.window}`);
+    this.elo = state.elo;
+    this.slotElos.splice(0, this.slotElos.length, ...state.slotElos);
+    this.taken = state.snapshots;
+    this.planned = state.snapshots;
+    this.lastSave = state.lastSave;
+  }
+
+  /** The standing now: the learner's rating, the filled slots' and the snapshots taken. */
+  standing(): { elo: number; snapshotElos: number[]; snapshots: number } {
+    return { elo: this.elo, snapshotElos: this.slotElos.slice(0, Math.min(this.taken, this.options.window)), snapshots: this.taken };
   }
 
   /** Applies the oldest planned iteration's games (counts as read back) and its snapshot. */

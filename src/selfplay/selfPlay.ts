@@ -15,7 +15,7 @@ import type { Recorder } from '../gpu/recorder.js';
 import type { AgentLayout } from '../agent/agent.js';
 import type { TrainerConfig } from '../config.js';
 import { ELO_K } from './elo.js';
-import { League, type IterationPlan, type SelfPlayReport } from './league.js';
+import { League, type IterationPlan, type LeagueState, type SelfPlayReport } from './league.js';
 import { selfPlayResultsBindings, SelfPlayResultsParams, selfPlayResultsWgsl, type SelfPlayKernelSpec } from './selfplay.wgsl.js';
 
 export type SelfPlayConfig = Pick<TrainerConfig, 'save_steps' | 'window' | 'play_against_latest_model_ratio' | 'swap_steps' | 'initial_elo' | 'num_envs'>;
@@ -94,6 +94,24 @@ export class SelfPlay {
   /** The iteration's Elo report from the results read back (in submission order). */
   complete(results: Float32Array): SelfPlayReport {
     return this.book.completeIteration(results);
+  }
+
+  /** Every slot's parameters, f32 [window x P] (a readback: checkpoints). */
+  readPool(read: (buffer: GPUBuffer, count: number, offset: number) => Promise<Float32Array>): Promise<Float32Array> {
+    const P = this.kernel.paramCount;
+    return read(this.league, this.config.window * P, P);
+  }
+
+  /**
+   * Continues a saved run: the slots' parameters (f32 [window x P]) and the book. `started`: the run has taken an
+   * iteration, so slot 0 already holds the initial policy (else the first iteration copies it, as in a new run).
+   */
+  restore(pool: Float32Array, book: LeagueState, started: boolean): void {
+    const P = this.kernel.paramCount;
+    if (pool.length !== this.config.window * P) throw new Error(`SelfPlay.restore: ${pool.length} pool values; expected window x P = ${this.config.window * P}`);
+    this.gpu.write(this.league, this.parameterBytes, pool);
+    this.book.restore(book);
+    this.started = started;
   }
 
   /** A snapshot slot's parameters, f32 [P] (a readback: tests, the bench, games). */

@@ -3,7 +3,7 @@
  * canvas to draw it in (already translated: the renderer draws in [0, width] x [0, height], y down).
  */
 export interface Frame {
-  /** The environment's observation (length observationSize). */
+  /** The environment's observation (length observationSize; player 0's view in a two-player game). */
   obs: Float32Array;
   /** The action just taken: an index (discrete) or the components (box); null before the first step. */
   action: number | Float32Array | null;
