@@ -5,7 +5,7 @@
  */
 import type { AgentLayout } from '../src/agent/agent.js';
 import type { ConvLayer } from '../src/nn/conv.js';
-import { mlpActivations, mlpBackward, mlpForward } from './ppo.js';
+import { mlpActivations, mlpBackward, mlpForward } from './mlp.js';
 
 /** a[oy, ox, c] = relu(b[c] + sum_{ky, kx, ci} x[oy + ky, ox + kx, ci] w[ky, kx, ci, c]), flat in (y, x, c) order. */
 export function convForward(theta: ArrayLike<number>, layer: ConvLayer, x: ArrayLike<number>): number[] {

@@ -17,7 +17,19 @@
 import type { ParamReader } from './mlp.js';
 import { storageParams } from './mlp.js';
 import type { Activation } from './activations.js';
-import type { ConvShape } from '../src/nn/conv.js';
+
+/** One convolution layer's sizes (valid padding, stride 1; src/nn/conv.ts lays its parameters out). */
+export interface ConvShape {
+  /** Input grid [height, width, channels]. */
+  height: number;
+  width: number;
+  inputChannels: number;
+  kernel: number;
+  outputChannels: number;
+  /** Output grid: height - kernel + 1, width - kernel + 1. */
+  outHeight: number;
+  outWidth: number;
+}
 
 /** A convolution as kernels inline it: its shape and its parameters' offsets in floats. */
 export interface InlineConv extends ConvShape {

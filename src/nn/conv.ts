@@ -12,6 +12,7 @@
  */
 import { initRng, orthogonal } from './init.js';
 import type { ParamTable, ParamView } from './params.js';
+import type { ConvShape } from '../../shaders/conv.js';
 
 /** One convolution of the encoder: output channels and the (square) kernel size. */
 export interface ConvSpec {
@@ -25,17 +26,7 @@ export interface EncoderArchitecture {
   conv: ConvSpec[];
 }
 
-export interface ConvShape {
-  /** Input grid [height, width, channels]. */
-  height: number;
-  width: number;
-  inputChannels: number;
-  kernel: number;
-  outputChannels: number;
-  /** Output grid: height - kernel + 1, width - kernel + 1. */
-  outHeight: number;
-  outWidth: number;
-}
+export type { ConvShape };
 
 export interface ConvLayer {
   weight: ParamView;
